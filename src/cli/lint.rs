@@ -1,0 +1,156 @@
+//! `ruleforge lint`: schema validation and lint rules in one pass.
+
+use super::{CmdResult, Failure};
+use crate::config::{self, Config};
+use crate::diagnostic::{Applicability, Severity};
+use crate::lint::{self, registry::Selection, Options};
+use crate::report::{self, Counts, Format};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files or folders to lint (default: the rule roots of `ruleforge.toml`, or `rules/`).
+    pub paths: Vec<PathBuf>,
+    /// Enable only these codes or prefixes (comma-separated; `ALL` for every rule).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Enable these codes or prefixes in addition to the selection.
+    #[arg(long, value_delimiter = ',')]
+    pub extend_select: Vec<String>,
+    /// Disable these codes or prefixes (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Apply safe fixes in place (comments and untouched lines are kept byte for byte).
+    #[arg(long)]
+    pub fix: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub output_format: Format,
+    /// Lint only rule files changed since this git revision (repository-wide checks still
+    /// see every rule).
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
+    /// Configuration file (default: `ruleforge.toml` at the repository root).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Print no summary line (text format).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn exec(args: Args) -> CmdResult {
+    let cwd = std::env::current_dir()?;
+    let root = config::find_root(&cwd);
+    let cfg = match &args.config {
+        Some(p) => Config::load_file(p, true)?,
+        None => Config::load(&root)?,
+    };
+    for sel in args
+        .select
+        .iter()
+        .chain(&args.ignore)
+        .chain(&args.extend_select)
+    {
+        crate::lint::registry::check_selector(sel).map_err(Failure)?;
+    }
+    let mut select = if args.select.is_empty() {
+        cfg.lint.select.clone()
+    } else {
+        args.select.clone()
+    };
+    if !args.extend_select.is_empty() {
+        if select.is_empty() {
+            select = crate::lint::registry::all_rules()
+                .filter(|r| r.default_enabled)
+                .map(|r| r.code.to_string())
+                .collect();
+        }
+        select.extend(args.extend_select.iter().cloned());
+    }
+    let mut ignore = cfg.lint.ignore.clone();
+    ignore.extend(args.ignore.iter().cloned());
+    let mut opts = Options::new(Selection::new(select, ignore), super::today());
+    opts.fix = args.fix;
+    opts.max_file_size = cfg.lint.max_file_size;
+    for (pat, codes) in &cfg.lint.per_path_ignores {
+        let glob = globset::Glob::new(pat)
+            .map_err(|e| Failure(format!("per-path-ignores `{pat}`: {e}")))?;
+        opts.per_path_ignores
+            .push((glob.compile_matcher(), codes.clone()));
+    }
+    let paths: Vec<PathBuf> = if args.paths.is_empty() {
+        cfg.lint.roots.iter().map(|r| root.join(r)).collect()
+    } else {
+        args.paths.clone()
+    };
+    let inputs = crate::load::discover(&root, &paths)?;
+    if let Some(rev) = &args.changed_since {
+        let repo = crate::git::open(&root)?;
+        let workdir = repo
+            .workdir()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_else(|| root.clone());
+        let prefix =
+            crate::load::relative(&workdir.canonicalize().unwrap_or(workdir.clone()), &root);
+        let changed = crate::git::changed_since(&repo, rev)?;
+        // Paths from git are relative to the work tree; ours to the ruleforge root.
+        let changed = changed
+            .into_iter()
+            .filter_map(|p| {
+                if prefix.is_empty() {
+                    Some(p)
+                } else {
+                    p.strip_prefix(&format!("{prefix}/")).map(str::to_string)
+                }
+            })
+            .collect();
+        opts.only = Some(changed);
+    }
+    let outcome = lint::run(&inputs, &opts)?;
+    let counts = Counts {
+        files: outcome.files_checked,
+        errors: outcome.count(Severity::Error),
+        warnings: outcome.count(Severity::Warning),
+        infos: outcome.count(Severity::Info),
+        fixed: outcome.fixed,
+        fixable: outcome
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.fix
+                    .as_ref()
+                    .is_some_and(|f| f.applicability == Applicability::Safe)
+            })
+            .count(),
+    };
+    let text = match args.output_format {
+        Format::Text => {
+            let mut t = report::text::render(
+                &outcome.diagnostics,
+                &outcome.sources,
+                &counts,
+                super::stdout_styled(),
+            );
+            if args.quiet {
+                let keep = t.trim_end().rfind('\n').map_or(0, |i| i + 1);
+                t.truncate(keep);
+            }
+            t
+        }
+        Format::Json => report::json::render(&outcome.diagnostics, &outcome.sources),
+        Format::Sarif => report::sarif::render(&outcome.diagnostics, &outcome.sources),
+        Format::Github => report::github::render(&outcome.diagnostics, &outcome.sources),
+    };
+    super::print(&text);
+    let fail = counts.errors > 0
+        || ((args.deny_warnings || cfg.lint.deny_warnings) && counts.warnings > 0);
+    Ok(if fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

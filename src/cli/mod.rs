@@ -1,0 +1,98 @@
+//! Command-line interface. Each command is one file with its arguments and an `exec`
+//! function; `main` maps results to exit codes: 0 clean, 1 findings, 2 usage or I/O error.
+
+mod lint;
+mod rule;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ruleforge",
+    version,
+    about = "Validate, lint, format, test, diff and package YAML indicator rules",
+    propagate_version = true
+)]
+pub struct Cli {
+    /// When to use colours: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Validate and lint rule files (schema + lint rules, one pass).
+    Lint(lint::Args),
+    /// Explain a lint rule (`ruleforge rule RF201`) or list them all (`--all`).
+    Rule(rule::Args),
+}
+
+/// Failure of a command: exit code 2 with a one-line message.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+pub type CmdResult = Result<ExitCode, Failure>;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.color {
+        ColorWhen::Always => anstream::ColorChoice::Always.write_global(),
+        ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
+        ColorWhen::Auto => {}
+    }
+    let result = match cli.command {
+        Command::Lint(a) => lint::exec(a),
+        Command::Rule(a) => rule::exec(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure(msg)) => {
+            let _ = writeln!(anstream::stderr(), "ruleforge: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Whether stdout gets colours.
+pub fn stdout_styled() -> bool {
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+}
+
+/// Writes to stdout; a closed pipe (`ruleforge lint | head`) ends output quietly.
+pub fn print(text: &str) {
+    let mut out = anstream::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(anstream::stderr(), "ruleforge: error: writing output: {e}");
+        }
+    }
+}
+
+/// Today's date (UTC).
+pub fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}

@@ -1,0 +1,183 @@
+//! `ruleforge.toml`: rule roots, lint selection, bundle and policy settings.
+//! Described by `schemas/config.schema.json`; unknown keys are errors.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "ruleforge.toml";
+/// Files larger than this are rejected without being read whole.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct Config {
+    pub lint: LintConfig,
+    pub bundle: BundleConfig,
+    pub policy: PolicyConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct LintConfig {
+    /// Folders (relative to the repository root) that hold rules.
+    pub roots: Vec<String>,
+    /// Codes or prefixes to enable (`ALL` for every rule). Empty: the defaults.
+    pub select: Vec<String>,
+    /// Codes or prefixes to disable.
+    pub ignore: Vec<String>,
+    /// Glob (relative path) → codes ignored in matching files.
+    pub per_path_ignores: BTreeMap<String, Vec<String>>,
+    pub max_file_size: u64,
+    /// Exit 1 on warnings too.
+    pub deny_warnings: bool,
+}
+
+impl Default for LintConfig {
+    fn default() -> Self {
+        LintConfig {
+            roots: vec!["rules".into()],
+            select: Vec::new(),
+            ignore: Vec::new(),
+            per_path_ignores: BTreeMap::new(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            deny_warnings: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct BundleConfig {
+    /// Bundle name (file names, manifest, signature comment).
+    pub name: String,
+    /// Statuses whose rules go into the bundle.
+    pub statuses: Vec<String>,
+    /// Ship rules whose `expires` date has passed.
+    pub include_expired: bool,
+    /// Days from the commit time until the bundle expires.
+    pub validity_days: u32,
+}
+
+impl Default for BundleConfig {
+    fn default() -> Self {
+        BundleConfig {
+            name: "ruleforge-rules".into(),
+            statuses: vec!["experimental".into(), "test".into(), "stable".into()],
+            include_expired: false,
+            validity_days: 90,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct PolicyConfig {
+    /// A rule must be deprecated in an earlier revision before it is deleted.
+    pub require_deprecation_before_delete: bool,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        PolicyConfig {
+            require_deprecation_before_delete: true,
+        }
+    }
+}
+
+/// A configuration problem: the message names the file and place.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    /// Parses configuration text; `path` is used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| {
+            let place = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    let col = s.start
+                        - text[..s.start.min(text.len())]
+                            .rfind('\n')
+                            .map_or(0, |i| i + 1)
+                        + 1;
+                    format!(":{line}:{col}")
+                })
+                .unwrap_or_default();
+            ConfigError(format!("{}{place}: {}", path.display(), e.message()))
+        })?;
+        for code in cfg
+            .lint
+            .select
+            .iter()
+            .chain(&cfg.lint.ignore)
+            .chain(cfg.lint.per_path_ignores.values().flatten())
+        {
+            crate::lint::registry::check_selector(code)
+                .map_err(|m| ConfigError(format!("{}: {m}", path.display())))?;
+        }
+        for pat in cfg.lint.per_path_ignores.keys() {
+            globset::Glob::new(pat).map_err(|e| {
+                ConfigError(format!(
+                    "{}: invalid per-path-ignores pattern `{pat}`: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+        Ok(cfg)
+    }
+
+    /// Loads `ruleforge.toml` from `root`, or the defaults when there is none.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        Self::load_file(&root.join(FILE_NAME), false)
+    }
+
+    pub fn load_file(path: &Path, required: bool) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Config::default())
+            }
+            Err(e) => Err(ConfigError(format!("{}: cannot read: {e}", path.display()))),
+        }
+    }
+}
+
+/// The repository root for `start`: the nearest ancestor with `ruleforge.toml`, else with `.git`,
+/// else `start` itself.
+pub fn find_root(start: &Path) -> PathBuf {
+    let start = start.canonicalize().unwrap_or_else(|_| start.to_path_buf());
+    for marker in [FILE_NAME, ".git"] {
+        if let Some(dir) = start.ancestors().find(|d| d.join(marker).exists()) {
+            return dir.to_path_buf();
+        }
+    }
+    start
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_errors_with_place() {
+        let e =
+            Config::parse("[lint]\nrots = [\"rules\"]\n", Path::new("ruleforge.toml")).unwrap_err();
+        assert!(e.0.starts_with("ruleforge.toml:2:1:"), "{}", e.0);
+        assert!(e.0.contains("rots"), "{}", e.0);
+    }
+
+    #[test]
+    fn defaults_and_overrides() {
+        let c = Config::parse(
+            "[lint]\nroots = [\"detections\"]\nignore = [\"RF113\"]\n",
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(c.lint.roots, vec!["detections"]);
+        assert_eq!(c.bundle, BundleConfig::default());
+        assert!(Config::parse("[lint]\nselect = [\"XX9\"]\n", Path::new("x")).is_err());
+    }
+}

@@ -1,0 +1,498 @@
+//! Indicator types: value syntax, canonical forms and the ECS fields each type is matched against.
+//! `docs/rule-format.md` documents the same table; the two must agree.
+
+use ipnet::IpNet;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+/// Every indicator type of rule format v1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IndicatorType {
+    Md5,
+    Sha1,
+    Sha256,
+    FileName,
+    FilePath,
+    ProcessName,
+    CommandLine,
+    RegistryPath,
+    UserAgent,
+    UrlPath,
+    Url,
+    Domain,
+    Ip,
+    Email,
+}
+
+/// How values of a type are written and matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// Hex digest of this many characters; exact match.
+    Hash(usize),
+    /// Glob (`*`, `?`) over the whole field; case-insensitive when `true`.
+    Glob {
+        case_insensitive: bool,
+    },
+    Url,
+    Domain,
+    Ip,
+    Email,
+}
+
+impl IndicatorType {
+    pub const ALL: [IndicatorType; 14] = [
+        IndicatorType::Md5,
+        IndicatorType::Sha1,
+        IndicatorType::Sha256,
+        IndicatorType::FileName,
+        IndicatorType::FilePath,
+        IndicatorType::ProcessName,
+        IndicatorType::CommandLine,
+        IndicatorType::RegistryPath,
+        IndicatorType::UserAgent,
+        IndicatorType::UrlPath,
+        IndicatorType::Url,
+        IndicatorType::Domain,
+        IndicatorType::Ip,
+        IndicatorType::Email,
+    ];
+
+    pub fn name(self) -> &'static str {
+        use IndicatorType::*;
+        match self {
+            Md5 => "md5",
+            Sha1 => "sha1",
+            Sha256 => "sha256",
+            FileName => "file_name",
+            FilePath => "file_path",
+            ProcessName => "process_name",
+            CommandLine => "command_line",
+            RegistryPath => "registry_path",
+            UserAgent => "user_agent",
+            UrlPath => "url_path",
+            Url => "url",
+            Domain => "domain",
+            Ip => "ip",
+            Email => "email",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    pub fn syntax(self) -> Syntax {
+        use IndicatorType::*;
+        match self {
+            Md5 => Syntax::Hash(32),
+            Sha1 => Syntax::Hash(40),
+            Sha256 => Syntax::Hash(64),
+            FileName | FilePath | ProcessName | CommandLine | RegistryPath | UrlPath => {
+                Syntax::Glob {
+                    case_insensitive: true,
+                }
+            }
+            UserAgent => Syntax::Glob {
+                case_insensitive: false,
+            },
+            Url => Syntax::Url,
+            Domain => Syntax::Domain,
+            Ip => Syntax::Ip,
+            Email => Syntax::Email,
+        }
+    }
+
+    /// Whether `regex:` values are accepted.
+    pub fn allows_regex(self) -> bool {
+        matches!(self.syntax(), Syntax::Glob { .. } | Syntax::Url)
+    }
+
+    /// The Elastic Common Schema fields this type is matched against.
+    pub fn ecs_fields(self) -> &'static [&'static str] {
+        use IndicatorType::*;
+        match self {
+            Md5 => &["file.hash.md5", "process.hash.md5", "dll.hash.md5"],
+            Sha1 => &["file.hash.sha1", "process.hash.sha1", "dll.hash.sha1"],
+            Sha256 => &["file.hash.sha256", "process.hash.sha256", "dll.hash.sha256"],
+            FileName => &["file.name", "dll.name"],
+            FilePath => &["file.path", "process.executable", "dll.path"],
+            ProcessName => &["process.name", "process.parent.name"],
+            CommandLine => &["process.command_line", "process.parent.command_line"],
+            RegistryPath => &["registry.path", "registry.key"],
+            UserAgent => &["user_agent.original"],
+            UrlPath => &["url.path"],
+            Url => &["url.full", "url.original"],
+            Domain => &["dns.question.name", "url.domain", "destination.domain"],
+            Ip => &["source.ip", "destination.ip", "client.ip", "server.ip"],
+            Email => &[
+                "email.from.address",
+                "email.sender.address",
+                "email.to.address",
+                "email.reply_to.address",
+            ],
+        }
+    }
+
+    /// Every ECS field any type is matched against, sorted.
+    pub fn all_ecs_fields() -> Vec<&'static str> {
+        let mut v: Vec<_> = Self::ALL
+            .iter()
+            .flat_map(|t| t.ecs_fields().iter().copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+}
+
+/// The result of checking one value against its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// Valid; `canonical` is the canonical spelling (equal to the input when already canonical).
+    Valid { canonical: String },
+    /// A `regex:` value whose pattern compiles.
+    Regex { pattern: String },
+    /// Not a value of this type.
+    Invalid(String),
+}
+
+pub const REGEX_PREFIX: &str = "regex:";
+/// Compiled-size bound for `regex:` values.
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Checks `value` against `ty` and computes its canonical form.
+pub fn check(ty: IndicatorType, value: &str) -> Checked {
+    if let Some(pattern) = value.strip_prefix(REGEX_PREFIX) {
+        if !ty.allows_regex() {
+            return Checked::Invalid(format!(
+                "`{}` values cannot use the `regex:` form",
+                ty.name()
+            ));
+        }
+        return match regex::RegexBuilder::new(pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
+            Ok(_) if pattern.is_empty() => Checked::Invalid("empty regular expression".into()),
+            Ok(_) => Checked::Regex {
+                pattern: pattern.to_string(),
+            },
+            Err(e) => Checked::Invalid(format!(
+                "regular expression does not compile: {}",
+                e.to_string().lines().last().unwrap_or("").trim()
+            )),
+        };
+    }
+    if value.is_empty() {
+        return Checked::Invalid("empty value".into());
+    }
+    if value.chars().any(|c| c.is_control()) {
+        return Checked::Invalid("value contains a control character".into());
+    }
+    match ty.syntax() {
+        Syntax::Hash(len) => check_hash(ty, value, len),
+        Syntax::Glob { .. } => {
+            if value.trim() != value {
+                Checked::Valid {
+                    canonical: value.trim().to_string(),
+                }
+            } else {
+                Checked::Valid {
+                    canonical: value.to_string(),
+                }
+            }
+        }
+        Syntax::Ip => check_ip(value),
+        Syntax::Domain => check_domain(value),
+        Syntax::Url => check_url(value),
+        Syntax::Email => check_email(value),
+    }
+}
+
+fn check_hash(ty: IndicatorType, value: &str, len: usize) -> Checked {
+    if !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Checked::Invalid(format!("`{}` must be hexadecimal", ty.name()));
+    }
+    if value.len() != len {
+        return Checked::Invalid(format!(
+            "`{}` must have {len} hex digits, found {}",
+            ty.name(),
+            value.len()
+        ));
+    }
+    Checked::Valid {
+        canonical: value.to_ascii_lowercase(),
+    }
+}
+
+/// Canonical text of an address or network: host bits cleared, single hosts without a prefix.
+pub fn canonical_ip(value: &str) -> Result<String, String> {
+    if let Ok(addr) = IpAddr::from_str(value) {
+        return Ok(addr.to_string());
+    }
+    match IpNet::from_str(value) {
+        Ok(net) => {
+            let net = net.trunc();
+            if net.prefix_len() == net.max_prefix_len() {
+                Ok(net.addr().to_string())
+            } else {
+                Ok(net.to_string())
+            }
+        }
+        Err(_) => Err(if value.contains('/') {
+            "not a valid CIDR network".into()
+        } else {
+            "not a valid IPv4 or IPv6 address".into()
+        }),
+    }
+}
+
+/// Parses an ip indicator value (address or network) into a network.
+pub fn parse_net(value: &str) -> Option<IpNet> {
+    IpAddr::from_str(value)
+        .map(IpNet::from)
+        .or_else(|_| IpNet::from_str(value).map(|n| n.trunc()))
+        .ok()
+}
+
+fn check_ip(value: &str) -> Checked {
+    match canonical_ip(value) {
+        Ok(canonical) => Checked::Valid { canonical },
+        Err(e) => Checked::Invalid(e),
+    }
+}
+
+/// Canonical domain: lower-case A-labels, no trailing dot. `*.` prefix allowed.
+pub fn canonical_domain(value: &str) -> Result<String, String> {
+    let (wild, rest) = match value.strip_prefix("*.") {
+        Some(r) => (true, r),
+        None => (false, value),
+    };
+    if rest.contains('*') || rest.contains('?') {
+        return Err("a domain may only use a leading `*.` wildcard".into());
+    }
+    let trimmed = rest.strip_suffix('.').unwrap_or(rest);
+    if trimmed.is_empty() {
+        return Err("empty domain".into());
+    }
+    let ascii = idna::domain_to_ascii_strict(trimmed)
+        .map_err(|_| "not a valid domain name (IDNA/hostname rules)".to_string())?;
+    if ascii.len() > 253 {
+        return Err("domain longer than 253 characters".into());
+    }
+    let labels: Vec<&str> = ascii.split('.').collect();
+    if let Some(l) = labels.iter().find(|l| l.is_empty() || l.len() > 63) {
+        return Err(if l.is_empty() {
+            "empty label in domain".into()
+        } else {
+            format!("label `{l}` is longer than 63 characters")
+        });
+    }
+    if let Some(l) = labels.iter().find(|l| {
+        !l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            || l.starts_with('-')
+            || l.ends_with('-')
+    }) {
+        return Err(format!("label `{l}` is not a valid hostname label"));
+    }
+    if labels.len() < 2 && !wild {
+        return Err("a domain needs at least two labels".into());
+    }
+    if labels
+        .last()
+        .is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err("the top-level label is numeric: is this an IP address?".into());
+    }
+    Ok(if wild { format!("*.{ascii}") } else { ascii })
+}
+
+fn check_domain(value: &str) -> Checked {
+    match canonical_domain(value) {
+        Ok(canonical) => Checked::Valid { canonical },
+        Err(e) => Checked::Invalid(e),
+    }
+}
+
+/// Canonical URL (WHATWG serialization). `*` wildcards are kept as written.
+pub fn canonical_url(value: &str) -> Result<String, String> {
+    if value.contains('*') {
+        let probe = value.replace('*', "x");
+        let u = url::Url::parse(&probe).map_err(|e| format!("not a valid URL: {e}"))?;
+        if !u.has_host() {
+            return Err("URL has no host".into());
+        }
+        return Ok(value.to_string());
+    }
+    let u = url::Url::parse(value).map_err(|e| format!("not a valid URL: {e}"))?;
+    if !u.has_host() {
+        return Err("URL has no host".into());
+    }
+    Ok(u.to_string())
+}
+
+fn check_url(value: &str) -> Checked {
+    match canonical_url(value) {
+        Ok(canonical) => Checked::Valid { canonical },
+        Err(e) => Checked::Invalid(e),
+    }
+}
+
+fn check_email(value: &str) -> Checked {
+    let Some((local, domain)) = value.rsplit_once('@') else {
+        return Checked::Invalid("an email address needs an `@`".into());
+    };
+    if local.is_empty() || local.len() > 64 {
+        return Checked::Invalid("the local part must be 1 to 64 characters".into());
+    }
+    if local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+        || !local
+            .chars()
+            .all(|c| c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+    {
+        return Checked::Invalid(format!("`{local}` is not a valid local part"));
+    }
+    match canonical_domain(domain) {
+        Ok(d) if !d.starts_with('*') => Checked::Valid {
+            canonical: format!("{}@{d}", local.to_lowercase()),
+        },
+        Ok(_) => Checked::Invalid("an email domain cannot be a wildcard".into()),
+        Err(e) => Checked::Invalid(format!("email domain: {e}")),
+    }
+}
+
+/// Defanging markers and what they stand for.
+const DEFANGS: &[(&str, &str)] = &[
+    ("hxxps", "https"),
+    ("hxxp", "http"),
+    ("hXXps", "https"),
+    ("hXXp", "http"),
+    ("fxp", "ftp"),
+    ("[.]", "."),
+    ("(.)", "."),
+    ("{.}", "."),
+    ("[dot]", "."),
+    ("(dot)", "."),
+    ("[:]", ":"),
+    ("[://]", "://"),
+    ("[@]", "@"),
+    ("[at]", "@"),
+];
+
+/// Types whose values are network observables that analysts defang.
+pub fn defang_applies(ty: IndicatorType) -> bool {
+    matches!(
+        ty,
+        IndicatorType::Url | IndicatorType::Domain | IndicatorType::Ip | IndicatorType::Email
+    )
+}
+
+/// The refanged value when `value` is defanged.
+pub fn refang(value: &str) -> Option<String> {
+    let mut out = value.to_string();
+    let mut changed = false;
+    for (from, to) in DEFANGS {
+        let is_scheme = from.starts_with('h') || from.starts_with('f');
+        if is_scheme {
+            if let Some(rest) = out.strip_prefix(from) {
+                if rest.starts_with("://") || rest.starts_with("[://]") || rest.starts_with("[:]//")
+                {
+                    out = format!("{to}{rest}");
+                    changed = true;
+                }
+            }
+        } else if out.contains(from) {
+            out = out.replace(from, to);
+            changed = true;
+        }
+    }
+    changed.then_some(out)
+}
+
+/// Number of non-wildcard characters of a glob.
+pub fn glob_literal_len(glob: &str) -> usize {
+    glob.chars().filter(|c| *c != '*' && *c != '?').count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use IndicatorType::*;
+
+    fn canon(ty: IndicatorType, v: &str) -> String {
+        match check(ty, v) {
+            Checked::Valid { canonical } => canonical,
+            other => panic!("{v}: {other:?}"),
+        }
+    }
+    fn invalid(ty: IndicatorType, v: &str) -> bool {
+        matches!(check(ty, v), Checked::Invalid(_))
+    }
+
+    #[test]
+    fn hashes() {
+        assert_eq!(
+            canon(Md5, "D41D8CD98F00B204E9800998ECF8427E"),
+            "d41d8cd98f00b204e9800998ecf8427e"
+        );
+        assert!(invalid(Md5, "d41d8cd98f00b204e9800998ecf8427"));
+        assert!(invalid(Sha1, "zz1d8cd98f00b204e9800998ecf8427e12345678"));
+    }
+
+    #[test]
+    fn ips() {
+        assert_eq!(canon(Ip, "10.0.0.1/8"), "10.0.0.0/8");
+        assert_eq!(canon(Ip, "1.2.3.4/32"), "1.2.3.4");
+        assert_eq!(canon(Ip, "2001:DB8:0:0::1"), "2001:db8::1");
+        assert!(invalid(Ip, "010.1.1.1"));
+        assert!(invalid(Ip, "1.2.3"));
+        assert!(invalid(Ip, "1.2.3.4/33"));
+    }
+
+    #[test]
+    fn domains() {
+        assert_eq!(canon(Domain, "Example.COM."), "example.com");
+        assert_eq!(canon(Domain, "bücher.de"), "xn--bcher-kva.de");
+        assert_eq!(canon(Domain, "*.avsvmcloud.com"), "*.avsvmcloud.com");
+        assert!(invalid(Domain, "ex_ample.com"));
+        assert!(invalid(Domain, "a..b"));
+        assert!(invalid(Domain, "localhost"));
+        assert!(invalid(Domain, "a.*.com"));
+        assert!(invalid(Domain, &format!("{}.com", "a".repeat(64))));
+    }
+
+    #[test]
+    fn urls_and_emails() {
+        assert_eq!(
+            canon(Url, "HTTP://Example.com:80/a"),
+            "http://example.com/a"
+        );
+        assert!(invalid(Url, "not a url"));
+        assert_eq!(canon(Email, "Bad@Example.COM"), "bad@example.com");
+        assert!(invalid(Email, "no-at-sign"));
+    }
+
+    #[test]
+    fn regexes() {
+        assert!(matches!(
+            check(CommandLine, "regex:a+b"),
+            Checked::Regex { .. }
+        ));
+        assert!(invalid(CommandLine, "regex:(unclosed"));
+        assert!(invalid(Md5, "regex:abc"));
+    }
+
+    #[test]
+    fn refanging() {
+        assert_eq!(
+            refang("hxxp://evil[.]com/x").as_deref(),
+            Some("http://evil.com/x")
+        );
+        assert_eq!(refang("a[@]b(.)com").as_deref(), Some("a@b.com"));
+        assert_eq!(refang("1.2.3[.]4").as_deref(), Some("1.2.3.4"));
+        assert_eq!(refang("example.com"), None);
+        assert_eq!(refang("hxxpfoo.com"), None);
+    }
+}

@@ -1,0 +1,24 @@
+//! ruleforge: validate, lint, format, test, diff and package YAML indicator rules.
+//!
+//! The library follows the data: [`load`] (files or git trees) → [`yaml`] (YAML with spans)
+//! → [`rule`] (typed model) → [`schema`] (JSON Schema) → [`lint`] (checks) → [`report`]
+//! (text, JSON, SARIF, GitHub). The `ruleforge` binary is a thin layer over it.
+
+pub mod benign;
+pub mod cli;
+pub mod condition;
+pub mod config;
+pub mod diagnostic;
+pub mod fsutil;
+pub mod git;
+pub mod indicator;
+pub mod lint;
+pub mod load;
+pub mod report;
+pub mod rule;
+pub mod schema;
+pub mod source;
+pub mod suppress;
+pub mod yaml;
+
+pub use diagnostic::{Diagnostic, Severity, Span};

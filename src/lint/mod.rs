@@ -1,0 +1,271 @@
+//! The lint engine: reads, parses, validates and checks rule files in parallel, then runs
+//! the repository-wide checks once over the whole set.
+
+pub mod context;
+pub mod fix;
+pub mod registry;
+pub mod rules;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::load::{self, Input, IoError};
+use crate::rule::{Rule, RuleFile};
+use crate::source::SourceFile;
+use crate::suppress::Suppressions;
+use context::{FileContext, RepoContext, RuleSummary};
+use rayon::prelude::*;
+use registry::{Check, Selection};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use time::Date;
+
+/// How to lint.
+#[derive(Clone)]
+pub struct Options {
+    pub selection: Selection,
+    /// (glob over repository-relative paths, codes ignored there)
+    pub per_path_ignores: Vec<(globset::GlobMatcher, Vec<String>)>,
+    pub max_file_size: u64,
+    pub today: Date,
+    /// Apply safe fixes and write the files back.
+    pub fix: bool,
+    /// When set, only these paths get per-file checks and findings; repository-wide checks
+    /// still see every rule (`--changed-since`).
+    pub only: Option<HashSet<String>>,
+}
+
+impl Options {
+    pub fn new(selection: Selection, today: Date) -> Self {
+        Options {
+            selection,
+            per_path_ignores: Vec::new(),
+            max_file_size: crate::config::DEFAULT_MAX_FILE_SIZE,
+            today,
+            fix: false,
+            only: None,
+        }
+    }
+
+    fn enabled(&self, d: &Diagnostic) -> bool {
+        self.selection.is_code_enabled(d.code)
+            && !self.per_path_ignores.iter().any(|(g, codes)| {
+                g.is_match(&d.path)
+                    && codes
+                        .iter()
+                        .any(|c| c == "ALL" || d.code.starts_with(c.as_str()))
+            })
+    }
+}
+
+/// The result of a lint run.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub files_checked: usize,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sources of the files that have diagnostics (for code frames).
+    pub sources: HashMap<String, Arc<SourceFile>>,
+    pub fixed: usize,
+    pub files_fixed: usize,
+}
+
+impl Outcome {
+    pub fn count(&self, sev: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == sev)
+            .count()
+    }
+}
+
+struct Checked {
+    path: String,
+    diagnostics: Vec<Diagnostic>,
+    source: Option<Arc<SourceFile>>,
+    summary: Option<RuleSummary>,
+    suppressions: Suppressions,
+    fixed: usize,
+}
+
+/// Runs the per-file part on one parsed file.
+pub fn check_file(file: &RuleFile, opts: &Options) -> Vec<Diagnostic> {
+    let path = file.source.path.as_str();
+    let mut out = Vec::new();
+    match &file.parsed {
+        Err(e) => {
+            let mut d = Diagnostic::new(e.code, path, Some(e.span), e.message.clone());
+            if let Some(other) = e.other {
+                let lc = file.source.line_col(other.start);
+                d.message
+                    .push_str(&format!(" (first defined on line {})", lc.line));
+                d = d.with_related(crate::diagnostic::Related {
+                    path: path.to_string(),
+                    span: Some(other),
+                    message: "first defined here".into(),
+                });
+            }
+            out.push(d);
+        }
+        Ok((node, rule)) => {
+            if opts.selection.is_code_enabled("RF010") {
+                out.extend(crate::schema::validate_rule(path, node));
+            }
+            let cx = FileContext {
+                path,
+                source: &file.source,
+                node,
+                rule,
+                today: opts.today,
+            };
+            for r in registry::all() {
+                if let Check::File(f) = r.check {
+                    if opts.selection.is_enabled(r.rule) {
+                        f(&cx, &mut out);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn process(input: &Input, opts: &Options) -> Result<Checked, IoError> {
+    let source = match load::read(input, opts.max_file_size)? {
+        Ok(s) => s,
+        Err((d, src)) => {
+            let diagnostics: Vec<_> = [d].into_iter().filter(|d| opts.enabled(d)).collect();
+            return Ok(Checked {
+                path: input.path.clone(),
+                source: Some(Arc::new(src)),
+                diagnostics,
+                summary: None,
+                suppressions: Suppressions::default(),
+                fixed: 0,
+            });
+        }
+    };
+    let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
+    let mut file = RuleFile::parse(source);
+    let mut diagnostics = if per_file {
+        check_file(&file, opts)
+    } else {
+        Vec::new()
+    };
+    let mut fixed = 0;
+    if opts.fix && per_file {
+        // Apply safe fixes until none is left (bounded), then write once, atomically.
+        let original = file.source.text.clone();
+        for _ in 0..8 {
+            let fixable: Vec<_> = diagnostics
+                .iter()
+                .filter(|d| opts.enabled(d))
+                .cloned()
+                .collect();
+            let (text, n) = fix::apply(&file.source.text, &fixable);
+            if n == 0 {
+                break;
+            }
+            fixed += n;
+            file = RuleFile::parse(SourceFile::new(file.source.path.clone(), text));
+            diagnostics = check_file(&file, opts);
+        }
+        if file.source.text != original {
+            if let load::Origin::Disk(p) = &input.origin {
+                crate::fsutil::write_atomic(p, file.source.text.as_bytes()).map_err(|e| {
+                    IoError {
+                        path: input.path.clone(),
+                        message: format!("cannot write fixes: {e}"),
+                    }
+                })?;
+            }
+        }
+    }
+    let suppressions = Suppressions::parse(&file.source);
+    diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, &file.source));
+    let summary = file
+        .rule()
+        .map(|r: &Rule| RuleSummary::from_rule(&input.path, r));
+    let keep_source = !diagnostics.is_empty() || !suppressions.is_empty();
+    let path = input.path.clone();
+    let source = keep_source.then(|| Arc::new(file.source));
+    Ok(Checked {
+        path,
+        diagnostics,
+        source,
+        summary,
+        suppressions,
+        fixed,
+    })
+}
+
+/// Lints `inputs`.
+pub fn run(inputs: &[Input], opts: &Options) -> Result<Outcome, IoError> {
+    let checked: Vec<Checked> = inputs
+        .par_iter()
+        .map(|i| process(i, opts))
+        .collect::<Result<_, _>>()?;
+    let mut outcome = Outcome {
+        files_checked: opts.only.as_ref().map_or(inputs.len(), |o| {
+            inputs.iter().filter(|i| o.contains(&i.path)).count()
+        }),
+        ..Outcome::default()
+    };
+    let mut summaries = Vec::with_capacity(checked.len());
+    let mut suppressions: HashMap<String, (Suppressions, Option<Arc<SourceFile>>)> = HashMap::new();
+    for c in checked {
+        if c.fixed > 0 {
+            outcome.fixed += c.fixed;
+            outcome.files_fixed += 1;
+        }
+        if let Some(s) = c.summary {
+            summaries.push(s);
+        }
+        if !c.suppressions.is_empty() {
+            suppressions.insert(c.path.clone(), (c.suppressions, c.source.clone()));
+        }
+        if let Some(src) = c.source {
+            if !c.diagnostics.is_empty() {
+                outcome.sources.insert(c.path.clone(), src);
+            }
+        }
+        outcome.diagnostics.extend(c.diagnostics);
+    }
+    // Repository-wide checks, once, in parallel across rules.
+    let cx = RepoContext { rules: &summaries };
+    let repo: Vec<Diagnostic> = registry::all()
+        .par_iter()
+        .filter(|r| opts.selection.is_enabled(r.rule))
+        .flat_map_iter(|r| {
+            let mut out = Vec::new();
+            if let Check::Repo(f) = r.check {
+                f(&cx, &mut out);
+            }
+            out
+        })
+        .collect();
+    let by_path: HashMap<&str, &Input> = inputs.iter().map(|i| (i.path.as_str(), i)).collect();
+    for d in repo {
+        if !opts.enabled(&d) || opts.only.as_ref().is_some_and(|o| !o.contains(&d.path)) {
+            continue;
+        }
+        if let Some((s, Some(src))) = suppressions.get(&d.path) {
+            if s.suppresses(&d, src) {
+                continue;
+            }
+        }
+        if !outcome.sources.contains_key(&d.path) {
+            if let Some(input) = by_path.get(d.path.as_str()) {
+                if let Ok(Ok(src)) = load::read(input, opts.max_file_size) {
+                    outcome.sources.insert(d.path.clone(), Arc::new(src));
+                }
+            }
+        }
+        outcome.diagnostics.push(d);
+    }
+    outcome.diagnostics.sort_by(|a, b| {
+        (a.path.as_str(), a.span.map(|s| s.start), a.code).cmp(&(
+            b.path.as_str(),
+            b.span.map(|s| s.start),
+            b.code,
+        ))
+    });
+    Ok(outcome)
+}

@@ -1,0 +1,199 @@
+//! The registry of lint rules: stable codes, names, default severities and explanations.
+//!
+//! Codes are grouped by prefix: `RF0` structure (reading, YAML, schema), `RF1` metadata,
+//! `RF2` indicators, `RF3` condition, `RF4` repository-wide, `RF5` policy against a base
+//! revision. A selector is `ALL`, a code (`RF201`) or a prefix (`RF2`).
+
+use super::context::{FileContext, RepoContext};
+use super::rules;
+use crate::diagnostic::{Diagnostic, Severity};
+
+/// A lint rule's self-description.
+#[derive(Debug)]
+pub struct LintRule {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line: what the rule reports.
+    pub summary: &'static str,
+    /// One paragraph: why it matters and what to do, shown by `ruleforge rule CODE`.
+    pub explanation: &'static str,
+    /// Whether `--fix` can repair findings (safe fixes).
+    pub fixable: bool,
+    /// Enabled without `--select`.
+    pub default_enabled: bool,
+}
+
+pub type FileCheck = fn(&FileContext<'_>, &mut Vec<Diagnostic>);
+pub type RepoCheck = fn(&RepoContext<'_>, &mut Vec<Diagnostic>);
+
+/// Where a rule's findings come from.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// Emitted while reading and parsing a file.
+    Loader,
+    /// Emitted by the JSON-Schema validation.
+    Schema,
+    /// Run on each rule file, in parallel.
+    File(FileCheck),
+    /// Run once over the whole rule set.
+    Repo(RepoCheck),
+    /// Run against a base revision (`lint --base`, `diff --check`).
+    Policy,
+}
+
+pub struct Registered {
+    pub rule: &'static LintRule,
+    pub check: Check,
+}
+
+macro_rules! registry {
+    ($($kind:ident $path:path),* $(,)?) => {
+        &[$(Registered { rule: &{ use $path as m; m::RULE }, check: registry!(@check $kind $path) }),*]
+    };
+    (@check loader $path:path) => { Check::Loader };
+    (@check schema $path:path) => { Check::Schema };
+    (@check policy $path:path) => { Check::Policy };
+    (@check file $path:path) => { Check::File({ use $path as m; m::check }) };
+    (@check repo $path:path) => { Check::Repo({ use $path as m; m::check }) };
+}
+
+static ALL: &[Registered] = registry![
+    loader rules::rf001_yaml_syntax,
+    loader rules::rf002_duplicate_key,
+    loader rules::rf003_file_too_large,
+    loader rules::rf004_invalid_utf8,
+    loader rules::rf005_empty_file,
+    loader rules::rf006_alias_limit,
+    loader rules::rf007_tab_indentation,
+    loader rules::rf008_multiple_documents,
+    schema rules::rf010_schema_violation,
+    file rules::rf101_invalid_id,
+    file rules::rf102_modified_before_created,
+    file rules::rf103_date_in_future,
+    file rules::rf104_expired_rule,
+    file rules::rf105_deprecated_without_replacement,
+    file rules::rf106_title_length,
+    file rules::rf107_title_trailing_period,
+    file rules::rf108_placeholder_text,
+    file rules::rf109_description_length,
+    file rules::rf110_reference_not_http,
+    file rules::rf111_unknown_tag_namespace,
+    file rules::rf112_malformed_tag,
+    file rules::rf113_file_name_convention,
+    file rules::rf114_stable_without_tests,
+    file rules::rf115_test_unknown_field,
+    file rules::rf201_invalid_value,
+    file rules::rf202_non_canonical_value,
+    file rules::rf203_defanged_value,
+    file rules::rf204_duplicate_value,
+    file rules::rf205_known_benign_value,
+    file rules::rf206_overly_broad_value,
+    file rules::rf301_condition_syntax,
+    file rules::rf302_condition_unknown_group,
+    file rules::rf303_condition_unused_group,
+    repo rules::rf401_duplicate_id,
+    repo rules::rf402_value_in_several_rules,
+    repo rules::rf403_unknown_related_id,
+    repo rules::rf404_duplicate_title,
+];
+
+/// Every registered rule, in code order.
+pub fn all() -> &'static [Registered] {
+    ALL
+}
+
+/// The rule with this code.
+pub fn lookup(code: &str) -> Option<&'static LintRule> {
+    all_rules().find(|r| r.code == code)
+}
+
+/// Every rule's description.
+pub fn all_rules() -> impl Iterator<Item = &'static LintRule> {
+    ALL.iter().map(|r| r.rule)
+}
+
+/// Validates a selector (`ALL`, a code or a code prefix).
+pub fn check_selector(sel: &str) -> Result<(), String> {
+    if sel == "ALL" || all_rules().any(|r| r.code.starts_with(sel)) && sel.starts_with("RF") {
+        Ok(())
+    } else {
+        Err(format!(
+            "unknown rule code or prefix `{sel}` (see `ruleforge rule --all`)"
+        ))
+    }
+}
+
+/// Which codes are enabled.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    select: Vec<String>,
+    ignore: Vec<String>,
+}
+
+impl Selection {
+    /// `select` empty means the default set.
+    pub fn new(select: Vec<String>, ignore: Vec<String>) -> Self {
+        Selection { select, ignore }
+    }
+
+    pub fn is_enabled(&self, rule: &LintRule) -> bool {
+        let matches = |sels: &[String]| -> Option<usize> {
+            sels.iter()
+                .filter(|s| s.as_str() == "ALL" || rule.code.starts_with(s.as_str()))
+                .map(|s| if s == "ALL" { 0 } else { s.len() })
+                .max()
+        };
+        let sel = if self.select.is_empty() {
+            rule.default_enabled.then_some(0)
+        } else {
+            matches(&self.select)
+        };
+        match (sel, matches(&self.ignore)) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            // The more specific selector wins, as in ruff.
+            (Some(s), Some(i)) => s > i,
+        }
+    }
+
+    pub fn is_code_enabled(&self, code: &str) -> bool {
+        lookup(code).is_some_and(|r| self.is_enabled(r))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let mut seen = HashSet::new();
+        let mut names = HashSet::new();
+        for r in all_rules() {
+            assert!(seen.insert(r.code), "duplicate code {}", r.code);
+            assert!(names.insert(r.name), "duplicate name {}", r.name);
+            assert!(r.code.len() == 5 && r.code.starts_with("RF"), "{}", r.code);
+            assert!(
+                r.explanation.len() > 80,
+                "{} needs a real explanation",
+                r.code
+            );
+            assert!(!r.summary.ends_with('.'), "{} summary", r.code);
+        }
+    }
+
+    #[test]
+    fn selection_specificity() {
+        let s = Selection::new(vec!["RF2".into()], vec!["RF205".into()]);
+        assert!(s.is_code_enabled("RF201"));
+        assert!(!s.is_code_enabled("RF205"));
+        assert!(!s.is_code_enabled("RF101"));
+        let s = Selection::new(vec!["RF205".into()], vec!["RF2".into()]);
+        assert!(s.is_code_enabled("RF205"));
+        assert!(!s.is_code_enabled("RF201"));
+        let s = Selection::new(vec!["ALL".into()], vec![]);
+        assert!(s.is_code_enabled("RF402"));
+    }
+}

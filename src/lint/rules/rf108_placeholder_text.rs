@@ -1,0 +1,61 @@
+//! RF108 `placeholder-text`: A field still holds placeholder text such as TODO.
+
+#[allow(unused_imports)]
+use super::prelude::*;
+
+pub const RULE: LintRule = LintRule {
+    code: "RF108",
+    name: "placeholder-text",
+    severity: Severity::Error,
+    summary: "A field still holds placeholder text such as TODO",
+    explanation: "`ruleforge new` scaffolds rules with placeholders (`TODO`) that must be replaced before the rule ships; the same goes for `TBD`, `FIXME`, `XXX`, `CHANGEME` and lorem ipsum left in a title, description, author or false-positive note. The finding is an error so that an unfinished rule cannot reach a bundle.",
+    fixable: false,
+    default_enabled: true,
+};
+
+pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
+    let fields = [
+        ("title", &cx.rule.title),
+        ("description", &cx.rule.description),
+        ("author", &cx.rule.author),
+    ];
+    let mut check = |key: &str, v: &crate::rule::Spanned<String>| {
+        if let Some(word) = placeholder(&v.value) {
+            out.push(Diagnostic::new(
+                RULE.code,
+                cx.path,
+                Some(v.span),
+                format!("`{key}` holds placeholder text `{word}`"),
+            ));
+        }
+    };
+    for (key, v) in fields {
+        if let Some(v) = v {
+            check(key, v);
+        }
+    }
+    for fp in &cx.rule.falsepositives {
+        check("falsepositives", fp);
+    }
+}
+
+/// The placeholder word in `text`, if any (whole words only).
+pub fn placeholder(text: &str) -> Option<&'static str> {
+    const WORDS: [&str; 5] = ["TODO", "TBD", "FIXME", "XXX", "CHANGEME"];
+    for w in WORDS {
+        let mut rest = text;
+        while let Some(i) = rest.find(w) {
+            let before = rest[..i].chars().last();
+            let after = rest[i + w.len()..].chars().next();
+            let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+            if boundary(before) && boundary(after) {
+                return Some(w);
+            }
+            rest = &rest[i + w.len()..];
+        }
+    }
+    if text.to_ascii_lowercase().contains("lorem ipsum") {
+        return Some("lorem ipsum");
+    }
+    None
+}

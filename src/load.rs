@@ -1,0 +1,208 @@
+//! Finding rule files and reading them safely (size limit, UTF-8, BOM).
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::source::SourceFile;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Where a rule file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    Disk(PathBuf),
+    /// Bytes already in memory (a blob read from a git tree).
+    Bytes(std::sync::Arc<Vec<u8>>),
+}
+
+/// A rule file to check: its origin and its repository-relative path.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub path: String,
+    pub origin: Origin,
+}
+
+/// An I/O failure (exit code 2), as opposed to bad content (a diagnostic).
+#[derive(Debug, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct IoError {
+    pub path: String,
+    pub message: String,
+}
+
+pub fn is_rule_file(p: &Path) -> bool {
+    matches!(p.extension().and_then(|e| e.to_str()), Some("yml" | "yaml"))
+}
+
+/// Repository-relative, `/`-separated path.
+pub fn relative(root: &Path, p: &Path) -> String {
+    let rel = p.strip_prefix(root).unwrap_or(p);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Collects the rule files under `paths` (files are taken as given, folders walked for
+/// `.yml`/`.yaml`, skipping hidden folders). Sorted by path.
+pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let abs = if p.is_absolute() {
+            p.clone()
+        } else {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.clone())
+        };
+        let meta = std::fs::metadata(&abs).map_err(|e| IoError {
+            path: p.display().to_string(),
+            message: if e.kind() == std::io::ErrorKind::NotFound {
+                "no such file or directory".into()
+            } else {
+                e.to_string()
+            },
+        })?;
+        if meta.is_dir() {
+            walk(root, &abs, &mut out)?;
+        } else {
+            out.push(Input {
+                path: relative(root, &canon(&abs)),
+                origin: Origin::Disk(abs),
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
+}
+
+fn canon(p: &Path) -> PathBuf {
+    p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<Input>) -> Result<(), IoError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| IoError {
+        path: dir.display().to_string(),
+        message: e.to_string(),
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|e| IoError {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let ft = entry.file_type().map_err(|e| IoError {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        if ft.is_dir() {
+            walk(root, &path, out)?;
+        } else if is_rule_file(&path) {
+            out.push(Input {
+                path: relative(root, &canon(&path)),
+                origin: Origin::Disk(path),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Reads an input into a `SourceFile`. Bad content (too large, not UTF-8) becomes a
+/// diagnostic with the best source available for rendering; unreadable files are I/O errors.
+#[allow(clippy::result_large_err, clippy::type_complexity)]
+pub fn read(
+    input: &Input,
+    max_size: u64,
+) -> Result<Result<SourceFile, (Diagnostic, SourceFile)>, IoError> {
+    let bytes = match &input.origin {
+        Origin::Disk(p) => {
+            let io = |e: std::io::Error| IoError {
+                path: input.path.clone(),
+                message: e.to_string(),
+            };
+            let file = std::fs::File::open(p).map_err(io)?;
+            let len = file.metadata().map_err(io)?.len();
+            if len > max_size {
+                return Ok(Err(too_large(input, len, max_size)));
+            }
+            let mut buf = Vec::with_capacity(len as usize);
+            file.take(max_size + 1).read_to_end(&mut buf).map_err(io)?;
+            if buf.len() as u64 > max_size {
+                return Ok(Err(too_large(input, buf.len() as u64, max_size)));
+            }
+            buf
+        }
+        Origin::Bytes(b) => {
+            if b.len() as u64 > max_size {
+                return Ok(Err(too_large(input, b.len() as u64, max_size)));
+            }
+            b.to_vec()
+        }
+    };
+    Ok(decode(&input.path, bytes))
+}
+
+fn too_large(input: &Input, len: u64, max: u64) -> (Diagnostic, SourceFile) {
+    (
+        Diagnostic::new(
+            "RF003",
+            &input.path,
+            None,
+            format!(
+                "file is {len} bytes, over the {max}-byte limit (lint.max-file-size): not read"
+            ),
+        ),
+        SourceFile::new(&input.path, ""),
+    )
+}
+
+/// Decodes UTF-8 (dropping a BOM).
+#[allow(clippy::result_large_err)]
+pub fn decode(path: &str, mut bytes: Vec<u8>) -> Result<SourceFile, (Diagnostic, SourceFile)> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(SourceFile::new(path, text)),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            let src = SourceFile::new(path, lossy);
+            let lc = src.line_col(at);
+            let msg = if utf16 {
+                "file is UTF-16, not UTF-8: re-save it as UTF-8".to_string()
+            } else {
+                format!(
+                    "file is not valid UTF-8: invalid byte 0x{:02x} at line {} column {}",
+                    bytes[at], lc.line, lc.column
+                )
+            };
+            let d = Diagnostic::new("RF004", path, Some(Span::new(at, at + 1)), msg);
+            Err((d, src))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_utf8_points_at_the_byte() {
+        let (d, _) = decode("a.yml", b"id: x\ntitle: caf\xe9\n".to_vec()).unwrap_err();
+        assert_eq!(d.code, "RF004");
+        assert_eq!(d.span, Some(Span::new(16, 17)));
+        assert!(d.message.contains("line 2 column 11"), "{}", d.message);
+    }
+
+    #[test]
+    fn bom_is_dropped() {
+        let s = decode("a.yml", b"\xEF\xBB\xBFa: 1\n".to_vec()).unwrap();
+        assert_eq!(s.text, "a: 1\n");
+    }
+}

@@ -1,0 +1,649 @@
+//! YAML 1.2 with spans: a small node tree built from `saphyr-parser` events.
+//!
+//! Differences from a plain YAML loader, all deliberate:
+//! - every node (and every mapping key) carries a byte span into the source;
+//! - a duplicate key is an error naming both places;
+//! - alias expansion is bounded by a node budget, so an alias bomb fails fast;
+//! - a file holds exactly one document;
+//! - scalars resolve with the YAML 1.2 core schema (`yes`/`no`/`on` are strings,
+//!   no sexagesimal numbers, `0o` for octal).
+
+use crate::diagnostic::Span;
+use crate::source::SourceFile;
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+use std::collections::HashMap;
+
+/// Upper bound on the nodes one document may expand to through aliases.
+pub const MAX_NODES: usize = 100_000;
+/// Upper bound on nesting depth.
+pub const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Seq(Vec<Node>),
+    Map(Vec<Entry>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    pub value: String,
+    /// True for plain (unquoted, non-block) scalars: only those resolve to null/bool/number.
+    pub plain: bool,
+    /// An explicit tag such as `!!str`, if any.
+    pub tag: Option<String>,
+}
+
+/// A scalar's value under the YAML 1.2 core schema.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(&'a str),
+}
+
+impl Scalar {
+    pub fn resolve(&self) -> Resolved<'_> {
+        let v = self.value.as_str();
+        match self.tag.as_deref() {
+            Some("tag:yaml.org,2002:str") | Some("!!str") => return Resolved::Str(v),
+            Some(_) => {}
+            None if !self.plain => return Resolved::Str(v),
+            None => {}
+        }
+        match v {
+            "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+            "true" | "True" | "TRUE" => return Resolved::Bool(true),
+            "false" | "False" | "FALSE" => return Resolved::Bool(false),
+            ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+                return Resolved::Float(f64::INFINITY)
+            }
+            "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+            ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+            _ => {}
+        }
+        let b = v.as_bytes();
+        let digits =
+            |s: &[u8], radix: u32| !s.is_empty() && s.iter().all(|c| (*c as char).is_digit(radix));
+        let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
+        if digits(unsigned.as_bytes(), 10) {
+            if let Ok(i) = v.parse::<i64>() {
+                return Resolved::Int(i);
+            }
+            return Resolved::Float(v.parse().unwrap_or(f64::NAN));
+        }
+        if let Some(h) = v.strip_prefix("0x") {
+            if digits(h.as_bytes(), 16) {
+                if let Ok(i) = i64::from_str_radix(h, 16) {
+                    return Resolved::Int(i);
+                }
+            }
+        }
+        if let Some(o) = v.strip_prefix("0o") {
+            if digits(o.as_bytes(), 8) {
+                if let Ok(i) = i64::from_str_radix(o, 8) {
+                    return Resolved::Int(i);
+                }
+            }
+        }
+        if is_core_float(b) {
+            if let Ok(f) = v.parse::<f64>() {
+                return Resolved::Float(f);
+            }
+        }
+        Resolved::Str(v)
+    }
+}
+
+/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`
+fn is_core_float(b: &[u8]) -> bool {
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    let int_start = i;
+    while i < b.len() && b[i].is_ascii_digit() {
+        i += 1;
+    }
+    let int_digits = i - int_start;
+    let mut frac_digits = 0;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        frac_digits = i - s;
+    }
+    if int_digits == 0 && frac_digits == 0 {
+        return false;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+            i += 1;
+        }
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == s {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+impl Node {
+    pub fn as_map(&self) -> Option<&[Entry]> {
+        match &self.kind {
+            NodeKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match &self.kind {
+            NodeKind::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The text of a scalar that resolves to a string (or any scalar's text, for keys).
+    pub fn as_str(&self) -> Option<&str> {
+        match self.as_scalar()?.resolve() {
+            Resolved::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// Looks up a key in a mapping; returns the entry.
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        self.as_map()?
+            .iter()
+            .find(|e| e.key.as_scalar().is_some_and(|k| k.value == key))
+    }
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match &self.kind {
+            NodeKind::Seq(_) => "a list",
+            NodeKind::Map(_) => "a mapping",
+            NodeKind::Scalar(s) => match s.resolve() {
+                Resolved::Null => "null",
+                Resolved::Bool(_) => "a boolean",
+                Resolved::Int(_) => "an integer",
+                Resolved::Float(_) => "a number",
+                Resolved::Str(_) => "a string",
+            },
+        }
+    }
+
+    fn count(&self) -> usize {
+        match &self.kind {
+            NodeKind::Scalar(_) => 1,
+            NodeKind::Seq(s) => 1 + s.iter().map(Node::count).sum::<usize>(),
+            NodeKind::Map(m) => {
+                1 + m
+                    .iter()
+                    .map(|e| e.key.count() + e.value.count())
+                    .sum::<usize>()
+            }
+        }
+    }
+
+    /// Converts to JSON with core-schema typing (what the JSON Schema sees).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.kind {
+            NodeKind::Scalar(s) => match s.resolve() {
+                Resolved::Null => Value::Null,
+                Resolved::Bool(b) => Value::Bool(b),
+                Resolved::Int(i) => Value::from(i),
+                Resolved::Float(f) => serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .unwrap_or_else(|| Value::String(s.value.clone())),
+                Resolved::Str(v) => Value::String(v.to_string()),
+            },
+            NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (key_text(&e.key), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Finds the node a JSON pointer (`/indicators/g/sha256/0`) designates, with its key node
+    /// when it is a mapping value.
+    pub fn pointer(&self, pointer: &str) -> Option<(Option<&Node>, &Node)> {
+        let mut cur = self;
+        let mut key = None;
+        if pointer.is_empty() {
+            return Some((None, cur));
+        }
+        for raw in pointer.strip_prefix('/')?.split('/') {
+            let token = raw.replace("~1", "/").replace("~0", "~");
+            match &cur.kind {
+                NodeKind::Map(entries) => {
+                    let e = entries.iter().find(|e| key_text(&e.key) == token)?;
+                    key = Some(&e.key);
+                    cur = &e.value;
+                }
+                NodeKind::Seq(items) => {
+                    cur = items.get(token.parse::<usize>().ok()?)?;
+                    key = None;
+                }
+                NodeKind::Scalar(_) => return None,
+            }
+        }
+        Some((key, cur))
+    }
+}
+
+/// The text of a mapping key as JSON sees it.
+pub fn key_text(key: &Node) -> String {
+    match &key.kind {
+        NodeKind::Scalar(s) => s.value.clone(),
+        _ => key.to_json().to_string(),
+    }
+}
+
+/// Why a file could not be read as YAML.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadError {
+    pub code: &'static str,
+    pub message: String,
+    pub span: Span,
+    /// A second place (the first occurrence of a duplicate key).
+    pub other: Option<Span>,
+}
+
+impl LoadError {
+    fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+        LoadError {
+            code,
+            message: message.into(),
+            span,
+            other: None,
+        }
+    }
+}
+
+/// Parses one YAML document into a spanned tree.
+pub fn parse(src: &SourceFile) -> Result<Node, LoadError> {
+    if src.text.trim().is_empty()
+        || src
+            .text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
+        return Err(LoadError::new(
+            "RF005",
+            "the file is empty: a rule file holds one YAML mapping",
+            Span::empty(0),
+        ));
+    }
+    let mut b = Builder {
+        src,
+        ascii: src.text.is_ascii(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        nodes: 0,
+        root: None,
+        documents: 0,
+    };
+    for ev in Parser::new_from_str(&src.text) {
+        match ev {
+            Ok((ev, span)) => b.on_event(ev, span)?,
+            Err(e) => return Err(b.scan_error(&e)),
+        }
+    }
+    match b.root {
+        Some(root) if !matches!(root.as_scalar().map(|s| s.resolve()), Some(Resolved::Null)) => {
+            Ok(root)
+        }
+        _ => Err(LoadError::new(
+            "RF005",
+            "the file holds no YAML value: a rule file holds one YAML mapping",
+            Span::empty(0),
+        )),
+    }
+}
+
+enum Frame {
+    Seq {
+        start: usize,
+        items: Vec<Node>,
+        anchor: usize,
+    },
+    Map {
+        start: usize,
+        entries: Vec<Entry>,
+        pending: Option<Node>,
+        anchor: usize,
+        keys: HashMap<String, Span>,
+    },
+}
+
+struct Builder<'a> {
+    src: &'a SourceFile,
+    ascii: bool,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    nodes: usize,
+    root: Option<Node>,
+    documents: usize,
+}
+
+impl Builder<'_> {
+    fn offset(&self, m: &saphyr_parser::Marker) -> usize {
+        if self.ascii {
+            m.index().min(self.src.text.len())
+        } else {
+            self.src.offset_of(m.line(), m.col())
+        }
+    }
+
+    fn scan_error(&self, e: &ScanError) -> LoadError {
+        let at = self.offset(e.marker());
+        let line = e.marker().line();
+        // Tabs are a frequent cause of scan errors: say so plainly.
+        let tab_line = (1..=line.min(self.src.line_count())).rev().find(|&l| {
+            let t = self.src.line_text(l);
+            let indent: &str = &t[..t.len() - t.trim_start().len()];
+            indent.contains('\t')
+        });
+        if let Some(l) = tab_line {
+            let start = self.src.offset_of(l, 0);
+            let t = self.src.line_text(l);
+            let col = t.find('\t').unwrap_or(0);
+            return LoadError::new(
+                "RF007",
+                "tab character in indentation: YAML indents with spaces only",
+                Span::new(start + col, start + col + 1),
+            );
+        }
+        LoadError::new(
+            "RF001",
+            format!("invalid YAML: {}", e.info()),
+            Span::new(at, (at + 1).min(self.src.text.len()).max(at)),
+        )
+    }
+
+    fn on_event(&mut self, ev: Event<'_>, span: saphyr_parser::Span) -> Result<(), LoadError> {
+        let start = self.offset(&span.start);
+        let end = self.offset(&span.end).max(start);
+        match ev {
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(LoadError::new(
+                        "RF008",
+                        "a second YAML document starts here: a rule file holds exactly one document",
+                        Span::new(start, end.max(start + 3).min(self.src.text.len())),
+                    ));
+                }
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                let tag = tag.map(|t| {
+                    if t == "!!str" {
+                        "tag:yaml.org,2002:str".to_string()
+                    } else {
+                        t
+                    }
+                });
+                let node = Node {
+                    kind: NodeKind::Scalar(Scalar {
+                        value: value.into_owned(),
+                        plain: style == ScalarStyle::Plain,
+                        tag,
+                    }),
+                    span: Span::new(start, end),
+                };
+                self.push(node, anchor)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.check_depth(start)?;
+                self.stack.push(Frame::Seq {
+                    start,
+                    items: Vec::new(),
+                    anchor,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.check_depth(start)?;
+                self.stack.push(Frame::Map {
+                    start,
+                    entries: Vec::new(),
+                    pending: None,
+                    anchor,
+                    keys: HashMap::new(),
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self.stack.pop().expect("balanced events");
+                let (node, anchor) = match frame {
+                    Frame::Seq {
+                        start,
+                        items,
+                        anchor,
+                    } => {
+                        let end = items.last().map_or(end, |n| n.span.end);
+                        (
+                            Node {
+                                kind: NodeKind::Seq(items),
+                                span: Span::new(start, end),
+                            },
+                            anchor,
+                        )
+                    }
+                    Frame::Map {
+                        start,
+                        entries,
+                        anchor,
+                        ..
+                    } => {
+                        let end = entries.last().map_or(end, |e| e.value.span.end);
+                        (
+                            Node {
+                                kind: NodeKind::Map(entries),
+                                span: Span::new(start, end),
+                            },
+                            anchor,
+                        )
+                    }
+                };
+                self.push_built(node, anchor)?;
+            }
+            Event::Alias(id) => {
+                let Some(target) = self.anchors.get(&id) else {
+                    return Err(LoadError::new(
+                        "RF001",
+                        "alias to an unknown anchor",
+                        Span::new(start, end),
+                    ));
+                };
+                let size = target.count();
+                if self.nodes + size > MAX_NODES {
+                    return Err(LoadError::new(
+                        "RF006",
+                        format!(
+                            "aliases expand this document past {MAX_NODES} nodes (alias bomb?): refusing to expand"
+                        ),
+                        Span::new(start, end),
+                    ));
+                }
+                let mut node = target.clone();
+                // Diagnostics on an alias point at the alias, not the anchor.
+                relocate(&mut node, Span::new(start, end));
+                self.nodes += size - 1;
+                self.push(node, 0)?;
+            }
+            Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn check_depth(&self, at: usize) -> Result<(), LoadError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(LoadError::new(
+                "RF001",
+                format!("nesting deeper than {MAX_DEPTH} levels"),
+                Span::empty(at),
+            ));
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
+        self.push_built(node, anchor)
+    }
+
+    fn push_built(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(LoadError::new(
+                "RF006",
+                format!("the document has more than {MAX_NODES} nodes"),
+                node.span,
+            ));
+        }
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending,
+                keys,
+                ..
+            }) => match pending.take() {
+                None => {
+                    let text = key_text(&node);
+                    if let Some(first) = keys.get(&text) {
+                        let mut err =
+                            LoadError::new("RF002", format!("duplicate key `{text}`"), node.span);
+                        err.other = Some(*first);
+                        return Err(err);
+                    }
+                    keys.insert(text, node.span);
+                    *pending = Some(node);
+                }
+                Some(key) => entries.push(Entry { key, value: node }),
+            },
+        }
+        Ok(())
+    }
+}
+
+fn relocate(node: &mut Node, span: Span) {
+    node.span = span;
+    match &mut node.kind {
+        NodeKind::Scalar(_) => {}
+        NodeKind::Seq(items) => items.iter_mut().for_each(|n| relocate(n, span)),
+        NodeKind::Map(entries) => entries.iter_mut().for_each(|e| {
+            relocate(&mut e.key, span);
+            relocate(&mut e.value, span);
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Node, LoadError> {
+        parse(&SourceFile::new("t.yml", text))
+    }
+
+    #[test]
+    fn yaml_1_2_scalars() {
+        let n =
+            load("a: yes\nb: on\nc: 0777\nd: 1:20\ne: 0o17\nf: 'true'\ng: 2021-03-02\nh: 1.5\n")
+                .unwrap();
+        let j = n.to_json();
+        assert_eq!(j["a"], "yes");
+        assert_eq!(j["b"], "on");
+        assert_eq!(j["c"], 777);
+        assert_eq!(j["d"], "1:20");
+        assert_eq!(j["e"], 15);
+        assert_eq!(j["f"], "true");
+        assert_eq!(j["g"], "2021-03-02");
+        assert_eq!(j["h"], 1.5);
+    }
+
+    #[test]
+    fn spans_are_bytes() {
+        let src = SourceFile::new("t.yml", "é: x\nkey: value\n");
+        let n = parse(&src).unwrap();
+        let v = n.get("key").unwrap();
+        assert_eq!(src.slice(v.span), "value");
+        let (k, _) = n.pointer("/key").unwrap();
+        assert_eq!(src.slice(k.unwrap().span), "key");
+    }
+
+    #[test]
+    fn duplicate_key_names_both_places() {
+        let e = load("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(e.code, "RF002");
+        assert_eq!(e.span, Span::new(10, 11));
+        assert_eq!(e.other, Some(Span::new(0, 1)));
+    }
+
+    #[test]
+    fn alias_bomb_is_rejected() {
+        let mut s = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = (b'a' + i - 1) as char;
+            let cur = (b'a' + i) as char;
+            s.push_str(&format!("{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let t = std::time::Instant::now();
+        let e = load(&s).unwrap_err();
+        assert_eq!(e.code, "RF006");
+        assert!(t.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn small_aliases_are_fine() {
+        let n = load("a: &x {k: v}\nb: *x\n").unwrap();
+        assert_eq!(n.to_json()["b"]["k"], "v");
+    }
+
+    #[test]
+    fn empty_and_multi_document() {
+        assert_eq!(load("").unwrap_err().code, "RF005");
+        assert_eq!(load("# only a comment\n").unwrap_err().code, "RF005");
+        assert_eq!(load("a: 1\n---\nb: 2\n").unwrap_err().code, "RF008");
+    }
+
+    #[test]
+    fn tabs_are_named() {
+        let e = load("a:\n\tb: 1\n").unwrap_err();
+        assert_eq!(e.code, "RF007");
+    }
+}
