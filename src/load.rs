@@ -182,7 +182,13 @@ pub fn decode(path: &str, mut bytes: Vec<u8>) -> Result<SourceFile, (Diagnostic,
                     bytes[at], lc.line, lc.column
                 )
             };
-            let d = Diagnostic::new("RF004", path, Some(Span::new(at, at + 1)), msg);
+            // The lossy text keeps the valid prefix; the bad byte became U+FFFD there.
+            let d = Diagnostic::new(
+                "RF004",
+                path,
+                Some(Span::new(at, at + '\u{FFFD}'.len_utf8())),
+                msg,
+            );
             Err((d, src))
         }
     }
@@ -196,7 +202,7 @@ mod tests {
     fn non_utf8_points_at_the_byte() {
         let (d, _) = decode("a.yml", b"id: x\ntitle: caf\xe9\n".to_vec()).unwrap_err();
         assert_eq!(d.code, "RF004");
-        assert_eq!(d.span, Some(Span::new(16, 17)));
+        assert_eq!(d.span, Some(Span::new(16, 19)));
         assert!(d.message.contains("line 2 column 11"), "{}", d.message);
     }
 

@@ -55,7 +55,15 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, counts: &Counts, styled: 
                     Severity::Warning => Level::WARNING,
                     Severity::Info => Level::INFO,
                 };
-                let end = span.end.max(span.start).min(src.text.len());
+                let text = src.text.as_str();
+                let mut start = span.start.min(text.len());
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                let mut end = span.end.max(start).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
                 let label = d.fix.as_ref().map(|f| {
                     let safe = if f.applicability == Applicability::Safe {
                         "fixable with --fix: "
@@ -64,7 +72,7 @@ pub fn render(diags: &[Diagnostic], sources: &Sources, counts: &Counts, styled: 
                     };
                     format!("{safe}{}", f.message.to_lowercase())
                 });
-                let mut ann = AnnotationKind::Primary.span(span.start.min(src.text.len())..end);
+                let mut ann = AnnotationKind::Primary.span(start..end);
                 if let Some(l) = &label {
                     ann = ann.label(l.as_str());
                 }
