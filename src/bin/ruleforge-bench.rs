@@ -1,0 +1,431 @@
+//! `ruleforge-bench`: generates large synthetic rule repositories and measures ruleforge on
+//! them (wall time, CPU time, peak RSS, throughput) beside two floors measured on the same
+//! files: reading every file, and reading plus parsing every file with the same YAML parser.
+//! See docs/performance.md.
+
+use clap::{Parser, Subcommand};
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "ruleforge-bench",
+    about = "Benchmark corpus generator and runner for ruleforge"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Generate a rule repository (a real git repository) of N rules.
+    Gen {
+        #[arg(long)]
+        rules: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        /// Commits to add after the initial one.
+        #[arg(long, default_value_t = 0)]
+        history: usize,
+        /// Rules touched by each of those commits.
+        #[arg(long, default_value_t = 10)]
+        touch: usize,
+    },
+    /// Generate NDJSON events (ECS fields): a share of them hit values of the corpus.
+    Events {
+        #[arg(long)]
+        rules: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        count: usize,
+        /// Percentage of events that carry a value from the corpus.
+        #[arg(long, default_value_t = 10)]
+        hit_percent: u64,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Floor: read every rule file under DIR in parallel.
+    FloorRead { dir: PathBuf },
+    /// Floor: read and parse every rule file under DIR into a YAML tree, in parallel.
+    FloorParse { dir: PathBuf },
+    /// Generate corpora of the given sizes and measure every command on them.
+    Run {
+        /// Corpus sizes (rules).
+        #[arg(long, value_delimiter = ',', default_value = "10000,30000,100000")]
+        sizes: Vec<usize>,
+        /// Where corpora are generated (reused when present).
+        #[arg(long)]
+        work: PathBuf,
+        /// The ruleforge binary to measure.
+        #[arg(long, default_value = "target/release/ruleforge")]
+        ruleforge: PathBuf,
+        /// Events for the `match` measurement.
+        #[arg(long, default_value_t = 1_000_000)]
+        events: usize,
+        /// Also time `yamllint` (from PyPI) on the smallest corpus, when it is on PATH.
+        #[arg(long)]
+        yamllint: bool,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Gen {
+            rules,
+            seed,
+            out,
+            history,
+            touch,
+        } => gen(rules, seed, &out, history, touch),
+        Cmd::Events {
+            rules,
+            seed,
+            count,
+            hit_percent,
+            out,
+        } => events(rules, seed, count, hit_percent, &out),
+        Cmd::FloorRead { dir } => floor(&dir, false),
+        Cmd::FloorParse { dir } => floor(&dir, true),
+        Cmd::Run {
+            sizes,
+            work,
+            ruleforge,
+            events,
+            yamllint,
+        } => run(&sizes, &work, &ruleforge, events, yamllint),
+    };
+    if let Err(e) = r {
+        eprintln!("ruleforge-bench: error: {e}");
+        std::process::exit(2);
+    }
+}
+
+type Res<T = ()> = Result<T, String>;
+
+fn git(dir: &Path, args: &[&str]) -> Res {
+    let st = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "ruleforge bench")
+        .env("GIT_AUTHOR_EMAIL", "bench@ruleforge.invalid")
+        .env("GIT_COMMITTER_NAME", "ruleforge bench")
+        .env("GIT_COMMITTER_EMAIL", "bench@ruleforge.invalid")
+        .env("GIT_AUTHOR_DATE", "2025-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2025-01-01T00:00:00Z")
+        .status()
+        .map_err(|e| format!("git: {e}"))?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("git {args:?} failed"))
+    }
+}
+
+fn gen(rules: usize, seed: u64, out: &Path, history: usize, touch: usize) -> Res {
+    if out.join(".git").exists() {
+        return Err(format!("{} already holds a repository", out.display()));
+    }
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let bytes = ruleforge::bench::write_corpus(out, seed, rules).map_err(|e| e.to_string())?;
+    std::fs::write(out.join("ruleforge.toml"), "[lint]\nroots = [\"rules\"]\n")
+        .map_err(|e| e.to_string())?;
+    git(out, &["init", "-q", "-b", "main"])?;
+    git(out, &["add", "-A"])?;
+    git(out, &["commit", "-q", "-m", "generated corpus"])?;
+    for round in 1..=history {
+        ruleforge::bench::touch(out, seed, rules, round, touch).map_err(|e| e.to_string())?;
+        git(
+            out,
+            &[
+                "commit",
+                "-q",
+                "-a",
+                "-m",
+                &format!("touch {touch} rules (round {round})"),
+            ],
+        )?;
+    }
+    eprintln!(
+        "generated {rules} rules ({:.1} MB) and {} commits in {:.1}s",
+        bytes as f64 / 1e6,
+        history + 1,
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn events(rules: usize, seed: u64, count: usize, hit_percent: u64, out: &Path) -> Res {
+    use ruleforge::bench::Rng;
+    // Values that are in the corpus: re-derive a sample of rules.
+    let sample: Vec<(String, String)> = (0..rules.min(2000))
+        .flat_map(|n| {
+            let (path, text) = ruleforge::bench::rule(seed, n * (rules / rules.min(2000)).max(1));
+            let file =
+                ruleforge::rule::RuleFile::parse(ruleforge::source::SourceFile::new(path, text));
+            let mut v = Vec::new();
+            if let Some(r) = file.rule() {
+                for (_, t, val) in r.values() {
+                    if let Some(ty) = t.ty {
+                        let ecs = ty.ecs_fields()[0].to_string();
+                        let value = val.canonical().trim_matches('*').to_string();
+                        if !value.contains('*') {
+                            v.push((ecs, value));
+                        }
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    let mut rng = Rng::new(seed ^ 0xe7e7);
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out).map_err(|e| e.to_string())?);
+    for i in 0..count {
+        let mut obj = serde_json::Map::new();
+        obj.insert("event.id".into(), serde_json::Value::from(i));
+        if rng.below(100) < hit_percent && !sample.is_empty() {
+            let (f, v) = &sample[rng.below(sample.len() as u64) as usize];
+            obj.insert(f.clone(), serde_json::Value::from(v.clone()));
+        } else {
+            for ty in ["sha256", "domain", "ip", "file_path", "command_line"] {
+                let field = match ty {
+                    "sha256" => "file.hash.sha256",
+                    "domain" => "dns.question.name",
+                    "ip" => "destination.ip",
+                    "file_path" => "file.path",
+                    _ => "process.command_line",
+                };
+                if rng.below(3) == 0 {
+                    obj.insert(
+                        field.into(),
+                        serde_json::Value::from(
+                            ruleforge::bench::value(&mut rng, ty)
+                                .trim_matches('*')
+                                .to_string(),
+                        ),
+                    );
+                }
+            }
+        }
+        serde_json::to_writer(&mut w, &obj).map_err(|e| e.to_string())?;
+        w.write_all(b"\n").map_err(|e| e.to_string())?;
+    }
+    w.flush().map_err(|e| e.to_string())
+}
+
+fn floor(dir: &Path, parse: bool) -> Res {
+    let root = dir.canonicalize().map_err(|e| e.to_string())?;
+    let inputs =
+        ruleforge::load::discover(&root, &[root.join("rules")]).map_err(|e| e.to_string())?;
+    let (files, bytes, nodes): (usize, usize, usize) = inputs
+        .par_iter()
+        .map(|i| {
+            let ruleforge::load::Origin::Disk(p) = &i.origin else {
+                return (0, 0, 0);
+            };
+            let text = std::fs::read_to_string(p).unwrap_or_default();
+            let n = if parse {
+                let src = ruleforge::source::SourceFile::new(i.path.clone(), text.clone());
+                usize::from(ruleforge::yaml::parse(&src).is_ok())
+            } else {
+                0
+            };
+            (1, text.len(), n)
+        })
+        .reduce(|| (0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2));
+    println!(
+        "{files} files, {bytes} bytes{}",
+        if parse {
+            format!(", {nodes} parsed")
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+/// One measured child process.
+struct Measure {
+    wall: f64,
+    cpu: f64,
+    max_rss_kb: i64,
+    status: i32,
+}
+
+fn measure(cmd: &mut Command) -> Res<Measure> {
+    let t = Instant::now();
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child; status and usage are valid out-pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if r < 0 {
+        return Err("wait4 failed".into());
+    }
+    let wall = t.elapsed().as_secs_f64();
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok(Measure {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kb: usage.ru_maxrss,
+        status: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+    })
+}
+
+fn corpus_bytes(dir: &Path) -> u64 {
+    fn walk(p: &Path) -> u64 {
+        std::fs::read_dir(p)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .map(|e| {
+                        let p = e.path();
+                        if p.is_dir() {
+                            walk(&p)
+                        } else {
+                            e.metadata().map(|m| m.len()).unwrap_or(0)
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    walk(&dir.join("rules"))
+}
+
+fn run(sizes: &[usize], work: &Path, ruleforge: &Path, n_events: usize, yamllint: bool) -> Res {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let rf = ruleforge
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", ruleforge.display()))?;
+    std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
+    let work = work.canonicalize().map_err(|e| e.to_string())?;
+    println!("| rules | command | wall s | CPU s | peak RSS MiB | rules/s | MB/s | exit | x parse floor |");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for &n in sizes {
+        let dir = work.join(format!("corpus-{n}"));
+        if !dir.join(".git").exists() {
+            let _ = std::fs::remove_dir_all(&dir);
+            gen(n, 1, &dir, 1, 10)?;
+        }
+        let events_file = work.join(format!("events-{n}.ndjson"));
+        if !events_file.exists() {
+            events(n, 1, n_events, 10, &events_file)?;
+        }
+        let out = work.join(format!("bundle-{n}"));
+        let _ = std::fs::remove_dir_all(&out);
+        let key = work.join("bench.key");
+        let pubkey = work.join("bench.pub");
+        if !key.exists() {
+            Command::new(&rf)
+                .args(["keygen", "--no-password", "--force", "--secret-key"])
+                .arg(&key)
+                .arg("--public-key")
+                .arg(&pubkey)
+                .status()
+                .map_err(|e| e.to_string())?;
+        }
+        let bytes = corpus_bytes(&dir) as f64;
+        let mut floor_parse = f64::NAN;
+        let mut rows: Vec<(String, Command)> = Vec::new();
+        let mut c = Command::new(&me);
+        c.arg("floor-read").arg(&dir);
+        rows.push(("floor: read all files".into(), c));
+        let mut c = Command::new(&me);
+        c.arg("floor-parse").arg(&dir);
+        rows.push(("floor: read + parse all files".into(), c));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir).args(["lint", "--select", "ALL"]);
+        rows.push(("lint --select ALL".into(), c));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir).args(["fmt", "--check"]);
+        rows.push(("fmt --check".into(), c));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir).args(["diff", "HEAD~1", "HEAD"]);
+        rows.push(("diff HEAD~1 HEAD (10 rules changed)".into(), c));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir)
+            .args(["bundle", "--out"])
+            .arg(&out)
+            .arg("--secret-key")
+            .arg(&key);
+        rows.push(("bundle (signed)".into(), c));
+        rows.push(("verify".into(), Command::new("true")));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir)
+            .args(["match", "rules", "--event"])
+            .arg(&events_file);
+        rows.push((format!("match ({n_events} events)"), c));
+        for (name, mut cmd) in rows {
+            if name == "verify" {
+                let archive = std::fs::read_dir(&out).ok().and_then(|rd| {
+                    rd.filter_map(Result::ok)
+                        .map(|e| e.path())
+                        .find(|p| p.extension().is_some_and(|e| e == "gz"))
+                });
+                let Some(archive) = archive else {
+                    println!("| {n} | verify | | | | | | no bundle | |");
+                    continue;
+                };
+                cmd = Command::new(&rf);
+                cmd.arg("verify")
+                    .arg(&archive)
+                    .arg("--public-key")
+                    .arg(&pubkey);
+            }
+            let m = measure(&mut cmd)?;
+            if name.starts_with("floor: read + parse") {
+                floor_parse = m.wall;
+            }
+            let events_per_s = if name.starts_with("match") {
+                format!(" ({:.0} events/s)", n_events as f64 / m.wall)
+            } else {
+                String::new()
+            };
+            println!(
+                "| {n} | {name}{events_per_s} | {:.2} | {:.2} | {:.0} | {:.0} | {:.1} | {} | {:.2} |",
+                m.wall,
+                m.cpu,
+                m.max_rss_kb as f64 / 1024.0,
+                n as f64 / m.wall,
+                bytes / 1e6 / m.wall,
+                m.status,
+                m.wall / floor_parse
+            );
+        }
+        if yamllint && n == sizes[0] {
+            let mut c = Command::new("yamllint");
+            c.current_dir(&dir).args(["-d", "relaxed", "rules"]);
+            match measure(&mut c) {
+                Ok(m) => println!(
+                    "| {n} | yamllint -d relaxed (reference) | {:.2} | {:.2} | {:.0} | {:.0} | {:.1} | {} | {:.2} |",
+                    m.wall,
+                    m.cpu,
+                    m.max_rss_kb as f64 / 1024.0,
+                    n as f64 / m.wall,
+                    bytes / 1e6 / m.wall,
+                    m.status,
+                    m.wall / floor_parse
+                ),
+                Err(e) => println!("| {n} | yamllint | not run: {e} | | | | | | |"),
+            }
+        }
+    }
+    Ok(())
+}
