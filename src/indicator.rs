@@ -134,14 +134,17 @@ impl IndicatorType {
     }
 
     /// Every ECS field any type is matched against, sorted.
-    pub fn all_ecs_fields() -> Vec<&'static str> {
-        let mut v: Vec<_> = Self::ALL
-            .iter()
-            .flat_map(|t| t.ecs_fields().iter().copied())
-            .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
+    pub fn all_ecs_fields() -> &'static [&'static str] {
+        static FIELDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+        FIELDS.get_or_init(|| {
+            let mut v: Vec<_> = Self::ALL
+                .iter()
+                .flat_map(|t| t.ecs_fields().iter().copied())
+                .collect();
+            v.sort_unstable();
+            v.dedup();
+            v
+        })
     }
 }
 
@@ -391,6 +394,10 @@ pub fn defang_applies(ty: IndicatorType) -> bool {
 
 /// The refanged value when `value` is defanged.
 pub fn refang(value: &str) -> Option<String> {
+    // Fast path: every marker has a bracket, or is a scheme at the start.
+    if !value.contains(['[', '(', '{']) && !value.starts_with(['h', 'f']) {
+        return None;
+    }
     let mut out = value.to_string();
     let mut changed = false;
     for (from, to) in DEFANGS {

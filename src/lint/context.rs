@@ -31,7 +31,7 @@ pub struct RuleSummary {
 
 impl RuleSummary {
     pub fn from_rule(path: &str, rule: &Rule) -> Self {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = rustc_hash::FxHashSet::default();
         let mut values = Vec::new();
         for (_, t, v) in rule.values() {
             if let Some(ty) = t.ty {

@@ -48,5 +48,6 @@ pub mod prelude {
     pub use crate::lint::fix::{condition_span, find_word, with_value_fix};
     pub use crate::lint::registry::LintRule;
     pub use crate::yaml::Node;
+    pub use rustc_hash::{FxHashMap, FxHashSet};
     pub use std::collections::{HashMap, HashSet};
 }

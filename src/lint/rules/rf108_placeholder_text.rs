@@ -54,7 +54,12 @@ pub fn placeholder(text: &str) -> Option<&'static str> {
             rest = &rest[i + w.len()..];
         }
     }
-    if text.to_ascii_lowercase().contains("lorem ipsum") {
+    let lorem = b"lorem ipsum";
+    if text
+        .as_bytes()
+        .windows(lorem.len())
+        .any(|w| w.eq_ignore_ascii_case(lorem))
+    {
         return Some("lorem ipsum");
     }
     None

@@ -14,7 +14,7 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<(IndicatorType, &str), (&str, Span)> = HashMap::new();
+    let mut seen: FxHashMap<(IndicatorType, &str), (&str, Span)> = FxHashMap::default();
     for (g, t, v) in cx.rule.values() {
         let Some(ty) = t.ty else { continue };
         match seen.get(&(ty, v.canonical())) {

@@ -14,7 +14,7 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut by_value: HashMap<(IndicatorType, &str), Vec<usize>> = HashMap::new();
+    let mut by_value: FxHashMap<(IndicatorType, &str), Vec<usize>> = FxHashMap::default();
     for (i, r) in cx.rules.iter().enumerate() {
         for (ty, v, _) in &r.values {
             by_value.entry((*ty, v.as_str())).or_default().push(i);
