@@ -2,9 +2,11 @@
 //!
 //! Codes are grouped by prefix: `RF0` structure (reading, YAML, schema), `RF1` metadata,
 //! `RF2` indicators, `RF3` condition, `RF4` repository-wide, `RF5` policy against a base
-//! revision. A selector is `ALL`, a code (`RF201`) or a prefix (`RF2`).
+//! revision, `RF6` Sigma rules (`RF60x` structure and condition, `RF61x` modifiers, `RF62x`
+//! values, `RF63x` log source, `RF64x` metadata, `RF65x` tags and references, `RF66x`
+//! file names, `RF69x` repository-wide). A selector is `ALL`, a code (`RF201`) or a prefix (`RF2`).
 
-use super::context::{FileContext, RepoContext};
+use super::context::{FileContext, RepoContext, SigmaContext};
 use super::rules;
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -26,6 +28,7 @@ pub struct LintRule {
 
 pub type FileCheck = fn(&FileContext<'_>, &mut Vec<Diagnostic>);
 pub type RepoCheck = fn(&RepoContext<'_>, &mut Vec<Diagnostic>);
+pub type SigmaCheck = fn(&SigmaContext<'_>, &mut Vec<Diagnostic>);
 
 /// Where a rule's findings come from.
 #[derive(Clone, Copy)]
@@ -34,8 +37,10 @@ pub enum Check {
     Loader,
     /// Emitted by the JSON-Schema validation.
     Schema,
-    /// Run on each rule file, in parallel.
+    /// Run on each native rule file, in parallel.
     File(FileCheck),
+    /// Run on each Sigma document, in parallel.
+    Sigma(SigmaCheck),
     /// Run once over the whole rule set.
     Repo(RepoCheck),
     /// Run against a base revision (`lint --base`, `diff --check`).
@@ -55,6 +60,7 @@ macro_rules! registry {
     (@check schema $path:path) => { Check::Schema };
     (@check policy $path:path) => { Check::Policy };
     (@check file $path:path) => { Check::File({ use $path as m; m::check }) };
+    (@check sigma $path:path) => { Check::Sigma({ use $path as m; m::check }) };
     (@check repo $path:path) => { Check::Repo({ use $path as m; m::check }) };
 }
 
