@@ -93,6 +93,7 @@ struct Checked {
 
 /// A file parsed as the kind it holds.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per file, moved once
 pub enum Parsed {
     Native(RuleFile),
     Sigma(SigmaFile),

@@ -263,15 +263,73 @@ fn list(n: Option<&Node>) -> Vec<Spanned<String>> {
     }
 }
 
+/// The type pySigma gives a scalar. Sigma tooling reads YAML with PyYAML, which resolves
+/// plain scalars by YAML 1.1 rules: `00000429` is a string there (not the number 429),
+/// `0777` an octal number, `yes`/`off` booleans.
+pub fn sigma_type(s: &yaml::Scalar) -> VType {
+    if !s.plain || s.tag.is_some() {
+        return match s.resolve() {
+            Resolved::Null => VType::Null,
+            Resolved::Bool(_) => VType::Bool,
+            Resolved::Int(_) | Resolved::Float(_) => VType::Num,
+            Resolved::Str(_) => VType::Str,
+        };
+    }
+    yaml11_type(&s.value)
+}
+
+fn yaml11_type(v: &str) -> VType {
+    match v {
+        "" | "~" | "null" | "Null" | "NULL" => return VType::Null,
+        "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "true" | "True" | "TRUE" | "false"
+        | "False" | "FALSE" | "on" | "On" | "ON" | "off" | "Off" | "OFF" => return VType::Bool,
+        ".inf" | ".Inf" | ".INF" | "-.inf" | "-.Inf" | "-.INF" | "+.inf" | "+.Inf" | "+.INF"
+        | ".nan" | ".NaN" | ".NAN" => return VType::Num,
+        _ => {}
+    }
+    let u = v.strip_prefix(['-', '+']).unwrap_or(v);
+    let all = |s: &str, f: fn(u8) -> bool| !s.is_empty() && s.bytes().all(|b| f(b) || b == b'_');
+    let int = if let Some(b) = u.strip_prefix("0b") {
+        all(b, |c| c == b'0' || c == b'1')
+    } else if let Some(h) = u.strip_prefix("0x") {
+        all(h, |c| c.is_ascii_hexdigit())
+    } else if u == "0" {
+        true
+    } else if let Some(o) = u.strip_prefix('0') {
+        all(o, |c| (b'0'..=b'7').contains(&c))
+    } else {
+        u.as_bytes()
+            .first()
+            .is_some_and(|c| (b'1'..=b'9').contains(c))
+            && all(u, |c| c.is_ascii_digit())
+    };
+    if int {
+        return VType::Num;
+    }
+    // [-+]?([0-9][0-9_]*)?\.[0-9_]*([eE][-+][0-9]+)?
+    let (mant, exp) = match u.find(['e', 'E']) {
+        Some(i) => (&u[..i], Some(&u[i + 1..])),
+        None => (u, None),
+    };
+    let float = mant.split_once('.').is_some_and(|(a, b)| {
+        (a.is_empty() || (a.as_bytes()[0].is_ascii_digit() && all(a, |c| c.is_ascii_digit())))
+            && (b.is_empty() || all(b, |c| c.is_ascii_digit()))
+            && !(a.is_empty() && b.is_empty())
+    }) && exp.is_none_or(|e| {
+        e.strip_prefix(['-', '+'])
+            .is_some_and(|d| !d.is_empty() && d.bytes().all(|c| c.is_ascii_digit()))
+    });
+    if float {
+        VType::Num
+    } else {
+        VType::Str
+    }
+}
+
 fn value_of(n: &Node) -> Value {
     match &n.kind {
         NodeKind::Scalar(s) => {
-            let ty = match s.resolve() {
-                Resolved::Null => VType::Null,
-                Resolved::Bool(_) => VType::Bool,
-                Resolved::Int(_) | Resolved::Float(_) => VType::Num,
-                Resolved::Str(_) => VType::Str,
-            };
+            let ty = sigma_type(s);
             Value {
                 raw: if ty == VType::Null {
                     String::new()
@@ -653,6 +711,28 @@ mod tests {
         let c = rules[1].correlation.as_ref().unwrap();
         assert_eq!(c.rules[0].value, "base_rule");
         assert_eq!(c.group_by[0].value, "TargetUserName");
+    }
+
+    #[test]
+    fn yaml_1_1_typing() {
+        for (v, t) in [
+            ("00000429", VType::Str),
+            ("0777", VType::Num),
+            ("4688", VType::Num),
+            ("0x1F", VType::Num),
+            ("1.5", VType::Num),
+            ("1e5", VType::Str),
+            ("1.0e+5", VType::Num),
+            ("yes", VType::Bool),
+            ("Off", VType::Bool),
+            ("~", VType::Null),
+            ("1_000", VType::Num),
+            ("12ab", VType::Str),
+            (".", VType::Str),
+            ("-", VType::Str),
+        ] {
+            assert_eq!(yaml11_type(v), t, "{v}");
+        }
     }
 
     #[test]
