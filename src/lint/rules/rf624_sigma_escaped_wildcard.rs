@@ -32,7 +32,7 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
                     &v.raw[at..at + 2],
                     item.label(),
                     &v.raw[at + 1..at + 2],
-                    &v.raw[at..at + 2]
+                    &v.raw[at + 1..at + 2]
                 ),
             ));
         }
