@@ -587,20 +587,47 @@ impl Builder<'_> {
                 ..
             }) => match pending.take() {
                 None => {
-                    let text = key_text(&node);
-                    if let Some(first) = keys.get(&text) {
+                    // Small mappings (nearly all) are scanned; large ones get an index.
+                    let first = if entries.len() < SMALL_MAP {
+                        entries
+                            .iter()
+                            .find(|e| same_key(&e.key, &node))
+                            .map(|e| e.key.span)
+                    } else {
+                        if keys.is_empty() {
+                            for e in entries.iter() {
+                                keys.insert(key_text(&e.key), e.key.span);
+                            }
+                        }
+                        keys.get(&key_text(&node)).copied()
+                    };
+                    if let Some(first) = first {
+                        let text = key_text(&node);
                         let mut err =
                             LoadError::new("RF002", format!("duplicate key `{text}`"), node.span);
-                        err.other = Some(*first);
+                        err.other = Some(first);
                         return Err(err);
                     }
-                    keys.insert(text, node.span);
+                    if entries.len() >= SMALL_MAP {
+                        keys.insert(key_text(&node), node.span);
+                    }
                     *pending = Some(node);
                 }
                 Some(key) => entries.push(Entry { key, value: node }),
             },
         }
         Ok(())
+    }
+}
+
+/// Mappings with fewer entries are checked for duplicate keys by a linear scan.
+const SMALL_MAP: usize = 16;
+
+/// Whether two mapping keys are the same key (as JSON sees them).
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (NodeKind::Scalar(x), NodeKind::Scalar(y)) => x.value == y.value,
+        _ => key_text(a) == key_text(b),
     }
 }
 
@@ -670,6 +697,17 @@ mod tests {
         let e = load(&s).unwrap_err();
         assert_eq!(e.code, "RF006");
         assert!(t.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_mappings() {
+        let mut s: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        s.push_str("k7: again\n");
+        let e = load(&s).unwrap_err();
+        assert_eq!(e.code, "RF002");
+        assert_eq!(e.other.map(|o| o.start), Some(s.find("k7:").unwrap()));
+        let ok: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        assert!(load(&ok).is_ok());
     }
 
     #[test]

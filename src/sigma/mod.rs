@@ -634,36 +634,55 @@ impl SigmaFile {
     }
 }
 
+/// One part of a Sigma string: literal text, or a wildcard (`*` or `?`).
+pub type Part<'a> = Result<std::borrow::Cow<'a, str>, char>;
+
 /// Parses a Sigma string value the way pySigma does: `*` and `?` are wildcards, a backslash
 /// escapes `*`, `?` and `\`, and before any other character stands for itself.
-/// Returns the parts: `Ok(text)` for literal runs, `Err(c)` for a wildcard `c`.
-pub fn string_parts(s: &str) -> Vec<Result<String, char>> {
+/// Literal runs borrow from `s` unless an escape had to be removed.
+pub fn string_parts(s: &str) -> Vec<Part<'_>> {
+    use std::borrow::Cow;
+    let b = s.as_bytes();
     let mut out = Vec::new();
-    let mut acc = String::new();
-    let mut escaped = false;
-    for c in s.chars() {
-        if escaped {
-            if c != '*' && c != '?' && c != '\\' {
-                acc.push('\\');
+    let mut start = 0; // start of the current literal run in `s`
+    let mut owned: Option<String> = None; // the run, once an escape was removed
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if i + 1 < b.len() && matches!(b[i + 1], b'*' | b'?' | b'\\') => {
+                let o = owned.get_or_insert_with(String::new);
+                o.push_str(&s[start..i]);
+                o.push(b[i + 1] as char);
+                i += 2;
+                start = i;
             }
-            acc.push(c);
-            escaped = false;
-        } else if c == '\\' {
-            escaped = true;
-        } else if c == '*' || c == '?' {
-            if !acc.is_empty() {
-                out.push(Ok(std::mem::take(&mut acc)));
+            c @ (b'*' | b'?') => {
+                match owned.take() {
+                    Some(mut o) => {
+                        o.push_str(&s[start..i]);
+                        if !o.is_empty() {
+                            out.push(Ok(Cow::Owned(o)));
+                        }
+                    }
+                    None if i > start => out.push(Ok(Cow::Borrowed(&s[start..i]))),
+                    None => {}
+                }
+                out.push(Err(c as char));
+                i += 1;
+                start = i;
             }
-            out.push(Err(c));
-        } else {
-            acc.push(c);
+            _ => i += 1,
         }
     }
-    if escaped {
-        acc.push('\\');
-    }
-    if !acc.is_empty() {
-        out.push(Ok(acc));
+    match owned.take() {
+        Some(mut o) => {
+            o.push_str(&s[start..]);
+            if !o.is_empty() {
+                out.push(Ok(Cow::Owned(o)));
+            }
+        }
+        None if start < s.len() => out.push(Ok(Cow::Borrowed(&s[start..]))),
+        None => {}
     }
     out
 }

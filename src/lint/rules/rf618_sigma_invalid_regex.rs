@@ -39,31 +39,15 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// Why `pattern` is not a valid regular expression, ignoring what the `regex` crate does not
-/// support but Sigma backends may (look-around, backreferences, some escapes).
+/// support but Sigma backends may (look-around, backreferences, some escapes). Parses only:
+/// no automaton is built.
 pub fn regex_error(pattern: &str) -> Option<String> {
-    match regex::RegexBuilder::new(pattern)
-        .size_limit(1 << 22)
-        .build()
-    {
+    use regex_syntax::ast::ErrorKind as K;
+    match regex_syntax::ast::parse::Parser::new().parse(pattern) {
         Ok(_) => None,
-        Err(regex::Error::Syntax(s)) => {
-            let unsupported = [
-                "look-around",
-                "backreferences",
-                "unrecognized escape",
-                "not supported",
-            ];
-            if unsupported.iter().any(|u| s.contains(u)) {
-                return None;
-            }
-            // The crate's message is multi-line with a caret diagram; keep its last line.
-            let last = s
-                .lines()
-                .rev()
-                .find(|l| l.starts_with("error:"))
-                .unwrap_or(&s);
-            Some(last.trim_start_matches("error: ").to_string())
-        }
-        Err(_) => None,
+        Err(e) => match e.kind() {
+            K::UnsupportedLookAround | K::UnsupportedBackreference | K::EscapeUnrecognized => None,
+            k => Some(k.to_string()),
+        },
     }
 }

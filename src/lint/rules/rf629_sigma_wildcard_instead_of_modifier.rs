@@ -18,14 +18,14 @@ pub const RULE: LintRule = LintRule {
 use super::sigma_common as sc;
 use crate::sigma::string_parts;
 
-type Parts = [Result<String, char>];
+type Parts<'a> = [crate::sigma::Part<'a>];
 
 pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
     for (_, item) in sc::items(cx) {
         if item.values.is_empty() || !sc::plain_string_item(item) {
             continue;
         }
-        let parts: Vec<Vec<Result<String, char>>> = match item
+        let parts: Vec<Vec<crate::sigma::Part<'_>>> = match item
             .values
             .iter()
             .map(|v| (!v.nested && v.ty == VType::Str).then(|| string_parts(&v.raw)))
@@ -42,7 +42,7 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
                 })
                 .sum()
         };
-        let star = |x: Option<&Result<String, char>>| x == Some(&Err('*'));
+        let star = |x: Option<&crate::sigma::Part<'_>>| x == Some(&Err('*'));
         let special = |p: &Parts| p.iter().any(|x| x.is_err());
         let all = |f: &dyn Fn(&Parts) -> bool| parts.iter().all(|p| len(p) > 1 && f(p));
         let suggestion =

@@ -36,32 +36,47 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
         ]
         .iter()
         .any(|m| item.has(m));
-        let mut seen: HashMap<String, Span> = HashMap::new();
-        for v in &item.values {
-            if v.nested {
-                continue;
-            }
-            let key = if cased {
+        let key = |v: &crate::sigma::Value| -> String {
+            if cased {
                 v.raw.clone()
             } else {
                 v.raw.to_lowercase()
+            }
+        };
+        let keys: Vec<(String, Span)> = item
+            .values
+            .iter()
+            .filter(|v| !v.nested)
+            .map(|v| (key(v), v.span))
+            .collect();
+        // Lists are short: scan them; index long ones.
+        let mut index: FxHashMap<&str, Span> = FxHashMap::default();
+        for (i, (k, span)) in keys.iter().enumerate() {
+            let earlier: Option<Span> = if keys.len() <= 32 {
+                keys[..i].iter().find(|(p, _)| p == k).map(|(_, s)| *s)
+            } else {
+                let e = index.get(k.as_str()).copied();
+                if e.is_none() {
+                    index.insert(k, *span);
+                }
+                e
             };
-            if let Some(first) = seen.get(&key) {
+            if let Some(first) = earlier {
+                let v = item.values.iter().find(|v| v.span == *span).expect("value");
                 let d = sc::diag(
                     cx,
                     &RULE,
-                    v.span,
+                    *span,
                     format!("`{}` is listed twice for {}", v.raw, item.label()),
                 )
                 .with_related(Related {
                     path: cx.path.to_string(),
-                    span: Some(*first),
+                    span: Some(first),
                     message: "first listed here".into(),
                 });
                 out.push(d);
                 break;
             }
-            seen.insert(key, v.span);
         }
     }
 }
