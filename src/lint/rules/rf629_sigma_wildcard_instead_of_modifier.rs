@@ -25,6 +25,14 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
         if item.values.is_empty() || !sc::plain_string_item(item) {
             continue;
         }
+        // Cheap reject: every value must start or end with `*`.
+        if !item
+            .values
+            .iter()
+            .all(|v| v.raw.starts_with('*') || v.raw.ends_with('*'))
+        {
+            continue;
+        }
         let parts: Vec<Vec<crate::sigma::Part<'_>>> = match item
             .values
             .iter()
