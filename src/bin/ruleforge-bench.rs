@@ -89,7 +89,8 @@ enum Cmd {
         /// The `rsigma` binary; skipped when absent.
         #[arg(long, default_value = "rsigma")]
         rsigma: String,
-        /// Runs per command (the median is reported; `sigma check` runs once).
+        /// Runs per fast command, half before and half after the single `sigma check` run
+        /// (the median is reported).
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
@@ -331,7 +332,7 @@ fn sigma_run(
             big,
         ));
     }
-    println!("| corpus | rules | tool | command | wall s (median of {repeat}) | CPU s | peak RSS MiB | rules/s | x ruleforge |");
+    println!("| corpus | rules | tool | command | wall s (median) | CPU s | peak RSS MiB | rules/s | x ruleforge |");
     println!("|---|---:|---|---|---:|---:|---:|---:|---:|");
     for (label, dir) in sets {
         let dir = dir
@@ -381,31 +382,34 @@ fn sigma_run(
             "sigma check --validation-config sigma_cli_conf.yml ...".into(),
             c,
         ));
-        let mut base = f64::NAN;
-        for (tool, name, mut cmd) in rows {
-            let mut runs = Vec::new();
-            // sigma check takes minutes on the large corpus: once is enough to compare.
-            let reps = if tool == "sigma-cli" {
-                1
-            } else {
-                repeat.max(1)
-            };
-            for _ in 0..reps {
-                // Tools may print much on stderr: discard it rather than pipe it unread.
-                cmd.stdout(std::process::Stdio::null());
-                match measure_discarding(&mut cmd) {
-                    Ok(m) => runs.push(m),
-                    Err(e) => {
-                        println!("| {label} | {n} | {tool} | {name} | not run: {e} | | | | |");
-                        break;
+        // The fast tools run round-robin, half of their runs before `sigma check` and half
+        // after it, so every tool sees the same machine load (the machine may be shared).
+        let mut runs: Vec<Vec<Measure>> = rows.iter().map(|_| Vec::new()).collect();
+        let mut failed: Vec<Option<String>> = rows.iter().map(|_| None).collect();
+        let slow: Vec<bool> = rows.iter().map(|r| r.0 == "sigma-cli").collect();
+        let half = repeat.max(2).div_ceil(2);
+        for phase in 0..3 {
+            for _ in 0..(if phase == 1 { 1 } else { half }) {
+                for (i, row) in rows.iter_mut().enumerate() {
+                    if slow[i] != (phase == 1) || failed[i].is_some() {
+                        continue;
+                    }
+                    match measure_discarding(&mut row.2) {
+                        Ok(m) => runs[i].push(m),
+                        Err(e) => failed[i] = Some(e),
                     }
                 }
             }
-            if runs.is_empty() {
+        }
+        let mut base = f64::NAN;
+        for (i, (tool, name, _)) in rows.iter().enumerate() {
+            if let Some(e) = &failed[i] {
+                println!("| {label} | {n} | {tool} | {name} | not run: {e} | | | | |");
                 continue;
             }
-            runs.sort_by(|a, b| a.wall.total_cmp(&b.wall));
-            let m = &runs[runs.len() / 2];
+            let r = &mut runs[i];
+            r.sort_by(|a, b| a.wall.total_cmp(&b.wall));
+            let m = &r[r.len() / 2];
             if base.is_nan() {
                 base = m.wall;
             }
