@@ -19,7 +19,7 @@ use super::sigma_common as sc;
 
 pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(d) = sc::detection(cx) else { return };
-    let mut used = HashSet::new();
+    let mut used = FxHashSet::default();
     for (_, r) in sc::conditions(d) {
         match r {
             Ok(e) => sc::referenced(d, &e, &mut used),

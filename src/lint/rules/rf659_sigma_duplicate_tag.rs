@@ -18,9 +18,9 @@ pub const RULE: LintRule = LintRule {
 use super::sigma_common as sc;
 
 pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
-    for t in &cx.rule.tags {
-        if let Some(first) = seen.get(t.value.as_str()) {
+    let tags = &cx.rule.tags;
+    for (i, t) in tags.iter().enumerate() {
+        if let Some(first) = tags[..i].iter().find(|p| p.value == t.value) {
             out.push(
                 sc::diag(
                     cx,
@@ -30,12 +30,10 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
                 )
                 .with_related(Related {
                     path: cx.path.to_string(),
-                    span: Some(*first),
+                    span: Some(first.span),
                     message: "first listed here".into(),
                 }),
             );
-        } else {
-            seen.insert(&t.value, t.span);
         }
     }
 }

@@ -18,9 +18,9 @@ pub const RULE: LintRule = LintRule {
 use super::sigma_common as sc;
 
 pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<&str, Span> = HashMap::new();
-    for r in &cx.rule.references {
-        if let Some(first) = seen.get(r.value.as_str()) {
+    let refs = &cx.rule.references;
+    for (i, r) in refs.iter().enumerate() {
+        if let Some(first) = refs[..i].iter().find(|p| p.value == r.value) {
             out.push(
                 sc::diag(
                     cx,
@@ -30,12 +30,10 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
                 )
                 .with_related(Related {
                     path: cx.path.to_string(),
-                    span: Some(*first),
+                    span: Some(first.span),
                     message: "first listed here".into(),
                 }),
             );
-        } else {
-            seen.insert(&r.value, r.span);
         }
     }
 }

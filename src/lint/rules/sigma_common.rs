@@ -24,7 +24,7 @@ pub fn conditions(
 }
 
 /// Names of the selections a parsed condition refers to.
-pub fn referenced(d: &Detection, e: &Expr, used: &mut HashSet<String>) {
+pub fn referenced(d: &Detection, e: &Expr, used: &mut FxHashSet<String>) {
     e.leaves(&mut |leaf| match leaf {
         Expr::Ident { name, .. } => {
             used.insert(name.clone());
