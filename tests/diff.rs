@@ -414,14 +414,36 @@ fn merge_base_syntax() {
 fn unreadable_files_are_reported_not_fatal() {
     let mut repo = Repo::new();
     repo.write(&path(1), &rule(1, "test"));
+    repo.write(&path(3), &rule(3, "test"));
     let base = repo.commit("base");
     repo.write("rules/broken.yml", "id: [unclosed\n");
     repo.write(&path(2), &rule(2, "test"));
+    // A rule file broken in head is not a removed rule: its state is unknown.
+    repo.edit(&path(3), |t| t.replace("title:", "title: [oops"));
     let head = repo.commit("head");
     let v = diff_json(&repo, &[&base, &head]);
     assert_eq!(kinds(&v), vec![(id(2), "added".to_string())]);
     assert_eq!(v["unreadable"][0]["path"], "rules/broken.yml");
     assert_eq!(v["unreadable"][0]["side"], "head");
+    assert_eq!(v["unreadable"][1]["path"], path(3));
+    let msg = v["unreadable"][1]["message"].as_str().unwrap();
+    assert!(msg.starts_with("line 4 column 7: invalid YAML"), "{msg}");
+    repo.ruleforge()
+        .args(["diff", &base, &head])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "warning: rules/broken.yml (head): not compared:",
+        ));
+    repo.ruleforge()
+        .args(["diff", &base, &head, "--check"])
+        .assert()
+        .success();
+    repo.ruleforge()
+        .args(["diff", &format!("{base}..{head}")])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("is a range"));
 }
 
 #[test]

@@ -132,6 +132,13 @@ pub(super) fn render_findings(
 }
 
 pub fn exec(args: Args) -> CmdResult {
+    for rev in std::iter::once(&args.base).chain(&args.head) {
+        if rev.contains("..") && !rev.contains("...") {
+            return Err(Failure(format!(
+                "`{rev}` is a range: give two revisions (`ruleforge diff A B`), or `A...B` for the merge base of A and B"
+            )));
+        }
+    }
     let (repo, cfg, opts, _root) = setup(args.config.as_deref())?;
     let d = diff::compute(&repo, &args.base, args.head.as_deref(), &opts)?;
     if args.check {

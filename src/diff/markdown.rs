@@ -309,7 +309,7 @@ fn indicators(s: &mut String, added: &[IndicatorRef], removed: &[IndicatorRef]) 
         .map(|i| {
             let mut best = 0;
             let mut run = 0;
-            for ch in i.value.chars() {
+            for ch in i.group.chars().chain(i.ty.chars()).chain(i.value.chars()) {
                 run = if ch == '`' { run + 1 } else { 0 };
                 best = best.max(run);
             }

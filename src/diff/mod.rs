@@ -324,8 +324,9 @@ pub fn compute(
     let base_files = parse(Side::Base, changed.base);
     let head_files = parse(Side::Head, changed.head);
     let mut unreadable = changed.unreadable;
-    let base = index(Side::Base, base_files, &mut unreadable);
-    let head = index(Side::Head, head_files, &mut unreadable);
+    let mut base = index(Side::Base, base_files, &mut unreadable);
+    let mut head = index(Side::Head, head_files, &mut unreadable);
+    set_aside_unreadable(&mut base, &mut head, &unreadable);
     let (changes, summary, id_changes) = pair(base, head);
     unreadable.sort_by(|a, b| (&a.path, a.side.as_str()).cmp(&(&b.path, b.side.as_str())));
     Ok(Diff {
@@ -356,7 +357,10 @@ fn read_snapshot(side: Side, f: collect::File, max: u64) -> Result<Snapshot, Unr
     match file.parsed {
         Err(e) => {
             let lc = file.source.line_col(e.span.start);
-            Err(bad(format!("{}:{}: {}", lc.line, lc.column, e.message)))
+            Err(bad(format!(
+                "line {} column {}: {}",
+                lc.line, lc.column, e.message
+            )))
         }
         Ok((_, rule)) => {
             if rule.id.as_ref().is_none_or(|i| i.value.trim().is_empty()) {
@@ -399,6 +403,40 @@ fn index(
         }
     }
     out
+}
+
+/// A rule whose file cannot be read on the other side is neither removed nor added: its
+/// state there is unknown (the file is listed as unreadable). It still pairs when its id
+/// turns up elsewhere (a move).
+fn set_aside_unreadable(
+    base: &mut BTreeMap<String, Snapshot>,
+    head: &mut BTreeMap<String, Snapshot>,
+    unreadable: &[Unreadable],
+) {
+    let bad = |side: Side| -> std::collections::HashSet<&str> {
+        unreadable
+            .iter()
+            .filter(|u| u.side == side)
+            .map(|u| u.path.as_str())
+            .collect()
+    };
+    let (bad_base, bad_head) = (bad(Side::Base), bad(Side::Head));
+    let drop_base: Vec<String> = base
+        .iter()
+        .filter(|(id, s)| bad_head.contains(s.path.as_str()) && !head.contains_key(*id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let drop_head: Vec<String> = head
+        .iter()
+        .filter(|(id, s)| bad_base.contains(s.path.as_str()) && !base.contains_key(*id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in drop_base {
+        base.remove(&id);
+    }
+    for id in drop_head {
+        head.remove(&id);
+    }
 }
 
 fn pair(
