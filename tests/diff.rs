@@ -771,3 +771,17 @@ fn changelog_lists_bundle_changes() {
         .unwrap()
         .starts_with("## Rule changes `"));
 }
+
+#[test]
+fn whole_repository_root_skips_hidden_folders() {
+    let mut repo = Repo::new();
+    repo.write("ruleforge.toml", "[lint]\nroots = [\".\"]\n");
+    repo.write("detections/one.yml", &rule(1, "test"));
+    let base = repo.commit("base");
+    repo.write(".github/workflows/ci.yml", "on: push\njobs: {}\n");
+    repo.write("detections/two.yaml", &rule(2, "test"));
+    let head = repo.commit("head");
+    let v = diff_json(&repo, &[&base, &head]);
+    assert_eq!(kinds(&v), vec![(id(2), "added".to_string())]);
+    assert_eq!(v["unreadable"], serde_json::json!([]));
+}

@@ -35,8 +35,9 @@ fn endpoint(rev: &str, commit: &git2::Commit<'_>) -> Endpoint {
     }
 }
 
+/// A `.yml`/`.yaml` file outside hidden folders (as `ruleforge lint` discovers them).
 fn is_rule_path(p: &str) -> bool {
-    p.ends_with(".yml") || p.ends_with(".yaml")
+    (p.ends_with(".yml") || p.ends_with(".yaml")) && !p.split('/').any(|c| c.starts_with('.'))
 }
 
 fn is_file(mode: FileMode) -> bool {
