@@ -1,7 +1,10 @@
 //! Command-line interface. Each command is one file with its arguments and an `exec`
 //! function; `main` maps results to exit codes: 0 clean, 1 findings, 2 usage or I/O error.
 
+mod changelog;
+mod diff;
 mod lint;
+mod policy;
 mod rule;
 
 use clap::{Parser, Subcommand};
@@ -36,6 +39,10 @@ pub enum Command {
     Lint(lint::Args),
     /// Explain a lint rule (`ruleforge rule RF201`) or list them all (`--all`).
     Rule(rule::Args),
+    /// Semantic diff of the rules between two revisions (HEAD defaults to the working tree).
+    Diff(diff::Args),
+    /// Release notes (Markdown) for the rules shipped between two revisions.
+    Changelog(changelog::Args),
 }
 
 /// Failure of a command: exit code 2 with a one-line message.
@@ -67,6 +74,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(a) => lint::exec(a),
         Command::Rule(a) => rule::exec(a),
+        Command::Diff(a) => diff::exec(a),
+        Command::Changelog(a) => changelog::exec(a),
     };
     match result {
         Ok(code) => code,

@@ -45,7 +45,8 @@ impl Options {
         }
     }
 
-    fn enabled(&self, d: &Diagnostic) -> bool {
+    /// Whether `d` survives the selection and the per-path ignores.
+    pub fn enabled(&self, d: &Diagnostic) -> bool {
         self.selection.is_code_enabled(d.code)
             && !self.per_path_ignores.iter().any(|(g, codes)| {
                 g.is_match(&d.path)

@@ -96,6 +96,11 @@ static ALL: &[Registered] = registry![
     repo rules::rf402_value_in_several_rules,
     repo rules::rf403_unknown_related_id,
     repo rules::rf404_duplicate_title,
+    policy rules::rf501_modified_not_bumped,
+    policy rules::rf502_id_changed,
+    policy rules::rf503_deleted_without_deprecation,
+    policy rules::rf504_created_changed,
+    policy rules::rf505_stable_demoted,
 ];
 
 /// Every registered rule, in code order.

@@ -38,6 +38,11 @@ pub mod rf401_duplicate_id;
 pub mod rf402_value_in_several_rules;
 pub mod rf403_unknown_related_id;
 pub mod rf404_duplicate_title;
+pub mod rf501_modified_not_bumped;
+pub mod rf502_id_changed;
+pub mod rf503_deleted_without_deprecation;
+pub mod rf504_created_changed;
+pub mod rf505_stable_demoted;
 
 /// What rule files use.
 pub mod prelude {
