@@ -117,9 +117,15 @@ fn fires_text_snapshots() {
 
 #[test]
 fn every_rule_is_documented() {
-    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lint.md")).unwrap();
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lint.md"))
+        .unwrap();
     for r in ruleforge::lint::registry::all_rules() {
         let row = format!("| {} | `{}` |", r.code, r.name);
-        assert!(doc.contains(&row), "docs/lint.md lacks the row for {} ({})", r.code, r.name);
+        assert!(
+            doc.contains(&row),
+            "docs/lint.md lacks the row for {} ({})",
+            r.code,
+            r.name
+        );
     }
 }

@@ -13,21 +13,51 @@ const SEEDS: &[&str] = &[
 ];
 
 const SNIPPETS: &[&[u8]] = &[
-    b"&a ", b"*a", b"[", b"]", b"{", b"}", b": ", b"- ", b"\t", b"'", b"\"", b"|\n", b">-\n", b"\n---\n", b"!!str ",
-    b"#", b"\xff", b"\xc3", b"? ", b"\\", b"%YAML 1.2\n", b"\r\n", b"\xef\xbb\xbf", b"regex:(", b"*.", b"hxxp://",
+    b"&a ",
+    b"*a",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b": ",
+    b"- ",
+    b"\t",
+    b"'",
+    b"\"",
+    b"|\n",
+    b">-\n",
+    b"\n---\n",
+    b"!!str ",
+    b"#",
+    b"\xff",
+    b"\xc3",
+    b"? ",
+    b"\\",
+    b"%YAML 1.2\n",
+    b"\r\n",
+    b"\xef\xbb\xbf",
+    b"regex:(",
+    b"*.",
+    b"hxxp://",
 ];
 
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) as usize
     }
 }
 
 #[test]
 fn mutated_rules_never_panic() {
-    let opts = Options::new(Selection::new(vec!["ALL".into()], vec![]), time::macros::date!(2026 - 01 - 01));
+    let opts = Options::new(
+        Selection::new(vec!["ALL".into()], vec![]),
+        time::macros::date!(2026 - 01 - 01),
+    );
     let mut rng = Lcg(0x5eed);
     let mut checked = 0;
     for seed in SEEDS {
