@@ -5,6 +5,7 @@
 //! (text, JSON, SARIF, GitHub). The `ruleforge` binary is a thin layer over it.
 
 pub mod benign;
+pub mod bundle;
 pub mod cli;
 pub mod condition;
 pub mod config;

@@ -1,8 +1,11 @@
 //! Command-line interface. Each command is one file with its arguments and an `exec`
 //! function; `main` maps results to exit codes: 0 clean, 1 findings, 2 usage or I/O error.
 
+mod bundle;
+mod keygen;
 mod lint;
 mod rule;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -36,6 +39,12 @@ pub enum Command {
     Lint(lint::Args),
     /// Explain a lint rule (`ruleforge rule RF201`) or list them all (`--all`).
     Rule(rule::Args),
+    /// Build the bundle of a git revision: compiled rules, manifest, optional signature.
+    Bundle(bundle::Args),
+    /// Verify a bundle: signature, manifest, members, expiry, rollback.
+    Verify(verify::Args),
+    /// Generate an Ed25519 key pair in the minisign formats for signing bundles.
+    Keygen(keygen::Args),
 }
 
 /// Failure of a command: exit code 2 with a one-line message.
@@ -67,6 +76,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(a) => lint::exec(a),
         Command::Rule(a) => rule::exec(a),
+        Command::Bundle(a) => bundle::exec(a),
+        Command::Verify(a) => verify::exec(a),
+        Command::Keygen(a) => keygen::exec(a),
     };
     match result {
         Ok(code) => code,
