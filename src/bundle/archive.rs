@@ -11,7 +11,9 @@
 use super::verify::VerifyError;
 use flate2::read::GzDecoder;
 use flate2::{Compression, GzBuilder};
+use std::cell::Cell;
 use std::io::{Read, Write};
+use std::rc::Rc;
 
 /// The gzip compression level of bundles (changing it changes the bytes of every bundle).
 pub const COMPRESSION_LEVEL: u32 = 9;
@@ -44,16 +46,28 @@ pub fn write(members: &[(&str, &[u8])], mtime: u64) -> std::io::Result<Vec<u8>> 
     gz.finish()
 }
 
-/// Decompresses at most `limit` bytes; more is a decompression bomb.
-pub fn decompress(archive: &[u8], limit: u64) -> Result<Vec<u8>, VerifyError> {
-    let mut out = Vec::new();
-    let mut dec = GzDecoder::new(archive).take(limit.saturating_add(1));
-    dec.read_to_end(&mut out)
-        .map_err(|e| VerifyError::CorruptArchive(format!("gzip: {e}")))?;
-    if out.len() as u64 > limit {
-        return Err(VerifyError::TooLarge { limit });
+/// A reader that fails once more than `limit` bytes have been read, and remembers it.
+struct Limited<R> {
+    inner: R,
+    remaining: u64,
+    exceeded: Rc<Cell<bool>>,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Ask for one byte more than allowed so that reaching the limit exactly is fine
+        // and going past it is detected.
+        let want = buf
+            .len()
+            .min(self.remaining.saturating_add(1).min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..want])?;
+        if n as u64 > self.remaining {
+            self.exceeded.set(true);
+            return Err(std::io::Error::other("decompressed size limit exceeded"));
+        }
+        self.remaining -= n as u64;
+        Ok(n)
     }
-    Ok(out)
 }
 
 /// Checks a member path: relative, `/`-separated, no empty, `.` or `..` component, no
@@ -79,46 +93,74 @@ pub fn check_path(path: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads the members of an uncompressed tar held in memory.
-pub fn members(tar_bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
-    let mut archive = tar::Archive::new(tar_bytes);
-    let entries = archive
-        .entries()
-        .map_err(|e| VerifyError::CorruptArchive(format!("tar: {e}")))?;
+/// Reads the members of a `.tar.gz`, streaming: at most `limit` bytes are decompressed in
+/// all (a decompression bomb stops there), only regular files with safe, unique paths are
+/// accepted, and the whole gzip stream (its CRC and length) is checked.
+pub fn read(archive: &[u8], limit: u64) -> Result<Vec<(String, Vec<u8>)>, VerifyError> {
+    let exceeded = Rc::new(Cell::new(false));
+    let reader = Limited {
+        inner: GzDecoder::new(archive),
+        remaining: limit,
+        exceeded: exceeded.clone(),
+    };
+    let fail = |what: &str, e: std::io::Error| {
+        if exceeded.get() {
+            VerifyError::TooLarge { limit }
+        } else {
+            VerifyError::CorruptArchive(if what.is_empty() {
+                e.to_string()
+            } else {
+                format!("{what}: {e}")
+            })
+        }
+    };
+    let mut ar = tar::Archive::new(reader);
     let mut out: Vec<(String, Vec<u8>)> = Vec::new();
-    for entry in entries {
-        let mut entry = entry.map_err(|e| VerifyError::CorruptArchive(format!("tar: {e}")))?;
-        let raw = entry.path_bytes().into_owned();
-        let path = String::from_utf8(raw).map_err(|e| VerifyError::UnsafePath {
-            path: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            reason: "path is not UTF-8".into(),
-        })?;
-        check_path(&path).map_err(|reason| VerifyError::UnsafePath {
-            path: path.clone(),
-            reason,
-        })?;
-        let kind = entry.header().entry_type();
-        if !matches!(kind, tar::EntryType::Regular) {
-            return Err(VerifyError::NotAFile {
-                path,
-                kind: format!("{kind:?}").to_lowercase(),
-            });
+    let mut total = 0u64;
+    {
+        let entries = ar.entries().map_err(|e| fail("", e))?;
+        for entry in entries {
+            let mut entry = entry.map_err(|e| fail("", e))?;
+            let raw = entry.path_bytes().into_owned();
+            let path = String::from_utf8(raw).map_err(|e| VerifyError::UnsafePath {
+                path: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                reason: "path is not UTF-8".into(),
+            })?;
+            check_path(&path).map_err(|reason| VerifyError::UnsafePath {
+                path: path.clone(),
+                reason,
+            })?;
+            let kind = entry.header().entry_type();
+            if !matches!(kind, tar::EntryType::Regular) {
+                return Err(VerifyError::NotAFile {
+                    path,
+                    kind: format!("{kind:?}").to_lowercase(),
+                });
+            }
+            if out.iter().any(|(p, _)| *p == path) {
+                return Err(VerifyError::DuplicateMember { path });
+            }
+            let size = entry.size();
+            total = total.saturating_add(size);
+            if total > limit {
+                // Declared sizes alone exceed the limit: stop before reading the data.
+                return Err(VerifyError::TooLarge { limit });
+            }
+            let mut data = Vec::with_capacity(size as usize);
+            entry
+                .read_to_end(&mut data)
+                .map_err(|e| fail(&format!("member `{path}`"), e))?;
+            if data.len() as u64 != size {
+                return Err(VerifyError::CorruptArchive(format!(
+                    "member `{path}` is truncated"
+                )));
+            }
+            out.push((path, data));
         }
-        if out.iter().any(|(p, _)| *p == path) {
-            return Err(VerifyError::DuplicateMember { path });
-        }
-        // The data is already in memory and bounded by the decompression limit.
-        let mut data = Vec::with_capacity(entry.size().min(tar_bytes.len() as u64) as usize);
-        entry
-            .read_to_end(&mut data)
-            .map_err(|e| VerifyError::CorruptArchive(format!("tar: {path}: {e}")))?;
-        if (data.len() as u64) != entry.size() {
-            return Err(VerifyError::CorruptArchive(format!(
-                "tar: {path}: truncated member"
-            )));
-        }
-        out.push((path, data));
     }
+    // The rest of the stream (tar padding, gzip trailer) must be intact too.
+    let mut rest = ar.into_inner();
+    std::io::copy(&mut rest, &mut std::io::sink()).map_err(|e| fail("", e))?;
     Ok(out)
 }
 
@@ -141,8 +183,7 @@ mod tests {
         assert_eq!(a, b);
         // gzip header: magic, deflate, no flags, mtime 0, xfl, OS 255.
         assert_eq!(&a[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255]);
-        let tar = decompress(&a, 1 << 20).unwrap();
-        let m = members(&tar).unwrap();
+        let m = read(&a, 1 << 20).unwrap();
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].0, "manifest.json");
         assert_eq!(m[1].1, b"[]\n");
@@ -161,12 +202,15 @@ mod tests {
     fn decompression_is_bounded() {
         let a = write(&[("big", &vec![0u8; 100_000])], 0).unwrap();
         assert!(matches!(
-            decompress(&a, 50_000),
+            read(&a, 50_000),
             Err(VerifyError::TooLarge { .. })
         ));
-        assert!(matches!(
-            decompress(&a[..a.len() / 2], 1 << 20),
-            Err(VerifyError::CorruptArchive(_))
-        ));
+        for cut in [a.len() / 2, a.len() - 4, 5] {
+            let r = read(&a[..cut], 1 << 20);
+            assert!(
+                matches!(r, Err(VerifyError::CorruptArchive(_))),
+                "{cut}: {r:?}"
+            );
+        }
     }
 }

@@ -152,12 +152,13 @@ impl VerifyError {
         }
     }
 
-    /// The exit status of `ruleforge verify` for this rejection: 3 signature, 4 unknown
-    /// key, 5 archive, 6 manifest or members, 7 expired, 8 rollback.
+    /// The exit status of `ruleforge verify` for this rejection: 3 signature (bad,
+    /// malformed, legacy, trusted comment not matching the manifest), 4 unknown key,
+    /// 5 archive, 6 manifest or members, 7 expired, 8 rollback.
     pub fn exit_code(&self) -> u8 {
         use VerifyError::*;
         match self {
-            MalformedSignature(_) | LegacySignature | BadSignature { .. } => 3,
+            MalformedSignature(_) | LegacySignature | BadSignature { .. } | CommentMismatch(_) => 3,
             UnknownKey { .. } => 4,
             CorruptArchive(_)
             | TooLarge { .. }
@@ -167,7 +168,6 @@ impl VerifyError {
             MissingManifest
             | InvalidManifest(_)
             | UnsupportedFormat(_)
-            | CommentMismatch(_)
             | MissingMember { .. }
             | UnlistedMember { .. }
             | SizeMismatch { .. }
@@ -250,9 +250,7 @@ pub fn verify(
 ) -> Result<VerifiedBundle, VerifyError> {
     let (key_id, trusted_comment) = verify_signature(archive, signature, keys)?;
 
-    let tar = archive::decompress(archive, opts.max_unpacked)?;
-    let members = archive::members(&tar)?;
-    drop(tar);
+    let members = archive::read(archive, opts.max_unpacked)?;
     let mut members: BTreeMap<String, Vec<u8>> = members.into_iter().collect();
 
     let manifest_bytes = members

@@ -34,6 +34,12 @@ pub fn read_password(prompt: &str, confirm: bool) -> Result<String, sign::KeyErr
             .into_string()
             .map_err(|_| sign::KeyError(format!("{PASSWORD_ENV} is not valid UTF-8")));
     }
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        return Err(sign::KeyError(format!(
+            "a password is needed and there is no terminal to ask it on: set {PASSWORD_ENV}"
+        )));
+    }
     let no_tty = |e: std::io::Error| {
         sign::KeyError(format!(
             "cannot read a password from the terminal ({e}): set {PASSWORD_ENV}"
