@@ -406,8 +406,35 @@ mod tests {
     }
 
     #[test]
-    fn embedded_schemas_compile() {
+    fn embedded_schemas_pass_the_metaschema() {
+        for text in [MANIFEST_SCHEMA, RULES_SCHEMA] {
+            let schema: serde_json::Value = serde_json::from_str(text).unwrap();
+            jsonschema::meta::validate(&schema).unwrap();
+        }
         let _ = manifest_validator();
         let _ = rules_validator();
+    }
+
+    #[test]
+    fn trusted_comment_fields() {
+        let m = Manifest {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            name: "n".into(),
+            version: 20240101000000,
+            commit: "c".repeat(40),
+            created: "2024-01-01T00:00:00Z".into(),
+            expires: "2024-04-01T00:00:00Z".into(),
+            tool_version: "0".into(),
+            files: vec![],
+            counts: Counts::default(),
+        };
+        assert_eq!(
+            trusted_comment(&m),
+            format!(
+                "ruleforge-bundle name=n version=20240101000000 commit={} expires=2024-04-01T00:00:00Z",
+                "c".repeat(40)
+            )
+        );
     }
 }
