@@ -640,6 +640,43 @@ fn bundle_uses_the_config_committed_at_the_revision() {
 }
 
 #[test]
+fn ruleforge_root_in_a_subfolder_and_empty_bundles() {
+    let dir = TempDir::new().unwrap();
+    git_in(dir.path(), &["init", "-q"], DATE1);
+    let sub = dir.path().join("detections");
+    std::fs::create_dir_all(sub.join("iocs")).unwrap();
+    std::fs::write(
+        sub.join("ruleforge.toml"),
+        "[lint]\nroots = [\"iocs\"]\n[bundle]\nname = \"sub\"\n",
+    )
+    .unwrap();
+    std::fs::write(sub.join("iocs/sunburst-dll-hash.yml"), HASH_RULE).unwrap();
+    // A rule outside the configured roots is not bundled.
+    std::fs::write(dir.path().join("stray.yml"), DOMAIN_RULE).unwrap();
+    git_in(dir.path(), &["add", "-A"], DATE1);
+    git_in(dir.path(), &["commit", "-q", "-m", "sub"], DATE1);
+    let out = TempDir::new().unwrap();
+    let o = run(rf(&sub).args(["bundle", "--out"]).arg(out.path()));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stdout.contains("config     "), "{}", o.stdout);
+    let bytes = std::fs::read(out.path().join(format!("sub-{VERSION1}.tar.gz"))).unwrap();
+    assert_eq!(manifest_of(&bytes)["counts"]["rules"], 1);
+
+    // Only deprecated rules: an empty bundle is built, with a warning.
+    std::fs::write(
+        sub.join("ruleforge.toml"),
+        "[lint]\nroots = [\"iocs\"]\n[bundle]\nname = \"sub\"\nstatuses = [\"deprecated\"]\n",
+    )
+    .unwrap();
+    git_in(dir.path(), &["commit", "-q", "-a", "-m", "nothing"], DATE2);
+    let o = run(rf(&sub).args(["bundle", "--out"]).arg(out.path()));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("holds no rules"), "{}", o.stderr);
+    let bytes = std::fs::read(out.path().join(format!("sub-{VERSION2}.tar.gz"))).unwrap();
+    assert_eq!(manifest_of(&bytes)["counts"]["rules"], 0);
+}
+
+#[test]
 fn expired_rules_are_judged_at_the_commit_date() {
     let repo = Repo::new();
     // Expired before the commit date: left out (by default) ...

@@ -4,7 +4,7 @@
 //! - [`read_revision`] reads the rule files and `ruleforge.toml` of a commit from the object
 //!   database (never the working tree); [`lint_revision`] lints them.
 //! - [`build`] compiles the selected rules ([`compile`]) and writes the archive ([`archive`]).
-//! - [`sign`] loads keys and signs; [`verify()`] checks a bundle ([`verify`] module).
+//! - [`sign`] loads keys and signs; [`verify()`] checks a bundle ([`mod@verify`] module).
 //!
 //! `docs/bundle-format.md` is the contract for scanner teams.
 

@@ -132,6 +132,16 @@ pub fn exec(args: Args) -> CmdResult {
             return Ok(ExitCode::from(1));
         }
     };
+    if built.manifest.counts.rules == 0 {
+        let _ = writeln!(
+            anstream::stderr(),
+            "ruleforge: warning: the bundle of `{}` holds no rules (rule roots: {}; statuses: {}): \
+             scanners that load it drop every detection",
+            args.rev,
+            rev.config.lint.roots.join(", "),
+            rev.config.bundle.statuses.join(", ")
+        );
+    }
     let signature = match &key {
         Some(k) => Some(sign::sign(
             k,
