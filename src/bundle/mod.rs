@@ -355,7 +355,16 @@ pub fn build(rev: &Revision) -> Result<Built, BuildError> {
     let (set, excluded) = compile::compile_all(&rev.inputs, rev.config.lint.max_file_size, &sel)
         .map_err(BuildError::Content)?;
     let rules_json = compile::to_json(&set);
-    let expires = rev.time + time::Duration::days(i64::from(b.validity_days));
+    let expires = rev
+        .time
+        .checked_add(time::Duration::days(i64::from(b.validity_days)))
+        .filter(|t| t.year() <= 9999)
+        .ok_or_else(|| {
+            BuildError::Setup(format!(
+                "bundle.validity-days = {} puts the expiry past the year 9999",
+                b.validity_days
+            ))
+        })?;
     let manifest = Manifest {
         format: FORMAT.to_string(),
         format_version: FORMAT_VERSION,

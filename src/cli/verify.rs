@@ -47,12 +47,16 @@ pub fn exec(args: Args) -> CmdResult {
         s.push(".minisig");
         PathBuf::from(s)
     });
-    let signature = std::fs::read(&sig_path).map_err(|e| {
-        Failure(format!(
-            "{}: cannot read the signature: {e}",
-            sig_path.display()
-        ))
-    })?;
+    // A signature file is a few hundred bytes: read at most 64 KiB of whatever is there.
+    let mut signature = Vec::new();
+    std::fs::File::open(&sig_path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut signature))
+        .map_err(|e| {
+            Failure(format!(
+                "{}: cannot read the signature: {e}",
+                sig_path.display()
+            ))
+        })?;
     let signature = String::from_utf8(signature).unwrap_or_default();
 
     let file = std::fs::File::open(&args.bundle)
