@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod benign;
+pub mod bundle;
 pub mod cli;
 pub mod condition;
 pub mod config;

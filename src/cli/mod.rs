@@ -1,11 +1,14 @@
 //! Command-line interface. Each command is one file with its arguments and an `exec`
 //! function; `main` maps results to exit codes: 0 clean, 1 findings, 2 usage or I/O error.
 
+mod bundle;
 mod changelog;
 mod diff;
+mod keygen;
 mod lint;
 mod policy;
 mod rule;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -43,6 +46,12 @@ pub enum Command {
     Diff(diff::Args),
     /// Release notes (Markdown) for the rules shipped between two revisions.
     Changelog(changelog::Args),
+    /// Build the bundle of a git revision: compiled rules, manifest, optional signature.
+    Bundle(bundle::Args),
+    /// Verify a bundle: signature, manifest, members, expiry, rollback.
+    Verify(verify::Args),
+    /// Generate an Ed25519 key pair in the minisign formats for signing bundles.
+    Keygen(keygen::Args),
 }
 
 /// Failure of a command: exit code 2 with a one-line message.
@@ -76,6 +85,9 @@ pub fn main() -> ExitCode {
         Command::Rule(a) => rule::exec(a),
         Command::Diff(a) => diff::exec(a),
         Command::Changelog(a) => changelog::exec(a),
+        Command::Bundle(a) => bundle::exec(a),
+        Command::Verify(a) => verify::exec(a),
+        Command::Keygen(a) => keygen::exec(a),
     };
     match result {
         Ok(code) => code,
