@@ -14,6 +14,7 @@ pub mod git;
 pub mod indicator;
 pub mod lint;
 pub mod load;
+pub mod matcher;
 pub mod report;
 pub mod rule;
 pub mod schema;
