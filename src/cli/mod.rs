@@ -1,8 +1,13 @@
 //! Command-line interface. Each command is one file with its arguments and an `exec`
 //! function; `main` maps results to exit codes: 0 clean, 1 findings, 2 usage or I/O error.
 
+mod authoring;
+mod fmt;
 mod lint;
+mod match_cmd;
+mod new;
 mod rule;
+mod test;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -36,6 +41,14 @@ pub enum Command {
     Lint(lint::Args),
     /// Explain a lint rule (`ruleforge rule RF201`) or list them all (`--all`).
     Rule(rule::Args),
+    /// Rewrite rule files into the canonical layout (comments kept).
+    Fmt(fmt::Args),
+    /// Scaffold a new rule (fresh id, today's dates, placeholders to fill in).
+    New(new::Args),
+    /// Run the rules' `tests` through the reference matcher.
+    Test(test::Args),
+    /// Evaluate events (JSON or NDJSON) against a rule set; one NDJSON line per match.
+    Match(match_cmd::Args),
 }
 
 /// Failure of a command: exit code 2 with a one-line message.
@@ -67,6 +80,10 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(a) => lint::exec(a),
         Command::Rule(a) => rule::exec(a),
+        Command::Fmt(a) => fmt::exec(a),
+        Command::New(a) => new::exec(a),
+        Command::Test(a) => test::exec(a),
+        Command::Match(a) => match_cmd::exec(a),
     };
     match result {
         Ok(code) => code,

@@ -192,9 +192,9 @@ impl CompiledSet {
         let mut index = Vec::with_capacity(builders.len());
         for (b, ty) in builders.into_iter().zip(IndicatorType::ALL) {
             let mut nets_v4: Vec<_> = b.nets_v4.into_iter().collect();
-            nets_v4.sort_by(|a, b| b.0.cmp(&a.0));
+            nets_v4.sort_by_key(|n| std::cmp::Reverse(n.0));
             let mut nets_v6: Vec<_> = b.nets_v6.into_iter().collect();
-            nets_v6.sort_by(|a, b| b.0.cmp(&a.0));
+            nets_v6.sort_by_key(|n| std::cmp::Reverse(n.0));
             index.push(TypeIndex {
                 exact: b.exact,
                 subdomain: b.subdomain,

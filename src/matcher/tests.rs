@@ -1,7 +1,9 @@
 use super::*;
 use proptest::prelude::*;
 
-fn spec(groups: &[(&str, &[(&str, &[&str])])], condition: Option<&str>) -> RuleSpec {
+type Groups<'a> = &'a [(&'a str, &'a [(&'a str, &'a [&'a str])])];
+
+fn spec(groups: Groups<'_>, condition: Option<&str>) -> RuleSpec {
     RuleSpec {
         id: "00000000-0000-4000-8000-000000000001".into(),
         title: "test rule".into(),
@@ -319,7 +321,7 @@ fn types_and_in_a_group_values_or() {
 
 #[test]
 fn conditions() {
-    let groups: &[(&str, &[(&str, &[&str])])] = &[
+    let groups: Groups<'_> = &[
         ("hash_a", &[("md5", &["d41d8cd98f00b204e9800998ecf8427e"])]),
         ("hash_b", &[("sha1", &["da39a3ee5e6b4b0d3255bfef95601890afd80709"])]),
         ("proc", &[("process_name", &["w3wp.exe"])]),
