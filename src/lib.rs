@@ -9,6 +9,7 @@ pub mod cli;
 pub mod condition;
 pub mod config;
 pub mod diagnostic;
+pub mod format;
 pub mod fsutil;
 pub mod git;
 pub mod indicator;
