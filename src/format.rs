@@ -60,6 +60,15 @@ pub enum FormatError {
     Unsupported { span: Option<Span>, message: String },
 }
 
+impl std::fmt::Display for FormatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FormatError::Load(e) => write!(f, "{} {}", e.code, e.message),
+            FormatError::Unsupported { message, .. } => f.write_str(message),
+        }
+    }
+}
+
 /// Formats a rule file's text.
 pub fn format_source(src: &SourceFile) -> Result<String, FormatError> {
     let root = yaml::parse(src).map_err(FormatError::Load)?;
