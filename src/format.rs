@@ -274,7 +274,9 @@ fn is_block_scalar(text: &str, n: &Node) -> bool {
             Some(i) => &line[..i],
             None => line,
         };
-        let t = line.trim_end().trim_end_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
+        let t = line
+            .trim_end()
+            .trim_end_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-');
         return t.ends_with('|') || t.ends_with('>');
     }
     false
@@ -447,10 +449,22 @@ fn collect_comments(src: &SourceFile, root: &Node) -> Comments {
             .filter(|u| u.start < at && u.col <= col)
             .max_by_key(|u| (u.start, u.col));
         match (next, prev) {
-            (Some(n), _) if col <= n.col => c.leading.entry((n.start, n.kind)).or_default().push(comment),
+            (Some(n), _) if col <= n.col => c
+                .leading
+                .entry((n.start, n.kind))
+                .or_default()
+                .push(comment),
             (None, _) if col == 0 => c.footer.push(comment),
-            (_, Some(p)) => c.trailing.entry((p.start, p.kind)).or_default().push(comment),
-            (Some(n), None) => c.leading.entry((n.start, n.kind)).or_default().push(comment),
+            (_, Some(p)) => c
+                .trailing
+                .entry((p.start, p.kind))
+                .or_default()
+                .push(comment),
+            (Some(n), None) => c
+                .leading
+                .entry((n.start, n.kind))
+                .or_default()
+                .push(comment),
             (None, None) => c.footer.push(comment),
         }
     }
@@ -493,13 +507,15 @@ enum ScalarOut {
 /// Characters YAML cannot hold outside double quotes.
 fn needs_escape(c: char) -> bool {
     c.is_control() && c != '\t'
-        || matches!(c, '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}')
+        || matches!(
+            c,
+            '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}'
+        )
 }
 
 /// How a string is written inline: plain, single-quoted or double-quoted.
 pub fn quote(value: &str) -> String {
-    if crate::lint::fix::plain_safe(value) && !value.chars().any(|c| c == '\t' || needs_escape(c))
-    {
+    if crate::lint::fix::plain_safe(value) && !value.chars().any(|c| c == '\t' || needs_escape(c)) {
         value.to_string()
     } else if !value.chars().any(|c| c == '\n' || needs_escape(c)) {
         format!("'{}'", value.replace('\'', "''"))
@@ -668,8 +684,7 @@ impl Emitter {
             },
             _ => Err(FormatError::Unsupported {
                 span: Some(key.span),
-                message: "a mapping key that is a list or a mapping cannot be formatted"
-                    .into(),
+                message: "a mapping key that is a list or a mapping cannot be formatted".into(),
             }),
         }
     }

@@ -119,7 +119,11 @@ pub fn exec(args: Args) -> CmdResult {
         )
     };
     if failed > 0 {
-        let _ = write!(summary, ", {failed} {} could not be formatted", plural(failed));
+        let _ = write!(
+            summary,
+            ", {failed} {} could not be formatted",
+            plural(failed)
+        );
     }
     if !errors.is_empty() {
         use std::io::Write as _;

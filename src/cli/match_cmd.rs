@@ -67,20 +67,17 @@ fn load_rule_set(args: &Args) -> Result<Vec<RuleSpec>, Failure> {
 }
 
 pub fn exec(args: Args) -> CmdResult {
+    let name = args.event.display().to_string();
+    let reader: Box<dyn Read> = if name == "-" {
+        Box::new(std::io::stdin().lock())
+    } else {
+        Box::new(std::fs::File::open(&args.event).map_err(|e| Failure(format!("{name}: {e}")))?)
+    };
     let t0 = Instant::now();
     let specs = load_rule_set(&args)?;
     let t_load = t0.elapsed();
     let set = CompiledSet::new(&specs)?;
     let t_compile = t0.elapsed() - t_load;
-
-    let name = args.event.display().to_string();
-    let reader: Box<dyn Read> = if name == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(
-            std::fs::File::open(&args.event).map_err(|e| Failure(format!("{name}: {e}")))?,
-        )
-    };
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let first = loop {
         let buf = reader
@@ -152,12 +149,17 @@ pub fn exec(args: Args) -> CmdResult {
             }
         }
         Some(_) => {
-            let stream = serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>();
+            let stream =
+                serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>();
             let mut batch = Vec::with_capacity(BATCH);
             let mut open = true;
             for v in stream {
                 let v = v.map_err(|e| {
-                    Failure(format!("{name}:{}:{}: invalid JSON: {e}", e.line(), e.column()))
+                    Failure(format!(
+                        "{name}:{}:{}: invalid JSON: {e}",
+                        e.line(),
+                        e.column()
+                    ))
                 })?;
                 batch.push(to_obs(&v, events)?);
                 events += 1;

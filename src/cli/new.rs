@@ -135,7 +135,11 @@ fn derive(
     today: &str,
 ) -> Result<String, Failure> {
     let (node, rule) = file.parsed.as_ref().expect("parsed");
-    let old_id = rule.id.as_ref().map(|i| i.value.clone()).unwrap_or_default();
+    let old_id = rule
+        .id
+        .as_ref()
+        .map(|i| i.value.clone())
+        .unwrap_or_default();
     let mut root = node.clone();
     set(&mut root, "id", scalar(id, NEW));
     set(&mut root, "title", scalar(title, NEW));
@@ -258,7 +262,9 @@ pub fn exec(args: Args) -> CmdResult {
         .map_err(|e| Failure(format!("{shown}: {e}")))?;
     tmp.persist_noclobber(&path).map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            Failure(format!("{shown} already exists: choose another title or --dir"))
+            Failure(format!(
+                "{shown} already exists: choose another title or --dir"
+            ))
         } else {
             Failure(format!("{shown}: {}", e.error))
         }

@@ -183,13 +183,19 @@ fn multi_line_strings() {
         fmt("description: \"a\\nb\\n\"\n"),
         "description: |\n  a\n  b\n"
     );
-    assert_eq!(fmt("description: \"a\\nb\"\n"), "description: |-\n  a\n  b\n");
+    assert_eq!(
+        fmt("description: \"a\\nb\"\n"),
+        "description: |-\n  a\n  b\n"
+    );
     assert_eq!(
         fmt("description: \"a\\n\\nb\\n\\n\"\n"),
         "description: |+\n  a\n\n  b\n\n"
     );
     // A first line that starts with a space cannot be a plain literal block.
-    assert_eq!(fmt("description: \" a\\nb\"\n"), "description: \" a\\nb\"\n");
+    assert_eq!(
+        fmt("description: \" a\\nb\"\n"),
+        "description: \" a\\nb\"\n"
+    );
     assert_eq!(
         fmt("falsepositives:\n  - \"x\\ny\\n\"\n"),
         "falsepositives:\n  - |\n    x\n    y\n"
@@ -198,15 +204,24 @@ fn multi_line_strings() {
 
 #[test]
 fn scalars_that_are_not_strings_keep_their_spelling() {
-    assert_eq!(fmt("a: 0x1F\nb: ~\nc:\nd: true\n"), "a: 0x1F\nb: ~\nc:\nd: true\n");
+    assert_eq!(
+        fmt("a: 0x1F\nb: ~\nc:\nd: true\n"),
+        "a: 0x1F\nb: ~\nc:\nd: true\n"
+    );
 }
 
 #[test]
 fn broken_yaml_is_an_error() {
     let e = format_source(&SourceFile::new("r.yml", "a: [\n")).unwrap_err();
-    assert!(matches!(e, FormatError::Load(ref l) if l.code == "RF001"), "{e:?}");
+    assert!(
+        matches!(e, FormatError::Load(ref l) if l.code == "RF001"),
+        "{e:?}"
+    );
     let e = format_source(&SourceFile::new("r.yml", "a: 1\na: 2\n")).unwrap_err();
-    assert!(matches!(e, FormatError::Load(ref l) if l.code == "RF002"), "{e:?}");
+    assert!(
+        matches!(e, FormatError::Load(ref l) if l.code == "RF002"),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -300,7 +315,12 @@ fn indicators() -> impl Strategy<Value = G> {
 
 fn tests_list() -> impl Strategy<Value = G> {
     proptest::collection::vec(
-        (tricky_string(), any::<bool>(), tricky_string(), any::<bool>()),
+        (
+            tricky_string(),
+            any::<bool>(),
+            tricky_string(),
+            any::<bool>(),
+        ),
         0..3,
     )
     .prop_map(|ts| {
@@ -339,7 +359,10 @@ fn document() -> impl Strategy<Value = Vec<(String, G)>> {
     )
         .prop_map(|(title, desc, tags, ind, tests, seed)| {
             let mut v = vec![
-                ("id".to_string(), G::Str("0b9e6c5e-3a5f-4f0a-9d57-6c1f0f1a2b3c".into())),
+                (
+                    "id".to_string(),
+                    G::Str("0b9e6c5e-3a5f-4f0a-9d57-6c1f0f1a2b3c".into()),
+                ),
                 ("title".to_string(), G::Str(title)),
                 ("description".to_string(), G::Str(desc)),
                 ("indicators".to_string(), ind),
@@ -355,7 +378,9 @@ fn document() -> impl Strategy<Value = Vec<(String, G)>> {
             // Shuffle deterministically from the seed.
             let mut s = seed;
             for i in (1..v.len()).rev() {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 v.swap(i, (s >> 33) as usize % (i + 1));
             }
             v

@@ -153,12 +153,10 @@ impl CompiledSet {
         let mut atom_rule: Vec<u32> = Vec::new();
         let mut always = Vec::new();
         for (ri, spec) in specs.iter().enumerate() {
-            let condition = spec
-                .parsed_condition()
-                .map_err(|e| BuildError::Condition {
-                    id: spec.id.clone(),
-                    message: e.to_string(),
-                })?;
+            let condition = spec.parsed_condition().map_err(|e| BuildError::Condition {
+                id: spec.id.clone(),
+                message: e.to_string(),
+            })?;
             let mut groups = Vec::with_capacity(spec.groups.len());
             for g in &spec.groups {
                 let mut atoms = Vec::with_capacity(g.types.len());
@@ -261,10 +259,7 @@ impl CompiledSet {
                 .collect();
             let names: Vec<&str> = r.group_names.iter().map(String::as_str).collect();
             let holds = r.condition.eval(&names, &|n| {
-                names
-                    .iter()
-                    .zip(&matched)
-                    .any(|(name, m)| *m && *name == n)
+                names.iter().zip(&matched).any(|(name, m)| *m && *name == n)
             });
             if holds {
                 out.push(SetMatch {
@@ -305,9 +300,7 @@ fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, p: Pattern, atom: Atom
         Pattern::Glob {
             pattern,
             question_wild,
-        } => b
-            .on_text
-            .add(glob::to_regex(&pattern, question_wild), atom),
+        } => b.on_text.add(glob::to_regex(&pattern, question_wild), atom),
         Pattern::Regex(re) => {
             if ty == IndicatorType::Url {
                 b.on_text.add(re.as_str().to_string(), atom)

@@ -66,7 +66,11 @@ pub struct TypeSpec {
 impl RuleSpec {
     pub fn from_rule(rule: &Rule) -> RuleSpec {
         RuleSpec {
-            id: rule.id.as_ref().map(|s| s.value.clone()).unwrap_or_default(),
+            id: rule
+                .id
+                .as_ref()
+                .map(|s| s.value.clone())
+                .unwrap_or_default(),
             title: rule
                 .title
                 .as_ref()
@@ -280,7 +284,10 @@ pub enum Pattern {
     /// Equal to the normalized event value.
     Exact(String),
     /// Glob over the normalized event value (`?` literal when `question_wild` is false).
-    Glob { pattern: String, question_wild: bool },
+    Glob {
+        pattern: String,
+        question_wild: bool,
+    },
     /// `*.base`: the normalized event domain ends with `.base` and is longer.
     Subdomain(String),
     /// The event address lies in the network.
@@ -518,9 +525,9 @@ impl RuleMatcher {
             })
             .collect();
         let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
-        let matched = self.condition.eval(&names, &|n| {
-            groups.iter().any(|g| g.name == n && g.matched)
-        });
+        let matched = self
+            .condition
+            .eval(&names, &|n| groups.iter().any(|g| g.name == n && g.matched));
         Explanation {
             matched,
             condition: self.condition.to_string(),

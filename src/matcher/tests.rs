@@ -37,13 +37,19 @@ fn both(s: &RuleSpec, o: &Observable) -> bool {
     let reference = RuleMatcher::new(s).unwrap().is_match(o);
     let set = CompiledSet::new(std::slice::from_ref(s)).unwrap();
     let compiled = !set.matches(o).is_empty();
-    assert_eq!(reference, compiled, "reference and compiled disagree on {o:?}");
+    assert_eq!(
+        reference, compiled,
+        "reference and compiled disagree on {o:?}"
+    );
     reference
 }
 
 /// One type, one value, one event field.
 fn one(ty: &str, value: &str, field: &str, event: &str) -> bool {
-    both(&spec(&[("g", &[(ty, &[value])])], None), &obs(&[(field, event)]))
+    both(
+        &spec(&[("g", &[(ty, &[value])])], None),
+        &obs(&[(field, event)]),
+    )
 }
 
 #[test]
@@ -59,7 +65,12 @@ fn hashes_are_exact_and_case_insensitive() {
     let sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
     assert!(one("sha1", sha1, "process.hash.sha1", sha1));
     // A glob character in a hash is not a wildcard (and the value is invalid).
-    assert!(!one("md5", "d41d8cd98f00b204e9800998ecf8427*", "file.hash.md5", md5));
+    assert!(!one(
+        "md5",
+        "d41d8cd98f00b204e9800998ecf8427*",
+        "file.hash.md5",
+        md5
+    ));
 }
 
 #[test]
@@ -89,8 +100,18 @@ fn windows_globs_are_case_insensitive_and_whole_value() {
     assert!(one("file_name", "?.dll", "file.name", "a.dll"));
     assert!(!one("file_name", "?.dll", "file.name", "ab.dll"));
     assert!(one("process_name", "w3wp.exe", "process.name", "W3WP.EXE"));
-    assert!(one("process_name", "w3wp.exe", "process.parent.name", "w3wp.exe"));
-    assert!(!one("process_name", "w3wp.exe", "process.name", "w3wp.exe "));
+    assert!(one(
+        "process_name",
+        "w3wp.exe",
+        "process.parent.name",
+        "w3wp.exe"
+    ));
+    assert!(!one(
+        "process_name",
+        "w3wp.exe",
+        "process.name",
+        "w3wp.exe "
+    ));
     assert!(one(
         "command_line",
         "*-enc *",
@@ -115,7 +136,12 @@ fn windows_globs_are_case_insensitive_and_whole_value() {
         "registry.key",
         r"hklm\software\x"
     ));
-    assert!(one("url_path", "/owa/auth/*.aspx", "url.path", "/OWA/Auth/x.aspx"));
+    assert!(one(
+        "url_path",
+        "/owa/auth/*.aspx",
+        "url.path",
+        "/OWA/Auth/x.aspx"
+    ));
     // Non-ASCII letters fold too.
     assert!(one("file_name", "ÉTÉ*.txt", "file.name", "été-2021.TXT"));
 }
@@ -134,7 +160,12 @@ fn user_agent_is_case_sensitive() {
         "user_agent.original",
         "mozilla/4.0 (compatible; msie 6.0; windows nt 5.1)"
     ));
-    assert!(one("user_agent", "curl/?.*", "user_agent.original", "curl/7.88.1"));
+    assert!(one(
+        "user_agent",
+        "curl/?.*",
+        "user_agent.original",
+        "curl/7.88.1"
+    ));
 }
 
 #[test]
@@ -172,16 +203,36 @@ fn regex_values_search_unanchored() {
         "HTTPS://EVIL.example:443/x"
     ));
     // A regex on a type without the regex form never matches.
-    assert!(!one("domain", "regex:evil", "dns.question.name", "evil.com"));
+    assert!(!one(
+        "domain",
+        "regex:evil",
+        "dns.question.name",
+        "evil.com"
+    ));
 }
 
 #[test]
 fn urls_normalize_then_compare() {
     let u = "https://avsvmcloud.com/swip/upd";
     assert!(one("url", u, "url.full", u));
-    assert!(one("url", u, "url.original", "HTTPS://AVSVMCLOUD.com:443/swip/upd"));
-    assert!(!one("url", u, "url.full", "https://avsvmcloud.com/swip/UPD"));
-    assert!(one("url", "http://Example.com", "url.full", "http://example.com/"));
+    assert!(one(
+        "url",
+        u,
+        "url.original",
+        "HTTPS://AVSVMCLOUD.com:443/swip/upd"
+    ));
+    assert!(!one(
+        "url",
+        u,
+        "url.full",
+        "https://avsvmcloud.com/swip/UPD"
+    ));
+    assert!(one(
+        "url",
+        "http://Example.com",
+        "url.full",
+        "http://example.com/"
+    ));
     assert!(one(
         "url",
         "http://example.com/a b",
@@ -208,14 +259,29 @@ fn urls_normalize_then_compare() {
         "https://evil.example/gate.phpXid=7"
     ));
     // An event URL that does not parse is compared as written.
-    assert!(one("url", "https://evil.example/*", "url.full", "https://evil.example/[broken"));
+    assert!(one(
+        "url",
+        "https://evil.example/*",
+        "url.full",
+        "https://evil.example/[broken"
+    ));
     assert!(!one("url", u, "url.full", "not a url"));
 }
 
 #[test]
 fn domains_exact_and_subdomains() {
-    assert!(one("domain", "avsvmcloud.com", "dns.question.name", "avsvmcloud.com"));
-    assert!(one("domain", "avsvmcloud.com", "url.domain", "AVSVMCLOUD.COM."));
+    assert!(one(
+        "domain",
+        "avsvmcloud.com",
+        "dns.question.name",
+        "avsvmcloud.com"
+    ));
+    assert!(one(
+        "domain",
+        "avsvmcloud.com",
+        "url.domain",
+        "AVSVMCLOUD.COM."
+    ));
     assert!(!one(
         "domain",
         "avsvmcloud.com",
@@ -228,7 +294,12 @@ fn domains_exact_and_subdomains() {
         "destination.domain",
         "a.b.appsync-api.eu-west-1.avsvmcloud.com"
     ));
-    assert!(!one("domain", "*.avsvmcloud.com", "dns.question.name", "avsvmcloud.com"));
+    assert!(!one(
+        "domain",
+        "*.avsvmcloud.com",
+        "dns.question.name",
+        "avsvmcloud.com"
+    ));
     assert!(!one(
         "domain",
         "*.avsvmcloud.com",
@@ -236,9 +307,24 @@ fn domains_exact_and_subdomains() {
         "notavsvmcloud.com"
     ));
     // IDNA: the event's Unicode form equals the rule's punycode form, and back.
-    assert!(one("domain", "bücher.de", "dns.question.name", "xn--bcher-kva.de"));
-    assert!(one("domain", "xn--bcher-kva.de", "dns.question.name", "BÜCHER.de"));
-    assert!(one("domain", "*.bücher.de", "dns.question.name", "www.bücher.de."));
+    assert!(one(
+        "domain",
+        "bücher.de",
+        "dns.question.name",
+        "xn--bcher-kva.de"
+    ));
+    assert!(one(
+        "domain",
+        "xn--bcher-kva.de",
+        "dns.question.name",
+        "BÜCHER.de"
+    ));
+    assert!(one(
+        "domain",
+        "*.bücher.de",
+        "dns.question.name",
+        "www.bücher.de."
+    ));
 }
 
 #[test]
@@ -248,7 +334,12 @@ fn ips_by_containment() {
     assert!(one("ip", "196.203.11.0/24", "source.ip", "196.203.11.89"));
     assert!(one("ip", "196.203.11.89/24", "client.ip", "196.203.11.1"));
     assert!(!one("ip", "196.203.11.0/24", "server.ip", "196.203.12.1"));
-    assert!(one("ip", "2001:db8::/32", "destination.ip", "2001:DB8:0:1::5"));
+    assert!(one(
+        "ip",
+        "2001:db8::/32",
+        "destination.ip",
+        "2001:DB8:0:1::5"
+    ));
     assert!(!one("ip", "2001:db8::/32", "destination.ip", "2001:db9::1"));
     // IPv4-mapped IPv6 addresses are IPv4 addresses.
     assert!(one("ip", "10.1.0.0/16", "source.ip", "::ffff:10.1.2.3"));
@@ -287,7 +378,12 @@ fn emails_exact_case_insensitive() {
         "email.to.address",
         "ashainfo@usaid.org.evil"
     ));
-    assert!(one("email", "x@bücher.de", "email.sender.address", "X@xn--bcher-kva.de"));
+    assert!(one(
+        "email",
+        "x@bücher.de",
+        "email.sender.address",
+        "X@xn--bcher-kva.de"
+    ));
 }
 
 #[test]
@@ -323,7 +419,10 @@ fn types_and_in_a_group_values_or() {
 fn conditions() {
     let groups: Groups<'_> = &[
         ("hash_a", &[("md5", &["d41d8cd98f00b204e9800998ecf8427e"])]),
-        ("hash_b", &[("sha1", &["da39a3ee5e6b4b0d3255bfef95601890afd80709"])]),
+        (
+            "hash_b",
+            &[("sha1", &["da39a3ee5e6b4b0d3255bfef95601890afd80709"])],
+        ),
         ("proc", &[("process_name", &["w3wp.exe"])]),
         ("cmd", &[("command_line", &["*cmd.exe*"])]),
         ("benign", &[("file_path", &[r"C:\Program Files\*"])]),
@@ -364,7 +463,9 @@ fn conditions() {
 #[test]
 fn unknown_types_and_invalid_values_never_match() {
     let s = spec(&[("g", &[("sha512", &["aa"])])], None);
-    let e = RuleMatcher::new(&s).unwrap().explain(&obs(&[("file.hash.sha512", "aa")]));
+    let e = RuleMatcher::new(&s)
+        .unwrap()
+        .explain(&obs(&[("file.hash.sha512", "aa")]));
     assert!(!e.matched);
     assert!(!e.groups[0].types[0].notes.is_empty());
     assert!(!both(&s, &obs(&[("file.hash.sha512", "aa")])));
@@ -385,7 +486,10 @@ fn explanations_name_groups_fields_and_values() {
         Some("drop_path and script_ext"),
     );
     let m = RuleMatcher::new(&s).unwrap();
-    let o = obs(&[("file.path", r"C:\inetpub\site.css"), ("file.name", "site.css")]);
+    let o = obs(&[
+        ("file.path", r"C:\inetpub\site.css"),
+        ("file.name", "site.css"),
+    ]);
     let e = m.explain(&o);
     assert!(!e.matched);
     assert_eq!(e.matched_groups(), vec!["drop_path"]);
@@ -398,9 +502,15 @@ fn explanations_name_groups_fields_and_values() {
         }]
     );
     let text = e.render_text(&o, "");
-    assert!(text.contains("condition `drop_path and script_ext` is false"), "{text}");
+    assert!(
+        text.contains("condition `drop_path and script_ext` is false"),
+        "{text}"
+    );
     assert!(text.contains("group `script_ext`: no match"), "{text}");
-    assert!(text.contains("no value matches file.name `site.css`"), "{text}");
+    assert!(
+        text.contains("no value matches file.name `site.css`"),
+        "{text}"
+    );
     let e = m.explain(&obs(&[("file.path", r"C:\inetpub\x.aspx")]));
     assert!(e
         .render_text(&Observable::new(), "")
