@@ -2,8 +2,9 @@
 //!
 //! Every (rule, group, type) is an *atom*. Building the set files each value of each atom
 //! under its indicator type: exact values in a hash map, domain wildcards in a suffix map,
-//! networks in one hash table per prefix length, globs (translated to anchored regexes) and
-//! `regex:` values in one `RegexSet` per type. Matching an event looks each field value up
+//! networks in one hash table per prefix length, globs behind an Aho-Corasick automaton of
+//! their longest literal (a glob is only tried on values that contain it), `regex:` values in
+//! one `RegexSet` per type. Matching an event looks each field value up
 //! once, collects the atoms hit, and evaluates only the rules those atoms belong to (plus the
 //! few rules whose condition holds with no group matched, such as `not benign`).
 //!
@@ -12,6 +13,7 @@
 use super::{compile_value, event_ip, glob, normalize_event_value, Pattern, RuleSpec};
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
+use aho_corasick::AhoCorasick;
 use regex::{RegexSet, RegexSetBuilder};
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -46,14 +48,17 @@ struct CRule {
 #[derive(Default)]
 struct PatternSetBuilder {
     patterns: Vec<String>,
+    compiled: Vec<regex::Regex>,
     atoms: Vec<Vec<AtomId>>,
     index: HashMap<String, usize>,
 }
 
 impl PatternSetBuilder {
-    fn add(&mut self, pattern: String, atom: AtomId) {
+    fn add(&mut self, re: regex::Regex, atom: AtomId) {
+        let pattern = re.as_str().to_string();
         let i = *self.index.entry(pattern.clone()).or_insert_with(|| {
             self.patterns.push(pattern);
+            self.compiled.push(re);
             self.atoms.push(Vec::new());
             self.patterns.len() - 1
         });
@@ -64,30 +69,208 @@ impl PatternSetBuilder {
         if self.patterns.is_empty() {
             return Ok(None);
         }
-        let set = RegexSetBuilder::new(&self.patterns)
-            .size_limit(1 << 30)
-            .dfa_size_limit(64 << 20)
-            .build()
-            .map_err(|e| BuildError::Patterns {
-                ty: ty.name(),
-                message: e.to_string(),
-            })?;
+        let err = |e: &dyn std::fmt::Display| BuildError::Patterns {
+            ty: ty.name(),
+            message: e.to_string(),
+        };
+        // Regexes whose matches all start with one of a few literals sit behind an
+        // Aho-Corasick automaton of those literals; the others go into one RegexSet.
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut by_literal: Vec<Vec<u32>> = Vec::new();
+        let mut lit_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut rest = Vec::new();
+        let mut rest_ids = Vec::new();
+        for (i, p) in self.patterns.iter().enumerate() {
+            match required_prefixes(p) {
+                Some(lits) => {
+                    for l in lits {
+                        let li = *lit_index.entry(l.clone()).or_insert_with(|| {
+                            literals.push(l);
+                            by_literal.push(Vec::new());
+                            literals.len() - 1
+                        });
+                        by_literal[li].push(i as u32);
+                    }
+                }
+                None => {
+                    rest.push(p.clone());
+                    rest_ids.push(i as u32);
+                }
+            }
+        }
+        let set = if rest.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSetBuilder::new(&rest)
+                    .size_limit(1 << 30)
+                    .dfa_size_limit(64 << 20)
+                    .build()
+                    .map_err(|e| err(&e))?,
+            )
+        };
+        let ac = if literals.is_empty() {
+            None
+        } else {
+            Some(literal_automaton(&literals).map_err(|e| err(&e))?)
+        };
         Ok(Some(PatternSet {
+            ac,
+            by_literal,
+            regexes: self.compiled,
             set,
+            set_ids: rest_ids,
             atoms: self.atoms,
         }))
     }
 }
 
+/// A literal automaton (a contiguous NFA: quick to build for many thousands of literals).
+fn literal_automaton<P: AsRef<[u8]>>(
+    literals: &[P],
+) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    aho_corasick::AhoCorasickBuilder::new()
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        .build(literals)
+}
+
+/// Literals one of which starts every match of `pattern` (`None` when there is no such short
+/// list, e.g. for `.*x`).
+fn required_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let mut ext = Extractor::new();
+    ext.kind(ExtractKind::Prefix)
+        .limit_class(4)
+        .limit_repeat(4)
+        .limit_literal_len(32)
+        .limit_total(32);
+    let seq = ext.extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.len() > 64 || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
 struct PatternSet {
-    set: RegexSet,
+    ac: Option<AhoCorasick>,
+    by_literal: Vec<Vec<u32>>,
+    regexes: Vec<regex::Regex>,
+    /// The patterns without usable literals, and their ids.
+    set: Option<RegexSet>,
+    set_ids: Vec<u32>,
     atoms: Vec<Vec<AtomId>>,
 }
 
 impl PatternSet {
     fn hits(&self, text: &str, out: &mut Vec<AtomId>) {
-        for i in self.set.matches(text).iter() {
-            out.extend_from_slice(&self.atoms[i]);
+        if let Some(ac) = &self.ac {
+            let mut cands: Vec<u32> = Vec::new();
+            for m in ac.find_overlapping_iter(text) {
+                cands.extend_from_slice(&self.by_literal[m.pattern().as_usize()]);
+            }
+            cands.sort_unstable();
+            cands.dedup();
+            for i in cands {
+                if self.regexes[i as usize].is_match(text) {
+                    out.extend_from_slice(&self.atoms[i as usize]);
+                }
+            }
+        }
+        if let Some(set) = &self.set {
+            for i in set.matches(text).iter() {
+                out.extend_from_slice(&self.atoms[self.set_ids[i] as usize]);
+            }
+        }
+    }
+}
+
+/// Globs keyed by their longest literal.
+#[derive(Default)]
+struct GlobIndexBuilder {
+    globs: Vec<(String, bool)>,
+    atoms: Vec<Vec<AtomId>>,
+    index: HashMap<(String, bool), usize>,
+}
+
+impl GlobIndexBuilder {
+    fn add(&mut self, pattern: String, question_wild: bool, atom: AtomId) {
+        let key = (pattern, question_wild);
+        let i = match self.index.get(&key) {
+            Some(i) => *i,
+            None => {
+                self.globs.push(key.clone());
+                self.atoms.push(Vec::new());
+                self.index.insert(key, self.globs.len() - 1);
+                self.globs.len() - 1
+            }
+        };
+        self.atoms[i].push(atom);
+    }
+
+    fn build(self) -> Option<GlobIndex> {
+        if self.globs.is_empty() {
+            return None;
+        }
+        let mut literals: Vec<String> = Vec::new();
+        let mut lit_index: HashMap<String, usize> = HashMap::new();
+        let mut by_literal: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
+        for (gi, (p, q)) in self.globs.iter().enumerate() {
+            let lit = glob::longest_literal(p, *q);
+            if lit.is_empty() {
+                always.push(gi as u32);
+                continue;
+            }
+            let li = *lit_index.entry(lit.to_string()).or_insert_with(|| {
+                literals.push(lit.to_string());
+                by_literal.push(Vec::new());
+                literals.len() - 1
+            });
+            by_literal[li].push(gi as u32);
+        }
+        let ac = literal_automaton(&literals).expect("literal automaton");
+        Some(GlobIndex {
+            ac,
+            by_literal,
+            always,
+            globs: self
+                .globs
+                .into_iter()
+                .map(|(p, q)| (p.chars().collect(), q))
+                .collect(),
+            atoms: self.atoms,
+        })
+    }
+}
+
+struct GlobIndex {
+    ac: AhoCorasick,
+    by_literal: Vec<Vec<u32>>,
+    /// Globs without literal characters (tried on every value).
+    always: Vec<u32>,
+    globs: Vec<(Vec<char>, bool)>,
+    atoms: Vec<Vec<AtomId>>,
+}
+
+impl GlobIndex {
+    fn hits(&self, text: &str, out: &mut Vec<AtomId>) {
+        let mut cands: Vec<u32> = self.always.clone();
+        for m in self.ac.find_overlapping_iter(text) {
+            cands.extend_from_slice(&self.by_literal[m.pattern().as_usize()]);
+        }
+        if cands.is_empty() {
+            return;
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        let chars: Vec<char> = text.chars().collect();
+        for gi in cands {
+            let (p, q) = &self.globs[gi as usize];
+            if glob::matches_chars(p, &chars, *q) {
+                out.extend_from_slice(&self.atoms[gi as usize]);
+            }
         }
     }
 }
@@ -100,7 +283,9 @@ struct TypeIndex {
     /// (prefix length, network address → atoms), longest prefixes first.
     nets_v4: Vec<(u8, HashMap<u32, Vec<AtomId>>)>,
     nets_v6: Vec<(u8, HashMap<u128, Vec<AtomId>>)>,
-    /// Patterns over the normalized value (globs; `url` regexes).
+    /// Globs over the normalized value.
+    globs: Option<GlobIndex>,
+    /// `regex:` patterns over the normalized value (`url`).
     on_text: Option<PatternSet>,
     /// `regex:` patterns over the value as written (string types other than `url`).
     on_raw: Option<PatternSet>,
@@ -108,6 +293,7 @@ struct TypeIndex {
 
 #[derive(Default)]
 struct TypeIndexBuilder {
+    globs: GlobIndexBuilder,
     exact: HashMap<String, Vec<AtomId>>,
     subdomain: HashMap<String, Vec<AtomId>>,
     nets_v4: HashMap<u8, HashMap<u32, Vec<AtomId>>>,
@@ -198,6 +384,7 @@ impl CompiledSet {
                 subdomain: b.subdomain,
                 nets_v4,
                 nets_v6,
+                globs: b.globs.build(),
                 on_text: b.on_text.build(ty)?,
                 on_raw: b.on_raw.build(ty)?,
             });
@@ -300,12 +487,12 @@ fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, p: Pattern, atom: Atom
         Pattern::Glob {
             pattern,
             question_wild,
-        } => b.on_text.add(glob::to_regex(&pattern, question_wild), atom),
+        } => b.globs.add(pattern, question_wild, atom),
         Pattern::Regex(re) => {
             if ty == IndicatorType::Url {
-                b.on_text.add(re.as_str().to_string(), atom)
+                b.on_text.add(re, atom)
             } else {
-                b.on_raw.add(re.as_str().to_string(), atom)
+                b.on_raw.add(re, atom)
             }
         }
         Pattern::Invalid(_) => {}
@@ -347,6 +534,9 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
                 }
             }
         }
+    }
+    if let Some(g) = &idx.globs {
+        g.hits(&text, out);
     }
     if let Some(s) = &idx.on_text {
         s.hits(&text, out);

@@ -10,6 +10,11 @@
 pub fn matches(pattern: &str, text: &str, question_wild: bool) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let t: Vec<char> = text.chars().collect();
+    matches_chars(&p, &t, question_wild)
+}
+
+/// [`matches`] over characters already split out.
+pub fn matches_chars(p: &[char], t: &[char], question_wild: bool) -> bool {
     let (mut pi, mut ti) = (0usize, 0usize);
     // Position of the last `*` seen and the text position it currently stands for.
     let mut star: Option<(usize, usize)> = None;
@@ -30,6 +35,14 @@ pub fn matches(pattern: &str, text: &str, question_wild: bool) -> bool {
         }
     }
     p[pi..].iter().all(|&c| c == '*')
+}
+
+/// The longest run of literal characters of a glob (what every match must contain).
+pub fn longest_literal(pattern: &str, question_wild: bool) -> &str {
+    pattern
+        .split(|c| c == '*' || (question_wild && c == '?'))
+        .max_by_key(|s| s.len())
+        .unwrap_or("")
 }
 
 /// Whether `value` has glob wildcards (`?` counts only when `question_wild`).

@@ -300,6 +300,25 @@ pub enum Pattern {
 
 /// Compiles one rule value of type `ty`.
 pub fn compile_value(ty: IndicatorType, raw: &str) -> Pattern {
+    // `regex:` values are compiled once here (the same rules as `indicator::check`).
+    if let Some(p) = raw.strip_prefix(indicator::REGEX_PREFIX) {
+        if !ty.allows_regex() {
+            return Pattern::Invalid(format!(
+                "`{}` values cannot use the `regex:` form",
+                ty.name()
+            ));
+        }
+        if p.is_empty() {
+            return Pattern::Invalid("empty regular expression".into());
+        }
+        return match regex::RegexBuilder::new(p)
+            .size_limit(indicator::REGEX_SIZE_LIMIT)
+            .build()
+        {
+            Ok(re) => Pattern::Regex(re),
+            Err(e) => Pattern::Invalid(e.to_string()),
+        };
+    }
     match indicator::check(ty, raw) {
         Checked::Invalid(msg) => Pattern::Invalid(msg),
         Checked::Regex { pattern } => match regex::RegexBuilder::new(&pattern)

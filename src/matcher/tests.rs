@@ -625,3 +625,39 @@ proptest! {
         prop_assert_eq!(reference, !set.matches(&o).is_empty());
     }
 }
+
+#[test]
+fn compiled_prefilters_agree_with_the_reference() {
+    // Regexes with and without literal prefixes, case-insensitive ones, globs without literals.
+    let values: &[&str] = &[
+        "regex:-enc [0-9]{4}",
+        "regex:(?i)mimikatz",
+        "regex:.*\\.ps1$",
+        "regex:^(a|b)c",
+        "regex:[0-9]+x",
+        "???",
+        "*ab*cd*",
+        "x?y",
+    ];
+    let s = spec(&[("g", &[("command_line", values)])], None);
+    let m = RuleMatcher::new(&s).unwrap();
+    let set = CompiledSet::new(std::slice::from_ref(&s)).unwrap();
+    for text in [
+        "tool -enc 1234",
+        "tool -enc 12",
+        "MimiKatz.exe",
+        "run.ps1",
+        "ac",
+        "bcd",
+        "dc",
+        "123x",
+        "abc",
+        "abcd",
+        "xxabyycdzz",
+        "xzy",
+        "x",
+    ] {
+        let o = obs(&[("process.command_line", text)]);
+        assert_eq!(m.is_match(&o), !set.matches(&o).is_empty(), "{text}");
+    }
+}
