@@ -62,7 +62,9 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
             },
         })?;
         if meta.is_dir() {
-            walk(root, &abs, &mut out)?;
+            // Canonicalize the folder once; the paths found under it are then canonical too
+            // (one realpath per argument rather than per file).
+            walk(root, &canon(&abs), &mut out)?;
         } else {
             out.push(Input {
                 path: relative(root, &canon(&abs)),
@@ -102,7 +104,7 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Input>) -> Result<(), IoError> {
             walk(root, &path, out)?;
         } else if is_rule_file(&path) {
             out.push(Input {
-                path: relative(root, &canon(&path)),
+                path: relative(root, &path),
                 origin: Origin::Disk(path),
             });
         }

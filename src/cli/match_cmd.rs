@@ -1,6 +1,6 @@
 //! `ruleforge match`: evaluates events against a rule set, fast.
 
-use super::authoring::{self, Loaded};
+use super::authoring;
 use super::{CmdResult, Failure};
 use crate::matcher::{CompiledSet, Observable, RuleSpec};
 use rayon::prelude::*;
@@ -34,16 +34,30 @@ const BATCH: usize = 4096;
 fn load_rule_set(args: &Args) -> Result<Vec<RuleSpec>, Failure> {
     let (root, cfg, paths) = authoring::targets(&args.rules)?;
     let inputs = crate::load::discover(&root, &paths)?;
-    let loaded = authoring::load_all(&inputs, cfg.lint.max_file_size)?;
-    let mut specs = Vec::with_capacity(loaded.len());
+    // Parse and reduce each file to its matcher spec in parallel, keeping only the specs: a
+    // large rule set never holds every YAML tree in memory at once.
+    let max = cfg.lint.max_file_size;
+    let results: Vec<Result<RuleSpec, String>> = inputs
+        .par_iter()
+        .map(|input| {
+            Ok(match crate::load::read(input, max)? {
+                Err((d, src)) => Err(authoring::diag_line(&d, Some(&src))),
+                Ok(src) => {
+                    let file = crate::rule::RuleFile::parse(src);
+                    match authoring::load_error(&file) {
+                        Some(d) => Err(authoring::diag_line(&d, Some(&file.source))),
+                        None => authoring::spec_of(&file),
+                    }
+                }
+            })
+        })
+        .collect::<Result<_, crate::load::IoError>>()?;
+    let mut specs = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
-    for l in &loaded {
-        match l {
-            Loaded::Error(e) => errors.push(e.clone()),
-            Loaded::Rule(file) => match authoring::spec_of(file) {
-                Ok(s) => specs.push(s),
-                Err(e) => errors.push(e),
-            },
+    for r in results {
+        match r {
+            Ok(s) => specs.push(s),
+            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
