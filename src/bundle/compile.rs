@@ -237,6 +237,15 @@ pub fn compile_all(
             compile_rule(&RuleFile::parse(source))
         })
         .collect();
+    select(results, sel)
+}
+
+/// Applies the bundle selection (statuses, expiry) to compiled rules and checks ids are
+/// unique; sorted by id.
+pub fn select(
+    results: Vec<Result<CompiledRule, String>>,
+    sel: &Selection,
+) -> Result<(RuleSet, Excluded), Vec<String>> {
     let mut errors = Vec::new();
     let mut rules = Vec::with_capacity(results.len());
     let mut excluded = Excluded::default();

@@ -288,6 +288,11 @@ pub fn lint_revision(
     rev: &Revision,
     today: time::Date,
 ) -> Result<crate::lint::Outcome, BuildError> {
+    let opts = lint_options(rev, today)?;
+    crate::lint::run(&rev.inputs, &opts).map_err(|e| BuildError::Setup(e.to_string()))
+}
+
+fn lint_options(rev: &Revision, today: time::Date) -> Result<crate::lint::Options, BuildError> {
     use crate::lint::{registry::Selection, Options};
     let cfg = &rev.config.lint;
     let mut opts = Options::new(
@@ -301,7 +306,7 @@ pub fn lint_revision(
         opts.per_path_ignores
             .push((glob.compile_matcher(), codes.clone()));
     }
-    crate::lint::run(&rev.inputs, &opts).map_err(|e| BuildError::Setup(e.to_string()))
+    Ok(opts)
 }
 
 /// A built (unsigned) bundle.
@@ -319,6 +324,33 @@ pub struct Built {
 /// Compiles the selected rules of `rev` and packs them. Does not lint: callers that want
 /// the lint gate (the `bundle` command) run [`lint_revision`] first.
 pub fn build(rev: &Revision) -> Result<Built, BuildError> {
+    build_with(rev, None)
+}
+
+/// Lints a revision like [`lint_revision`] and compiles every rule in the same pass (each
+/// file is parsed once); pass the compiled rules to [`build_with`].
+#[allow(clippy::type_complexity)]
+pub fn lint_and_compile(
+    rev: &Revision,
+    today: time::Date,
+) -> Result<(crate::lint::Outcome, Vec<Result<CompiledRule, String>>), BuildError> {
+    let opts = lint_options(rev, today)?;
+    let (outcome, compiled) = crate::lint::run_with(&rev.inputs, &opts, &compile::compile_rule)
+        .map_err(|e| BuildError::Setup(e.to_string()))?;
+    let compiled = compiled
+        .into_iter()
+        .zip(&rev.inputs)
+        .map(|(c, i)| c.unwrap_or_else(|| Err(format!("{}: cannot be read as a rule", i.path))))
+        .collect();
+    Ok((outcome, compiled))
+}
+
+/// [`build`], with the rules already compiled by [`lint_and_compile`] (`None`: read and
+/// compile them here).
+pub fn build_with(
+    rev: &Revision,
+    compiled: Option<Vec<Result<CompiledRule, String>>>,
+) -> Result<Built, BuildError> {
     let b = &rev.config.bundle;
     let name_ok = !b.name.is_empty()
         && b.name.len() <= 100
@@ -352,8 +384,11 @@ pub fn build(rev: &Revision) -> Result<Built, BuildError> {
         include_expired: b.include_expired,
         as_of: rev.time.date(),
     };
-    let (set, excluded) = compile::compile_all(&rev.inputs, rev.config.lint.max_file_size, &sel)
-        .map_err(BuildError::Content)?;
+    let (set, excluded) = match compiled {
+        Some(c) => compile::select(c, &sel),
+        None => compile::compile_all(&rev.inputs, rev.config.lint.max_file_size, &sel),
+    }
+    .map_err(BuildError::Content)?;
     let rules_json = compile::to_json(&set);
     let expires = rev
         .time

@@ -82,8 +82,8 @@ pub fn exec(args: Args) -> CmdResult {
     let rev =
         bundle::read_revision(&repo, &args.rev, &prefix).map_err(|e| Failure(e.to_string()))?;
     let short = &rev.commit[..12];
-    let outcome =
-        bundle::lint_revision(&rev, super::today()).map_err(|e| Failure(e.to_string()))?;
+    let (outcome, compiled) =
+        bundle::lint_and_compile(&rev, super::today()).map_err(|e| Failure(e.to_string()))?;
     let errors: Vec<_> = outcome
         .diagnostics
         .iter()
@@ -114,7 +114,7 @@ pub fn exec(args: Args) -> CmdResult {
         return Ok(ExitCode::from(1));
     }
 
-    let built = match bundle::build(&rev) {
+    let built = match bundle::build_with(&rev, Some(compiled)) {
         Ok(b) => b,
         Err(BuildError::Setup(m)) => return Err(Failure(m)),
         Err(BuildError::Content(lines)) => {

@@ -77,8 +77,10 @@ impl Outcome {
     }
 }
 
-struct Checked {
+struct Checked<T> {
     path: String,
+    /// What the caller's per-file hook made of the parsed file (None when unreadable).
+    extra: Option<T>,
     diagnostics: Vec<Diagnostic>,
     source: Option<Arc<SourceFile>>,
     summary: Option<RuleSummary>,
@@ -128,13 +130,18 @@ pub fn check_file(file: &RuleFile, opts: &Options) -> Vec<Diagnostic> {
     out
 }
 
-fn process(input: &Input, opts: &Options) -> Result<Checked, IoError> {
+fn process<T>(
+    input: &Input,
+    opts: &Options,
+    hook: &(dyn Fn(&RuleFile) -> T + Sync),
+) -> Result<Checked<T>, IoError> {
     let source = match load::read(input, opts.max_file_size)? {
         Ok(s) => s,
         Err((d, src)) => {
             let diagnostics: Vec<_> = [d].into_iter().filter(|d| opts.enabled(d)).collect();
             return Ok(Checked {
                 path: input.path.clone(),
+                extra: None,
                 source: Some(Arc::new(src)),
                 diagnostics,
                 summary: None,
@@ -181,6 +188,7 @@ fn process(input: &Input, opts: &Options) -> Result<Checked, IoError> {
     }
     let suppressions = Suppressions::parse(&file.source);
     diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, &file.source));
+    let extra = Some(hook(&file));
     let summary = file
         .rule()
         .map(|r: &Rule| RuleSummary::from_rule(&input.path, r));
@@ -189,6 +197,7 @@ fn process(input: &Input, opts: &Options) -> Result<Checked, IoError> {
     let source = keep_source.then(|| Arc::new(file.source));
     Ok(Checked {
         path,
+        extra,
         diagnostics,
         source,
         summary,
@@ -199,10 +208,22 @@ fn process(input: &Input, opts: &Options) -> Result<Checked, IoError> {
 
 /// Lints `inputs`.
 pub fn run(inputs: &[Input], opts: &Options) -> Result<Outcome, IoError> {
-    let checked: Vec<Checked> = inputs
+    run_with(inputs, opts, &|_| ()).map(|(o, _)| o)
+}
+
+/// Lints `inputs` and, in the same parallel pass, applies `hook` to every parsed file (after
+/// fixes), so a caller that needs the parsed rules (the bundle compiler) parses each file once.
+/// The hook results come back in input order; `None` for files that could not be read.
+pub fn run_with<T: Send>(
+    inputs: &[Input],
+    opts: &Options,
+    hook: &(dyn Fn(&RuleFile) -> T + Sync),
+) -> Result<(Outcome, Vec<Option<T>>), IoError> {
+    let checked: Vec<Checked<T>> = inputs
         .par_iter()
-        .map(|i| process(i, opts))
+        .map(|i| process(i, opts, hook))
         .collect::<Result<_, _>>()?;
+    let mut extras = Vec::with_capacity(checked.len());
     let mut outcome = Outcome {
         files_checked: opts.only.as_ref().map_or(inputs.len(), |o| {
             inputs.iter().filter(|i| o.contains(&i.path)).count()
@@ -211,7 +232,8 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Outcome, IoError> {
     };
     let mut summaries = Vec::with_capacity(checked.len());
     let mut suppressions: HashMap<String, (Suppressions, Option<Arc<SourceFile>>)> = HashMap::new();
-    for c in checked {
+    for mut c in checked {
+        extras.push(c.extra.take());
         if c.fixed > 0 {
             outcome.fixed += c.fixed;
             outcome.files_fixed += 1;
@@ -268,5 +290,5 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Outcome, IoError> {
             b.code,
         ))
     });
-    Ok(outcome)
+    Ok((outcome, extras))
 }
