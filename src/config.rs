@@ -15,6 +15,18 @@ pub struct Config {
     pub lint: LintConfig,
     pub bundle: BundleConfig,
     pub policy: PolicyConfig,
+    pub kinds: KindsConfig,
+}
+
+/// Which files hold which kind of rule, by glob over repository-relative paths. A file that no
+/// pattern names is recognized by its shape (see `src/kind.rs`).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct KindsConfig {
+    /// Globs of Sigma rule files (rules, correlation rules, filters), e.g. `sigma/**`.
+    pub sigma: Vec<String>,
+    /// Globs of native indicator rule files (win over `sigma` when both match).
+    pub native: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -118,6 +130,20 @@ impl Config {
             crate::lint::registry::check_selector(code)
                 .map_err(|m| ConfigError(format!("{}: {m}", path.display())))?;
         }
+        for (table, pat) in cfg
+            .kinds
+            .sigma
+            .iter()
+            .map(|p| ("kinds.sigma", p))
+            .chain(cfg.kinds.native.iter().map(|p| ("kinds.native", p)))
+        {
+            globset::Glob::new(pat).map_err(|e| {
+                ConfigError(format!(
+                    "{}: invalid {table} pattern `{pat}`: {e}",
+                    path.display()
+                ))
+            })?;
+        }
         for pat in cfg.lint.per_path_ignores.keys() {
             globset::Glob::new(pat).map_err(|e| {
                 ConfigError(format!(
@@ -179,5 +205,19 @@ mod tests {
         assert_eq!(c.lint.roots, vec!["detections"]);
         assert_eq!(c.bundle, BundleConfig::default());
         assert!(Config::parse("[lint]\nselect = [\"XX9\"]\n", Path::new("x")).is_err());
+    }
+
+    #[test]
+    fn kinds_table() {
+        let c = Config::parse(
+            "[kinds]\nsigma = [\"sigma/**\"]\nnative = [\"rules/**\"]\n",
+            Path::new("x"),
+        )
+        .unwrap();
+        assert_eq!(c.kinds.sigma, vec!["sigma/**"]);
+        assert_eq!(c.kinds.native, vec!["rules/**"]);
+        let e = Config::parse("[kinds]\nsigma = [\"a[\"]\n", Path::new("x")).unwrap_err();
+        assert!(e.0.contains("kinds.sigma"), "{}", e.0);
+        assert!(Config::parse("[kinds]\nyara = []\n", Path::new("x")).is_err());
     }
 }

@@ -62,8 +62,8 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
             },
         })?;
         if meta.is_dir() {
-            // Canonicalize the folder once; the paths found under it are then canonical too
-            // (one realpath per argument rather than per file).
+            // Canonicalize the folder once; entries below it are joined to it (only symlinks
+            // are resolved one by one), which saves a realpath per file.
             walk(root, &canon(&abs), &mut out)?;
         } else {
             out.push(Input {
@@ -103,8 +103,13 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Input>) -> Result<(), IoError> {
         if ft.is_dir() {
             walk(root, &path, out)?;
         } else if is_rule_file(&path) {
+            let rel = if ft.is_symlink() {
+                relative(root, &canon(&path))
+            } else {
+                relative(root, &path)
+            };
             out.push(Input {
-                path: relative(root, &path),
+                path: rel,
                 origin: Origin::Disk(path),
             });
         }

@@ -1,5 +1,11 @@
 //! JSON Schema validation of rule documents, with errors mapped back to YAML spans.
 //! The schemas are embedded at build time and compiled once.
+//!
+//! One error mapping serves every kind of document: a [`Target`] names the schema, the
+//! diagnostic code, how the document is called in messages and the keys a misspelt key
+//! is compared with. Native rules use [`NATIVE_RULE`]; Sigma rules, correlation rules and
+//! filters use [`SIGMA_RULE`], [`SIGMA_CORRELATION`] and [`SIGMA_FILTER`] (the official
+//! schemas, vendored in `schemas/sigma/`).
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::yaml::Node;
@@ -9,33 +15,177 @@ use std::sync::OnceLock;
 
 pub const RULE_SCHEMA: &str = include_str!("../schemas/rule.schema.json");
 pub const CONFIG_SCHEMA: &str = include_str!("../schemas/config.schema.json");
+pub const SIGMA_RULE_SCHEMA: &str =
+    include_str!("../schemas/sigma/sigma-detection-rule-schema.json");
+pub const SIGMA_CORRELATION_SCHEMA: &str =
+    include_str!("../schemas/sigma/sigma-correlation-rules-schema.json");
+pub const SIGMA_FILTER_SCHEMA: &str = include_str!("../schemas/sigma/sigma-filters-schema.json");
 
-fn compile(text: &str) -> Validator {
-    let schema: serde_json::Value = serde_json::from_str(text).expect("embedded schema is JSON");
+fn compile(schema: &serde_json::Value) -> Validator {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
-        .build(&schema)
+        .build(schema)
         .expect("embedded schema compiles")
 }
 
+/// A schema and how its errors are reported.
+pub struct Target {
+    /// The schema text (embedded).
+    pub text: &'static str,
+    /// The diagnostic code of violations.
+    pub code: &'static str,
+    /// How the whole document is called in messages ("the rule", "the Sigma rule").
+    pub document: &'static str,
+    /// The top-level keys, for "did you mean" hints.
+    pub top_keys: &'static [&'static str],
+    /// Errors left to a dedicated lint rule that explains them better.
+    pub skip: fn(pointer: &str, kind: &ValidationErrorKind) -> bool,
+    cell: &'static OnceLock<(serde_json::Value, Validator)>,
+}
+
+impl Target {
+    fn compiled(&self) -> &(serde_json::Value, Validator) {
+        self.cell.get_or_init(|| {
+            let schema: serde_json::Value =
+                serde_json::from_str(self.text).expect("embedded schema is JSON");
+            let v = compile(&schema);
+            (schema, v)
+        })
+    }
+    pub fn validator(&self) -> &Validator {
+        &self.compiled().1
+    }
+    pub fn schema(&self) -> &serde_json::Value {
+        &self.compiled().0
+    }
+}
+
+static NATIVE_CELL: OnceLock<(serde_json::Value, Validator)> = OnceLock::new();
+static SIGMA_RULE_CELL: OnceLock<(serde_json::Value, Validator)> = OnceLock::new();
+static SIGMA_CORRELATION_CELL: OnceLock<(serde_json::Value, Validator)> = OnceLock::new();
+static SIGMA_FILTER_CELL: OnceLock<(serde_json::Value, Validator)> = OnceLock::new();
+
+/// Native indicator rules (`schemas/rule.schema.json`), code RF010.
+pub static NATIVE_RULE: Target = Target {
+    text: RULE_SCHEMA,
+    code: "RF010",
+    document: "the rule",
+    top_keys: TOP_KEYS,
+    // `/id` patterns are RF101's.
+    skip: |pointer, kind| pointer == "/id" && matches!(kind, ValidationErrorKind::Pattern { .. }),
+    cell: &NATIVE_CELL,
+};
+
+/// Errors the Sigma lint rules report with a better message: the id's UUID form (RF650),
+/// duplicate tags and references (RF675, RF680).
+fn sigma_skip(pointer: &str, kind: &ValidationErrorKind) -> bool {
+    (pointer == "/id" && matches!(kind, ValidationErrorKind::Format { .. }))
+        || matches!(kind, ValidationErrorKind::UniqueItems)
+}
+
+/// Sigma detection rules (official schema), code RF600.
+pub static SIGMA_RULE: Target = Target {
+    text: SIGMA_RULE_SCHEMA,
+    code: "RF600",
+    document: "the Sigma rule",
+    top_keys: &[
+        "title",
+        "id",
+        "related",
+        "name",
+        "taxonomy",
+        "status",
+        "description",
+        "license",
+        "author",
+        "references",
+        "date",
+        "modified",
+        "logsource",
+        "detection",
+        "fields",
+        "falsepositives",
+        "level",
+        "tags",
+        "scope",
+    ],
+    skip: sigma_skip,
+    cell: &SIGMA_RULE_CELL,
+};
+
+/// Sigma correlation rules (official schema), code RF600.
+pub static SIGMA_CORRELATION: Target = Target {
+    text: SIGMA_CORRELATION_SCHEMA,
+    code: "RF600",
+    document: "the Sigma correlation rule",
+    top_keys: &[
+        "title",
+        "id",
+        "name",
+        "status",
+        "description",
+        "author",
+        "references",
+        "date",
+        "modified",
+        "taxonomy",
+        "correlation",
+        "falsepositives",
+        "level",
+        "generate",
+        "tags",
+    ],
+    skip: sigma_skip,
+    cell: &SIGMA_CORRELATION_CELL,
+};
+
+/// Sigma filters (official schema), code RF600.
+pub static SIGMA_FILTER: Target = Target {
+    text: SIGMA_FILTER_SCHEMA,
+    code: "RF600",
+    document: "the Sigma filter",
+    top_keys: &[
+        "title",
+        "id",
+        "name",
+        "description",
+        "date",
+        "modified",
+        "taxonomy",
+        "logsource",
+        "filter",
+    ],
+    skip: sigma_skip,
+    cell: &SIGMA_FILTER_CELL,
+};
+
 pub fn rule_validator() -> &'static Validator {
-    static V: OnceLock<Validator> = OnceLock::new();
-    V.get_or_init(|| compile(RULE_SCHEMA))
+    NATIVE_RULE.validator()
 }
 
 /// Validates a rule document; returns RF010 diagnostics pointing at the offending nodes.
 /// Errors on `/id` patterns are left to RF101, which explains them better.
 pub fn validate_rule(path: &str, root: &Node) -> Vec<Diagnostic> {
+    validate(&NATIVE_RULE, path, root)
+}
+
+/// Validates a document against `target`; diagnostics point at the offending nodes.
+pub fn validate(target: &'static Target, path: &str, root: &Node) -> Vec<Diagnostic> {
     let instance = root.to_json();
     let mut out = Vec::new();
-    for err in rule_validator().iter_errors(&instance) {
+    // Most documents are valid: the boolean check is much cheaper than collecting errors.
+    if target.validator().is_valid(&instance) {
+        return out;
+    }
+    for err in target.validator().iter_errors(&instance) {
         let pointer = err.instance_path().as_str().to_string();
-        if pointer == "/id" && matches!(err.kind(), ValidationErrorKind::Pattern { .. }) {
+        if (target.skip)(&pointer, err.kind()) {
             continue;
         }
-        let (span, message) = describe(root, &pointer, err.kind(), &instance);
-        out.push(Diagnostic::new("RF010", path, Some(span), message));
+        let schema_path = err.schema_path().as_str().to_string();
+        let (span, message) = describe(target, root, &pointer, &schema_path, err.kind(), &instance);
+        out.push(Diagnostic::new(target.code, path, Some(span), message));
     }
     out.sort_by_key(|d| d.span.map(|s| s.start));
     out
@@ -63,13 +213,19 @@ pub fn field_name(pointer: &str) -> String {
 }
 
 fn describe(
+    target: &Target,
     root: &Node,
     pointer: &str,
+    schema_path: &str,
     kind: &ValidationErrorKind,
     instance: &serde_json::Value,
 ) -> (Span, String) {
     let (key, node) = root.pointer(pointer).unwrap_or((None, root));
-    let field = field_name(pointer);
+    let field = if pointer.is_empty() {
+        target.document.to_string()
+    } else {
+        field_name(pointer)
+    };
     let found = || node.kind_name();
     let value = instance.pointer(pointer);
     use ValidationErrorKind as K;
@@ -78,20 +234,20 @@ fn describe(
             let first = unexpected.first().cloned().unwrap_or_default();
             let span = node.entry(&first).map(|e| e.key.span).unwrap_or(node.span);
             let what = if pointer.is_empty() {
-                "rule".to_string()
+                target.document.trim_start_matches("the ").to_string()
             } else if pointer.matches('/').count() == 2 && pointer.starts_with("/indicators/") {
                 "indicator group".to_string()
             } else {
                 field.clone()
             };
-            let hint = known_keys(pointer, &first);
+            let hint = known_keys(target, pointer, &first);
             (span, format!("unknown key `{first}` in {what}{hint}"))
         }
         K::Required { property } => {
             let name = property.as_str().unwrap_or_default();
             let span = key.map(|k| k.span).unwrap_or_else(|| first_line(root));
             let owner = if pointer.is_empty() {
-                "the rule".to_string()
+                target.document.to_string()
             } else {
                 field
             };
@@ -186,13 +342,45 @@ fn describe(
                 ),
             )
         }
-        K::OneOfNotValid { .. } | K::AnyOf { .. } => (
-            node.span,
-            format!(
-                "{field} must be a string or a list of strings, found {}",
-                found()
-            ),
-        ),
+        K::OneOfNotValid { .. } | K::AnyOf { .. } => {
+            let alternatives = target
+                .schema()
+                .pointer(schema_path)
+                .and_then(serde_json::Value::as_array);
+            let consts: Vec<String> = alternatives
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.get("const").and_then(|c| c.as_str()))
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let types: Vec<String> = alternatives
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|s| s.get("type").and_then(|c| c.as_str()))
+                        .map(article)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let msg = if !consts.is_empty() {
+                format!(
+                    "{field} must be one of {}, found {}",
+                    consts.join(", "),
+                    show(value)
+                )
+            } else if !types.is_empty() {
+                let mut types = types;
+                types.dedup();
+                format!("{field} must be {}, found {}", types.join(" or "), found())
+            } else {
+                format!(
+                    "{field} must be a string or a list of strings, found {}",
+                    found()
+                )
+            };
+            (node.span, msg)
+        }
         other => (node.span, format!("{field}: {}", kind_text(other))),
     }
 }
@@ -249,10 +437,12 @@ const TOP_KEYS: &[&str] = &[
 ];
 
 /// A "did you mean" hint for a misspelt key.
-fn known_keys(pointer: &str, bad: &str) -> String {
+fn known_keys(target: &Target, pointer: &str, bad: &str) -> String {
     let candidates: Vec<&str> = if pointer.is_empty() {
-        TOP_KEYS.to_vec()
-    } else if pointer.starts_with("/indicators/") {
+        target.top_keys.to_vec()
+    } else if pointer == "/logsource" && target.code == "RF600" {
+        vec!["category", "product", "service", "definition"]
+    } else if pointer.starts_with("/indicators/") && target.code == "RF010" {
         crate::indicator::IndicatorType::ALL
             .iter()
             .map(|t| t.name())
@@ -267,7 +457,7 @@ fn known_keys(pointer: &str, bad: &str) -> String {
         .min();
     match best {
         Some((_, c)) => format!(" (did you mean `{c}`?)"),
-        None if pointer.starts_with("/indicators/") => {
+        None if pointer.starts_with("/indicators/") && target.code == "RF010" => {
             format!(" (indicator types: {})", candidates.join(", "))
         }
         None => String::new(),

@@ -292,6 +292,25 @@ impl LoadError {
 
 /// Parses one YAML document into a spanned tree.
 pub fn parse(src: &SourceFile) -> Result<Node, LoadError> {
+    let mut docs = parse_stream(src, false)?;
+    Ok(docs.nodes.remove(0))
+}
+
+/// The documents of a YAML stream (`---`-separated), with the span of each document's start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Documents {
+    pub nodes: Vec<Node>,
+    /// Where each document starts (its `---` marker, or its first node).
+    pub starts: Vec<Span>,
+}
+
+/// Parses every document of a stream. Documents that hold nothing (a trailing `---`) are
+/// dropped; a stream with no document at all is RF005, like an empty file.
+pub fn parse_documents(src: &SourceFile) -> Result<Documents, LoadError> {
+    parse_stream(src, true)
+}
+
+fn parse_stream(src: &SourceFile, multi: bool) -> Result<Documents, LoadError> {
     if src.text.trim().is_empty()
         || src
             .text
@@ -312,6 +331,11 @@ pub fn parse(src: &SourceFile) -> Result<Node, LoadError> {
         nodes: 0,
         root: None,
         documents: 0,
+        multi,
+        docs: Documents {
+            nodes: Vec::new(),
+            starts: Vec::new(),
+        },
     };
     for ev in Parser::new_from_str(&src.text) {
         match ev {
@@ -319,16 +343,15 @@ pub fn parse(src: &SourceFile) -> Result<Node, LoadError> {
             Err(e) => return Err(b.scan_error(&e)),
         }
     }
-    match b.root {
-        Some(root) if !matches!(root.as_scalar().map(|s| s.resolve()), Some(Resolved::Null)) => {
-            Ok(root)
-        }
-        _ => Err(LoadError::new(
+    b.finish_document();
+    if b.docs.nodes.is_empty() {
+        return Err(LoadError::new(
             "RF005",
             "the file holds no YAML value: a rule file holds one YAML mapping",
             Span::empty(0),
-        )),
+        ));
     }
+    Ok(b.docs)
 }
 
 enum Frame {
@@ -354,9 +377,27 @@ struct Builder<'a> {
     nodes: usize,
     root: Option<Node>,
     documents: usize,
+    /// Accept several documents (Sigma correlation files); otherwise a second one is RF008.
+    multi: bool,
+    docs: Documents,
 }
 
 impl Builder<'_> {
+    /// Moves the finished document's root into `docs` (null documents are dropped).
+    fn finish_document(&mut self) {
+        if let Some(root) = self.root.take() {
+            if !matches!(root.as_scalar().map(|s| s.resolve()), Some(Resolved::Null)) {
+                self.docs.nodes.push(root);
+            } else if self.docs.starts.len() > self.docs.nodes.len() {
+                self.docs.starts.pop();
+            }
+        } else if self.docs.starts.len() > self.docs.nodes.len() {
+            self.docs.starts.pop();
+        }
+        // Anchors are scoped to their document.
+        self.anchors.clear();
+    }
+
     fn offset(&self, m: &saphyr_parser::Marker) -> usize {
         if self.ascii {
             m.index().min(self.src.text.len())
@@ -396,14 +437,17 @@ impl Builder<'_> {
         let end = self.offset(&span.end).max(start);
         match ev {
             Event::DocumentStart(_) => {
+                self.finish_document();
                 self.documents += 1;
-                if self.documents > 1 {
+                let marker = Span::new(start, end.max(start + 3).min(self.src.text.len()));
+                if self.documents > 1 && !self.multi {
                     return Err(LoadError::new(
                         "RF008",
                         "a second YAML document starts here: a rule file holds exactly one document",
-                        Span::new(start, end.max(start + 3).min(self.src.text.len())),
+                        marker,
                     ));
                 }
+                self.docs.starts.push(marker);
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
@@ -551,14 +595,30 @@ impl Builder<'_> {
                 ..
             }) => match pending.take() {
                 None => {
-                    let text = key_text(&node);
-                    if let Some(first) = keys.get(&text) {
+                    // Small mappings (nearly all) are scanned; large ones get an index.
+                    let first = if entries.len() < SMALL_MAP {
+                        entries
+                            .iter()
+                            .find(|e| same_key(&e.key, &node))
+                            .map(|e| e.key.span)
+                    } else {
+                        if keys.is_empty() {
+                            for e in entries.iter() {
+                                keys.insert(key_text(&e.key), e.key.span);
+                            }
+                        }
+                        keys.get(&key_text(&node)).copied()
+                    };
+                    if let Some(first) = first {
+                        let text = key_text(&node);
                         let mut err =
                             LoadError::new("RF002", format!("duplicate key `{text}`"), node.span);
-                        err.other = Some(*first);
+                        err.other = Some(first);
                         return Err(err);
                     }
-                    keys.insert(text, node.span);
+                    if entries.len() >= SMALL_MAP {
+                        keys.insert(key_text(&node), node.span);
+                    }
                     *pending = Some(node);
                 }
                 Some(key) => entries.push(Entry { key, value: node }),
@@ -585,6 +645,17 @@ fn quoted_end(text: &str, start: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// Mappings with fewer entries are checked for duplicate keys by a linear scan.
+const SMALL_MAP: usize = 16;
+
+/// Whether two mapping keys are the same key (as JSON sees them).
+fn same_key(a: &Node, b: &Node) -> bool {
+    match (&a.kind, &b.kind) {
+        (NodeKind::Scalar(x), NodeKind::Scalar(y)) => x.value == y.value,
+        _ => key_text(a) == key_text(b),
+    }
 }
 
 fn relocate(node: &mut Node, span: Span) {
@@ -656,6 +727,17 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_keys_in_large_mappings() {
+        let mut s: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        s.push_str("k7: again\n");
+        let e = load(&s).unwrap_err();
+        assert_eq!(e.code, "RF002");
+        assert_eq!(e.other.map(|o| o.start), Some(s.find("k7:").unwrap()));
+        let ok: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        assert!(load(&ok).is_ok());
+    }
+
+    #[test]
     fn small_aliases_are_fine() {
         let n = load("a: &x {k: v}\nb: *x\n").unwrap();
         assert_eq!(n.to_json()["b"]["k"], "v");
@@ -674,6 +756,25 @@ mod tests {
         let n = parse(&src).unwrap();
         assert_eq!(src.slice(n.get("a").unwrap().span), "'x '' y'");
         assert_eq!(src.slice(n.get("b").unwrap().span), "\"q \\\" r\"");
+    }
+
+    #[test]
+    fn several_documents_when_asked() {
+        let src = SourceFile::new("t.yml", "a: &x 1\n---\nb: 2\n---\n");
+        let docs = parse_documents(&src).unwrap();
+        assert_eq!(docs.nodes.len(), 2);
+        assert_eq!(docs.starts.len(), 2);
+        assert_eq!(src.slice(docs.starts[1]), "---");
+        assert_eq!(docs.nodes[1].to_json()["b"], 2);
+        // Anchors do not cross documents.
+        let src = SourceFile::new("t.yml", "a: &x 1\n---\nb: *x\n");
+        assert_eq!(parse_documents(&src).unwrap_err().code, "RF001");
+        assert_eq!(
+            parse_documents(&SourceFile::new("t.yml", "---\n---\n"))
+                .unwrap_err()
+                .code,
+            "RF005"
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// Copies a fixture case into a fresh repository root: `ruleforge.toml` at the root, the
-/// rule files under `rules/`.
+/// rule files (and sub-folders, for checks that look at folders) under `rules/`.
 fn stage(case: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("rules")).unwrap();
@@ -24,9 +24,21 @@ fn stage(case: &Path) -> tempfile::TempDir {
         } else {
             dir.path().join("rules").join(name)
         };
-        std::fs::copy(&p, dest).unwrap();
+        copy_tree(&p, &dest);
     }
     dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let p = entry.unwrap().path();
+            copy_tree(&p, &to.join(p.file_name().unwrap()));
+        }
+    } else {
+        std::fs::copy(from, to).unwrap();
+    }
 }
 
 fn lint(root: &Path, format: &str) -> (i32, String) {

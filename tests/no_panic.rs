@@ -96,3 +96,80 @@ fn mutated_rules_never_panic() {
     }
     assert!(checked > 1000, "only {checked} inputs decoded");
 }
+
+const SIGMA_SEEDS: &[&str] = &[
+    include_str!("fixtures/lint/RF612/fires/proc_creation_win_webserver_whoami.yml"),
+    include_str!("fixtures/lint/RF624/fires/proc_creation_win_webserver_whoami.yml"),
+    include_str!("fixtures/lint/RF667/clean/correlation_webserver_recon_burst.yml"),
+    include_str!("fixtures/lint/RF620/fires/net_connection_win_webserver_internal.yml"),
+];
+
+const SIGMA_SNIPPETS: &[&[u8]] = &[
+    b"|",
+    b"|re",
+    b"|contains|all",
+    b"|cidr",
+    b"(",
+    b")",
+    b" and ",
+    b" or not ",
+    b"1 of ",
+    b"*",
+    b"\\",
+    b"\\*",
+    b"(?!",
+    b"\n---\n",
+    b"[",
+    b"{",
+    b": ",
+    b"- ",
+    b"'",
+    b"\"\\t",
+    b"\xe9",
+    b"all of them",
+    b"|windash",
+];
+
+/// The same for Sigma files, whose path goes through kind detection, multi-document
+/// parsing, the Sigma schemas, the condition parser and the RF6xx checks.
+#[test]
+fn mutated_sigma_rules_never_panic() {
+    let opts = Options::new(
+        Selection::new(vec!["ALL".into()], vec![]),
+        time::macros::date!(2026 - 01 - 01),
+    );
+    let mut rng = Lcg(0x51697a);
+    let mut checked = 0;
+    for seed in SIGMA_SEEDS {
+        for _ in 0..400 {
+            let mut bytes = seed.as_bytes().to_vec();
+            for _ in 0..(1 + rng.next() % 4) {
+                let at = rng.next() % (bytes.len() + 1);
+                match rng.next() % 4 {
+                    0 => bytes.truncate(at),
+                    1 if at < bytes.len() => bytes[at] ^= 1 << (rng.next() % 8),
+                    2 => {
+                        let s = SIGMA_SNIPPETS[rng.next() % SIGMA_SNIPPETS.len()];
+                        bytes.splice(at..at, s.iter().copied());
+                    }
+                    _ => {
+                        let end = (at + rng.next() % 20).min(bytes.len());
+                        bytes.drain(at..end);
+                    }
+                }
+            }
+            let Ok(src) = ruleforge::load::decode("sigma/proc_creation_fuzz.yml", bytes) else {
+                continue;
+            };
+            let len = src.text.len();
+            let diags = lint::check_source(src, &opts);
+            for d in &diags {
+                if let Some(s) = d.span {
+                    assert!(s.start <= s.end && s.end <= len, "{d:?}");
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 1000, "only {checked} inputs decoded");
+}

@@ -51,6 +51,49 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Generate a Sigma rule repository: N synthetic rules, or COPIES copies of the Sigma
+    /// rules under FROM with fresh ids, titles and file names.
+    GenSigma {
+        #[arg(long, conflicts_with = "from")]
+        rules: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A folder of Sigma rules to replicate (e.g. the SigmaHQ corpus).
+        #[arg(long, requires = "copies")]
+        from: Option<PathBuf>,
+        #[arg(long)]
+        copies: Option<usize>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Measure `ruleforge lint` beside `sigma check` and `rsigma rule lint` on Sigma corpora
+    /// (each given folder, and the first one replicated COPIES times), side by side.
+    SigmaRun {
+        /// Folders of Sigma rules to measure (e.g. the SigmaHQ corpus root).
+        #[arg(long, required = true, num_args = 1..)]
+        corpus: Vec<PathBuf>,
+        /// Also measure a corpus made of this many copies of the first one.
+        #[arg(long, default_value_t = 10)]
+        copies: usize,
+        /// Where the replicated corpus is written (reused when present).
+        #[arg(long)]
+        work: PathBuf,
+        #[arg(long, default_value = "target/release/ruleforge")]
+        ruleforge: PathBuf,
+        /// The `sigma` CLI (sigma-cli); skipped when absent.
+        #[arg(long, default_value = "sigma")]
+        sigma: String,
+        /// Validation configuration for `sigma check` (SigmaHQ's `sigma_cli_conf.yml`).
+        #[arg(long)]
+        sigma_config: Option<PathBuf>,
+        /// The `rsigma` binary; skipped when absent.
+        #[arg(long, default_value = "rsigma")]
+        rsigma: String,
+        /// Runs per fast command, half before and half after the single `sigma check` run
+        /// (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
     /// Floor: read every rule file under DIR in parallel.
     FloorRead { dir: PathBuf },
     /// Floor: read and parse every rule file under DIR into a YAML tree, in parallel.
@@ -92,6 +135,32 @@ fn main() {
             hit_percent,
             out,
         } => events(rules, seed, count, hit_percent, &out),
+        Cmd::GenSigma {
+            rules,
+            seed,
+            from,
+            copies,
+            out,
+        } => gen_sigma(rules, seed, from.as_deref(), copies, &out),
+        Cmd::SigmaRun {
+            corpus,
+            copies,
+            work,
+            ruleforge,
+            sigma,
+            sigma_config,
+            rsigma,
+            repeat,
+        } => sigma_run(
+            &corpus,
+            copies,
+            &work,
+            &ruleforge,
+            &sigma,
+            sigma_config.as_deref(),
+            &rsigma,
+            repeat,
+        ),
         Cmd::FloorRead { dir } => floor(&dir, false),
         Cmd::FloorParse { dir } => floor(&dir, true),
         Cmd::Run {
@@ -161,6 +230,231 @@ fn gen(rules: usize, seed: u64, out: &Path, history: usize, touch: usize) -> Res
         t.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+fn gen_sigma(
+    rules: Option<usize>,
+    seed: u64,
+    from: Option<&Path>,
+    copies: Option<usize>,
+    out: &Path,
+) -> Res {
+    std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+    let t = Instant::now();
+    let n = match (rules, from, copies) {
+        (Some(n), None, _) => {
+            ruleforge::bench::write_sigma_corpus(out, seed, n).map_err(|e| e.to_string())?;
+            n
+        }
+        (None, Some(from), Some(k)) => {
+            ruleforge::bench::replicate_sigma(from, &out.join("rules"), k)
+                .map_err(|e| format!("{}: {e}", from.display()))?
+        }
+        _ => return Err("give --rules N, or --from DIR --copies K".into()),
+    };
+    std::fs::write(
+        out.join("ruleforge.toml"),
+        "[lint]\nroots = [\"rules\"]\n\n[kinds]\nsigma = [\"rules/**\"]\n",
+    )
+    .map_err(|e| e.to_string())?;
+    eprintln!(
+        "generated {n} Sigma rules in {:.1}s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Every `.yml` folder directly under `root` that holds rules (`rules*`, `deprecated`).
+fn sigma_folders(root: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(root)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| e.path().is_dir())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| !n.starts_with('.') && n != "validator_json")
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+fn count_yml(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        count_yml(&p)
+                    } else {
+                        usize::from(p.extension().is_some_and(|x| x == "yml"))
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sigma_run(
+    corpora: &[PathBuf],
+    copies: usize,
+    work: &Path,
+    ruleforge: &Path,
+    sigma: &str,
+    sigma_config: Option<&Path>,
+    rsigma: &str,
+    repeat: usize,
+) -> Res {
+    let rf = ruleforge
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", ruleforge.display()))?;
+    std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
+    let work = work.canonicalize().map_err(|e| e.to_string())?;
+    // `sigma check` runs from a folder with an empty validator_json/ (bundled SigmaHQ data).
+    std::fs::create_dir_all(work.join("validator_json")).map_err(|e| e.to_string())?;
+    let mut sets: Vec<(String, PathBuf)> = corpora
+        .iter()
+        .map(|c| (c.display().to_string(), c.clone()))
+        .collect();
+    if copies > 0 {
+        let first = corpora[0]
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", corpora[0].display()))?;
+        let big = work.join(format!("sigma-x{copies}"));
+        if !big.join("rules").exists() {
+            let _ = std::fs::remove_dir_all(&big);
+            gen_sigma(None, 1, Some(&first), Some(copies), &big)?;
+        }
+        sets.push((
+            format!("{} x{copies} (fresh ids)", corpora[0].display()),
+            big,
+        ));
+    }
+    println!("| corpus | rules | tool | command | wall s (median) | CPU s | peak RSS MiB | rules/s | x ruleforge |");
+    println!("|---|---:|---|---|---:|---:|---:|---:|---:|");
+    for (label, dir) in sets {
+        let dir = dir
+            .canonicalize()
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        let folders = sigma_folders(&dir);
+        let n: usize = folders.iter().map(|f| count_yml(&dir.join(f))).sum();
+        let mut rows: Vec<(&str, String, Command)> = Vec::new();
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir)
+            .args(["lint", "--select", "ALL", "--output-format", "json"])
+            .args(&folders);
+        rows.push((
+            "ruleforge",
+            format!("ruleforge lint --select ALL {}", folders.join(" ")),
+            c,
+        ));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir).arg("lint").args(&folders);
+        rows.push(("ruleforge", "ruleforge lint (default rules)".into(), c));
+        // rsigma takes one path: the corpus folder (which holds only the rule folders).
+        let mut c = Command::new(rsigma);
+        c.current_dir(&dir).args(["rule", "lint", "."]);
+        rows.push(("rsigma", "rsigma rule lint .".into(), c));
+        if let Ok(schema) =
+            Path::new("schemas/sigma/sigma-detection-rule-schema.json").canonicalize()
+        {
+            let mut c = Command::new(rsigma);
+            c.current_dir(&dir)
+                .args(["rule", "lint", "-s"])
+                .arg(&schema)
+                .arg(".");
+            rows.push((
+                "rsigma",
+                "rsigma rule lint -s sigma-detection-rule-schema.json .".into(),
+                c,
+            ));
+        }
+        let mut c = Command::new(sigma);
+        c.current_dir(&work).arg("check");
+        if let Some(cfg) = sigma_config {
+            c.arg("--validation-config").arg(cfg);
+        }
+        c.args(folders.iter().map(|f| dir.join(f)));
+        rows.push((
+            "sigma-cli",
+            "sigma check --validation-config sigma_cli_conf.yml ...".into(),
+            c,
+        ));
+        // The fast tools run round-robin, half of their runs before `sigma check` and half
+        // after it, so every tool sees the same machine load (the machine may be shared).
+        let mut runs: Vec<Vec<Measure>> = rows.iter().map(|_| Vec::new()).collect();
+        let mut failed: Vec<Option<String>> = rows.iter().map(|_| None).collect();
+        let slow: Vec<bool> = rows.iter().map(|r| r.0 == "sigma-cli").collect();
+        let half = repeat.max(2).div_ceil(2);
+        for phase in 0..3 {
+            for _ in 0..(if phase == 1 { 1 } else { half }) {
+                for (i, row) in rows.iter_mut().enumerate() {
+                    if slow[i] != (phase == 1) || failed[i].is_some() {
+                        continue;
+                    }
+                    match measure_discarding(&mut row.2) {
+                        Ok(m) => runs[i].push(m),
+                        Err(e) => failed[i] = Some(e),
+                    }
+                }
+            }
+        }
+        let mut base = f64::NAN;
+        for (i, (tool, name, _)) in rows.iter().enumerate() {
+            if let Some(e) = &failed[i] {
+                println!("| {label} | {n} | {tool} | {name} | not run: {e} | | | | |");
+                continue;
+            }
+            let r = &mut runs[i];
+            r.sort_by(|a, b| a.wall.total_cmp(&b.wall));
+            let m = &r[r.len() / 2];
+            if base.is_nan() {
+                base = m.wall;
+            }
+            println!(
+                "| {label} | {n} | {tool} | `{name}` (exit {}) | {:.3} | {:.2} | {:.0} | {:.0} | {:.1} |",
+                m.status,
+                m.wall,
+                m.cpu,
+                m.max_rss_kb as f64 / 1024.0,
+                n as f64 / m.wall,
+                m.wall / base
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Like `measure`, with stderr discarded (a full unread pipe would stall a chatty tool).
+fn measure_discarding(cmd: &mut Command) -> Res<Measure> {
+    let t = Instant::now();
+    let child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let pid = child.id() as libc::pid_t;
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our child; status and usage are valid out-pointers.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if r < 0 {
+        return Err("wait4 failed".into());
+    }
+    let wall = t.elapsed().as_secs_f64();
+    let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok(Measure {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kb: usage.ru_maxrss,
+        status: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+    })
 }
 
 fn events(rules: usize, seed: u64, count: usize, hit_percent: u64, out: &Path) -> Res {

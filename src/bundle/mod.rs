@@ -337,11 +337,9 @@ pub fn lint_and_compile(
     let opts = lint_options(rev, today)?;
     let (outcome, compiled) = crate::lint::run_with(&rev.inputs, &opts, &compile::compile_rule)
         .map_err(|e| BuildError::Setup(e.to_string()))?;
-    let compiled = compiled
-        .into_iter()
-        .zip(&rev.inputs)
-        .map(|(c, i)| c.unwrap_or_else(|| Err(format!("{}: cannot be read as a rule", i.path))))
-        .collect();
+    // `None`: a file the hook never saw — unreadable (the lint gate reports it) or a Sigma
+    // rule (Sigma rules are not bundled yet).
+    let compiled = compiled.into_iter().flatten().collect();
     Ok((outcome, compiled))
 }
 

@@ -80,6 +80,8 @@ pub fn exec(args: Args) -> CmdResult {
     let mut opts = Options::new(Selection::new(select, ignore), super::today());
     opts.fix = args.fix;
     opts.max_file_size = cfg.lint.max_file_size;
+    opts.kinds =
+        crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
     for (pat, codes) in &cfg.lint.per_path_ignores {
         let glob = globset::Glob::new(pat)
             .map_err(|e| Failure(format!("per-path-ignores `{pat}`: {e}")))?;

@@ -3,6 +3,7 @@
 use super::context::FileContext;
 use crate::diagnostic::{Applicability, Diagnostic, Edit, Fix, Span};
 use crate::rule::Spanned;
+use crate::source::SourceFile;
 
 /// Attaches a safe fix replacing the scalar at `span` with `value`, keeping the scalar's
 /// quoting style. No fix is attached when the scalar cannot be rewritten in place safely
@@ -88,21 +89,36 @@ pub fn condition_span(
     offset: usize,
     len: usize,
 ) -> Span {
-    let raw = cx.source.slice(c.span);
+    text_span(cx.source, c, offset, len)
+}
+
+/// Maps an offset inside a scalar's value to a span in the file: exact for plain and quoted
+/// single-line scalars and for block scalars holding one line; else the whole scalar.
+pub fn text_span(source: &SourceFile, c: &Spanned<String>, offset: usize, len: usize) -> Span {
+    let raw = source.slice(c.span);
     let inner = match raw.as_bytes().first() {
-        Some(b'\'') | Some(b'"') => 1,
-        _ => 0,
-    };
-    if raw.get(inner..inner + c.value.len()) == Some(c.value.as_str()) {
-        let start = c.span.start + inner + offset.min(c.value.len());
-        Span::new(
-            start,
-            (start + len)
-                .min(c.span.start + inner + c.value.len())
-                .max(start),
-        )
-    } else {
-        c.span
+        Some(b'\'') | Some(b'"') => Some(1),
+        _ => Some(0),
+    }
+    .filter(|&i| raw.get(i..i + c.value.len()) == Some(c.value.as_str()))
+    .or_else(|| {
+        let v = c.value.trim_end_matches('\n');
+        (!v.is_empty() && !v.contains('\n'))
+            .then(|| raw.find(v))
+            .flatten()
+    });
+    match inner {
+        Some(inner) => {
+            let value_len = c.value.trim_end_matches('\n').len();
+            let start = c.span.start + inner + offset.min(value_len);
+            Span::new(
+                start,
+                (start + len)
+                    .min(c.span.start + inner + value_len)
+                    .max(start),
+            )
+        }
+        None => c.span,
     }
 }
 

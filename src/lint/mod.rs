@@ -7,11 +7,14 @@ pub mod registry;
 pub mod rules;
 
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::kind::{KindPatterns, RuleKind};
 use crate::load::{self, Input, IoError};
 use crate::rule::{Rule, RuleFile};
+use crate::sigma::SigmaFile;
 use crate::source::SourceFile;
 use crate::suppress::Suppressions;
-use context::{FileContext, RepoContext, RuleSummary};
+use crate::yaml::LoadError;
+use context::{FileContext, RepoContext, RuleSummary, SigmaContext};
 use rayon::prelude::*;
 use registry::{Check, Selection};
 use std::collections::{HashMap, HashSet};
@@ -31,6 +34,8 @@ pub struct Options {
     /// When set, only these paths get per-file checks and findings; repository-wide checks
     /// still see every rule (`--changed-since`).
     pub only: Option<HashSet<String>>,
+    /// `[kinds]` of `ruleforge.toml`: which paths hold which kind of rule.
+    pub kinds: KindPatterns,
 }
 
 impl Options {
@@ -42,6 +47,7 @@ impl Options {
             today,
             fix: false,
             only: None,
+            kinds: KindPatterns::default(),
         }
     }
 
@@ -83,9 +89,149 @@ struct Checked<T> {
     extra: Option<T>,
     diagnostics: Vec<Diagnostic>,
     source: Option<Arc<SourceFile>>,
-    summary: Option<RuleSummary>,
+    summaries: Vec<RuleSummary>,
     suppressions: Suppressions,
     fixed: usize,
+}
+
+/// A file parsed as the kind it holds.
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)] // one per file, moved once
+pub enum Parsed {
+    Native(RuleFile),
+    Sigma(SigmaFile),
+}
+
+impl Parsed {
+    pub fn kind(&self) -> RuleKind {
+        match self {
+            Parsed::Native(_) => RuleKind::Native,
+            Parsed::Sigma(_) => RuleKind::Sigma,
+        }
+    }
+    pub fn source(&self) -> &SourceFile {
+        match self {
+            Parsed::Native(f) => &f.source,
+            Parsed::Sigma(f) => &f.source,
+        }
+    }
+}
+
+/// Parses a file as the kind it holds: the kind `[kinds]` gives its path, else the kind its
+/// shape shows (`kind::detect`), else native. Several YAML documents are accepted in Sigma
+/// files only; in a native file the second one is RF008.
+pub fn parse_source(source: SourceFile, kinds: &KindPatterns) -> Parsed {
+    let hint = kinds.for_path(&source.path);
+    if hint == Some(RuleKind::Native) {
+        return Parsed::Native(RuleFile::parse(source));
+    }
+    match crate::yaml::parse_documents(&source) {
+        Err(e) => {
+            if hint == Some(RuleKind::Sigma) {
+                Parsed::Sigma(SigmaFile {
+                    source,
+                    parsed: Err(e),
+                })
+            } else {
+                Parsed::Native(RuleFile {
+                    source,
+                    parsed: Err(e),
+                })
+            }
+        }
+        Ok(docs) => {
+            let shapes: Vec<Option<RuleKind>> =
+                docs.nodes.iter().map(crate::kind::detect).collect();
+            let sigma = hint == Some(RuleKind::Sigma)
+                || (shapes.contains(&Some(RuleKind::Sigma))
+                    && !shapes.contains(&Some(RuleKind::Native)));
+            if sigma {
+                return Parsed::Sigma(SigmaFile::from_documents(source, docs.nodes));
+            }
+            if docs.nodes.len() > 1 {
+                let e = LoadError {
+                    code: "RF008",
+                    message:
+                        "a second YAML document starts here: a rule file holds exactly one document"
+                            .into(),
+                    span: docs.starts.get(1).copied().unwrap_or_default(),
+                    other: None,
+                };
+                return Parsed::Native(RuleFile {
+                    source,
+                    parsed: Err(e),
+                });
+            }
+            let node = docs.nodes.into_iter().next().expect("one document");
+            let rule = Rule::from_node(&node);
+            Parsed::Native(RuleFile {
+                source,
+                parsed: Ok((node, rule)),
+            })
+        }
+    }
+}
+
+/// Parses and checks one file of either kind (the per-file part of `run`).
+pub fn check_source(source: SourceFile, opts: &Options) -> Vec<Diagnostic> {
+    match parse_source(source, &opts.kinds) {
+        Parsed::Native(f) => check_file(&f, opts),
+        Parsed::Sigma(f) => check_sigma_file(&f, opts),
+    }
+}
+
+fn load_error(source: &SourceFile, e: &LoadError) -> Diagnostic {
+    let path = source.path.as_str();
+    let mut d = Diagnostic::new(e.code, path, Some(e.span), e.message.clone());
+    if let Some(other) = e.other {
+        let lc = source.line_col(other.start);
+        d.message
+            .push_str(&format!(" (first defined on line {})", lc.line));
+        d = d.with_related(crate::diagnostic::Related {
+            path: path.to_string(),
+            span: Some(other),
+            message: "first defined here".into(),
+        });
+    }
+    d
+}
+
+/// Runs the per-file part on one parsed Sigma file: each document is validated against the
+/// schema of its type (RF600), then the Sigma checks run on it.
+pub fn check_sigma_file(file: &SigmaFile, opts: &Options) -> Vec<Diagnostic> {
+    let path = file.source.path.as_str();
+    let mut out = Vec::new();
+    match &file.parsed {
+        Err(e) => out.push(load_error(&file.source, e)),
+        Ok(docs) => {
+            let schema = opts.selection.is_code_enabled("RF600");
+            for (i, doc) in docs.iter().enumerate() {
+                if schema {
+                    out.extend(crate::schema::validate(
+                        doc.rule.doc_type.schema(),
+                        path,
+                        &doc.node,
+                    ));
+                }
+                let cx = SigmaContext {
+                    path,
+                    source: &file.source,
+                    node: &doc.node,
+                    rule: &doc.rule,
+                    doc_index: i,
+                    today: opts.today,
+                };
+                for r in registry::all() {
+                    if let Check::Sigma(f) = r.check {
+                        if opts.selection.is_enabled(r.rule) {
+                            f(&cx, &mut out);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Runs the per-file part on one parsed file.
@@ -93,20 +239,7 @@ pub fn check_file(file: &RuleFile, opts: &Options) -> Vec<Diagnostic> {
     let path = file.source.path.as_str();
     let mut out = Vec::new();
     match &file.parsed {
-        Err(e) => {
-            let mut d = Diagnostic::new(e.code, path, Some(e.span), e.message.clone());
-            if let Some(other) = e.other {
-                let lc = file.source.line_col(other.start);
-                d.message
-                    .push_str(&format!(" (first defined on line {})", lc.line));
-                d = d.with_related(crate::diagnostic::Related {
-                    path: path.to_string(),
-                    span: Some(other),
-                    message: "first defined here".into(),
-                });
-            }
-            out.push(d);
-        }
+        Err(e) => out.push(load_error(&file.source, e)),
         Ok((node, rule)) => {
             if opts.selection.is_code_enabled("RF010") {
                 out.extend(crate::schema::validate_rule(path, node));
@@ -144,14 +277,17 @@ fn process<T>(
                 extra: None,
                 source: Some(Arc::new(src)),
                 diagnostics,
-                summary: None,
+                summaries: Vec::new(),
                 suppressions: Suppressions::default(),
                 fixed: 0,
             });
         }
     };
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
-    let mut file = RuleFile::parse(source);
+    let mut file = match parse_source(source, &opts.kinds) {
+        Parsed::Native(f) => f,
+        Parsed::Sigma(f) => return Ok(finish_sigma(input, f, opts, per_file)),
+    };
     let mut diagnostics = if per_file {
         check_file(&file, opts)
     } else {
@@ -189,9 +325,11 @@ fn process<T>(
     let suppressions = Suppressions::parse(&file.source);
     diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, &file.source));
     let extra = Some(hook(&file));
-    let summary = file
+    let summaries = file
         .rule()
-        .map(|r: &Rule| RuleSummary::from_rule(&input.path, r));
+        .map(|r: &Rule| RuleSummary::from_rule(&input.path, r))
+        .into_iter()
+        .collect();
     let keep_source = !diagnostics.is_empty() || !suppressions.is_empty();
     let path = input.path.clone();
     let source = keep_source.then(|| Arc::new(file.source));
@@ -200,10 +338,36 @@ fn process<T>(
         extra,
         diagnostics,
         source,
-        summary,
+        summaries,
         suppressions,
         fixed,
     })
+}
+
+/// The per-file part for a Sigma file (no fixes yet).
+fn finish_sigma<T>(input: &Input, file: SigmaFile, opts: &Options, per_file: bool) -> Checked<T> {
+    let mut diagnostics = if per_file {
+        check_sigma_file(&file, opts)
+    } else {
+        Vec::new()
+    };
+    let suppressions = Suppressions::parse(&file.source);
+    diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, &file.source));
+    let summaries = file
+        .rules()
+        .map(|r| RuleSummary::from_sigma(&input.path, r))
+        .collect();
+    let keep_source = !diagnostics.is_empty() || !suppressions.is_empty();
+    Checked {
+        path: input.path.clone(),
+        // The per-file hook sees native rules only.
+        extra: None,
+        diagnostics,
+        source: keep_source.then(|| Arc::new(file.source)),
+        summaries,
+        suppressions,
+        fixed: 0,
+    }
 }
 
 /// Lints `inputs`.
@@ -238,9 +402,7 @@ pub fn run_with<T: Send>(
             outcome.fixed += c.fixed;
             outcome.files_fixed += 1;
         }
-        if let Some(s) = c.summary {
-            summaries.push(s);
-        }
+        summaries.extend(c.summaries);
         if !c.suppressions.is_empty() {
             suppressions.insert(c.path.clone(), (c.suppressions, c.source.clone()));
         }
@@ -252,7 +414,13 @@ pub fn run_with<T: Send>(
         outcome.diagnostics.extend(c.diagnostics);
     }
     // Repository-wide checks, once, in parallel across rules.
-    let cx = RepoContext { rules: &summaries };
+    let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = summaries
+        .into_iter()
+        .partition(|s| s.kind == RuleKind::Sigma);
+    let cx = RepoContext {
+        rules: &native,
+        sigma: &sigma,
+    };
     let repo: Vec<Diagnostic> = registry::all()
         .par_iter()
         .filter(|r| opts.selection.is_enabled(r.rule))

@@ -2,9 +2,11 @@
 //!
 //! Codes are grouped by prefix: `RF0` structure (reading, YAML, schema), `RF1` metadata,
 //! `RF2` indicators, `RF3` condition, `RF4` repository-wide, `RF5` policy against a base
-//! revision. A selector is `ALL`, a code (`RF201`) or a prefix (`RF2`).
+//! revision, `RF6` Sigma rules (`RF60x` structure and condition, `RF61x` modifiers, `RF62x`
+//! values, `RF63x` log source, `RF64x` metadata, `RF65x` tags and references, `RF66x`
+//! file names, `RF69x` repository-wide). A selector is `ALL`, a code (`RF201`) or a prefix (`RF2`).
 
-use super::context::{FileContext, RepoContext};
+use super::context::{FileContext, RepoContext, SigmaContext};
 use super::rules;
 use crate::diagnostic::{Diagnostic, Severity};
 
@@ -26,6 +28,7 @@ pub struct LintRule {
 
 pub type FileCheck = fn(&FileContext<'_>, &mut Vec<Diagnostic>);
 pub type RepoCheck = fn(&RepoContext<'_>, &mut Vec<Diagnostic>);
+pub type SigmaCheck = fn(&SigmaContext<'_>, &mut Vec<Diagnostic>);
 
 /// Where a rule's findings come from.
 #[derive(Clone, Copy)]
@@ -34,8 +37,10 @@ pub enum Check {
     Loader,
     /// Emitted by the JSON-Schema validation.
     Schema,
-    /// Run on each rule file, in parallel.
+    /// Run on each native rule file, in parallel.
     File(FileCheck),
+    /// Run on each Sigma document, in parallel.
+    Sigma(SigmaCheck),
     /// Run once over the whole rule set.
     Repo(RepoCheck),
     /// Run against a base revision (`lint --base`, `diff --check`).
@@ -55,6 +60,7 @@ macro_rules! registry {
     (@check schema $path:path) => { Check::Schema };
     (@check policy $path:path) => { Check::Policy };
     (@check file $path:path) => { Check::File({ use $path as m; m::check }) };
+    (@check sigma $path:path) => { Check::Sigma({ use $path as m; m::check }) };
     (@check repo $path:path) => { Check::Repo({ use $path as m; m::check }) };
 }
 
@@ -101,6 +107,68 @@ static ALL: &[Registered] = registry![
     policy rules::rf503_deleted_without_deprecation,
     policy rules::rf504_created_changed,
     policy rules::rf505_stable_demoted,
+    schema rules::rf600_sigma_schema_violation,
+    sigma rules::rf601_sigma_condition_syntax,
+    sigma rules::rf602_sigma_aggregation_condition,
+    sigma rules::rf603_sigma_undefined_selection,
+    sigma rules::rf604_sigma_unused_selection,
+    sigma rules::rf605_sigma_all_of_them,
+    sigma rules::rf606_sigma_them_single_selection,
+    sigma rules::rf607_sigma_empty_detection,
+    sigma rules::rf610_sigma_unknown_modifier,
+    sigma rules::rf611_sigma_modifier_type_mismatch,
+    sigma rules::rf612_sigma_all_without_contains,
+    sigma rules::rf613_sigma_all_with_single_value,
+    sigma rules::rf614_sigma_base64offset_without_contains,
+    sigma rules::rf615_sigma_windash_with_all,
+    sigma rules::rf616_sigma_repeated_modifier,
+    sigma rules::rf617_sigma_regex_with_wildcard_modifier,
+    sigma rules::rf618_sigma_invalid_regex,
+    sigma rules::rf619_sigma_unsupported_regex_construct,
+    sigma rules::rf620_sigma_invalid_cidr,
+    sigma rules::rf621_sigma_cidr_on_non_ip_field,
+    sigma rules::rf622_sigma_empty_value,
+    sigma rules::rf623_sigma_wildcard_only_value,
+    sigma rules::rf624_sigma_escaped_wildcard,
+    sigma rules::rf625_sigma_dangling_backslash,
+    sigma rules::rf626_sigma_double_wildcard,
+    sigma rules::rf627_sigma_number_as_string,
+    sigma rules::rf628_sigma_control_character,
+    sigma rules::rf629_sigma_wildcard_instead_of_modifier,
+    sigma rules::rf630_sigma_duplicate_value,
+    sigma rules::rf631_sigma_field_name_with_space,
+    sigma rules::rf632_sigma_invalid_hash_value,
+    sigma rules::rf635_sigma_logsource_unknown_key,
+    sigma rules::rf636_sigma_specific_logsource,
+    sigma rules::rf637_sigma_empty_logsource,
+    sigma rules::rf640_sigma_invalid_id,
+    sigma rules::rf641_sigma_missing_id,
+    sigma rules::rf642_sigma_missing_recommended_field,
+    sigma rules::rf643_sigma_modified_before_date,
+    sigma rules::rf644_sigma_modified_without_date,
+    sigma rules::rf645_sigma_redundant_modified,
+    sigma rules::rf646_sigma_invalid_date,
+    sigma rules::rf647_sigma_deprecated_status_location,
+    sigma rules::rf648_sigma_title_style,
+    sigma rules::rf649_sigma_description_style,
+    sigma rules::rf650_sigma_misspelt_key,
+    sigma rules::rf651_sigma_deprecated_fields_key,
+    sigma rules::rf655_sigma_unknown_tag_namespace,
+    sigma rules::rf656_sigma_malformed_attack_tag,
+    sigma rules::rf657_sigma_malformed_tag_value,
+    sigma rules::rf658_sigma_invalid_tlp_tag,
+    sigma rules::rf659_sigma_duplicate_tag,
+    sigma rules::rf660_sigma_repeated_exclusive_tag,
+    sigma rules::rf661_sigma_duplicate_reference,
+    sigma rules::rf665_sigma_file_name_length,
+    sigma rules::rf666_sigma_file_name_convention,
+    sigma rules::rf667_sigma_correlation_structure,
+    repo rules::rf690_sigma_duplicate_id,
+    repo rules::rf691_sigma_duplicate_title,
+    repo rules::rf692_sigma_duplicate_file_name,
+    repo rules::rf693_sigma_unknown_related_id,
+    repo rules::rf694_sigma_deprecated_rule_referenced,
+    repo rules::rf695_sigma_unknown_correlated_rule,
 ];
 
 /// Every registered rule, in code order.

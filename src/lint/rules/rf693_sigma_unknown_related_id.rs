@@ -1,0 +1,39 @@
+//! RF693 `sigma-unknown-related-id`: A `related` entry names an id no Sigma document in the repository has.
+//!
+//! pySigma counterpart: none (ruleforge).
+
+#[allow(unused_imports)]
+use super::prelude::*;
+
+pub const RULE: LintRule = LintRule {
+    code: "RF693",
+    name: "sigma-unknown-related-id",
+    severity: Severity::Warning,
+    summary: "A `related` entry names an id no Sigma document in the repository has",
+    explanation: "`related` links (derived, obsolete, merged, renamed, similar) are followed by people and tools; a link to an id that exists nowhere is a typo or points at a rule that was deleted instead of deprecated. Fix the id, or keep the old rule with `status: deprecated`.",
+    fixable: false,
+    default_enabled: true,
+};
+
+pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
+    let ids: HashSet<&str> = cx
+        .sigma
+        .iter()
+        .filter_map(|r| r.id.as_ref().map(|i| i.value.as_str()))
+        .collect();
+    for r in cx.sigma {
+        for rel in &r.related {
+            if !ids.contains(rel.value.as_str()) {
+                out.push(Diagnostic::new(
+                    RULE.code,
+                    &r.path,
+                    Some(rel.span),
+                    format!(
+                        "related id `{}` is not the id of any Sigma rule in the repository",
+                        rel.value
+                    ),
+                ));
+            }
+        }
+    }
+}
