@@ -443,8 +443,9 @@ pub fn write_sigma_corpus(root: &Path, seed: u64, count: usize) -> std::io::Resu
 }
 
 /// Copies every `.yml` file under `from` into `out/copy-K/...` for K in 0..copies, giving each
-/// copy a fresh `id`, a distinct title and a distinct file name, so repository-wide checks see
-/// `copies` times as many distinct rules. Returns the number of files written.
+/// copy fresh ids (`related` links and correlation references follow them), a distinct title
+/// and a distinct file name, so repository-wide checks see `copies` times as many distinct
+/// rules with the same links between them. Returns the number of files written.
 pub fn replicate_sigma(from: &Path, out: &Path, copies: usize) -> std::io::Result<usize> {
     let mut files = Vec::new();
     fn walk(dir: &Path, files: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
@@ -460,20 +461,43 @@ pub fn replicate_sigma(from: &Path, out: &Path, copies: usize) -> std::io::Resul
     }
     walk(from, &mut files)?;
     files.sort();
+    let texts: Vec<String> = files
+        .iter()
+        .map(std::fs::read_to_string)
+        .collect::<std::io::Result<_>>()?;
+    let uuid_of = |line: &str| -> Option<(usize, String)> {
+        let at = line.find("id: ")? + 4;
+        let v = line[at..].trim().trim_matches(['\'', '"']);
+        (v.len() == 36 && v.bytes().filter(|b| *b == b'-').count() == 4)
+            .then(|| (at, v.to_string()))
+    };
     let mut written = 0;
     for k in 0..copies {
+        // Every id of the corpus gets a fresh id in this copy; `related` links follow it.
         let mut rng = Rng::new(0x5167_4d41 ^ k as u64);
-        for f in &files {
-            let text = std::fs::read_to_string(f)?;
+        let mut fresh: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for text in &texts {
+            for line in text.lines().filter(|l| l.starts_with("id: ")) {
+                if let Some((_, id)) = uuid_of(line) {
+                    fresh.entry(id).or_insert_with(|| rng.uuid());
+                }
+            }
+        }
+        for (f, text) in files.iter().zip(&texts) {
             let mut outtext = String::with_capacity(text.len() + 64);
             for line in text.lines() {
-                if line.starts_with("id: ") {
-                    let _ = writeln!(outtext, "id: {}", rng.uuid());
-                } else if let Some(t) = line.strip_prefix("title: ") {
+                if let Some(t) = line.strip_prefix("title: ") {
                     let _ = writeln!(outtext, "title: {t} (copy {k})");
-                } else {
-                    outtext.push_str(line);
-                    outtext.push('\n');
+                    continue;
+                }
+                match uuid_of(line).and_then(|(at, id)| fresh.get(&id).map(|n| (at, n))) {
+                    Some((at, new)) => {
+                        let _ = writeln!(outtext, "{}{new}", &line[..at]);
+                    }
+                    None => {
+                        outtext.push_str(line);
+                        outtext.push('\n');
+                    }
                 }
             }
             let rel = f.strip_prefix(from).unwrap_or(f);
@@ -494,6 +518,24 @@ pub fn replicate_sigma(from: &Path, out: &Path, copies: usize) -> std::io::Resul
 #[cfg(test)]
 mod sigma_tests {
     use super::*;
+
+    #[test]
+    fn replicated_corpus_keeps_links() {
+        let from = tempfile::tempdir().unwrap();
+        let a = "title: A\nid: 11111111-1111-4111-8111-111111111111\nrelated:\n    - id: 22222222-2222-4222-8222-222222222222\n      type: similar\n";
+        let b = "title: B\nid: 22222222-2222-4222-8222-222222222222\n";
+        std::fs::write(from.path().join("a_rule_one.yml"), a).unwrap();
+        std::fs::write(from.path().join("b_rule_two.yml"), b).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        assert_eq!(replicate_sigma(from.path(), out.path(), 2).unwrap(), 4);
+        let a1 = std::fs::read_to_string(out.path().join("copy-1/a_rule_one_c1.yml")).unwrap();
+        let b1 = std::fs::read_to_string(out.path().join("copy-1/b_rule_two_c1.yml")).unwrap();
+        let b0 = std::fs::read_to_string(out.path().join("copy-0/b_rule_two_c0.yml")).unwrap();
+        let id_b1 = b1.lines().nth(1).unwrap().trim_start_matches("id: ");
+        assert!(a1.contains(&format!("    - id: {id_b1}")), "{a1}");
+        assert_ne!(b0.lines().nth(1), b1.lines().nth(1));
+        assert!(a1.starts_with("title: A (copy 1)\n"));
+    }
 
     #[test]
     fn generated_sigma_rules_are_clean() {
