@@ -25,26 +25,7 @@ use crate::yaml::{self, Entry, LoadError, Node, NodeKind, Resolved};
 use std::collections::HashMap;
 
 /// Top-level keys in canonical order.
-pub const KEY_ORDER: [&str; 18] = [
-    "id",
-    "title",
-    "status",
-    "severity",
-    "confidence",
-    "tlp",
-    "author",
-    "created",
-    "modified",
-    "expires",
-    "description",
-    "references",
-    "tags",
-    "related",
-    "falsepositives",
-    "indicators",
-    "condition",
-    "tests",
-];
+pub const KEY_ORDER: [&str; 18] = crate::rule::KEYS;
 const RELATED_ORDER: [&str; 2] = ["id", "type"];
 const TEST_ORDER: [&str; 3] = ["name", "expect", "event"];
 
