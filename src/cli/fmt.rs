@@ -24,7 +24,12 @@ pub struct Args {
 
 enum Outcome {
     Unchanged,
-    Changed { path: String, diff: String },
+    /// A Sigma file: `fmt` formats native rules only and leaves Sigma files byte for byte.
+    Sigma,
+    Changed {
+        path: String,
+        diff: String,
+    },
     Error(String),
 }
 
@@ -32,6 +37,8 @@ pub fn exec(args: Args) -> CmdResult {
     let (root, cfg, paths) = authoring::targets(&args.paths)?;
     let inputs = load::discover(&root, &paths)?;
     let write = !args.check && !args.diff;
+    let kinds =
+        crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
     let outcomes: Vec<Outcome> = inputs
         .par_iter()
         .map(|input| -> Result<Outcome, Failure> {
@@ -39,6 +46,9 @@ pub fn exec(args: Args) -> CmdResult {
                 Ok(s) => s,
                 Err((d, src)) => return Ok(Outcome::Error(authoring::diag_line(&d, Some(&src)))),
             };
+            if is_sigma(&src, &kinds) {
+                return Ok(Outcome::Sigma);
+            }
             let new = match format::format_source(&src) {
                 Ok(t) => t,
                 Err(FormatError::Load(e)) => {
@@ -83,10 +93,11 @@ pub fn exec(args: Args) -> CmdResult {
 
     let mut out = String::new();
     let mut errors = String::new();
-    let (mut changed, mut unchanged, mut failed) = (0, 0, 0);
+    let (mut changed, mut unchanged, mut failed, mut sigma) = (0, 0, 0, 0);
     for o in &outcomes {
         match o {
             Outcome::Unchanged => unchanged += 1,
+            Outcome::Sigma => sigma += 1,
             Outcome::Changed { path, diff } => {
                 changed += 1;
                 if args.diff {
@@ -118,6 +129,9 @@ pub fn exec(args: Args) -> CmdResult {
             plural(unchanged)
         )
     };
+    if sigma > 0 {
+        let _ = write!(summary, ", {sigma} Sigma {} left as is", plural(sigma));
+    }
     if failed > 0 {
         let _ = write!(
             summary,
@@ -140,4 +154,22 @@ pub fn exec(args: Args) -> CmdResult {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Whether `src` is a Sigma file (by `[kinds]`, else by shape, as `lint` decides). A file with
+/// a top-level `indicators:` key is native without parsing it twice.
+fn is_sigma(src: &crate::source::SourceFile, kinds: &crate::kind::KindPatterns) -> bool {
+    use crate::kind::RuleKind;
+    match kinds.for_path(&src.path) {
+        Some(k) => return k == RuleKind::Sigma,
+        None if src.text.lines().any(|l| l.starts_with("indicators:")) => return false,
+        None => {}
+    }
+    match crate::yaml::parse_documents(src) {
+        Ok(docs) => {
+            let shapes: Vec<_> = docs.nodes.iter().map(crate::kind::detect).collect();
+            shapes.contains(&Some(RuleKind::Sigma)) && !shapes.contains(&Some(RuleKind::Native))
+        }
+        Err(_) => false,
+    }
 }
