@@ -204,10 +204,11 @@ pub fn rule(seed: u64, n: usize) -> (String, String) {
             let _ = writeln!(s, "    {t}:");
             for _ in 0..k {
                 let v = value(&mut rng, t);
-                if v.contains('\\') || v.contains('*') || v.contains(':') || v.contains('#') {
-                    let _ = writeln!(s, "      - '{}'", v.replace('\'', "''"));
-                } else {
+                // Quoted only where `ruleforge fmt` would quote: the corpus is canonical.
+                if crate::lint::fix::plain_safe(&v) {
                     let _ = writeln!(s, "      - {v}");
+                } else {
+                    let _ = writeln!(s, "      - '{}'", v.replace('\'', "''"));
                 }
             }
         }

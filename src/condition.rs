@@ -357,6 +357,56 @@ mod tests {
     }
 
     #[test]
+    fn more_forms() {
+        let g = ["a", "b", "c"];
+        // `not` binds tighter than `and`, `and` tighter than `or`.
+        assert!(ev("not a and b", &g, &["b"]));
+        assert!(!ev("not a and b", &g, &["a", "b"]));
+        assert!(ev("a or b and c", &g, &["a"]));
+        assert!(!ev("(a or b) and c", &g, &["a"]));
+        assert!(ev("not not a", &g, &["a"]));
+        // `1 of *` / `all of *`: an empty prefix selects every group.
+        assert!(ev("all of *", &g, &["a", "b", "c"]));
+        assert!(!ev("all of *", &g, &["a"]));
+        // White space and line breaks are free.
+        assert!(ev("a\n  and\tb", &g, &["a", "b"]));
+        // With no groups, quantifiers are false.
+        assert!(!ev("1 of them", &[], &[]));
+        assert!(!ev("all of them", &[], &[]));
+        assert!(ev("not all of them", &[], &[]));
+    }
+
+    #[test]
+    fn syntax_errors() {
+        for bad in [
+            "",
+            "and",
+            "a or",
+            "not",
+            "()",
+            "a )",
+            "1 of",
+            "all them",
+            "1 of a",
+            "a*",
+            "A",
+            "1a",
+            "a and or b",
+            "of them",
+            "them",
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should not parse");
+        }
+        assert_eq!(
+            parse("all of hash_*").unwrap(),
+            Expr::Of {
+                all: true,
+                prefix: Some("hash_".into())
+            }
+        );
+    }
+
+    #[test]
     fn display_round_trips() {
         for c in [
             "1 of them",

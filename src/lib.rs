@@ -6,16 +6,21 @@
 
 pub mod bench;
 pub mod benign;
+pub mod bundle;
 pub mod cli;
 pub mod condition;
 pub mod config;
 pub mod diagnostic;
+pub mod diff;
+pub mod format;
 pub mod fsutil;
 pub mod git;
 pub mod indicator;
 pub mod kind;
 pub mod lint;
 pub mod load;
+pub mod matcher;
+pub mod policy;
 pub mod report;
 pub mod rule;
 pub mod schema;

@@ -9,6 +9,29 @@ use crate::indicator::{self, Checked, IndicatorType};
 use crate::source::SourceFile;
 use crate::yaml::{Node, Resolved};
 
+/// The top-level keys of a rule, in canonical order (the order `ruleforge fmt` writes and
+/// docs/rule-format.md lists).
+pub const KEYS: [&str; 18] = [
+    "id",
+    "title",
+    "status",
+    "severity",
+    "confidence",
+    "tlp",
+    "author",
+    "created",
+    "modified",
+    "expires",
+    "description",
+    "references",
+    "tags",
+    "related",
+    "falsepositives",
+    "indicators",
+    "condition",
+    "tests",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spanned<T> {
     pub value: T,

@@ -415,26 +415,7 @@ fn first_line(root: &Node) -> Span {
     Span::new(root.span.start, root.span.start)
 }
 
-const TOP_KEYS: &[&str] = &[
-    "id",
-    "title",
-    "status",
-    "severity",
-    "confidence",
-    "tlp",
-    "author",
-    "created",
-    "modified",
-    "expires",
-    "description",
-    "references",
-    "tags",
-    "related",
-    "falsepositives",
-    "indicators",
-    "condition",
-    "tests",
-];
+const TOP_KEYS: &[&str] = &crate::rule::KEYS;
 
 /// A "did you mean" hint for a misspelt key.
 fn known_keys(target: &Target, pointer: &str, bad: &str) -> String {

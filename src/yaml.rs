@@ -458,6 +458,14 @@ impl Builder<'_> {
                         t
                     }
                 });
+                // The parser's end mark of a quoted scalar can run past the closing quote
+                // (over a trailing comment): end the span at the closing quote.
+                let end = match style {
+                    ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => {
+                        quoted_end(&self.src.text, start).unwrap_or(end)
+                    }
+                    _ => end,
+                };
                 let node = Node {
                     kind: NodeKind::Scalar(Scalar {
                         value: value.into_owned(),
@@ -620,6 +628,25 @@ impl Builder<'_> {
     }
 }
 
+/// The offset just past the closing quote of the quoted scalar that starts at `start`.
+fn quoted_end(text: &str, start: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let quote = *bytes.get(start)?;
+    if quote != b'\'' && quote != b'"' {
+        return None;
+    }
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == b'"' => i += 2,
+            b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+            b if b == quote => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// Mappings with fewer entries are checked for duplicate keys by a linear scan.
 const SMALL_MAP: usize = 16;
 
@@ -721,6 +748,14 @@ mod tests {
         assert_eq!(load("").unwrap_err().code, "RF005");
         assert_eq!(load("# only a comment\n").unwrap_err().code, "RF005");
         assert_eq!(load("a: 1\n---\nb: 2\n").unwrap_err().code, "RF008");
+    }
+
+    #[test]
+    fn quoted_spans_end_at_the_quote() {
+        let src = SourceFile::new("t.yml", "a: 'x '' y' # c\nb: \"q \\\" r\"   # d\n");
+        let n = parse(&src).unwrap();
+        assert_eq!(src.slice(n.get("a").unwrap().span), "'x '' y'");
+        assert_eq!(src.slice(n.get("b").unwrap().span), "\"q \\\" r\"");
     }
 
     #[test]

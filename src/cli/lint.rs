@@ -31,6 +31,10 @@ pub struct Args {
     /// see every rule).
     #[arg(long, value_name = "REV")]
     pub changed_since: Option<String>,
+    /// Also run the policy checks (RF501..RF505) between this git revision and the working
+    /// tree (`origin/main`, `A...B` for a merge base, a tag).
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
     /// Configuration file (default: `ruleforge.toml` at the repository root).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -112,7 +116,20 @@ pub fn exec(args: Args) -> CmdResult {
             .collect();
         opts.only = Some(changed);
     }
-    let outcome = lint::run(&inputs, &opts)?;
+    let mut outcome = lint::run(&inputs, &opts)?;
+    if let Some(base) = &args.base {
+        let scope: Option<Vec<String>> = (!args.paths.is_empty()).then(|| {
+            args.paths
+                .iter()
+                .map(|p| {
+                    let abs = cwd.join(p);
+                    let abs = abs.canonicalize().unwrap_or(abs);
+                    crate::load::relative(&root, &abs)
+                })
+                .collect()
+        });
+        super::policy::run(base, &root, &cfg, &opts, scope.as_deref(), &mut outcome)?;
+    }
     let counts = Counts {
         files: outcome.files_checked,
         errors: outcome.count(Severity::Error),

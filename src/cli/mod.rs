@@ -1,8 +1,19 @@
 //! Command-line interface. Each command is one file with its arguments and an `exec`
 //! function; `main` maps results to exit codes: 0 clean, 1 findings, 2 usage or I/O error.
 
+mod authoring;
+mod bundle;
+mod changelog;
+mod diff;
+mod fmt;
+mod keygen;
 mod lint;
+mod match_cmd;
+mod new;
+mod policy;
 mod rule;
+mod test;
+mod verify;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -36,6 +47,24 @@ pub enum Command {
     Lint(lint::Args),
     /// Explain a lint rule (`ruleforge rule RF201`) or list them all (`--all`).
     Rule(rule::Args),
+    /// Semantic diff of the rules between two revisions (HEAD defaults to the working tree).
+    Diff(diff::Args),
+    /// Release notes (Markdown) for the rules shipped between two revisions.
+    Changelog(changelog::Args),
+    /// Build the bundle of a git revision: compiled rules, manifest, optional signature.
+    Bundle(bundle::Args),
+    /// Verify a bundle: signature, manifest, members, expiry, rollback.
+    Verify(verify::Args),
+    /// Generate an Ed25519 key pair in the minisign formats for signing bundles.
+    Keygen(keygen::Args),
+    /// Rewrite rule files into the canonical layout (comments kept).
+    Fmt(fmt::Args),
+    /// Scaffold a new rule (fresh id, today's dates, placeholders to fill in).
+    New(new::Args),
+    /// Run the rules' `tests` through the reference matcher.
+    Test(test::Args),
+    /// Evaluate events (JSON or NDJSON) against a rule set; one NDJSON line per match.
+    Match(match_cmd::Args),
 }
 
 /// Failure of a command: exit code 2 with a one-line message.
@@ -67,6 +96,15 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lint(a) => lint::exec(a),
         Command::Rule(a) => rule::exec(a),
+        Command::Diff(a) => diff::exec(a),
+        Command::Changelog(a) => changelog::exec(a),
+        Command::Bundle(a) => bundle::exec(a),
+        Command::Verify(a) => verify::exec(a),
+        Command::Keygen(a) => keygen::exec(a),
+        Command::Fmt(a) => fmt::exec(a),
+        Command::New(a) => new::exec(a),
+        Command::Test(a) => test::exec(a),
+        Command::Match(a) => match_cmd::exec(a),
     };
     match result {
         Ok(code) => code,

@@ -39,7 +39,7 @@ pub fn scalar_replacement(original: &str, value: &str) -> Option<String> {
 }
 
 /// Whether `value` can be written as a plain scalar and still read back as the same string.
-fn plain_safe(value: &str) -> bool {
+pub fn plain_safe(value: &str) -> bool {
     let first = value.chars().next();
     !value.is_empty()
         && !matches!(

@@ -51,7 +51,8 @@ impl Options {
         }
     }
 
-    fn enabled(&self, d: &Diagnostic) -> bool {
+    /// Whether `d` survives the selection and the per-path ignores.
+    pub fn enabled(&self, d: &Diagnostic) -> bool {
         self.selection.is_code_enabled(d.code)
             && !self.per_path_ignores.iter().any(|(g, codes)| {
                 g.is_match(&d.path)
@@ -82,8 +83,10 @@ impl Outcome {
     }
 }
 
-struct Checked {
+struct Checked<T> {
     path: String,
+    /// What the caller's per-file hook made of the parsed file (None when unreadable).
+    extra: Option<T>,
     diagnostics: Vec<Diagnostic>,
     source: Option<Arc<SourceFile>>,
     summaries: Vec<RuleSummary>,
@@ -260,13 +263,18 @@ pub fn check_file(file: &RuleFile, opts: &Options) -> Vec<Diagnostic> {
     out
 }
 
-fn process(input: &Input, opts: &Options) -> Result<Checked, IoError> {
+fn process<T>(
+    input: &Input,
+    opts: &Options,
+    hook: &(dyn Fn(&RuleFile) -> T + Sync),
+) -> Result<Checked<T>, IoError> {
     let source = match load::read(input, opts.max_file_size)? {
         Ok(s) => s,
         Err((d, src)) => {
             let diagnostics: Vec<_> = [d].into_iter().filter(|d| opts.enabled(d)).collect();
             return Ok(Checked {
                 path: input.path.clone(),
+                extra: None,
                 source: Some(Arc::new(src)),
                 diagnostics,
                 summaries: Vec::new(),
@@ -316,6 +324,7 @@ fn process(input: &Input, opts: &Options) -> Result<Checked, IoError> {
     }
     let suppressions = Suppressions::parse(&file.source);
     diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, &file.source));
+    let extra = Some(hook(&file));
     let summaries = file
         .rule()
         .map(|r: &Rule| RuleSummary::from_rule(&input.path, r))
@@ -326,6 +335,7 @@ fn process(input: &Input, opts: &Options) -> Result<Checked, IoError> {
     let source = keep_source.then(|| Arc::new(file.source));
     Ok(Checked {
         path,
+        extra,
         diagnostics,
         source,
         summaries,
@@ -335,7 +345,7 @@ fn process(input: &Input, opts: &Options) -> Result<Checked, IoError> {
 }
 
 /// The per-file part for a Sigma file (no fixes yet).
-fn finish_sigma(input: &Input, file: SigmaFile, opts: &Options, per_file: bool) -> Checked {
+fn finish_sigma<T>(input: &Input, file: SigmaFile, opts: &Options, per_file: bool) -> Checked<T> {
     let mut diagnostics = if per_file {
         check_sigma_file(&file, opts)
     } else {
@@ -350,6 +360,8 @@ fn finish_sigma(input: &Input, file: SigmaFile, opts: &Options, per_file: bool) 
     let keep_source = !diagnostics.is_empty() || !suppressions.is_empty();
     Checked {
         path: input.path.clone(),
+        // The per-file hook sees native rules only.
+        extra: None,
         diagnostics,
         source: keep_source.then(|| Arc::new(file.source)),
         summaries,
@@ -360,10 +372,22 @@ fn finish_sigma(input: &Input, file: SigmaFile, opts: &Options, per_file: bool) 
 
 /// Lints `inputs`.
 pub fn run(inputs: &[Input], opts: &Options) -> Result<Outcome, IoError> {
-    let checked: Vec<Checked> = inputs
+    run_with(inputs, opts, &|_| ()).map(|(o, _)| o)
+}
+
+/// Lints `inputs` and, in the same parallel pass, applies `hook` to every parsed file (after
+/// fixes), so a caller that needs the parsed rules (the bundle compiler) parses each file once.
+/// The hook results come back in input order; `None` for files that could not be read.
+pub fn run_with<T: Send>(
+    inputs: &[Input],
+    opts: &Options,
+    hook: &(dyn Fn(&RuleFile) -> T + Sync),
+) -> Result<(Outcome, Vec<Option<T>>), IoError> {
+    let checked: Vec<Checked<T>> = inputs
         .par_iter()
-        .map(|i| process(i, opts))
+        .map(|i| process(i, opts, hook))
         .collect::<Result<_, _>>()?;
+    let mut extras = Vec::with_capacity(checked.len());
     let mut outcome = Outcome {
         files_checked: opts.only.as_ref().map_or(inputs.len(), |o| {
             inputs.iter().filter(|i| o.contains(&i.path)).count()
@@ -372,7 +396,8 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Outcome, IoError> {
     };
     let mut summaries = Vec::with_capacity(checked.len());
     let mut suppressions: HashMap<String, (Suppressions, Option<Arc<SourceFile>>)> = HashMap::new();
-    for c in checked {
+    for mut c in checked {
+        extras.push(c.extra.take());
         if c.fixed > 0 {
             outcome.fixed += c.fixed;
             outcome.files_fixed += 1;
@@ -433,5 +458,5 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Outcome, IoError> {
             b.code,
         ))
     });
-    Ok(outcome)
+    Ok((outcome, extras))
 }

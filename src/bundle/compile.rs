@@ -1,0 +1,372 @@
+//! Rule → normalized JSON: the `rules.json` payload of a bundle.
+//!
+//! Every value is in its canonical form, rules are sorted by id, groups by name, types by
+//! name and values by their text (duplicates removed), so the same rule set always gives
+//! the same bytes. Described by `schemas/bundle-rules.schema.json`.
+
+use crate::indicator::{Checked, IndicatorType, Syntax};
+use crate::lint::context::parse_date;
+use crate::load::{self, Input};
+use crate::rule::{Rule, RuleFile, Spanned};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use time::Date;
+
+/// The `rules.json` document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSet {
+    /// Same as the manifest's `format_version`.
+    pub format_version: u32,
+    /// Every indicator type of the format: how its values match and which ECS fields they
+    /// are matched against. Keyed by type name.
+    pub types: BTreeMap<String, TypeInfo>,
+    /// The rules, sorted by id.
+    pub rules: Vec<CompiledRule>,
+}
+
+/// How a scanner matches one indicator type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeInfo {
+    /// `exact_hex`, `glob_case_insensitive`, `glob_case_sensitive`, `url`, `domain`, `cidr`
+    /// or `email` (docs/bundle-format.md defines each).
+    pub matching: String,
+    /// Whether values of this type may be `regex:<pattern>`.
+    pub regex_allowed: bool,
+    /// ECS fields an event value is taken from.
+    pub ecs_fields: Vec<String>,
+}
+
+/// One rule, normalized.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompiledRule {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub severity: String,
+    pub confidence: Option<String>,
+    pub tlp: Option<String>,
+    /// Sorted, without duplicates.
+    pub tags: Vec<String>,
+    /// In the order the rule lists them.
+    pub references: Vec<String>,
+    /// `YYYY-MM-DD` or null.
+    pub expires: Option<String>,
+    /// The condition in canonical form (`1 of them` when the rule has none).
+    pub condition: String,
+    /// group name → indicator type → sorted canonical values (`regex:` values kept as written).
+    pub groups: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+}
+
+/// Which rules go into a bundle.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Statuses that are shipped (`deprecated` only when listed).
+    pub statuses: Vec<String>,
+    /// Ship rules whose `expires` date is before `as_of`.
+    pub include_expired: bool,
+    /// The date rules' expiry is judged against: the commit's date (UTC), so the same
+    /// commit always selects the same rules.
+    pub as_of: Date,
+}
+
+/// Rules left out, by reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Excluded {
+    /// Status not in the selection (deprecated rules, by default).
+    pub by_status: usize,
+    /// `expires` before the commit date.
+    pub expired: usize,
+}
+
+/// The matching kind of a type, as named in `rules.json`.
+pub fn matching_kind(ty: IndicatorType) -> &'static str {
+    match ty.syntax() {
+        Syntax::Hash(_) => "exact_hex",
+        Syntax::Glob {
+            case_insensitive: true,
+        } => "glob_case_insensitive",
+        Syntax::Glob {
+            case_insensitive: false,
+        } => "glob_case_sensitive",
+        Syntax::Url => "url",
+        Syntax::Domain => "domain",
+        Syntax::Ip => "cidr",
+        Syntax::Email => "email",
+    }
+}
+
+/// The `types` table of `rules.json`.
+pub fn type_table() -> BTreeMap<String, TypeInfo> {
+    IndicatorType::ALL
+        .iter()
+        .map(|&ty| {
+            (
+                ty.name().to_string(),
+                TypeInfo {
+                    matching: matching_kind(ty).to_string(),
+                    regex_allowed: ty.allows_regex(),
+                    ecs_fields: ty.ecs_fields().iter().map(|f| f.to_string()).collect(),
+                },
+            )
+        })
+        .collect()
+}
+
+/// Compiles one parsed rule file. Errors name the file, line and column; they only occur
+/// when lint errors were ignored (the bundle command refuses to build on lint errors).
+pub fn compile_rule(file: &RuleFile) -> Result<CompiledRule, String> {
+    let src = &file.source;
+    let at = |span: crate::Span| {
+        let lc = src.line_col(span.start);
+        format!("{}:{}:{}", src.path, lc.line, lc.column)
+    };
+    let rule: &Rule = match &file.parsed {
+        Ok((_, r)) => r,
+        Err(e) => return Err(format!("{}: {}", at(e.span), e.message)),
+    };
+    let required = |f: &Option<Spanned<String>>, key: &str| -> Result<String, String> {
+        f.as_ref()
+            .map(|s| s.value.clone())
+            .ok_or_else(|| format!("{}: the rule has no `{key}`", src.path))
+    };
+    let id = required(&rule.id, "id")?;
+    if uuid::Uuid::parse_str(&id)
+        .map(|u| u.hyphenated().to_string() != id)
+        .unwrap_or(true)
+    {
+        let span = rule.id.as_ref().map(|s| s.span).unwrap_or(rule.span);
+        return Err(format!(
+            "{}: `id` is not a canonical lower-case UUID",
+            at(span)
+        ));
+    }
+    let condition = rule
+        .parsed_condition()
+        .map_err(|e| {
+            let span = rule.condition.as_ref().map(|c| c.span).unwrap_or(rule.span);
+            format!("{}: condition: {e}", at(span))
+        })?
+        .to_string();
+    let mut groups = BTreeMap::new();
+    if rule.indicators.is_empty() {
+        return Err(format!("{}: the rule has no indicators", src.path));
+    }
+    for g in &rule.indicators {
+        let mut types: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for t in &g.types {
+            let Some(ty) = t.ty else {
+                return Err(format!(
+                    "{}: unknown indicator type `{}`",
+                    at(t.span),
+                    t.key
+                ));
+            };
+            let mut values = Vec::with_capacity(t.values.len());
+            for v in &t.values {
+                if let Checked::Invalid(msg) = &v.checked {
+                    return Err(format!(
+                        "{}: invalid `{}` value `{}`: {msg}",
+                        at(v.span),
+                        ty.name(),
+                        v.raw
+                    ));
+                }
+                values.push(v.canonical().to_string());
+            }
+            if values.is_empty() {
+                return Err(format!(
+                    "{}: `{}` in group `{}` has no values",
+                    at(t.span),
+                    ty.name(),
+                    g.name
+                ));
+            }
+            values.sort_unstable();
+            values.dedup();
+            types
+                .entry(ty.name().to_string())
+                .or_default()
+                .extend(values);
+        }
+        for v in types.values_mut() {
+            v.sort_unstable();
+            v.dedup();
+        }
+        if types.is_empty() {
+            return Err(format!("{}: group `{}` is empty", at(g.span), g.name));
+        }
+        groups.insert(g.name.clone(), types);
+    }
+    let mut tags: Vec<String> = rule.tags.iter().map(|t| t.value.clone()).collect();
+    tags.sort_unstable();
+    tags.dedup();
+    Ok(CompiledRule {
+        id,
+        title: required(&rule.title, "title")?,
+        status: required(&rule.status, "status")?,
+        severity: required(&rule.severity, "severity")?,
+        confidence: rule.confidence.as_ref().map(|s| s.value.clone()),
+        tlp: rule.tlp.as_ref().map(|s| s.value.clone()),
+        tags,
+        references: rule.references.iter().map(|r| r.value.clone()).collect(),
+        expires: rule.expires.as_ref().map(|s| s.value.clone()),
+        condition,
+        groups,
+    })
+}
+
+/// Reads, parses and compiles every input (in parallel), keeps the selected rules and
+/// sorts them by id. Errors: every problem found, one line each.
+pub fn compile_all(
+    inputs: &[Input],
+    max_file_size: u64,
+    sel: &Selection,
+) -> Result<(RuleSet, Excluded), Vec<String>> {
+    let results: Vec<Result<CompiledRule, String>> = inputs
+        .par_iter()
+        .map(|input| {
+            let source = match load::read(input, max_file_size) {
+                Ok(Ok(s)) => s,
+                Ok(Err((d, _))) => return Err(format!("{}: {}", d.path, d.message)),
+                Err(e) => return Err(e.to_string()),
+            };
+            compile_rule(&RuleFile::parse(source))
+        })
+        .collect();
+    select(results, sel)
+}
+
+/// Applies the bundle selection (statuses, expiry) to compiled rules and checks ids are
+/// unique; sorted by id.
+pub fn select(
+    results: Vec<Result<CompiledRule, String>>,
+    sel: &Selection,
+) -> Result<(RuleSet, Excluded), Vec<String>> {
+    let mut errors = Vec::new();
+    let mut rules = Vec::with_capacity(results.len());
+    let mut excluded = Excluded::default();
+    for r in results {
+        match r {
+            Ok(rule) => {
+                if !sel.statuses.contains(&rule.status) {
+                    excluded.by_status += 1;
+                    continue;
+                }
+                let expired = match rule.expires.as_deref() {
+                    Some(e) => match parse_date(e) {
+                        Some(d) => d < sel.as_of,
+                        None => {
+                            errors.push(format!(
+                                "rule {}: `expires` is not a YYYY-MM-DD date: {e}",
+                                rule.id
+                            ));
+                            continue;
+                        }
+                    },
+                    None => false,
+                };
+                if expired && !sel.include_expired {
+                    excluded.expired += 1;
+                    continue;
+                }
+                rules.push(rule);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    for w in rules.windows(2) {
+        if w[0].id == w[1].id {
+            errors.push(format!(
+                "rule id {} is used by more than one rule (`{}` and `{}`)",
+                w[0].id, w[0].title, w[1].title
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort();
+        errors.dedup();
+        return Err(errors);
+    }
+    Ok((
+        RuleSet {
+            format_version: super::FORMAT_VERSION,
+            types: type_table(),
+            rules,
+        },
+        excluded,
+    ))
+}
+
+/// The canonical bytes of `rules.json`: compact JSON and a final newline.
+pub fn to_json(set: &RuleSet) -> Vec<u8> {
+    let mut out = serde_json::to_vec(set).expect("rule set serializes");
+    out.push(b'\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    const RULE: &str = "id: 1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d
+title: Test rule for the compiler
+status: test
+severity: high
+author: me
+created: 2020-01-01
+modified: 2020-01-01
+description: a description that is long enough for the linter to accept it
+tags: [malware.b, actor.a, malware.b]
+indicators:
+  net:
+    domain: [Example.COM., '*.evil.example']
+    ip: [10.0.0.1/8, 10.0.0.0/8]
+  cmd:
+    command_line: ['regex:(?i)whoami', '*foo*']
+condition: net or   cmd
+";
+
+    #[test]
+    fn normalizes_values_and_order() {
+        let f = RuleFile::parse(SourceFile::new("rules/a.yml", RULE));
+        let r = compile_rule(&f).unwrap();
+        assert_eq!(r.tags, vec!["actor.a", "malware.b"]);
+        assert_eq!(r.condition, "net or cmd");
+        assert_eq!(
+            r.groups["net"]["domain"],
+            vec!["*.evil.example", "example.com"]
+        );
+        assert_eq!(r.groups["net"]["ip"], vec!["10.0.0.0/8"]);
+        assert_eq!(
+            r.groups["cmd"]["command_line"],
+            vec!["*foo*", "regex:(?i)whoami"]
+        );
+        assert_eq!(r.confidence, None);
+        let keys: Vec<_> = r.groups.keys().collect();
+        assert_eq!(keys, vec!["cmd", "net"]);
+    }
+
+    #[test]
+    fn invalid_values_name_the_place() {
+        let bad = RULE.replace("10.0.0.1/8", "10.0.0.300");
+        let f = RuleFile::parse(SourceFile::new("rules/a.yml", bad));
+        let e = compile_rule(&f).unwrap_err();
+        assert!(e.starts_with("rules/a.yml:13:"), "{e}");
+        assert!(e.contains("10.0.0.300"), "{e}");
+    }
+
+    #[test]
+    fn type_table_covers_every_type() {
+        let t = type_table();
+        assert_eq!(t.len(), IndicatorType::ALL.len());
+        assert_eq!(t["ip"].matching, "cidr");
+        assert_eq!(t["sha256"].ecs_fields[0], "file.hash.sha256");
+        assert!(!t["md5"].regex_allowed);
+    }
+}

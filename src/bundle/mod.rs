@@ -1,0 +1,482 @@
+//! Bundles: the rule set of one git commit, compiled to normalized JSON, packed into a
+//! byte-reproducible `.tar.gz`, signed with minisign, and verified by scanners.
+//!
+//! - [`read_revision`] reads the rule files and `ruleforge.toml` of a commit from the object
+//!   database (never the working tree); [`lint_revision`] lints them.
+//! - [`build`] compiles the selected rules ([`compile`]) and writes the archive ([`archive`]).
+//! - [`sign`] loads keys and signs; [`verify()`] checks a bundle ([`mod@verify`] module).
+//!
+//! `docs/bundle-format.md` is the contract for scanner teams.
+
+pub mod archive;
+pub mod compile;
+pub mod sign;
+pub mod verify;
+
+pub use compile::{CompiledRule, RuleSet, TypeInfo};
+pub use sign::{KeyError, KeyId, SigningKey, TrustedKey};
+pub use verify::{verify, VerifiedBundle, VerifyError, VerifyOptions};
+
+use crate::config::{self, Config};
+use crate::load::Input;
+use jsonschema::Validator;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::OnceLock;
+use time::OffsetDateTime;
+
+/// The `format` value of every manifest.
+pub const FORMAT: &str = "ruleforge-bundle";
+/// The bundle format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+pub const MANIFEST_NAME: &str = "manifest.json";
+pub const RULES_NAME: &str = "rules.json";
+/// Start of the trusted comment of bundle signatures.
+pub const COMMENT_PREFIX: &str = "ruleforge-bundle ";
+
+pub const MANIFEST_SCHEMA: &str = include_str!("../../schemas/bundle-manifest.schema.json");
+pub const RULES_SCHEMA: &str = include_str!("../../schemas/bundle-rules.schema.json");
+
+fn compile_schema(text: &str) -> Validator {
+    let schema: serde_json::Value = serde_json::from_str(text).expect("embedded schema is JSON");
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("embedded schema compiles")
+}
+
+/// The compiled manifest schema (built once).
+pub fn manifest_validator() -> &'static Validator {
+    static V: OnceLock<Validator> = OnceLock::new();
+    V.get_or_init(|| compile_schema(MANIFEST_SCHEMA))
+}
+
+/// The compiled rules payload schema (built once).
+pub fn rules_validator() -> &'static Validator {
+    static V: OnceLock<Validator> = OnceLock::new();
+    V.get_or_init(|| compile_schema(RULES_SCHEMA))
+}
+
+/// Up to five schema errors, as `/pointer: message`.
+pub(crate) fn schema_errors(v: &Validator, instance: &serde_json::Value) -> Vec<String> {
+    v.iter_errors(instance)
+        .take(5)
+        .map(|e| {
+            let p = e.instance_path().as_str().to_string();
+            let msg = e.to_string();
+            let msg = if msg.len() > 200 {
+                format!("{}…", &msg[..msg.floor_char_boundary_compat(200)])
+            } else {
+                msg
+            };
+            format!("{}: {msg}", if p.is_empty() { "/" } else { &p })
+        })
+        .collect()
+}
+
+trait FloorCharBoundary {
+    fn floor_char_boundary_compat(&self, i: usize) -> usize;
+}
+impl FloorCharBoundary for str {
+    fn floor_char_boundary_compat(&self, mut i: usize) -> usize {
+        while i > 0 && !self.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+}
+
+/// `manifest.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Always `ruleforge-bundle`.
+    pub format: String,
+    pub format_version: u32,
+    pub name: String,
+    /// The commit time in UTC as the integer `YYYYMMDDHHMMSS`: grows with every later commit,
+    /// identical for rebuilds of the same commit.
+    pub version: u64,
+    /// Full hex id of the source commit.
+    pub commit: String,
+    /// The commit (committer) time, RFC 3339 UTC.
+    pub created: String,
+    /// `created` + `bundle.validity-days`, RFC 3339 UTC.
+    pub expires: String,
+    /// Version of the ruleforge that built the bundle.
+    pub tool_version: String,
+    /// Every member but the manifest.
+    pub files: Vec<FileEntry>,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileEntry {
+    pub path: String,
+    pub size: u64,
+    /// Lower-case hex SHA-256 of the member's bytes.
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    pub rules: u64,
+    /// Distinct values per (rule, group, type), summed.
+    pub indicators: u64,
+    pub rules_by_status: BTreeMap<String, u64>,
+    pub rules_by_severity: BTreeMap<String, u64>,
+    pub indicators_by_type: BTreeMap<String, u64>,
+}
+
+impl Counts {
+    pub fn of(set: &RuleSet) -> Counts {
+        let mut c = Counts::default();
+        for r in &set.rules {
+            c.rules += 1;
+            *c.rules_by_status.entry(r.status.clone()).or_default() += 1;
+            *c.rules_by_severity.entry(r.severity.clone()).or_default() += 1;
+            for types in r.groups.values() {
+                for (ty, values) in types {
+                    c.indicators += values.len() as u64;
+                    *c.indicators_by_type.entry(ty.clone()).or_default() += values.len() as u64;
+                }
+            }
+        }
+        c
+    }
+}
+
+/// RFC 3339 in UTC with a `Z` and whole seconds.
+pub fn format_time(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// Parses RFC 3339 (`2027-01-31T12:00:00Z`, any offset) or a date (`2027-01-31`, midnight UTC).
+pub fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
+    if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Ok(t);
+    }
+    if let Some(d) = crate::lint::context::parse_date(s) {
+        return Ok(d.midnight().assume_utc());
+    }
+    Err(format!(
+        "`{s}` is not an RFC 3339 time (2027-01-31T12:00:00Z) or a date (2027-01-31)"
+    ))
+}
+
+/// The bundle version of a commit time: `YYYYMMDDHHMMSS` in UTC.
+pub fn version_of(t: OffsetDateTime) -> u64 {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let date = (t.year().max(0) as u64) * 10_000
+        + u64::from(u8::from(t.month())) * 100
+        + u64::from(t.day());
+    let tod = u64::from(t.hour()) * 10_000 + u64::from(t.minute()) * 100 + u64::from(t.second());
+    date * 1_000_000 + tod
+}
+
+/// The trusted comment of a bundle's signature.
+pub fn trusted_comment(m: &Manifest) -> String {
+    format!(
+        "{COMMENT_PREFIX}name={} version={} commit={} expires={}",
+        m.name, m.version, m.commit, m.expires
+    )
+}
+
+/// Why a bundle could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Git, configuration or I/O trouble (exit code 2).
+    #[error("{0}")]
+    Setup(String),
+    /// Rule content that cannot be compiled (exit code 1); one line per problem.
+    #[error("{}", .0.join("\n"))]
+    Content(Vec<String>),
+}
+
+/// The rule files and configuration of one commit.
+pub struct Revision {
+    /// The revision as given (`HEAD`, a tag…).
+    pub rev: String,
+    /// Full hex commit id.
+    pub commit: String,
+    /// The committer time.
+    pub time: OffsetDateTime,
+    pub config: Config,
+    /// Where the configuration came from (`<commit>:ruleforge.toml`), `None` for defaults.
+    pub config_source: Option<String>,
+    /// Rule files under the configured roots, paths relative to the ruleforge root.
+    pub inputs: Vec<Input>,
+}
+
+/// Reads a revision from the object database. `prefix` is the ruleforge root relative to
+/// the repository's top folder (`""` when they are the same).
+///
+/// The configuration is the `ruleforge.toml` committed at that revision; when the commit
+/// has none, the defaults. The working tree is never read, so a commit always gives the
+/// same bundle.
+pub fn read_revision(
+    repo: &git2::Repository,
+    rev: &str,
+    prefix: &str,
+) -> Result<Revision, BuildError> {
+    let commit = crate::git::resolve(repo, rev).map_err(|e| BuildError::Setup(e.0))?;
+    let tree = commit
+        .tree()
+        .map_err(|e| BuildError::Setup(format!("{rev}: cannot read the tree: {}", e.message())))?;
+    let join = |p: &str| {
+        if prefix.is_empty() {
+            p.to_string()
+        } else {
+            format!("{}/{p}", prefix.trim_end_matches('/'))
+        }
+    };
+    let short = &commit.id().to_string()[..12];
+    let cfg_path = join(config::FILE_NAME);
+    let (config, config_source) = match tree.get_path(Path::new(&cfg_path)) {
+        Ok(entry) => {
+            let blob = repo.find_blob(entry.id()).map_err(|e| {
+                BuildError::Setup(format!("{short}:{cfg_path}: cannot read: {}", e.message()))
+            })?;
+            let label = format!("{short}:{cfg_path}");
+            let text = std::str::from_utf8(blob.content())
+                .map_err(|_| BuildError::Setup(format!("{label}: not valid UTF-8")))?;
+            let cfg = Config::parse(text, Path::new(&label)).map_err(|e| BuildError::Setup(e.0))?;
+            (cfg, Some(label))
+        }
+        Err(_) => (Config::default(), None),
+    };
+    let roots: Vec<String> = config.lint.roots.iter().map(|r| join(r)).collect();
+    let mut inputs =
+        crate::git::tree_inputs(repo, &tree, &roots).map_err(|e| BuildError::Setup(e.0))?;
+    if !prefix.is_empty() {
+        let pre = format!("{}/", prefix.trim_end_matches('/'));
+        for i in &mut inputs {
+            if let Some(rest) = i.path.strip_prefix(&pre) {
+                i.path = rest.to_string();
+            }
+        }
+    }
+    let time = OffsetDateTime::from_unix_timestamp(commit.time().seconds())
+        .map_err(|_| BuildError::Setup(format!("{short}: commit time out of range")))?;
+    Ok(Revision {
+        rev: rev.to_string(),
+        commit: commit.id().to_string(),
+        time,
+        config,
+        config_source,
+        inputs,
+    })
+}
+
+/// Lints a revision with its configuration (selection, ignores, per-path ignores, size
+/// limit); `today` is the date for date checks.
+pub fn lint_revision(
+    rev: &Revision,
+    today: time::Date,
+) -> Result<crate::lint::Outcome, BuildError> {
+    let opts = lint_options(rev, today)?;
+    crate::lint::run(&rev.inputs, &opts).map_err(|e| BuildError::Setup(e.to_string()))
+}
+
+fn lint_options(rev: &Revision, today: time::Date) -> Result<crate::lint::Options, BuildError> {
+    use crate::lint::{registry::Selection, Options};
+    let cfg = &rev.config.lint;
+    let mut opts = Options::new(
+        Selection::new(cfg.select.clone(), cfg.ignore.clone()),
+        today,
+    );
+    opts.max_file_size = cfg.max_file_size;
+    for (pat, codes) in &cfg.per_path_ignores {
+        let glob = globset::Glob::new(pat)
+            .map_err(|e| BuildError::Setup(format!("per-path-ignores `{pat}`: {e}")))?;
+        opts.per_path_ignores
+            .push((glob.compile_matcher(), codes.clone()));
+    }
+    Ok(opts)
+}
+
+/// A built (unsigned) bundle.
+#[derive(Debug, Clone)]
+pub struct Built {
+    /// `<name>-<version>.tar.gz`
+    pub file_name: String,
+    pub archive: Vec<u8>,
+    /// Lower-case hex SHA-256 of `archive`.
+    pub sha256: String,
+    pub manifest: Manifest,
+    pub excluded: compile::Excluded,
+}
+
+/// Compiles the selected rules of `rev` and packs them. Does not lint: callers that want
+/// the lint gate (the `bundle` command) run [`lint_revision`] first.
+pub fn build(rev: &Revision) -> Result<Built, BuildError> {
+    build_with(rev, None)
+}
+
+/// Lints a revision like [`lint_revision`] and compiles every rule in the same pass (each
+/// file is parsed once); pass the compiled rules to [`build_with`].
+#[allow(clippy::type_complexity)]
+pub fn lint_and_compile(
+    rev: &Revision,
+    today: time::Date,
+) -> Result<(crate::lint::Outcome, Vec<Result<CompiledRule, String>>), BuildError> {
+    let opts = lint_options(rev, today)?;
+    let (outcome, compiled) = crate::lint::run_with(&rev.inputs, &opts, &compile::compile_rule)
+        .map_err(|e| BuildError::Setup(e.to_string()))?;
+    // `None`: a file the hook never saw — unreadable (the lint gate reports it) or a Sigma
+    // rule (Sigma rules are not bundled yet).
+    let compiled = compiled.into_iter().flatten().collect();
+    Ok((outcome, compiled))
+}
+
+/// [`build`], with the rules already compiled by [`lint_and_compile`] (`None`: read and
+/// compile them here).
+pub fn build_with(
+    rev: &Revision,
+    compiled: Option<Vec<Result<CompiledRule, String>>>,
+) -> Result<Built, BuildError> {
+    let b = &rev.config.bundle;
+    let name_ok = !b.name.is_empty()
+        && b.name.len() <= 100
+        && b.name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || b"._-".contains(&c))
+        && b.name
+            .bytes()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !name_ok {
+        return Err(BuildError::Setup(format!(
+            "bundle.name `{}` must be lower-case letters, digits, `.`, `_` or `-`, starting with a letter or digit",
+            b.name
+        )));
+    }
+    if b.validity_days == 0 {
+        return Err(BuildError::Setup(
+            "bundle.validity-days must be at least 1".into(),
+        ));
+    }
+    for s in &b.statuses {
+        if !["experimental", "test", "stable", "deprecated"].contains(&s.as_str()) {
+            return Err(BuildError::Setup(format!(
+                "bundle.statuses: unknown status `{s}`"
+            )));
+        }
+    }
+    let sel = compile::Selection {
+        statuses: b.statuses.clone(),
+        include_expired: b.include_expired,
+        as_of: rev.time.date(),
+    };
+    let (set, excluded) = match compiled {
+        Some(c) => compile::select(c, &sel),
+        None => compile::compile_all(&rev.inputs, rev.config.lint.max_file_size, &sel),
+    }
+    .map_err(BuildError::Content)?;
+    let rules_json = compile::to_json(&set);
+    let expires = rev
+        .time
+        .checked_add(time::Duration::days(i64::from(b.validity_days)))
+        .filter(|t| t.year() <= 9999)
+        .ok_or_else(|| {
+            BuildError::Setup(format!(
+                "bundle.validity-days = {} puts the expiry past the year 9999",
+                b.validity_days
+            ))
+        })?;
+    let manifest = Manifest {
+        format: FORMAT.to_string(),
+        format_version: FORMAT_VERSION,
+        name: b.name.clone(),
+        version: version_of(rev.time),
+        commit: rev.commit.clone(),
+        created: format_time(rev.time),
+        expires: format_time(expires),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        files: vec![FileEntry {
+            path: RULES_NAME.to_string(),
+            size: rules_json.len() as u64,
+            sha256: verify::hex(&Sha256::digest(&rules_json)),
+        }],
+        counts: Counts::of(&set),
+    };
+    let mut manifest_json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
+    manifest_json.push(b'\n');
+    let mtime = rev.time.unix_timestamp().max(0) as u64;
+    let archive = archive::write(
+        &[(MANIFEST_NAME, &manifest_json), (RULES_NAME, &rules_json)],
+        mtime,
+    )
+    .map_err(|e| BuildError::Setup(format!("cannot write the archive: {e}")))?;
+    Ok(Built {
+        file_name: format!("{}-{}.tar.gz", manifest.name, manifest.version),
+        sha256: verify::hex(&Sha256::digest(&archive)),
+        archive,
+        manifest,
+        excluded,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_and_times() {
+        let t = parse_time("2021-03-02T23:04:05+02:00").unwrap();
+        assert_eq!(version_of(t), 20210302210405);
+        assert_eq!(format_time(t), "2021-03-02T21:04:05Z");
+        assert_eq!(
+            format_time(parse_time("2027-01-31").unwrap()),
+            "2027-01-31T00:00:00Z"
+        );
+        assert!(parse_time("yesterday").is_err());
+    }
+
+    #[test]
+    fn embedded_schemas_pass_the_metaschema() {
+        for text in [MANIFEST_SCHEMA, RULES_SCHEMA] {
+            let schema: serde_json::Value = serde_json::from_str(text).unwrap();
+            jsonschema::meta::validate(&schema).unwrap();
+        }
+        let _ = manifest_validator();
+        let _ = rules_validator();
+    }
+
+    #[test]
+    fn trusted_comment_fields() {
+        let m = Manifest {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            name: "n".into(),
+            version: 20240101000000,
+            commit: "c".repeat(40),
+            created: "2024-01-01T00:00:00Z".into(),
+            expires: "2024-04-01T00:00:00Z".into(),
+            tool_version: "0".into(),
+            files: vec![],
+            counts: Counts::default(),
+        };
+        assert_eq!(
+            trusted_comment(&m),
+            format!(
+                "ruleforge-bundle name=n version=20240101000000 commit={} expires=2024-04-01T00:00:00Z",
+                "c".repeat(40)
+            )
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! `ruleforge bundle`: build (and sign) the bundle of a git revision.
+
+use super::{CmdResult, Failure};
+use crate::bundle::{self, sign, BuildError};
+use crate::diagnostic::Severity;
+use crate::fsutil::write_atomic_mode;
+use crate::report::{self, Counts};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Git revision to build: a commit, tag or branch. Read from the object database, never
+    /// from the working tree.
+    #[arg(long, value_name = "REV", default_value = "HEAD")]
+    pub rev: String,
+    /// Output folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Sign with this minisign secret key file.
+    #[arg(long, value_name = "FILE", conflicts_with = "secret_key_env")]
+    pub secret_key: Option<PathBuf>,
+    /// Sign with the secret key whose file CONTENTS are in this environment variable (a CI
+    /// secret; the key never touches the disk). Password, if any: RULEFORGE_KEY_PASSWORD.
+    #[arg(long, value_name = "VAR")]
+    pub secret_key_env: Option<String>,
+}
+
+fn load_key(args: &Args) -> Result<Option<sign::SigningKey>, Failure> {
+    let (text, source) = match (&args.secret_key, &args.secret_key_env) {
+        (Some(p), _) => (
+            std::fs::read_to_string(p).map_err(|e| {
+                Failure(format!("{}: cannot read the secret key: {e}", p.display()))
+            })?,
+            p.display().to_string(),
+        ),
+        (None, Some(var)) => {
+            let v = std::env::var(var).map_err(|e| {
+                Failure(format!(
+                    "--secret-key-env {var}: the environment variable is {}",
+                    match e {
+                        std::env::VarError::NotPresent => "not set",
+                        std::env::VarError::NotUnicode(_) => "not valid UTF-8",
+                    }
+                ))
+            })?;
+            (v, format!("${var}"))
+        }
+        (None, None) => return Ok(None),
+    };
+    let prompt = format!("Password for {source}: ");
+    let key = sign::load_secret_key(&text, &source, &mut || {
+        super::keygen::read_password(&prompt, false)
+    })?;
+    Ok(Some(key))
+}
+
+pub fn exec(args: Args) -> CmdResult {
+    let cwd = std::env::current_dir()?;
+    let root = crate::config::find_root(&cwd);
+    let repo = crate::git::open(&root)?;
+    let workdir = repo
+        .workdir()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()))
+        .ok_or_else(|| {
+            Failure(format!(
+                "{}: a bare repository has no rule root",
+                root.display()
+            ))
+        })?;
+    let prefix = crate::load::relative(&workdir, &root);
+    let prefix = if root.starts_with(&workdir) {
+        prefix
+    } else {
+        String::new()
+    };
+
+    // The key first: a wrong password should not cost a build.
+    let key = load_key(&args)?;
+
+    let rev =
+        bundle::read_revision(&repo, &args.rev, &prefix).map_err(|e| Failure(e.to_string()))?;
+    let short = &rev.commit[..12];
+    let (outcome, compiled) =
+        bundle::lint_and_compile(&rev, super::today()).map_err(|e| Failure(e.to_string()))?;
+    let errors: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    if !errors.is_empty() {
+        let counts = Counts {
+            files: outcome.files_checked,
+            errors: errors.len(),
+            warnings: 0,
+            infos: 0,
+            fixed: 0,
+            fixable: 0,
+        };
+        let styled =
+            anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
+        let text = report::text::render(&errors, &outcome.sources, &counts, styled);
+        let mut err = anstream::stderr().lock();
+        let _ = err.write_all(text.as_bytes());
+        let _ = writeln!(
+            err,
+            "ruleforge: error: lint found {} error{} at `{}` (commit {short}): no bundle built",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            args.rev
+        );
+        return Ok(ExitCode::from(1));
+    }
+
+    let built = match bundle::build_with(&rev, Some(compiled)) {
+        Ok(b) => b,
+        Err(BuildError::Setup(m)) => return Err(Failure(m)),
+        Err(BuildError::Content(lines)) => {
+            let mut err = anstream::stderr().lock();
+            for l in &lines {
+                let _ = writeln!(err, "{l}");
+            }
+            let _ = writeln!(
+                err,
+                "ruleforge: error: {} rule problem{} at `{}` (commit {short}): no bundle built",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" },
+                args.rev
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    if built.manifest.counts.rules == 0 {
+        let _ = writeln!(
+            anstream::stderr(),
+            "ruleforge: warning: the bundle of `{}` holds no rules (rule roots: {}; statuses: {}): \
+             scanners that load it drop every detection",
+            args.rev,
+            rev.config.lint.roots.join(", "),
+            rev.config.bundle.statuses.join(", ")
+        );
+    }
+    let signature = match &key {
+        Some(k) => Some(sign::sign(
+            k,
+            &built.archive,
+            &bundle::trusted_comment(&built.manifest),
+        )?),
+        None => None,
+    };
+
+    std::fs::create_dir_all(&args.out).map_err(|e| {
+        Failure(format!(
+            "{}: cannot create the output folder: {e}",
+            args.out.display()
+        ))
+    })?;
+    let archive_path = args.out.join(&built.file_name);
+    let sig_path = args.out.join(format!("{}.minisig", built.file_name));
+    write_atomic_mode(&archive_path, &built.archive, 0o644, true)
+        .map_err(|e| Failure(format!("{}: cannot write: {e}", archive_path.display())))?;
+    if let Some(sig) = &signature {
+        if let Err(e) = write_atomic_mode(&sig_path, sig.as_bytes(), 0o644, true) {
+            // No unsigned bundle left where a signed one was asked for.
+            let _ = std::fs::remove_file(&archive_path);
+            return Err(Failure(format!(
+                "{}: cannot write: {e}",
+                sig_path.display()
+            )));
+        }
+    }
+
+    let m = &built.manifest;
+    let join = |map: &std::collections::BTreeMap<String, u64>| {
+        map.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::new();
+    out.push_str(&format!("bundle     {}\n", archive_path.display()));
+    if signature.is_some() {
+        out.push_str(&format!("signature  {}\n", sig_path.display()));
+    }
+    out.push_str(&format!("sha256     {}\n", built.sha256));
+    out.push_str(&format!("size       {} bytes\n", built.archive.len()));
+    out.push_str(&format!("name       {}\n", m.name));
+    out.push_str(&format!("version    {}\n", m.version));
+    out.push_str(&format!("commit     {}\n", m.commit));
+    out.push_str(&format!("created    {}\n", m.created));
+    out.push_str(&format!("expires    {}\n", m.expires));
+    out.push_str(&format!(
+        "rules      {} ({})\n",
+        m.counts.rules,
+        join(&m.counts.rules_by_status)
+    ));
+    out.push_str(&format!(
+        "indicators {} ({})\n",
+        m.counts.indicators,
+        join(&m.counts.indicators_by_type)
+    ));
+    if built.excluded.by_status + built.excluded.expired > 0 {
+        out.push_str(&format!(
+            "excluded   {} by status, {} expired\n",
+            built.excluded.by_status, built.excluded.expired
+        ));
+    }
+    match &key {
+        Some(k) => out.push_str(&format!("signed by  key {}\n", k.key_id())),
+        None => out.push_str("unsigned   (no --secret-key or --secret-key-env)\n"),
+    }
+    if let Some(src) = &rev.config_source {
+        out.push_str(&format!("config     {src}\n"));
+    }
+    super::print(&out);
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,175 @@
+//! `ruleforge fmt`: rewrites rule files into the canonical layout, comments kept.
+
+use super::authoring;
+use super::{CmdResult, Failure};
+use crate::diagnostic::Diagnostic;
+use crate::format::{self, FormatError};
+use crate::load::{self, Origin};
+use rayon::prelude::*;
+use std::fmt::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files or folders to format (default: the rule roots of `ruleforge.toml`, or `rules/`).
+    pub paths: Vec<PathBuf>,
+    /// Write nothing; list the files that would change and exit 1 if there are any.
+    #[arg(long)]
+    pub check: bool,
+    /// Write nothing; print a unified diff of the changes and exit 1 if there are any.
+    #[arg(long)]
+    pub diff: bool,
+}
+
+enum Outcome {
+    Unchanged,
+    /// A Sigma file: `fmt` formats native rules only and leaves Sigma files byte for byte.
+    Sigma,
+    Changed {
+        path: String,
+        diff: String,
+    },
+    Error(String),
+}
+
+pub fn exec(args: Args) -> CmdResult {
+    let (root, cfg, paths) = authoring::targets(&args.paths)?;
+    let inputs = load::discover(&root, &paths)?;
+    let write = !args.check && !args.diff;
+    let kinds =
+        crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
+    let outcomes: Vec<Outcome> = inputs
+        .par_iter()
+        .map(|input| -> Result<Outcome, Failure> {
+            let src = match load::read(input, cfg.lint.max_file_size)? {
+                Ok(s) => s,
+                Err((d, src)) => return Ok(Outcome::Error(authoring::diag_line(&d, Some(&src)))),
+            };
+            if is_sigma(&src, &kinds) {
+                return Ok(Outcome::Sigma);
+            }
+            let new = match format::format_source(&src) {
+                Ok(t) => t,
+                Err(FormatError::Load(e)) => {
+                    let file = crate::rule::RuleFile {
+                        source: src,
+                        parsed: Err(e),
+                    };
+                    let d = authoring::load_error(&file).expect("an error");
+                    return Ok(Outcome::Error(authoring::diag_line(&d, Some(&file.source))));
+                }
+                Err(FormatError::Unsupported { span, message }) => {
+                    let d = Diagnostic::new("RF001", &input.path, span, message);
+                    let line = authoring::diag_line(&d, Some(&src));
+                    // Not a lint finding: drop the code.
+                    return Ok(Outcome::Error(line.replacen(" RF001 ", " ", 1)));
+                }
+            };
+            if new == src.text {
+                return Ok(Outcome::Unchanged);
+            }
+            let diff = if args.diff {
+                similar::TextDiff::from_lines(&src.text, &new)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("a/{}", input.path), &format!("b/{}", input.path))
+                    .to_string()
+            } else {
+                String::new()
+            };
+            if write {
+                if let Origin::Disk(p) = &input.origin {
+                    crate::fsutil::write_atomic(p, new.as_bytes())
+                        .map_err(|e| Failure(format!("{}: cannot write: {e}", input.path)))?;
+                }
+            }
+            Ok(Outcome::Changed {
+                path: input.path.clone(),
+                diff,
+            })
+        })
+        .collect::<Result<_, _>>()?;
+
+    let mut out = String::new();
+    let mut errors = String::new();
+    let (mut changed, mut unchanged, mut failed, mut sigma) = (0, 0, 0, 0);
+    for o in &outcomes {
+        match o {
+            Outcome::Unchanged => unchanged += 1,
+            Outcome::Sigma => sigma += 1,
+            Outcome::Changed { path, diff } => {
+                changed += 1;
+                if args.diff {
+                    out.push_str(diff);
+                    if !diff.ends_with('\n') {
+                        out.push('\n');
+                    }
+                } else if args.check {
+                    let _ = writeln!(out, "would reformat {path}");
+                }
+            }
+            Outcome::Error(line) => {
+                failed += 1;
+                let _ = writeln!(errors, "{line}");
+            }
+        }
+    }
+    let plural = |n: usize| if n == 1 { "file" } else { "files" };
+    let mut summary = if write {
+        format!(
+            "{changed} {} reformatted, {unchanged} {} left unchanged",
+            plural(changed),
+            plural(unchanged)
+        )
+    } else {
+        format!(
+            "{changed} {} would be reformatted, {unchanged} {} already formatted",
+            plural(changed),
+            plural(unchanged)
+        )
+    };
+    if sigma > 0 {
+        let _ = write!(summary, ", {sigma} Sigma {} left as is", plural(sigma));
+    }
+    if failed > 0 {
+        let _ = write!(
+            summary,
+            ", {failed} {} could not be formatted",
+            plural(failed)
+        );
+    }
+    if !errors.is_empty() {
+        use std::io::Write as _;
+        let _ = write!(anstream::stderr(), "{errors}");
+    }
+    super::print(&out);
+    {
+        use std::io::Write as _;
+        let _ = writeln!(anstream::stderr(), "{summary}");
+    }
+    let fail = failed > 0 || (!write && changed > 0);
+    Ok(if fail {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Whether `src` is a Sigma file (by `[kinds]`, else by shape, as `lint` decides). A file with
+/// a top-level `indicators:` key is native without parsing it twice.
+fn is_sigma(src: &crate::source::SourceFile, kinds: &crate::kind::KindPatterns) -> bool {
+    use crate::kind::RuleKind;
+    match kinds.for_path(&src.path) {
+        Some(k) => return k == RuleKind::Sigma,
+        None if src.text.lines().any(|l| l.starts_with("indicators:")) => return false,
+        None => {}
+    }
+    match crate::yaml::parse_documents(src) {
+        Ok(docs) => {
+            let shapes: Vec<_> = docs.nodes.iter().map(crate::kind::detect).collect();
+            shapes.contains(&Some(RuleKind::Sigma)) && !shapes.contains(&Some(RuleKind::Native))
+        }
+        Err(_) => false,
+    }
+}

@@ -1,0 +1,608 @@
+//! Semantic diff of the rule set between two git revisions, or a revision and the working tree.
+//!
+//! Rules are matched by `id`, not by path. The cost follows the size of the change: the two
+//! trees are compared in the object database (`diff_tree_to_tree`, or
+//! `diff_tree_to_workdir_with_index` for the working tree) and only the files that differ are
+//! read and parsed. A rule that moved shows up as a deleted path on one side and an added
+//! path on the other; both are in the changed set, so pairing the changed files by id finds
+//! every move without reading the rest of the repository.
+//!
+//! The change kinds, the JSON shape and the comparison rules are documented in
+//! `docs/diff.md`; [`json`], [`markdown`] and [`text`] render a [`Diff`].
+
+pub mod changelog;
+mod collect;
+pub mod compare;
+pub mod json;
+pub mod markdown;
+pub mod text;
+
+use crate::git::GitError;
+use crate::rule::{Rule, RuleFile};
+use crate::source::SourceFile;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+pub use compare::{FieldChange, IndicatorRef};
+
+/// What happened to a rule between base and head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ChangeKind {
+    Added,
+    Removed,
+    Modified,
+    Moved,
+    Deprecated,
+    Undeprecated,
+}
+
+impl ChangeKind {
+    pub const ALL: [ChangeKind; 6] = [
+        ChangeKind::Added,
+        ChangeKind::Removed,
+        ChangeKind::Modified,
+        ChangeKind::Moved,
+        ChangeKind::Deprecated,
+        ChangeKind::Undeprecated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "added",
+            ChangeKind::Removed => "removed",
+            ChangeKind::Modified => "modified",
+            ChangeKind::Moved => "moved",
+            ChangeKind::Deprecated => "deprecated",
+            ChangeKind::Undeprecated => "undeprecated",
+        }
+    }
+
+    /// Capitalised, for headings.
+    pub fn title(self) -> &'static str {
+        match self {
+            ChangeKind::Added => "Added",
+            ChangeKind::Removed => "Removed",
+            ChangeKind::Modified => "Modified",
+            ChangeKind::Moved => "Moved",
+            ChangeKind::Deprecated => "Deprecated",
+            ChangeKind::Undeprecated => "Undeprecated",
+        }
+    }
+}
+
+/// One version of a rule: where it is and what it says.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Path relative to the ruleforge root (the folder of `ruleforge.toml`), `/`-separated.
+    pub path: String,
+    pub source: Arc<SourceFile>,
+    pub rule: Rule,
+}
+
+impl Snapshot {
+    pub fn id(&self) -> &str {
+        self.rule.id.as_ref().map_or("", |i| i.value.as_str())
+    }
+
+    pub fn title(&self) -> &str {
+        self.rule.title.as_ref().map_or("", |t| t.value.as_str())
+    }
+
+    pub fn status(&self) -> Option<&str> {
+        self.rule.status.as_ref().map(|s| s.value.as_str())
+    }
+
+    pub fn severity(&self) -> Option<&str> {
+        self.rule.severity.as_ref().map(|s| s.value.as_str())
+    }
+
+    /// Distinct indicators (group, type, canonical value).
+    pub fn indicator_count(&self) -> usize {
+        compare::indicator_set(&self.rule).len()
+    }
+}
+
+/// A rule that changed. `old` is the base version (absent when added), `new` the head
+/// version (absent when removed).
+#[derive(Debug, Clone)]
+pub struct RuleChange {
+    pub id: String,
+    pub kind: ChangeKind,
+    pub old: Option<Snapshot>,
+    pub new: Option<Snapshot>,
+    /// Changed fields, in canonical key order (empty for added and removed rules).
+    pub fields: Vec<FieldChange>,
+    /// Indicators only in head (every indicator of an added rule), sorted.
+    pub indicators_added: Vec<IndicatorRef>,
+    /// Indicators only in base (every indicator of a removed rule), sorted.
+    pub indicators_removed: Vec<IndicatorRef>,
+}
+
+impl RuleChange {
+    /// The head version when there is one, else the base version.
+    pub fn current(&self) -> &Snapshot {
+        self.new
+            .as_ref()
+            .or(self.old.as_ref())
+            .expect("a change has at least one side")
+    }
+
+    /// The path in head, or the base path of a removed rule.
+    pub fn path(&self) -> &str {
+        &self.current().path
+    }
+
+    /// The path in base (absent for an added rule).
+    pub fn old_path(&self) -> Option<&str> {
+        self.old.as_ref().map(|s| s.path.as_str())
+    }
+
+    /// Whether the rule changed place (it may also have changed content).
+    pub fn moved(&self) -> bool {
+        matches!((&self.old, &self.new), (Some(o), Some(n)) if o.path != n.path)
+    }
+
+    pub fn field(&self, name: &str) -> Option<&FieldChange> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// Whether anything but the place changed.
+    pub fn content_changed(&self) -> bool {
+        !self.fields.is_empty()
+            || !self.indicators_added.is_empty()
+            || !self.indicators_removed.is_empty()
+    }
+}
+
+/// Which side of the diff a file belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Base,
+    Head,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Base => "base",
+            Side::Head => "head",
+        }
+    }
+}
+
+/// A changed file that could not be read as a rule (bad YAML, no `id`, too large, ...).
+/// It takes no part in the pairing; `ruleforge lint` explains what is wrong with it.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub path: String,
+    pub side: Side,
+    pub message: String,
+}
+
+/// A file that kept its path but holds a different rule id in head, where the base id is
+/// gone and the head id is new: an id edited in place (policy RF502).
+#[derive(Debug, Clone)]
+pub struct IdChange {
+    pub path: String,
+    pub old_id: String,
+    pub new_id: String,
+}
+
+/// One end of the diff.
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    /// The revision as the user wrote it (`None` for the working tree).
+    pub rev: Option<String>,
+    /// The full commit id (`None` for the working tree).
+    pub commit: Option<String>,
+    /// An abbreviated commit id for display.
+    pub short: Option<String>,
+    /// Commit time (seconds since the epoch, UTC).
+    pub time: Option<i64>,
+}
+
+impl Endpoint {
+    /// `abc1234` or `working tree`.
+    pub fn label(&self) -> String {
+        match &self.short {
+            Some(s) => s.clone(),
+            None => "working tree".to_string(),
+        }
+    }
+}
+
+/// Counts for the summary line and table.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub added: usize,
+    pub removed: usize,
+    pub modified: usize,
+    pub moved: usize,
+    pub deprecated: usize,
+    pub undeprecated: usize,
+    /// Changed files whose rule did not change in meaning (reformatting, comments, order).
+    pub reformatted: usize,
+    pub indicators_added: usize,
+    pub indicators_removed: usize,
+}
+
+impl Summary {
+    pub fn rules_changed(&self) -> usize {
+        self.added + self.removed + self.modified + self.moved + self.deprecated + self.undeprecated
+    }
+
+    pub fn count(&self, kind: ChangeKind) -> usize {
+        match kind {
+            ChangeKind::Added => self.added,
+            ChangeKind::Removed => self.removed,
+            ChangeKind::Modified => self.modified,
+            ChangeKind::Moved => self.moved,
+            ChangeKind::Deprecated => self.deprecated,
+            ChangeKind::Undeprecated => self.undeprecated,
+        }
+    }
+}
+
+/// The semantic difference between two rule sets.
+#[derive(Debug, Clone)]
+pub struct Diff {
+    pub base: Endpoint,
+    pub head: Endpoint,
+    /// Sorted by path, then id.
+    pub changes: Vec<RuleChange>,
+    pub unreadable: Vec<Unreadable>,
+    pub id_changes: Vec<IdChange>,
+    pub summary: Summary,
+    /// How many changed files were read (both sides): the work done.
+    pub files_read: usize,
+}
+
+impl Diff {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    pub fn of_kind(&self, kind: ChangeKind) -> impl Iterator<Item = &RuleChange> {
+        self.changes.iter().filter(move |c| c.kind == kind)
+    }
+}
+
+/// Where the rules are.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Rule roots relative to the ruleforge root.
+    pub roots: Vec<String>,
+    /// The ruleforge root relative to the git work tree (`""` when they are the same folder).
+    pub prefix: String,
+    /// Larger files are reported as unreadable, not read.
+    pub max_file_size: u64,
+}
+
+impl Options {
+    pub fn new(roots: Vec<String>) -> Self {
+        Options {
+            roots,
+            prefix: String::new(),
+            max_file_size: crate::config::DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// The ruleforge root relative to the repository's work tree, `/`-separated (`""` when they
+/// coincide or the repository is bare).
+pub fn prefix_for(repo: &git2::Repository, root: &std::path::Path) -> String {
+    let Some(workdir) = repo.workdir() else {
+        return String::new();
+    };
+    let workdir = workdir
+        .canonicalize()
+        .unwrap_or_else(|_| workdir.to_path_buf());
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    match root.strip_prefix(&workdir) {
+        Ok(_) => crate::load::relative(&workdir, &root),
+        Err(_) => String::new(),
+    }
+}
+
+/// Computes the diff from `base` to `head` (a revision, or `None` for the working tree,
+/// staged, unstaged and untracked files included).
+pub fn compute(
+    repo: &git2::Repository,
+    base: &str,
+    head: Option<&str>,
+    opts: &Options,
+) -> Result<Diff, GitError> {
+    let changed = collect::changed_files(repo, base, head, opts)?;
+    let files_read = changed.base.len() + changed.head.len();
+    let parse = |side: Side, files: Vec<collect::File>| -> Vec<Result<Snapshot, Unreadable>> {
+        files
+            .into_par_iter()
+            .map(|f| read_snapshot(side, f, opts.max_file_size))
+            .collect()
+    };
+    let base_files = parse(Side::Base, changed.base);
+    let head_files = parse(Side::Head, changed.head);
+    let mut unreadable = changed.unreadable;
+    let mut base = index(Side::Base, base_files, &mut unreadable);
+    let mut head = index(Side::Head, head_files, &mut unreadable);
+    set_aside_unreadable(&mut base, &mut head, &unreadable);
+    let (changes, summary, id_changes) = pair(base, head);
+    unreadable.sort_by(|a, b| (&a.path, a.side.as_str()).cmp(&(&b.path, b.side.as_str())));
+    Ok(Diff {
+        base: changed.base_end,
+        head: changed.head_end,
+        changes,
+        unreadable,
+        id_changes,
+        summary,
+        files_read,
+    })
+}
+
+fn read_snapshot(side: Side, f: collect::File, max: u64) -> Result<Snapshot, Unreadable> {
+    let bad = |message: String| Unreadable {
+        path: f.path.clone(),
+        side,
+        message,
+    };
+    if f.bytes.len() as u64 > max {
+        return Err(bad(format!(
+            "file is {} bytes, over the {max}-byte limit (lint.max-file-size): not read",
+            f.bytes.len()
+        )));
+    }
+    let source = crate::load::decode(&f.path, f.bytes).map_err(|(d, _)| bad(d.message))?;
+    let file = RuleFile::parse(source);
+    match file.parsed {
+        Err(e) => {
+            let lc = file.source.line_col(e.span.start);
+            Err(bad(format!(
+                "line {} column {}: {}",
+                lc.line, lc.column, e.message
+            )))
+        }
+        Ok((_, rule)) => {
+            if rule.id.as_ref().is_none_or(|i| i.value.trim().is_empty()) {
+                return Err(bad("no `id`: the rule cannot be matched".into()));
+            }
+            Ok(Snapshot {
+                path: f.path,
+                source: Arc::new(file.source),
+                rule,
+            })
+        }
+    }
+}
+
+/// Rules by id; a second file with the same id on one side is set aside as unreadable.
+fn index(
+    side: Side,
+    files: Vec<Result<Snapshot, Unreadable>>,
+    unreadable: &mut Vec<Unreadable>,
+) -> BTreeMap<String, Snapshot> {
+    let mut out: BTreeMap<String, Snapshot> = BTreeMap::new();
+    for f in files {
+        match f {
+            Err(u) => unreadable.push(u),
+            Ok(s) => {
+                let id = s.id().to_string();
+                if let Some(first) = out.get(&id) {
+                    unreadable.push(Unreadable {
+                        path: s.path.clone(),
+                        side,
+                        message: format!(
+                            "id `{id}` is also used by {}: only that file is compared",
+                            first.path
+                        ),
+                    });
+                } else {
+                    out.insert(id, s);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A rule whose file cannot be read on the other side is neither removed nor added: its
+/// state there is unknown (the file is listed as unreadable). It still pairs when its id
+/// turns up elsewhere (a move).
+fn set_aside_unreadable(
+    base: &mut BTreeMap<String, Snapshot>,
+    head: &mut BTreeMap<String, Snapshot>,
+    unreadable: &[Unreadable],
+) {
+    let bad = |side: Side| -> std::collections::HashSet<&str> {
+        unreadable
+            .iter()
+            .filter(|u| u.side == side)
+            .map(|u| u.path.as_str())
+            .collect()
+    };
+    let (bad_base, bad_head) = (bad(Side::Base), bad(Side::Head));
+    let drop_base: Vec<String> = base
+        .iter()
+        .filter(|(id, s)| bad_head.contains(s.path.as_str()) && !head.contains_key(*id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let drop_head: Vec<String> = head
+        .iter()
+        .filter(|(id, s)| bad_base.contains(s.path.as_str()) && !base.contains_key(*id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in drop_base {
+        base.remove(&id);
+    }
+    for id in drop_head {
+        head.remove(&id);
+    }
+}
+
+fn pair(
+    mut base: BTreeMap<String, Snapshot>,
+    head: BTreeMap<String, Snapshot>,
+) -> (Vec<RuleChange>, Summary, Vec<IdChange>) {
+    let mut changes = Vec::new();
+    let mut summary = Summary::default();
+    let mut added_ids = Vec::new();
+    for (id, new) in head {
+        match base.remove(&id) {
+            None => {
+                added_ids.push((new.path.clone(), id.clone()));
+                let indicators = compare::indicator_list(&new.rule);
+                changes.push(RuleChange {
+                    id,
+                    kind: ChangeKind::Added,
+                    old: None,
+                    new: Some(new),
+                    fields: Vec::new(),
+                    indicators_added: indicators,
+                    indicators_removed: Vec::new(),
+                });
+            }
+            Some(old) => {
+                let c = compare::compare(&old.rule, &new.rule);
+                let was_dep = old.rule.is_deprecated();
+                let is_dep = new.rule.is_deprecated();
+                let kind = if !was_dep && is_dep {
+                    ChangeKind::Deprecated
+                } else if was_dep && !is_dep {
+                    ChangeKind::Undeprecated
+                } else if old.path != new.path {
+                    ChangeKind::Moved
+                } else if !c.is_empty() {
+                    ChangeKind::Modified
+                } else {
+                    summary.reformatted += 1;
+                    continue;
+                };
+                changes.push(RuleChange {
+                    id,
+                    kind,
+                    old: Some(old),
+                    new: Some(new),
+                    fields: c.fields,
+                    indicators_added: c.indicators_added,
+                    indicators_removed: c.indicators_removed,
+                });
+            }
+        }
+    }
+    let removed_paths: HashMap<&str, &str> = base
+        .iter()
+        .map(|(id, s)| (s.path.as_str(), id.as_str()))
+        .collect();
+    // A path whose base id was removed and whose head id was added: an id edited in place.
+    let mut id_changes: Vec<IdChange> = added_ids
+        .iter()
+        .filter_map(|(path, new_id)| {
+            let old_id = removed_paths.get(path.as_str())?;
+            Some(IdChange {
+                path: path.clone(),
+                old_id: old_id.to_string(),
+                new_id: new_id.clone(),
+            })
+        })
+        .collect();
+    id_changes.sort_by(|a, b| a.path.cmp(&b.path));
+    for (id, old) in base {
+        let indicators = compare::indicator_list(&old.rule);
+        changes.push(RuleChange {
+            id,
+            kind: ChangeKind::Removed,
+            old: Some(old),
+            new: None,
+            fields: Vec::new(),
+            indicators_added: Vec::new(),
+            indicators_removed: indicators,
+        });
+    }
+    changes.sort_by(|a, b| (a.path(), &a.id).cmp(&(b.path(), &b.id)));
+    for c in &changes {
+        match c.kind {
+            ChangeKind::Added => summary.added += 1,
+            ChangeKind::Removed => summary.removed += 1,
+            ChangeKind::Modified => summary.modified += 1,
+            ChangeKind::Moved => summary.moved += 1,
+            ChangeKind::Deprecated => summary.deprecated += 1,
+            ChangeKind::Undeprecated => summary.undeprecated += 1,
+        }
+        summary.indicators_added += c.indicators_added.len();
+        summary.indicators_removed += c.indicators_removed.len();
+    }
+    (changes, summary, id_changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn snap(path: &str, text: &str) -> Snapshot {
+        let file = RuleFile::parse(SourceFile::new(path, text));
+        let rule = file.rule().expect("fixture parses").clone();
+        Snapshot {
+            path: path.into(),
+            source: Arc::new(file.source),
+            rule,
+        }
+    }
+
+    fn rule(id: &str, status: &str, extra: &str) -> String {
+        format!(
+            "id: {id}\ntitle: A rule title for tests\nstatus: {status}\nseverity: high\n{extra}indicators:\n  g:\n    domain:\n      - evil.example\n"
+        )
+    }
+
+    fn by_id(items: Vec<Snapshot>) -> BTreeMap<String, Snapshot> {
+        items.into_iter().map(|s| (s.id().to_string(), s)).collect()
+    }
+
+    #[test]
+    fn pairs_by_id_and_classifies() {
+        let base = by_id(vec![
+            snap("rules/a.yml", &rule("a", "test", "")),
+            snap("rules/b.yml", &rule("b", "test", "")),
+            snap("rules/c.yml", &rule("c", "test", "")),
+            snap("rules/d.yml", &rule("d", "deprecated", "")),
+            snap("rules/e.yml", &rule("e", "test", "")),
+            snap("rules/f.yml", &rule("f", "test", "")),
+        ]);
+        let head = by_id(vec![
+            snap("rules/x/a.yml", &rule("a", "test", "")),
+            snap("rules/b.yml", &rule("b", "deprecated", "")),
+            snap("rules/d.yml", &rule("d", "test", "")),
+            snap("rules/e.yml", &rule("e", "test", "author: me\n")),
+            snap("rules/f.yml", &rule("f", "test", "")),
+            snap("rules/g.yml", &rule("g", "test", "")),
+        ]);
+        let (changes, summary, ids) = pair(base, head);
+        let kinds: Vec<(&str, ChangeKind)> =
+            changes.iter().map(|c| (c.id.as_str(), c.kind)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("b", ChangeKind::Deprecated),
+                ("c", ChangeKind::Removed),
+                ("d", ChangeKind::Undeprecated),
+                ("e", ChangeKind::Modified),
+                ("g", ChangeKind::Added),
+                ("a", ChangeKind::Moved),
+            ]
+        );
+        assert_eq!(summary.reformatted, 1);
+        assert_eq!(summary.indicators_added, 1);
+        assert_eq!(summary.indicators_removed, 1);
+        assert!(ids.is_empty());
+    }
+
+    #[test]
+    fn id_edited_in_place() {
+        let base = by_id(vec![snap("rules/a.yml", &rule("a", "test", ""))]);
+        let head = by_id(vec![snap("rules/a.yml", &rule("z", "test", ""))]);
+        let (changes, _, ids) = pair(base, head);
+        assert_eq!(changes.len(), 2);
+        assert_eq!(ids.len(), 1);
+        assert_eq!((ids[0].old_id.as_str(), ids[0].new_id.as_str()), ("a", "z"));
+    }
+}

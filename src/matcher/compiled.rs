@@ -1,0 +1,547 @@
+//! A rule set compiled into lookup structures, for many rules against many events.
+//!
+//! Every (rule, group, type) is an *atom*. Building the set files each value of each atom
+//! under its indicator type: exact values in a hash map, domain wildcards in a suffix map,
+//! networks in one hash table per prefix length, globs behind an Aho-Corasick automaton of
+//! their longest literal (a glob is only tried on values that contain it), `regex:` values in
+//! one `RegexSet` per type. Matching an event looks each field value up
+//! once, collects the atoms hit, and evaluates only the rules those atoms belong to (plus the
+//! few rules whose condition holds with no group matched, such as `not benign`).
+//!
+//! The semantics are exactly those of the reference [`super::RuleMatcher`]; tests compare them.
+
+use super::{compile_value, event_ip, glob, normalize_event_value, Pattern, RuleSpec};
+use crate::condition::Expr;
+use crate::indicator::{IndicatorType, Syntax};
+use aho_corasick::AhoCorasick;
+use regex::{RegexSet, RegexSetBuilder};
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+type AtomId = u32;
+
+/// A rule that matched an event: its index in the set and the groups that matched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetMatch {
+    pub rule: usize,
+    pub groups: Vec<String>,
+}
+
+/// Why a set could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    #[error("rule {id}: condition does not parse: {message}")]
+    Condition { id: String, message: String },
+    #[error("the {ty} patterns do not compile into one automaton: {message}")]
+    Patterns { ty: &'static str, message: String },
+}
+
+struct CRule {
+    spec_id: String,
+    title: String,
+    condition: Expr,
+    group_names: Vec<String>,
+    /// Atoms (one per type) of each group; an empty group never matches.
+    groups: Vec<Vec<AtomId>>,
+}
+
+#[derive(Default)]
+struct PatternSetBuilder {
+    patterns: Vec<String>,
+    compiled: Vec<regex::Regex>,
+    atoms: Vec<Vec<AtomId>>,
+    index: HashMap<String, usize>,
+}
+
+impl PatternSetBuilder {
+    fn add(&mut self, re: regex::Regex, atom: AtomId) {
+        let pattern = re.as_str().to_string();
+        let i = *self.index.entry(pattern.clone()).or_insert_with(|| {
+            self.patterns.push(pattern);
+            self.compiled.push(re);
+            self.atoms.push(Vec::new());
+            self.patterns.len() - 1
+        });
+        self.atoms[i].push(atom);
+    }
+
+    fn build(self, ty: IndicatorType) -> Result<Option<PatternSet>, BuildError> {
+        if self.patterns.is_empty() {
+            return Ok(None);
+        }
+        let err = |e: &dyn std::fmt::Display| BuildError::Patterns {
+            ty: ty.name(),
+            message: e.to_string(),
+        };
+        // Regexes whose matches all start with one of a few literals sit behind an
+        // Aho-Corasick automaton of those literals; the others go into one RegexSet.
+        let mut literals: Vec<Vec<u8>> = Vec::new();
+        let mut by_literal: Vec<Vec<u32>> = Vec::new();
+        let mut lit_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut rest = Vec::new();
+        let mut rest_ids = Vec::new();
+        for (i, p) in self.patterns.iter().enumerate() {
+            match required_prefixes(p) {
+                Some(lits) => {
+                    for l in lits {
+                        let li = *lit_index.entry(l.clone()).or_insert_with(|| {
+                            literals.push(l);
+                            by_literal.push(Vec::new());
+                            literals.len() - 1
+                        });
+                        by_literal[li].push(i as u32);
+                    }
+                }
+                None => {
+                    rest.push(p.clone());
+                    rest_ids.push(i as u32);
+                }
+            }
+        }
+        let set = if rest.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSetBuilder::new(&rest)
+                    .size_limit(1 << 30)
+                    .dfa_size_limit(64 << 20)
+                    .build()
+                    .map_err(|e| err(&e))?,
+            )
+        };
+        let ac = if literals.is_empty() {
+            None
+        } else {
+            Some(literal_automaton(&literals).map_err(|e| err(&e))?)
+        };
+        Ok(Some(PatternSet {
+            ac,
+            by_literal,
+            regexes: self.compiled,
+            set,
+            set_ids: rest_ids,
+            atoms: self.atoms,
+        }))
+    }
+}
+
+/// A literal automaton (a contiguous NFA: quick to build for many thousands of literals).
+fn literal_automaton<P: AsRef<[u8]>>(
+    literals: &[P],
+) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    aho_corasick::AhoCorasickBuilder::new()
+        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+        .build(literals)
+}
+
+/// Literals one of which starts every match of `pattern` (`None` when there is no such short
+/// list, e.g. for `.*x`).
+fn required_prefixes(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let mut ext = Extractor::new();
+    ext.kind(ExtractKind::Prefix)
+        .limit_class(4)
+        .limit_repeat(4)
+        .limit_literal_len(32)
+        .limit_total(32);
+    let seq = ext.extract(&hir);
+    let lits = seq.literals()?;
+    if lits.is_empty() || lits.len() > 64 || lits.iter().any(|l| l.as_bytes().is_empty()) {
+        return None;
+    }
+    Some(lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+}
+
+struct PatternSet {
+    ac: Option<AhoCorasick>,
+    by_literal: Vec<Vec<u32>>,
+    regexes: Vec<regex::Regex>,
+    /// The patterns without usable literals, and their ids.
+    set: Option<RegexSet>,
+    set_ids: Vec<u32>,
+    atoms: Vec<Vec<AtomId>>,
+}
+
+impl PatternSet {
+    fn hits(&self, text: &str, out: &mut Vec<AtomId>) {
+        if let Some(ac) = &self.ac {
+            let mut cands: Vec<u32> = Vec::new();
+            for m in ac.find_overlapping_iter(text) {
+                cands.extend_from_slice(&self.by_literal[m.pattern().as_usize()]);
+            }
+            cands.sort_unstable();
+            cands.dedup();
+            for i in cands {
+                if self.regexes[i as usize].is_match(text) {
+                    out.extend_from_slice(&self.atoms[i as usize]);
+                }
+            }
+        }
+        if let Some(set) = &self.set {
+            for i in set.matches(text).iter() {
+                out.extend_from_slice(&self.atoms[self.set_ids[i] as usize]);
+            }
+        }
+    }
+}
+
+/// Globs keyed by their longest literal.
+#[derive(Default)]
+struct GlobIndexBuilder {
+    globs: Vec<(String, bool)>,
+    atoms: Vec<Vec<AtomId>>,
+    index: HashMap<(String, bool), usize>,
+}
+
+impl GlobIndexBuilder {
+    fn add(&mut self, pattern: String, question_wild: bool, atom: AtomId) {
+        let key = (pattern, question_wild);
+        let i = match self.index.get(&key) {
+            Some(i) => *i,
+            None => {
+                self.globs.push(key.clone());
+                self.atoms.push(Vec::new());
+                self.index.insert(key, self.globs.len() - 1);
+                self.globs.len() - 1
+            }
+        };
+        self.atoms[i].push(atom);
+    }
+
+    fn build(self) -> Option<GlobIndex> {
+        if self.globs.is_empty() {
+            return None;
+        }
+        let mut literals: Vec<String> = Vec::new();
+        let mut lit_index: HashMap<String, usize> = HashMap::new();
+        let mut by_literal: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
+        for (gi, (p, q)) in self.globs.iter().enumerate() {
+            let lit = glob::longest_literal(p, *q);
+            if lit.is_empty() {
+                always.push(gi as u32);
+                continue;
+            }
+            let li = *lit_index.entry(lit.to_string()).or_insert_with(|| {
+                literals.push(lit.to_string());
+                by_literal.push(Vec::new());
+                literals.len() - 1
+            });
+            by_literal[li].push(gi as u32);
+        }
+        let ac = literal_automaton(&literals).expect("literal automaton");
+        Some(GlobIndex {
+            ac,
+            by_literal,
+            always,
+            globs: self
+                .globs
+                .into_iter()
+                .map(|(p, q)| (p.chars().collect(), q))
+                .collect(),
+            atoms: self.atoms,
+        })
+    }
+}
+
+struct GlobIndex {
+    ac: AhoCorasick,
+    by_literal: Vec<Vec<u32>>,
+    /// Globs without literal characters (tried on every value).
+    always: Vec<u32>,
+    globs: Vec<(Vec<char>, bool)>,
+    atoms: Vec<Vec<AtomId>>,
+}
+
+impl GlobIndex {
+    fn hits(&self, text: &str, out: &mut Vec<AtomId>) {
+        let mut cands: Vec<u32> = self.always.clone();
+        for m in self.ac.find_overlapping_iter(text) {
+            cands.extend_from_slice(&self.by_literal[m.pattern().as_usize()]);
+        }
+        if cands.is_empty() {
+            return;
+        }
+        cands.sort_unstable();
+        cands.dedup();
+        let chars: Vec<char> = text.chars().collect();
+        for gi in cands {
+            let (p, q) = &self.globs[gi as usize];
+            if glob::matches_chars(p, &chars, *q) {
+                out.extend_from_slice(&self.atoms[gi as usize]);
+            }
+        }
+    }
+}
+
+#[derive(Default)]
+struct TypeIndex {
+    exact: HashMap<String, Vec<AtomId>>,
+    /// `*.base` domain wildcards, keyed by `base`.
+    subdomain: HashMap<String, Vec<AtomId>>,
+    /// (prefix length, network address → atoms), longest prefixes first.
+    nets_v4: Vec<(u8, HashMap<u32, Vec<AtomId>>)>,
+    nets_v6: Vec<(u8, HashMap<u128, Vec<AtomId>>)>,
+    /// Globs over the normalized value.
+    globs: Option<GlobIndex>,
+    /// `regex:` patterns over the normalized value (`url`).
+    on_text: Option<PatternSet>,
+    /// `regex:` patterns over the value as written (string types other than `url`).
+    on_raw: Option<PatternSet>,
+}
+
+#[derive(Default)]
+struct TypeIndexBuilder {
+    globs: GlobIndexBuilder,
+    exact: HashMap<String, Vec<AtomId>>,
+    subdomain: HashMap<String, Vec<AtomId>>,
+    nets_v4: HashMap<u8, HashMap<u32, Vec<AtomId>>>,
+    nets_v6: HashMap<u8, HashMap<u128, Vec<AtomId>>>,
+    on_text: PatternSetBuilder,
+    on_raw: PatternSetBuilder,
+}
+
+/// A compiled rule set.
+pub struct CompiledSet {
+    rules: Vec<CRule>,
+    atom_rule: Vec<u32>,
+    index: Vec<TypeIndex>,
+    fields: HashMap<&'static str, IndicatorType>,
+    /// Rules whose condition holds when no group matches: evaluated for every event.
+    always: Vec<u32>,
+}
+
+fn v4_mask(prefix: u8) -> u32 {
+    if prefix == 0 {
+        0
+    } else {
+        u32::MAX << (32 - prefix as u32)
+    }
+}
+
+fn v6_mask(prefix: u8) -> u128 {
+    if prefix == 0 {
+        0
+    } else {
+        u128::MAX << (128 - prefix as u32)
+    }
+}
+
+impl CompiledSet {
+    /// Compiles `specs` (in order: [`SetMatch::rule`] indexes into it).
+    pub fn new(specs: &[RuleSpec]) -> Result<CompiledSet, BuildError> {
+        let mut builders: Vec<TypeIndexBuilder> = IndicatorType::ALL
+            .iter()
+            .map(|_| TypeIndexBuilder::default())
+            .collect();
+        let mut rules = Vec::with_capacity(specs.len());
+        let mut atom_rule: Vec<u32> = Vec::new();
+        let mut always = Vec::new();
+        for (ri, spec) in specs.iter().enumerate() {
+            let condition = spec.parsed_condition().map_err(|e| BuildError::Condition {
+                id: spec.id.clone(),
+                message: e.to_string(),
+            })?;
+            let mut groups = Vec::with_capacity(spec.groups.len());
+            for g in &spec.groups {
+                let mut atoms = Vec::with_capacity(g.types.len());
+                for t in &g.types {
+                    let atom = atom_rule.len() as AtomId;
+                    atom_rule.push(ri as u32);
+                    atoms.push(atom);
+                    let Some(ty) = IndicatorType::from_name(&t.key) else {
+                        continue; // never hit: the group cannot match
+                    };
+                    let b = &mut builders[ty as usize];
+                    for raw in &t.values {
+                        add_value(b, ty, compile_value(ty, raw), atom);
+                    }
+                }
+                groups.push(atoms);
+            }
+            let group_names: Vec<String> = spec.groups.iter().map(|g| g.name.clone()).collect();
+            let names: Vec<&str> = group_names.iter().map(String::as_str).collect();
+            if condition.eval(&names, &|_| false) {
+                always.push(ri as u32);
+            }
+            rules.push(CRule {
+                spec_id: spec.id.clone(),
+                title: spec.title.clone(),
+                condition,
+                group_names,
+                groups,
+            });
+        }
+        let mut index = Vec::with_capacity(builders.len());
+        for (b, ty) in builders.into_iter().zip(IndicatorType::ALL) {
+            let mut nets_v4: Vec<_> = b.nets_v4.into_iter().collect();
+            nets_v4.sort_by_key(|n| std::cmp::Reverse(n.0));
+            let mut nets_v6: Vec<_> = b.nets_v6.into_iter().collect();
+            nets_v6.sort_by_key(|n| std::cmp::Reverse(n.0));
+            index.push(TypeIndex {
+                exact: b.exact,
+                subdomain: b.subdomain,
+                nets_v4,
+                nets_v6,
+                globs: b.globs.build(),
+                on_text: b.on_text.build(ty)?,
+                on_raw: b.on_raw.build(ty)?,
+            });
+        }
+        let fields = IndicatorType::ALL
+            .iter()
+            .flat_map(|t| t.ecs_fields().iter().map(move |f| (*f, *t)))
+            .collect();
+        Ok(CompiledSet {
+            rules,
+            atom_rule,
+            index,
+            fields,
+            always,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The id and title of rule `i`.
+    pub fn rule(&self, i: usize) -> (&str, &str) {
+        let r = &self.rules[i];
+        (&r.spec_id, &r.title)
+    }
+
+    /// The rules matching `obs`, in rule order.
+    pub fn matches(&self, obs: &super::Observable) -> Vec<SetMatch> {
+        let mut hits: Vec<AtomId> = Vec::new();
+        for (field, values) in obs.fields() {
+            let Some(&ty) = self.fields.get(field) else {
+                continue;
+            };
+            let idx = &self.index[ty as usize];
+            for v in values {
+                lookup(idx, ty, v, &mut hits);
+            }
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        let mut candidates: Vec<u32> = hits.iter().map(|a| self.atom_rule[*a as usize]).collect();
+        candidates.extend_from_slice(&self.always);
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut out = Vec::new();
+        for ri in candidates {
+            let r = &self.rules[ri as usize];
+            let matched: Vec<bool> = r
+                .groups
+                .iter()
+                .map(|atoms| {
+                    !atoms.is_empty() && atoms.iter().all(|a| hits.binary_search(a).is_ok())
+                })
+                .collect();
+            let names: Vec<&str> = r.group_names.iter().map(String::as_str).collect();
+            let holds = r.condition.eval(&names, &|n| {
+                names.iter().zip(&matched).any(|(name, m)| *m && *name == n)
+            });
+            if holds {
+                out.push(SetMatch {
+                    rule: ri as usize,
+                    groups: names
+                        .iter()
+                        .zip(&matched)
+                        .filter(|(_, m)| **m)
+                        .map(|(n, _)| n.to_string())
+                        .collect(),
+                });
+            }
+        }
+        out
+    }
+}
+
+fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, p: Pattern, atom: AtomId) {
+    match p {
+        Pattern::Exact(s) => b.exact.entry(s).or_default().push(atom),
+        Pattern::Subdomain(base) => b.subdomain.entry(base).or_default().push(atom),
+        Pattern::Net(net) => match net {
+            ipnet::IpNet::V4(n) => b
+                .nets_v4
+                .entry(n.prefix_len())
+                .or_default()
+                .entry(u32::from(n.network()))
+                .or_default()
+                .push(atom),
+            ipnet::IpNet::V6(n) => b
+                .nets_v6
+                .entry(n.prefix_len())
+                .or_default()
+                .entry(u128::from(n.network()))
+                .or_default()
+                .push(atom),
+        },
+        Pattern::Glob {
+            pattern,
+            question_wild,
+        } => b.globs.add(pattern, question_wild, atom),
+        Pattern::Regex(re) => {
+            if ty == IndicatorType::Url {
+                b.on_text.add(re, atom)
+            } else {
+                b.on_raw.add(re, atom)
+            }
+        }
+        Pattern::Invalid(_) => {}
+    }
+}
+
+fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) {
+    if ty.syntax() == Syntax::Ip {
+        match event_ip(raw) {
+            Some(IpAddr::V4(a)) => {
+                let a = u32::from(a);
+                for (prefix, map) in &idx.nets_v4 {
+                    if let Some(atoms) = map.get(&(a & v4_mask(*prefix))) {
+                        out.extend_from_slice(atoms);
+                    }
+                }
+            }
+            Some(IpAddr::V6(a)) => {
+                let a = u128::from(a);
+                for (prefix, map) in &idx.nets_v6 {
+                    if let Some(atoms) = map.get(&(a & v6_mask(*prefix))) {
+                        out.extend_from_slice(atoms);
+                    }
+                }
+            }
+            None => {}
+        }
+        return;
+    }
+    let text = normalize_event_value(ty, raw);
+    if let Some(atoms) = idx.exact.get(&text) {
+        out.extend_from_slice(atoms);
+    }
+    if !idx.subdomain.is_empty() {
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'.' && i > 0 {
+                if let Some(atoms) = idx.subdomain.get(&text[i + 1..]) {
+                    out.extend_from_slice(atoms);
+                }
+            }
+        }
+    }
+    if let Some(g) = &idx.globs {
+        g.hits(&text, out);
+    }
+    if let Some(s) = &idx.on_text {
+        s.hits(&text, out);
+    }
+    if let Some(s) = &idx.on_raw {
+        s.hits(raw, out);
+    }
+}

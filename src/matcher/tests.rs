@@ -1,0 +1,663 @@
+use super::*;
+use proptest::prelude::*;
+
+type Groups<'a> = &'a [(&'a str, &'a [(&'a str, &'a [&'a str])])];
+
+fn spec(groups: Groups<'_>, condition: Option<&str>) -> RuleSpec {
+    RuleSpec {
+        id: "00000000-0000-4000-8000-000000000001".into(),
+        title: "test rule".into(),
+        groups: groups
+            .iter()
+            .map(|(name, types)| GroupSpec {
+                name: name.to_string(),
+                types: types
+                    .iter()
+                    .map(|(k, vs)| TypeSpec {
+                        key: k.to_string(),
+                        values: vs.iter().map(|v| v.to_string()).collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        condition: condition.map(str::to_string),
+    }
+}
+
+fn obs(pairs: &[(&str, &str)]) -> Observable {
+    let mut o = Observable::new();
+    for (f, v) in pairs {
+        o.push(f, *v);
+    }
+    o
+}
+
+/// Checks the reference and the compiled set agree, and returns the verdict.
+fn both(s: &RuleSpec, o: &Observable) -> bool {
+    let reference = RuleMatcher::new(s).unwrap().is_match(o);
+    let set = CompiledSet::new(std::slice::from_ref(s)).unwrap();
+    let compiled = !set.matches(o).is_empty();
+    assert_eq!(
+        reference, compiled,
+        "reference and compiled disagree on {o:?}"
+    );
+    reference
+}
+
+/// One type, one value, one event field.
+fn one(ty: &str, value: &str, field: &str, event: &str) -> bool {
+    both(
+        &spec(&[("g", &[(ty, &[value])])], None),
+        &obs(&[(field, event)]),
+    )
+}
+
+#[test]
+fn hashes_are_exact_and_case_insensitive() {
+    let h = "b75f163ca9b9240bf4b37ad92bc7556b40a17e27c2b8ed5c8991385fe07d17d0";
+    assert!(one("sha256", h, "file.hash.sha256", h));
+    assert!(one("sha256", h, "process.hash.sha256", &h.to_uppercase()));
+    assert!(one("sha256", &h.to_uppercase(), "dll.hash.sha256", h));
+    assert!(!one("sha256", h, "file.hash.sha256", &h[1..]));
+    assert!(!one("sha256", h, "file.hash.sha1", h));
+    let md5 = "d41d8cd98f00b204e9800998ecf8427e";
+    assert!(one("md5", md5, "file.hash.md5", md5));
+    let sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
+    assert!(one("sha1", sha1, "process.hash.sha1", sha1));
+    // A glob character in a hash is not a wildcard (and the value is invalid).
+    assert!(!one(
+        "md5",
+        "d41d8cd98f00b204e9800998ecf8427*",
+        "file.hash.md5",
+        md5
+    ));
+}
+
+#[test]
+fn windows_globs_are_case_insensitive_and_whole_value() {
+    let p = r"C:\inetpub\wwwroot\aspnet_client\*";
+    assert!(one(
+        "file_path",
+        p,
+        "file.path",
+        r"C:\inetpub\wwwroot\aspnet_client\system_web\x.aspx"
+    ));
+    assert!(one(
+        "file_path",
+        p,
+        "process.executable",
+        r"c:\INETPUB\wwwroot\aspnet_client\a"
+    ));
+    assert!(!one(
+        "file_path",
+        p,
+        "file.path",
+        r"D:\C:\inetpub\wwwroot\aspnet_client\a"
+    ));
+    assert!(one("file_name", "*.aspx", "file.name", "Discover.ASPX"));
+    assert!(one("file_name", "*.aspx", "dll.name", "a.aspx"));
+    assert!(!one("file_name", "*.aspx", "file.name", "a.aspx.txt"));
+    assert!(one("file_name", "?.dll", "file.name", "a.dll"));
+    assert!(!one("file_name", "?.dll", "file.name", "ab.dll"));
+    assert!(one("process_name", "w3wp.exe", "process.name", "W3WP.EXE"));
+    assert!(one(
+        "process_name",
+        "w3wp.exe",
+        "process.parent.name",
+        "w3wp.exe"
+    ));
+    assert!(!one(
+        "process_name",
+        "w3wp.exe",
+        "process.name",
+        "w3wp.exe "
+    ));
+    assert!(one(
+        "command_line",
+        "*-enc *",
+        "process.command_line",
+        "powershell.exe -ENC SQBFAFgA"
+    ));
+    assert!(one(
+        "command_line",
+        "*rundll32*",
+        "process.parent.command_line",
+        "C:\\Windows\\System32\\RUNDLL32.exe x"
+    ));
+    assert!(one(
+        "registry_path",
+        r"HKLM\SOFTWARE\Microsoft\*\Run\*",
+        "registry.path",
+        r"hklm\software\microsoft\windows\currentversion\run\evil"
+    ));
+    assert!(one(
+        "registry_path",
+        r"HKLM\SOFTWARE\X",
+        "registry.key",
+        r"hklm\software\x"
+    ));
+    assert!(one(
+        "url_path",
+        "/owa/auth/*.aspx",
+        "url.path",
+        "/OWA/Auth/x.aspx"
+    ));
+    // Non-ASCII letters fold too.
+    assert!(one("file_name", "ÉTÉ*.txt", "file.name", "été-2021.TXT"));
+}
+
+#[test]
+fn user_agent_is_case_sensitive() {
+    assert!(one(
+        "user_agent",
+        "Mozilla/4.0 (compatible; MSIE 6.0*",
+        "user_agent.original",
+        "Mozilla/4.0 (compatible; MSIE 6.0; Windows NT 5.1)"
+    ));
+    assert!(!one(
+        "user_agent",
+        "Mozilla/4.0 (compatible; MSIE 6.0*",
+        "user_agent.original",
+        "mozilla/4.0 (compatible; msie 6.0; windows nt 5.1)"
+    ));
+    assert!(one(
+        "user_agent",
+        "curl/?.*",
+        "user_agent.original",
+        "curl/7.88.1"
+    ));
+}
+
+#[test]
+fn regex_values_search_unanchored() {
+    assert!(one(
+        "command_line",
+        r"regex:-e(nc|ncodedcommand)? [A-Za-z0-9+/=]{20,}",
+        "process.command_line",
+        "powershell -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQA"
+    ));
+    // Case-sensitive over the value as written, unless (?i).
+    assert!(!one(
+        "command_line",
+        "regex:rundll32",
+        "process.command_line",
+        "RUNDLL32.EXE x"
+    ));
+    assert!(one(
+        "command_line",
+        "regex:(?i)rundll32",
+        "process.command_line",
+        "RUNDLL32.EXE x"
+    ));
+    assert!(one(
+        "user_agent",
+        "regex:^Mozilla/5\\.0 \\(Windows",
+        "user_agent.original",
+        "Mozilla/5.0 (Windows NT 10.0)"
+    ));
+    // url regexes run over the normalized URL.
+    assert!(one(
+        "url",
+        r"regex:^https://evil\.example/",
+        "url.full",
+        "HTTPS://EVIL.example:443/x"
+    ));
+    // A regex on a type without the regex form never matches.
+    assert!(!one(
+        "domain",
+        "regex:evil",
+        "dns.question.name",
+        "evil.com"
+    ));
+}
+
+#[test]
+fn urls_normalize_then_compare() {
+    let u = "https://avsvmcloud.com/swip/upd";
+    assert!(one("url", u, "url.full", u));
+    assert!(one(
+        "url",
+        u,
+        "url.original",
+        "HTTPS://AVSVMCLOUD.com:443/swip/upd"
+    ));
+    assert!(!one(
+        "url",
+        u,
+        "url.full",
+        "https://avsvmcloud.com/swip/UPD"
+    ));
+    assert!(one(
+        "url",
+        "http://Example.com",
+        "url.full",
+        "http://example.com/"
+    ));
+    assert!(one(
+        "url",
+        "http://example.com/a b",
+        "url.full",
+        "http://example.com/a%20b"
+    ));
+    // `*` is a wildcard, `?` is literal (it starts the query).
+    assert!(one(
+        "url",
+        "https://evil.example/*",
+        "url.full",
+        "https://EVIL.example/a/b?c=d"
+    ));
+    assert!(one(
+        "url",
+        "HTTPS://Evil.Example/gate.php?id=*",
+        "url.full",
+        "https://evil.example/gate.php?id=7"
+    ));
+    assert!(!one(
+        "url",
+        "https://evil.example/gate.php?id=*",
+        "url.full",
+        "https://evil.example/gate.phpXid=7"
+    ));
+    // An event URL that does not parse is compared as written.
+    assert!(one(
+        "url",
+        "https://evil.example/*",
+        "url.full",
+        "https://evil.example/[broken"
+    ));
+    assert!(!one("url", u, "url.full", "not a url"));
+}
+
+#[test]
+fn domains_exact_and_subdomains() {
+    assert!(one(
+        "domain",
+        "avsvmcloud.com",
+        "dns.question.name",
+        "avsvmcloud.com"
+    ));
+    assert!(one(
+        "domain",
+        "avsvmcloud.com",
+        "url.domain",
+        "AVSVMCLOUD.COM."
+    ));
+    assert!(!one(
+        "domain",
+        "avsvmcloud.com",
+        "dns.question.name",
+        "x.avsvmcloud.com"
+    ));
+    assert!(one(
+        "domain",
+        "*.avsvmcloud.com",
+        "destination.domain",
+        "a.b.appsync-api.eu-west-1.avsvmcloud.com"
+    ));
+    assert!(!one(
+        "domain",
+        "*.avsvmcloud.com",
+        "dns.question.name",
+        "avsvmcloud.com"
+    ));
+    assert!(!one(
+        "domain",
+        "*.avsvmcloud.com",
+        "dns.question.name",
+        "notavsvmcloud.com"
+    ));
+    // IDNA: the event's Unicode form equals the rule's punycode form, and back.
+    assert!(one(
+        "domain",
+        "bücher.de",
+        "dns.question.name",
+        "xn--bcher-kva.de"
+    ));
+    assert!(one(
+        "domain",
+        "xn--bcher-kva.de",
+        "dns.question.name",
+        "BÜCHER.de"
+    ));
+    assert!(one(
+        "domain",
+        "*.bücher.de",
+        "dns.question.name",
+        "www.bücher.de."
+    ));
+}
+
+#[test]
+fn ips_by_containment() {
+    assert!(one("ip", "13.59.205.66", "destination.ip", "13.59.205.66"));
+    assert!(!one("ip", "13.59.205.66", "destination.ip", "13.59.205.67"));
+    assert!(one("ip", "196.203.11.0/24", "source.ip", "196.203.11.89"));
+    assert!(one("ip", "196.203.11.89/24", "client.ip", "196.203.11.1"));
+    assert!(!one("ip", "196.203.11.0/24", "server.ip", "196.203.12.1"));
+    assert!(one(
+        "ip",
+        "2001:db8::/32",
+        "destination.ip",
+        "2001:DB8:0:1::5"
+    ));
+    assert!(!one("ip", "2001:db8::/32", "destination.ip", "2001:db9::1"));
+    // IPv4-mapped IPv6 addresses are IPv4 addresses.
+    assert!(one("ip", "10.1.0.0/16", "source.ip", "::ffff:10.1.2.3"));
+    // Not an address: no match.
+    assert!(!one("ip", "10.1.0.0/16", "source.ip", "10.1.2"));
+    assert!(!one("ip", "10.1.0.0/16", "source.ip", "10.1.2.3:443"));
+    // Overlapping networks of several lengths.
+    let s = spec(
+        &[
+            ("wide", &[("ip", &["10.0.0.0/8"])]),
+            ("narrow", &[("ip", &["10.1.2.0/24", "192.168.0.1"])]),
+        ],
+        Some("all of them"),
+    );
+    assert!(both(&s, &obs(&[("source.ip", "10.1.2.3")])));
+    assert!(!both(&s, &obs(&[("source.ip", "10.1.3.3")])));
+}
+
+#[test]
+fn emails_exact_case_insensitive() {
+    assert!(one(
+        "email",
+        "ashainfo@usaid.org",
+        "email.from.address",
+        "AshaInfo@USAID.org"
+    ));
+    assert!(one(
+        "email",
+        "ashainfo@usaid.org",
+        "email.reply_to.address",
+        "ashainfo@usaid.org."
+    ));
+    assert!(!one(
+        "email",
+        "ashainfo@usaid.org",
+        "email.to.address",
+        "ashainfo@usaid.org.evil"
+    ));
+    assert!(one(
+        "email",
+        "x@bücher.de",
+        "email.sender.address",
+        "X@xn--bcher-kva.de"
+    ));
+}
+
+#[test]
+fn types_and_in_a_group_values_or() {
+    let s = spec(
+        &[(
+            "g",
+            &[
+                ("file_path", &[r"C:\inetpub\*", r"D:\inetpub\*"]),
+                ("file_name", &["*.aspx", "*.ashx"]),
+            ],
+        )],
+        None,
+    );
+    assert!(both(
+        &s,
+        &obs(&[("file.path", r"D:\inetpub\x.ashx"), ("file.name", "x.ashx")])
+    ));
+    assert!(!both(&s, &obs(&[("file.path", r"D:\inetpub\x.ashx")])));
+    assert!(!both(
+        &s,
+        &obs(&[("file.path", r"E:\inetpub\x.ashx"), ("file.name", "x.ashx")])
+    ));
+    // Each type may match through a different field and a different value of a list.
+    let mut o = Observable::new();
+    o.push("file.name", "readme.txt");
+    o.push("dll.name", "x.aspx");
+    o.push("dll.path", r"C:\inetpub\x.aspx");
+    assert!(both(&s, &o));
+}
+
+#[test]
+fn conditions() {
+    let groups: Groups<'_> = &[
+        ("hash_a", &[("md5", &["d41d8cd98f00b204e9800998ecf8427e"])]),
+        (
+            "hash_b",
+            &[("sha1", &["da39a3ee5e6b4b0d3255bfef95601890afd80709"])],
+        ),
+        ("proc", &[("process_name", &["w3wp.exe"])]),
+        ("cmd", &[("command_line", &["*cmd.exe*"])]),
+        ("benign", &[("file_path", &[r"C:\Program Files\*"])]),
+    ];
+    let a = ("file.hash.md5", "d41d8cd98f00b204e9800998ecf8427e");
+    let b = ("file.hash.sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+    let proc = ("process.name", "w3wp.exe");
+    let cmd = ("process.command_line", "cmd.exe /c whoami");
+    let benign = ("file.path", r"C:\Program Files\x.exe");
+    let case = |cond: Option<&str>, ev: &[(&str, &str)]| both(&spec(groups, cond), &obs(ev));
+    // Absent condition = 1 of them.
+    assert!(case(None, &[cmd]));
+    assert!(!case(None, &[("file.name", "x")]));
+    assert!(case(Some("1 of them"), &[benign]));
+    assert!(!case(Some("all of them"), &[a, b, proc, cmd]));
+    assert!(case(Some("all of them"), &[a, b, proc, cmd, benign]));
+    assert!(case(Some("1 of hash_*"), &[b]));
+    assert!(!case(Some("all of hash_*"), &[b]));
+    assert!(case(Some("all of hash_*"), &[a, b]));
+    assert!(case(Some("proc and cmd"), &[proc, cmd]));
+    assert!(!case(Some("proc and cmd"), &[proc]));
+    assert!(case(Some("proc or cmd"), &[cmd]));
+    assert!(case(Some("1 of hash_* or (proc and cmd)"), &[proc, cmd]));
+    assert!(!case(Some("1 of hash_* or (proc and cmd)"), &[proc]));
+    assert!(case(Some("all of hash_* and not benign"), &[a, b]));
+    assert!(!case(Some("all of hash_* and not benign"), &[a, b, benign]));
+    // A condition true with no group matched holds for unrelated events too.
+    assert!(case(Some("not benign"), &[("file.name", "x")]));
+    assert!(!case(Some("not benign"), &[benign]));
+    assert!(case(Some("not (proc and cmd)"), &[]));
+    // A prefix no group has selects nothing: `1 of` and `all of` are both false.
+    assert!(!case(Some("1 of nothing_*"), &[a]));
+    assert!(!case(Some("all of nothing_*"), &[a]));
+    // An unknown group never matches.
+    assert!(!case(Some("missing"), &[a]));
+}
+
+#[test]
+fn unknown_types_and_invalid_values_never_match() {
+    let s = spec(&[("g", &[("sha512", &["aa"])])], None);
+    let e = RuleMatcher::new(&s)
+        .unwrap()
+        .explain(&obs(&[("file.hash.sha512", "aa")]));
+    assert!(!e.matched);
+    assert!(!e.groups[0].types[0].notes.is_empty());
+    assert!(!both(&s, &obs(&[("file.hash.sha512", "aa")])));
+    assert!(!one("ip", "999.1.1.1", "source.ip", "999.1.1.1"));
+    assert!(!one("sha256", "abc", "file.hash.sha256", "abc"));
+    // One invalid value does not stop the valid ones.
+    let s = spec(&[("g", &[("ip", &["999.1.1.1", "10.0.0.1"])])], None);
+    assert!(both(&s, &obs(&[("source.ip", "10.0.0.1")])));
+}
+
+#[test]
+fn explanations_name_groups_fields_and_values() {
+    let s = spec(
+        &[
+            ("drop_path", &[("file_path", &[r"C:\inetpub\*"])]),
+            ("script_ext", &[("file_name", &["*.aspx"])]),
+        ],
+        Some("drop_path and script_ext"),
+    );
+    let m = RuleMatcher::new(&s).unwrap();
+    let o = obs(&[
+        ("file.path", r"C:\inetpub\site.css"),
+        ("file.name", "site.css"),
+    ]);
+    let e = m.explain(&o);
+    assert!(!e.matched);
+    assert_eq!(e.matched_groups(), vec!["drop_path"]);
+    assert_eq!(
+        e.groups[0].types[0].hits,
+        vec![Hit {
+            field: "file.path".into(),
+            event_value: r"C:\inetpub\site.css".into(),
+            rule_value: r"C:\inetpub\*".into()
+        }]
+    );
+    let text = e.render_text(&o, "");
+    assert!(
+        text.contains("condition `drop_path and script_ext` is false"),
+        "{text}"
+    );
+    assert!(text.contains("group `script_ext`: no match"), "{text}");
+    assert!(
+        text.contains("no value matches file.name `site.css`"),
+        "{text}"
+    );
+    let e = m.explain(&obs(&[("file.path", r"C:\inetpub\x.aspx")]));
+    assert!(e
+        .render_text(&Observable::new(), "")
+        .contains("the event has none of file.name, dll.name"));
+}
+
+#[test]
+fn observables_from_json() {
+    let v = serde_json::json!({
+        "file": {"hash": {"sha256": "AB"}, "name": ["a", "b"]},
+        "destination.ip": "10.0.0.1",
+        "destination.port": 443,
+        "x": null,
+    });
+    let o = Observable::from_json(&v).unwrap();
+    assert_eq!(o.get("file.hash.sha256"), ["AB"]);
+    assert_eq!(o.get("file.name"), ["a", "b"]);
+    assert_eq!(o.get("destination.port"), ["443"]);
+    assert!(o.get("x").is_empty());
+    assert!(Observable::from_json(&serde_json::json!([1])).is_err());
+}
+
+#[test]
+fn field_types_are_unique() {
+    let mut seen = std::collections::HashSet::new();
+    for t in IndicatorType::ALL {
+        for f in t.ecs_fields() {
+            assert!(seen.insert(*f), "{f} is read by two types");
+            assert_eq!(field_type(f), Some(t));
+        }
+    }
+}
+
+#[test]
+fn set_reports_groups_and_rule_order() {
+    let a = spec(&[("g1", &[("file_name", &["a.exe"])])], None);
+    let mut b = spec(
+        &[
+            ("g1", &[("process_name", &["a.exe"])]),
+            ("g2", &[("file_name", &["*.exe"])]),
+        ],
+        Some("1 of them"),
+    );
+    b.id = "b".into();
+    let set = CompiledSet::new(&[a, b]).unwrap();
+    let m = set.matches(&obs(&[("file.name", "A.EXE")]));
+    assert_eq!(
+        m,
+        vec![
+            SetMatch {
+                rule: 0,
+                groups: vec!["g1".into()]
+            },
+            SetMatch {
+                rule: 1,
+                groups: vec!["g2".into()]
+            }
+        ]
+    );
+    assert_eq!(set.rule(1).0, "b");
+}
+
+#[test]
+fn bad_conditions_fail_the_build() {
+    let s = spec(&[("g", &[("file_name", &["a.exe"])])], Some("g and"));
+    assert!(RuleMatcher::new(&s).is_err());
+    assert!(matches!(
+        CompiledSet::new(&[s]),
+        Err(compiled::BuildError::Condition { .. })
+    ));
+}
+
+fn glob_text() -> impl Strategy<Value = String> {
+    proptest::string::string_regex("[ab?*.\\\\éÉ]{0,8}").unwrap()
+}
+
+fn text() -> impl Strategy<Value = String> {
+    proptest::string::string_regex("[abAB.\\\\éÉ?*]{0,10}").unwrap()
+}
+
+proptest! {
+    /// The glob reference and its regex translation agree.
+    #[test]
+    fn glob_regex_agrees(p in glob_text(), t in text(), q in any::<bool>()) {
+        let re = regex::Regex::new(&glob::to_regex(&p, q)).unwrap();
+        prop_assert_eq!(re.is_match(&t), glob::matches(&p, &t, q));
+    }
+
+    /// Reference and compiled set agree on random rules and events.
+    #[test]
+    fn compiled_agrees_with_reference(
+        names in proptest::collection::vec(glob_text(), 1..4),
+        events in proptest::collection::vec(text(), 1..4),
+        cond in 0usize..5,
+    ) {
+        let values: Vec<String> = names.iter().filter(|n| !n.trim().is_empty()).cloned().collect();
+        prop_assume!(!values.is_empty());
+        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+        let cs = ["1 of them", "all of them", "a and not b", "not a", "b or c"][cond];
+        let s = spec(&[
+            ("a", &[("file_name", &values)]),
+            ("b", &[("user_agent", &values)]),
+            ("c", &[("file_name", &values), ("url_path", &values)]),
+        ], Some(cs));
+        let mut o = Observable::new();
+        for (i, e) in events.iter().enumerate() {
+            let f = ["file.name", "user_agent.original", "url.path"][i % 3];
+            o.push(f, e.clone());
+        }
+        let reference = RuleMatcher::new(&s).unwrap().is_match(&o);
+        let set = CompiledSet::new(std::slice::from_ref(&s)).unwrap();
+        prop_assert_eq!(reference, !set.matches(&o).is_empty());
+    }
+}
+
+#[test]
+fn compiled_prefilters_agree_with_the_reference() {
+    // Regexes with and without literal prefixes, case-insensitive ones, globs without literals.
+    let values: &[&str] = &[
+        "regex:-enc [0-9]{4}",
+        "regex:(?i)mimikatz",
+        "regex:.*\\.ps1$",
+        "regex:^(a|b)c",
+        "regex:[0-9]+x",
+        "???",
+        "*ab*cd*",
+        "x?y",
+    ];
+    let s = spec(&[("g", &[("command_line", values)])], None);
+    let m = RuleMatcher::new(&s).unwrap();
+    let set = CompiledSet::new(std::slice::from_ref(&s)).unwrap();
+    for text in [
+        "tool -enc 1234",
+        "tool -enc 12",
+        "MimiKatz.exe",
+        "run.ps1",
+        "ac",
+        "bcd",
+        "dc",
+        "123x",
+        "abc",
+        "abcd",
+        "xxabyycdzz",
+        "xzy",
+        "x",
+    ] {
+        let o = obs(&[("process.command_line", text)]);
+        assert_eq!(m.is_match(&o), !set.matches(&o).is_empty(), "{text}");
+    }
+}
