@@ -46,31 +46,11 @@ impl Comparison {
     }
 }
 
-/// The compared fields, in canonical key order (`id` is what rules are matched by;
-/// `indicators` are compared separately).
-pub const FIELDS: [&str; 17] = [
-    "title",
-    "status",
-    "severity",
-    "confidence",
-    "tlp",
-    "author",
-    "created",
-    "modified",
-    "expires",
-    "description",
-    "references",
-    "tags",
-    "related",
-    "falsepositives",
-    "condition",
-    "tests",
-    "indicators",
-];
-
 pub fn compare(old: &Rule, new: &Rule) -> Comparison {
     let mut fields = Vec::new();
-    for name in FIELDS {
+    // Every key but `id` (what rules are matched by), in canonical order; `indicators` are
+    // compared separately below.
+    for name in crate::rule::KEYS.into_iter().filter(|k| *k != "id") {
         let (o, n, same) = match name {
             "indicators" => continue,
             "description" => {

@@ -216,7 +216,9 @@ pub struct Correlation {
     pub timespan: Option<Spanned<String>>,
 }
 
-const RULE_KEYS: &[&str] = &[
+/// The top-level keys of a Sigma detection rule (the official schema's properties); the
+/// schema's did-you-mean hints use the same list.
+pub const DETECTION_KEYS: [&str; 19] = [
     "title",
     "id",
     "related",
@@ -236,10 +238,10 @@ const RULE_KEYS: &[&str] = &[
     "level",
     "tags",
     "scope",
-    "correlation",
-    "generate",
-    "filter",
 ];
+
+/// Keys of correlation rules and filters, also known (not custom) in a Sigma document.
+const OTHER_DOCUMENT_KEYS: [&str; 3] = ["correlation", "generate", "filter"];
 
 fn spanned(n: &Node) -> Option<Spanned<String>> {
     scalar_text(n).map(|value| Spanned {
@@ -508,7 +510,7 @@ impl SigmaRule {
         };
         for e in root.as_map().unwrap_or_default() {
             let k = yaml::key_text(&e.key);
-            if !RULE_KEYS.contains(&k.as_str()) {
+            if !DETECTION_KEYS.contains(&k.as_str()) && !OTHER_DOCUMENT_KEYS.contains(&k.as_str()) {
                 r.custom_keys.push(Spanned {
                     value: k,
                     span: e.key.span,
