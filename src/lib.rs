@@ -28,5 +28,6 @@ pub mod sigma;
 pub mod source;
 pub mod suppress;
 pub mod yaml;
+pub mod yaml_json;
 
 pub use diagnostic::{Diagnostic, Severity, Span};

@@ -9,6 +9,7 @@
 
 use crate::diagnostic::{Diagnostic, Span};
 use crate::yaml::Node;
+use crate::yaml_json::YamlJson;
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::Validator;
 use std::sync::OnceLock;
@@ -21,12 +22,20 @@ pub const SIGMA_CORRELATION_SCHEMA: &str =
     include_str!("../schemas/sigma/sigma-correlation-rules-schema.json");
 pub const SIGMA_FILTER_SCHEMA: &str = include_str!("../schemas/sigma/sigma-filters-schema.json");
 
-fn compile(schema: &serde_json::Value) -> Validator {
-    jsonschema::options()
+fn compile<F: jsonschema::json::Json>(schema: &serde_json::Value) -> Validator<F> {
+    jsonschema::options_for::<F>()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
         .build(schema)
         .expect("embedded schema compiles")
+}
+
+/// A schema compiled twice: for the YAML tree read in place (the fast validity check every
+/// document goes through) and for its JSON conversion (error reports, with instance values).
+pub struct Compiled {
+    pub schema: serde_json::Value,
+    pub validator: Validator,
+    pub yaml: Validator<YamlJson>,
 }
 
 /// A schema and how its errors are reported.
@@ -41,30 +50,37 @@ pub struct Target {
     pub top_keys: &'static [&'static str],
     /// Errors left to a dedicated lint rule that explains them better.
     pub skip: fn(pointer: &str, kind: &ValidationErrorKind) -> bool,
-    cell: &'static OnceLock<(serde_json::Value, Validator)>,
+    cell: &'static OnceLock<Compiled>,
 }
 
 impl Target {
-    fn compiled(&self) -> &(serde_json::Value, Validator) {
+    fn compiled(&self) -> &Compiled {
         self.cell.get_or_init(|| {
             let schema: serde_json::Value =
                 serde_json::from_str(self.text).expect("embedded schema is JSON");
-            let v = compile(&schema);
-            (schema, v)
+            Compiled {
+                validator: compile(&schema),
+                yaml: compile(&schema),
+                schema,
+            }
         })
     }
     pub fn validator(&self) -> &Validator {
-        &self.compiled().1
+        &self.compiled().validator
+    }
+    /// The same schema, validating a YAML tree in place.
+    pub fn yaml_validator(&self) -> &Validator<YamlJson> {
+        &self.compiled().yaml
     }
     pub fn schema(&self) -> &serde_json::Value {
-        &self.compiled().0
+        &self.compiled().schema
     }
 }
 
-static NATIVE_CELL: OnceLock<(serde_json::Value, Validator)> = OnceLock::new();
-static SIGMA_RULE_CELL: OnceLock<(serde_json::Value, Validator)> = OnceLock::new();
-static SIGMA_CORRELATION_CELL: OnceLock<(serde_json::Value, Validator)> = OnceLock::new();
-static SIGMA_FILTER_CELL: OnceLock<(serde_json::Value, Validator)> = OnceLock::new();
+static NATIVE_CELL: OnceLock<Compiled> = OnceLock::new();
+static SIGMA_RULE_CELL: OnceLock<Compiled> = OnceLock::new();
+static SIGMA_CORRELATION_CELL: OnceLock<Compiled> = OnceLock::new();
+static SIGMA_FILTER_CELL: OnceLock<Compiled> = OnceLock::new();
 
 /// Native indicator rules (`schemas/rule.schema.json`), code RF010.
 pub static NATIVE_RULE: Target = Target {
@@ -152,12 +168,13 @@ pub fn validate_rule(path: &str, root: &Node) -> Vec<Diagnostic> {
 
 /// Validates a document against `target`; diagnostics point at the offending nodes.
 pub fn validate(target: &'static Target, path: &str, root: &Node) -> Vec<Diagnostic> {
-    let instance = root.to_json();
     let mut out = Vec::new();
-    // Most documents are valid: the boolean check is much cheaper than collecting errors.
-    if target.validator().is_valid(&instance) {
+    // Most documents are valid: the boolean check on the tree as it is costs far less than
+    // converting it to JSON and collecting errors, which only invalid documents pay for.
+    if target.yaml_validator().is_valid(root) {
         return out;
     }
+    let instance = root.to_json();
     for err in target.validator().iter_errors(&instance) {
         let pointer = err.instance_path().as_str().to_string();
         if (target.skip)(&pointer, err.kind()) {
