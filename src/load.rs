@@ -64,7 +64,8 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
         if meta.is_dir() {
             // Canonicalize the folder once; entries below it are joined to it (only symlinks
             // are resolved one by one), which saves a realpath per file.
-            walk(root, &canon(&abs), &mut out)?;
+            let dir = canon(&abs);
+            out.extend(walk(root, &dir, &relative(root, &dir))?);
         } else {
             out.push(Input {
                 path: relative(root, &canon(&abs)),
@@ -81,18 +82,24 @@ fn canon(p: &Path) -> PathBuf {
     p.canonicalize().unwrap_or_else(|_| p.to_path_buf())
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<Input>) -> Result<(), IoError> {
+/// Collects the rule files below `dir`, whose path relative to the root is `rel` (`""` for
+/// the root itself). Sub-folders are walked in parallel; relative paths are built by
+/// appending names, not by re-deriving them from absolute paths.
+fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
     let entries = std::fs::read_dir(dir).map_err(|e| IoError {
         path: dir.display().to_string(),
         message: e.to_string(),
     })?;
+    let mut out = Vec::new();
+    let mut subdirs = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| IoError {
             path: dir.display().to_string(),
             message: e.to_string(),
         })?;
         let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
+        let name = name.to_string_lossy();
+        if name.starts_with('.') {
             continue;
         }
         let path = entry.path();
@@ -100,13 +107,18 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Input>) -> Result<(), IoError> {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
+        let child = if rel.is_empty() {
+            name.into_owned()
+        } else {
+            format!("{rel}/{name}")
+        };
         if ft.is_dir() {
-            walk(root, &path, out)?;
+            subdirs.push((path, child));
         } else if is_rule_file(&path) {
             let rel = if ft.is_symlink() {
                 relative(root, &canon(&path))
             } else {
-                relative(root, &path)
+                child
             };
             out.push(Input {
                 path: rel,
@@ -114,7 +126,13 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<Input>) -> Result<(), IoError> {
             });
         }
     }
-    Ok(())
+    use rayon::prelude::*;
+    let below: Vec<Vec<Input>> = subdirs
+        .par_iter()
+        .map(|(path, child)| walk(root, path, child))
+        .collect::<Result<_, _>>()?;
+    out.extend(below.into_iter().flatten());
+    Ok(out)
 }
 
 /// Reads an input into a `SourceFile`. Bad content (too large, not UTF-8) becomes a

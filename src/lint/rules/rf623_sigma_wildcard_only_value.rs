@@ -22,10 +22,9 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
         if !sc::plain_string_item(item) || v.raw.is_empty() {
             continue;
         }
-        if crate::sigma::string_parts(&v.raw)
-            .iter()
-            .all(|p| *p == Err('*'))
-        {
+        // Only `*` wildcards: any other character, or a backslash escaping a `*`, is
+        // literal text.
+        if v.raw.bytes().all(|c| c == b'*') {
             out.push(sc::diag(
                 cx,
                 &RULE,

@@ -19,7 +19,8 @@ use super::sigma_common as sc;
 
 pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
     for (item, v) in sc::string_values(cx) {
-        if !sc::plain_string_item(item) {
+        // Cheap reject: no `**` in the raw text, no consecutive wildcards.
+        if !v.raw.contains("**") || !sc::plain_string_item(item) {
             continue;
         }
         let parts = crate::sigma::string_parts(&v.raw);
