@@ -466,10 +466,26 @@ fn changelog_lists_sigma_rules() {
     let out = run(&repo, &["changelog", &base, &head]);
     for want in [
         format!("Made-up launcher number 10 started from an office program** — high, experimental; Sigma rule (`{}`)", sid(10)),
-        format!("detection (filter\\_signed, selection\\_cli, selection\\_img)"),
-        format!("level high → critical"),
+        "detection (filter\\_signed, selection\\_cli, selection\\_img)".to_string(),
+        "level high → critical".to_string(),
         format!("now deprecated; Sigma rule (`{}`)", sid(5)),
     ] {
         assert!(out.contains(&want), "missing {want:?} in\n{out}");
+    }
+}
+
+#[test]
+fn schema_lists_every_sigma_field() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/diff.schema.json"),
+    )
+    .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let names = &v["$defs"]["rule"]["properties"]["fields"]["propertyNames"]["enum"];
+    for f in ruleforge::diff::sigma::FIELD_NAMES {
+        assert!(
+            names.as_array().unwrap().iter().any(|n| n == f),
+            "{f} missing from the schema's field names"
+        );
     }
 }

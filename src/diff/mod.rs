@@ -88,7 +88,7 @@ pub struct Snapshot {
 /// The rule a snapshot holds: a native rule, or one document of a Sigma file.
 #[derive(Debug, Clone)]
 pub enum RuleDoc {
-    Native(Rule),
+    Native(Box<Rule>),
     Sigma(Box<SigmaSnapshot>),
 }
 
@@ -110,7 +110,7 @@ impl Snapshot {
     /// The native rule (`None` for a Sigma document).
     pub fn native(&self) -> Option<&Rule> {
         match &self.doc {
-            RuleDoc::Native(r) => Some(r),
+            RuleDoc::Native(r) => Some(r.as_ref()),
             RuleDoc::Sigma(_) => None,
         }
     }
@@ -119,7 +119,7 @@ impl Snapshot {
     pub fn sigma(&self) -> Option<&SigmaSnapshot> {
         match &self.doc {
             RuleDoc::Native(_) => None,
-            RuleDoc::Sigma(s) => Some(s),
+            RuleDoc::Sigma(s) => Some(s.as_ref()),
         }
     }
 
@@ -494,7 +494,7 @@ fn read_snapshots(
                     vec![Ok(Snapshot {
                         path,
                         source,
-                        doc: RuleDoc::Native(rule),
+                        doc: RuleDoc::Native(Box::new(rule)),
                     })]
                 }
             }
@@ -764,7 +764,7 @@ mod tests {
         Snapshot {
             path: path.into(),
             source: Arc::new(file.source),
-            doc: RuleDoc::Native(rule),
+            doc: RuleDoc::Native(Box::new(rule)),
         }
     }
 

@@ -277,7 +277,7 @@ fn fields(root: &Node) -> Vec<(&'static str, Value, Value)> {
 }
 
 /// Every field of the Sigma model the diff compares, for the JSON Schema and the docs.
-pub const FIELD_NAMES: [&str; 24] = [
+pub const FIELD_NAMES: [&str; 25] = [
     "title",
     "name",
     "status",
@@ -302,6 +302,7 @@ pub const FIELD_NAMES: [&str; 24] = [
     "generate",
     "aliases",
     "timeframe",
+    "condition",
 ];
 
 /// One selection: its items' values by key (the union over alternatives), and a canonical
@@ -582,6 +583,12 @@ mod tests {
         assert_eq!(s.items[0].change, Delta::Removed);
         assert_eq!(s.items[1].added, vec!["\\evil.exe".to_string()]);
         assert_eq!(s.items[1].removed, vec!["\\bad.exe".to_string()]);
+    }
+
+    #[test]
+    fn field_names_are_the_fields_compared() {
+        let names: Vec<&str> = fields(&doc(BASE).node).iter().map(|f| f.0).collect();
+        assert_eq!(names, FIELD_NAMES);
     }
 
     #[test]
