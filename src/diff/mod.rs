@@ -1,6 +1,8 @@
 //! Semantic diff of the rule set between two git revisions, or a revision and the working tree.
 //!
-//! Rules are matched by `id`, not by path. The cost follows the size of the change: the two
+//! Rules are matched by `id`, not by path. Changed files are read as `lint` reads them
+//! (native rule, or a Sigma file of one or more documents, see [`crate::kind`]); native
+//! and Sigma ids are separate namespaces, and Sigma documents are compared by [`sigma`]. The cost follows the size of the change: the two
 //! trees are compared in the object database (`diff_tree_to_tree`, or
 //! `diff_tree_to_workdir_with_index` for the working tree) and only the files that differ are
 //! read and parsed. A rule that moved shows up as a deleted path on one side and an added
