@@ -2,7 +2,7 @@
 //! rule or filter). The kind comes from `[kinds]` in `ruleforge.toml` when a pattern names
 //! the file, else from the shape of its first YAML document.
 //!
-//! Every command that reads rules (lint today; diff, bundle and fmt later) asks this module,
+//! Every command that reads rules (lint, fmt and diff today; bundle later) asks this module,
 //! so they agree on what a file is.
 
 use crate::config::KindsConfig;

@@ -11,9 +11,15 @@
 //! - RF505: demoting a stable rule to `test`/`experimental` needs an explanation: the same
 //!   change moves `modified` forward and edits `description` (or the status line carries
 //!   `# ruleforge: ignore[RF505]`).
+//!
+//! All five apply to Sigma rules too, with Sigma's keys: RF501 reads `modified` (and counts
+//! detection changes as changes), RF504 reads `date` (Sigma's creation date), RF505 reads
+//! `status`, `modified` and `description`; RF502 and RF503 work on ids alone. Ids of
+//! native and Sigma rules are separate namespaces.
 
 use crate::diagnostic::{Diagnostic, Fix, Related};
 use crate::diff::{ChangeKind, Diff, RuleChange, Snapshot};
+use crate::kind::RuleKind;
 use crate::lint::context::parse_date;
 use crate::lint::fix::scalar_replacement;
 use crate::report::Sources;
@@ -57,7 +63,7 @@ pub fn check(diff: &Diff, opts: &Options) -> Vec<Diagnostic> {
             }
             (Some(old), None)
                 if opts.require_deprecation_before_delete
-                    && !old.rule.is_deprecated()
+                    && !old.is_deprecated()
                     && !replaced.contains(c.id.as_str()) =>
             {
                 out.push(Diagnostic::new(
@@ -65,7 +71,8 @@ pub fn check(diff: &Diff, opts: &Options) -> Vec<Diagnostic> {
                     &old.path,
                     None,
                     format!(
-                        "rule `{}` ({}) was deleted without first being deprecated (its status was `{}`): set `status: deprecated` in an earlier change",
+                        "{} `{}` ({}) was deleted without first being deprecated (its status was `{}`): set `status: deprecated` in an earlier change",
+                        what(c),
                         c.id,
                         old.title(),
                         old.status().unwrap_or("none")
@@ -79,15 +86,25 @@ pub fn check(diff: &Diff, opts: &Options) -> Vec<Diagnostic> {
         let new = diff
             .changes
             .iter()
-            .find(|c| c.kind == ChangeKind::Added && c.id == ch.new_id)
+            .find(|c| {
+                c.kind == ChangeKind::Added && c.id == ch.new_id && c.rule_kind == ch.rule_kind
+            })
             .and_then(|c| c.new.as_ref());
-        let span = new.and_then(|n| n.rule.id.as_ref()).map(|i| i.span);
+        let span = new.and_then(|n| n.id_spanned()).map(|i| i.span);
+        let replace = match ch.rule_kind {
+            RuleKind::Native => "add a new file that `supersedes` it",
+            RuleKind::Sigma => "add a new rule whose `related` lists it as `obsolete`",
+        };
         out.push(Diagnostic::new(
             "RF502",
             &ch.path,
             span,
             format!(
-                "the id of this file changed from `{}` to `{}`: ids never change; restore `{}` (to replace the rule, deprecate it and add a new file that `supersedes` it)",
+                "the id of this {} changed from `{}` to `{}`: ids never change; restore `{}` (to replace the rule, deprecate it and {replace})",
+                match ch.rule_kind {
+                    RuleKind::Native => "file",
+                    RuleKind::Sigma => "Sigma rule",
+                },
                 ch.old_id, ch.new_id, ch.old_id
             ),
         ));
@@ -102,6 +119,14 @@ pub fn check(diff: &Diff, opts: &Options) -> Vec<Diagnostic> {
     out
 }
 
+/// `rule` or `Sigma rule` (or correlation rule, filter), for messages.
+fn what(c: &RuleChange) -> String {
+    match c.current().sigma() {
+        None => "rule".into(),
+        Some(s) => format!("Sigma {}", s.rule.doc_type.name()),
+    }
+}
+
 fn modified_not_bumped(
     c: &RuleChange,
     old: &Snapshot,
@@ -109,7 +134,7 @@ fn modified_not_bumped(
     opts: &Options,
     out: &mut Vec<Diagnostic>,
 ) {
-    let (Some(om), Some(nm)) = (&old.rule.modified, &new.rule.modified) else {
+    let (Some(om), Some(nm)) = (old.modified(), new.modified()) else {
         return;
     };
     let (Some(od), Some(nd)) = (parse_date(&om.value), parse_date(&nm.value)) else {
@@ -124,6 +149,7 @@ fn modified_not_bumped(
             (!c.indicators_added.is_empty() || !c.indicators_removed.is_empty())
                 .then_some("indicators"),
         )
+        .chain((!c.detection.is_empty()).then_some("detection"))
         .collect();
     let message = if nd < od {
         format!(
@@ -154,10 +180,11 @@ fn modified_not_bumped(
 }
 
 fn created_changed(c: &RuleChange, old: &Snapshot, new: &Snapshot, out: &mut Vec<Diagnostic>) {
-    if c.field("created").is_none() {
+    let key = new.created_key();
+    if c.field(key).is_none() {
         return;
     }
-    let (Some(oc), Some(nc)) = (&old.rule.created, &new.rule.created) else {
+    let (Some(oc), Some(nc)) = (old.created(), new.created()) else {
         return;
     };
     let mut d = Diagnostic::new(
@@ -165,13 +192,13 @@ fn created_changed(c: &RuleChange, old: &Snapshot, new: &Snapshot, out: &mut Vec
         &new.path,
         Some(nc.span),
         format!(
-            "`created` changed from {} to {}: it records when the rule was first written and never changes",
+            "`{key}` changed from {} to {}: it records when the rule was first written and never changes",
             oc.value, nc.value
         ),
     );
     if let Some(text) = scalar_replacement(new.source.slice(nc.span), &oc.value) {
         d = d.with_fix(Fix::safe(
-            format!("restore `created: {}`", oc.value),
+            format!("restore `{key}: {}`", oc.value),
             nc.span,
             text,
         ));
@@ -190,7 +217,7 @@ fn stable_demoted(c: &RuleChange, old: &Snapshot, new: &Snapshot, out: &mut Vec<
     if old.status() != Some("stable") || !matches!(new.status(), Some("test" | "experimental")) {
         return;
     }
-    let date = |s: &Snapshot| s.rule.modified.as_ref().and_then(|m| parse_date(&m.value));
+    let date = |s: &Snapshot| s.modified().and_then(|m| parse_date(&m.value));
     let bumped = matches!((date(old), date(new)), (Some(o), Some(n)) if n > o);
     let explained = c.field("description").is_some();
     if bumped && explained {
@@ -201,7 +228,7 @@ fn stable_demoted(c: &RuleChange, old: &Snapshot, new: &Snapshot, out: &mut Vec<
         (false, true) => "move `modified` forward",
         _ => "say why in `description`",
     };
-    let span = new.rule.status.as_ref().map(|s| s.span);
+    let span = new.status_spanned().map(|s| s.span);
     out.push(Diagnostic::new(
         "RF505",
         &new.path,

@@ -61,10 +61,13 @@ pub(super) fn setup(
         None => Config::load(&root)?,
     };
     let repo = crate::git::open(&root)?;
+    let kinds =
+        crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
     let opts = diff::Options {
         roots: cfg.lint.roots.clone(),
         prefix: diff::prefix_for(&repo, &root),
         max_file_size: cfg.lint.max_file_size,
+        kinds,
     };
     Ok((repo, cfg, opts, root))
 }

@@ -23,6 +23,7 @@ pub(super) fn run(
         roots: cfg.lint.roots.clone(),
         prefix: crate::diff::prefix_for(&repo, root),
         max_file_size: cfg.lint.max_file_size,
+        kinds: opts.kinds.clone(),
     };
     let popts = crate::policy::Options::from_config(&cfg.policy, opts.today);
     let in_scope = |path: &str| {

@@ -5,7 +5,6 @@
 //! status), as *removed* when it leaves it (deleted or deprecated), and as *changed* when it
 //! is in both bundles and its meaning changed. Moves and reformatting are not listed.
 
-use super::compare::indicator_set;
 use super::markdown::md;
 use super::{Diff, RuleChange, Snapshot};
 use std::fmt::Write;
@@ -55,25 +54,31 @@ fn line(c: &RuleChange, e: Entry) -> (String, usize, usize) {
     let mut notes = Vec::new();
     let (added, removed) = match e {
         Entry::Added => {
-            let n = c.new.as_ref().map_or(0, |s| indicator_set(&s.rule).len());
+            let n = c.new.as_ref().map_or(0, Snapshot::indicator_count);
             notes.push(format!(
                 "{}, {}",
                 md(cur.severity().unwrap_or("?")),
                 md(cur.status().unwrap_or("?"))
             ));
-            notes.push(plural(n, "indicator"));
+            match cur.sigma() {
+                Some(s) => notes.push(format!("Sigma {}", s.rule.doc_type.name())),
+                None => notes.push(plural(n, "indicator")),
+            }
             if let Some(old) = &c.old {
                 notes.push(format!("was {}", md(old.status().unwrap_or("?"))));
             }
             (n, 0)
         }
         Entry::Removed => {
-            let n = c.old.as_ref().map_or(0, |s| indicator_set(&s.rule).len());
+            let n = c.old.as_ref().map_or(0, Snapshot::indicator_count);
             match &c.new {
                 None => notes.push("deleted".into()),
                 Some(new) => notes.push(format!("now {}", md(new.status().unwrap_or("?")))),
             }
-            notes.push(plural(n, "indicator"));
+            match cur.sigma() {
+                Some(s) => notes.push(format!("Sigma {}", s.rule.doc_type.name())),
+                None => notes.push(plural(n, "indicator")),
+            }
             (0, n)
         }
         Entry::Changed => {
@@ -81,9 +86,13 @@ fn line(c: &RuleChange, e: Entry) -> (String, usize, usize) {
             if a + r > 0 {
                 notes.push(format!("indicators +{a} / −{r}"));
             }
+            if !c.detection.is_empty() {
+                let names: Vec<String> = c.detection.iter().map(|d| md(&d.name)).collect();
+                notes.push(format!("detection ({})", names.join(", ")));
+            }
             for f in &c.fields {
                 match f.name {
-                    "severity" | "status" | "confidence" => notes.push(format!(
+                    "severity" | "status" | "confidence" | "level" => notes.push(format!(
                         "{} {} → {}",
                         f.name,
                         md(&super::text::show(&f.old)),

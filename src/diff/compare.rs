@@ -36,6 +36,8 @@ pub struct Comparison {
     pub fields: Vec<FieldChange>,
     pub indicators_added: Vec<IndicatorRef>,
     pub indicators_removed: Vec<IndicatorRef>,
+    /// Sigma: changes per selection.
+    pub detection: Vec<super::SelectionChange>,
 }
 
 impl Comparison {
@@ -43,6 +45,7 @@ impl Comparison {
         self.fields.is_empty()
             && self.indicators_added.is_empty()
             && self.indicators_removed.is_empty()
+            && self.detection.is_empty()
     }
 }
 
@@ -115,6 +118,7 @@ pub fn compare(old: &Rule, new: &Rule) -> Comparison {
         fields,
         indicators_added: n.difference(&o).cloned().collect(),
         indicators_removed: o.difference(&n).cloned().collect(),
+        detection: Vec::new(),
     }
 }
 
@@ -221,6 +225,19 @@ pub fn condition_text(r: &Rule) -> String {
     }
 }
 
+/// Fields compared as sets and shown as `+ added; - removed`.
+pub const LIST_FIELDS: [&str; 9] = [
+    "references",
+    "tags",
+    "falsepositives",
+    "related",
+    "tests",
+    "fields",
+    "scope",
+    "rules",
+    "group-by",
+];
+
 /// What a list field gained and lost (items as display labels).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListDelta {
@@ -231,7 +248,7 @@ pub struct ListDelta {
 }
 
 /// The set difference of a list field (`references`, `tags`, `falsepositives`, `related`,
-/// `tests`); `None` for other fields.
+/// `tests`, and the Sigma lists in [`LIST_FIELDS`]); `None` for other fields.
 pub fn list_delta(f: &FieldChange) -> Option<ListDelta> {
     let items = |v: &Value| -> Vec<(String, String)> {
         v.as_array()
@@ -253,10 +270,7 @@ pub fn list_delta(f: &FieldChange) -> Option<ListDelta> {
             })
             .collect()
     };
-    if !matches!(
-        f.name,
-        "references" | "tags" | "falsepositives" | "related" | "tests"
-    ) {
+    if !LIST_FIELDS.contains(&f.name) {
         return None;
     }
     let (old, new) = (items(&f.old), items(&f.new));

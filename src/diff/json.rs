@@ -1,6 +1,6 @@
 //! JSON output of a diff, described by `schemas/diff.schema.json` (documented in docs/diff.md).
 
-use super::{ChangeKind, Diff, IndicatorRef, RuleChange};
+use super::{ChangeKind, Diff, IndicatorRef, RuleChange, SelectionChange};
 use serde_json::{json, Map, Value};
 
 /// Version of the JSON shape; bumped only on incompatible changes.
@@ -21,8 +21,9 @@ fn rule(c: &RuleChange) -> Value {
         .iter()
         .map(|f| (f.name.to_string(), json!({"old": f.old, "new": f.new})))
         .collect();
-    json!({
+    let mut v = json!({
         "id": c.id,
+        "kind": c.rule_kind.as_str(),
         "change": c.kind.as_str(),
         "title": cur.title(),
         "status": cur.status(),
@@ -35,6 +36,32 @@ fn rule(c: &RuleChange) -> Value {
             "added": indicators(&c.indicators_added),
             "removed": indicators(&c.indicators_removed),
         },
+    });
+    if let Some(s) = cur.sigma() {
+        let doc = match s.rule.doc_type {
+            crate::sigma::DocType::Rule => "rule",
+            crate::sigma::DocType::Correlation => "correlation",
+            crate::sigma::DocType::Filter => "filter",
+        };
+        v["sigma_type"] = doc.into();
+        v["detection"] = Value::Array(c.detection.iter().map(selection).collect());
+    }
+    v
+}
+
+fn selection(s: &SelectionChange) -> Value {
+    json!({
+        "selection": s.name,
+        "change": s.change.as_str(),
+        "regrouped": s.regrouped,
+        "items": s.items.iter().map(|i| json!({
+            "key": i.key,
+            "field": i.field(),
+            "modifiers": i.modifiers(),
+            "change": i.change.as_str(),
+            "added": i.added,
+            "removed": i.removed,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -48,6 +75,8 @@ pub fn to_value(diff: &Diff) -> Value {
     summary.insert("reformatted".into(), s.reformatted.into());
     summary.insert("indicators_added".into(), s.indicators_added.into());
     summary.insert("indicators_removed".into(), s.indicators_removed.into());
+    summary.insert("native".into(), s.native.into());
+    summary.insert("sigma".into(), s.sigma.into());
     json!({
         "version": FORMAT_VERSION,
         "base": diff.base.commit,

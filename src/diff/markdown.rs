@@ -6,8 +6,10 @@
 //! when the rules do not all fit, the rest are counted, not shown.
 
 use super::compare::{list_delta, word_diff};
+use super::sigma::{object_delta, show_values, Delta, SelectionChange};
 use super::text::show;
 use super::{ChangeKind, Diff, FieldChange, IndicatorRef, RuleChange};
+use crate::kind::RuleKind;
 use std::fmt::Write;
 
 /// First line of every diff comment.
@@ -92,13 +94,26 @@ pub fn render_capped(diff: &Diff, max_bytes: usize) -> String {
     if s.rules_changed() == 0 {
         let _ = writeln!(out, "No rule changes.");
     } else {
+        let split = if s.native > 0 && s.sigma > 0 {
+            format!(" ({} native, {} Sigma)", s.native, s.sigma)
+        } else if s.sigma > 0 {
+            " (Sigma)".to_string()
+        } else {
+            String::new()
+        };
+        let indicators = if s.native > 0 || s.indicators_added + s.indicators_removed > 0 {
+            format!(
+                ", indicators **+{} / −{}**",
+                s.indicators_added, s.indicators_removed
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "**{} rule{} changed**, indicators **+{} / −{}**.\n",
+            "**{} rule{} changed**{split}{indicators}.\n",
             s.rules_changed(),
             if s.rules_changed() == 1 { "" } else { "s" },
-            s.indicators_added,
-            s.indicators_removed
         );
         let _ = writeln!(out, "| Change | Rules |\n| --- | ---: |");
         for k in ChangeKind::ALL {
@@ -106,6 +121,10 @@ pub fn render_capped(diff: &Diff, max_bytes: usize) -> String {
         }
         let _ = writeln!(out, "| Indicators added | {} |", s.indicators_added);
         let _ = writeln!(out, "| Indicators removed | {} |", s.indicators_removed);
+        if s.native > 0 && s.sigma > 0 {
+            let _ = writeln!(out, "| Native rules | {} |", s.native);
+            let _ = writeln!(out, "| Sigma rules | {} |", s.sigma);
+        }
     }
     if s.reformatted > 0 {
         let _ = writeln!(
@@ -189,8 +208,16 @@ fn rule(c: &RuleChange) -> String {
                 cur.status().unwrap_or("?"),
                 cur.severity().unwrap_or("?")
             ));
-            let n = c.indicators_added.len() + c.indicators_removed.len();
-            notes.push(format!("{n} indicator{}", if n == 1 { "" } else { "s" }));
+            if let Some(sg) = cur.sigma() {
+                notes.push(format!("Sigma {}", sg.rule.doc_type.name()));
+                let n = c.detection.len();
+                if n > 0 {
+                    notes.push(format!("{n} selection{}", if n == 1 { "" } else { "s" }));
+                }
+            } else {
+                let n = c.indicators_added.len() + c.indicators_removed.len();
+                notes.push(format!("{n} indicator{}", if n == 1 { "" } else { "s" }));
+            }
         }
         _ => {
             if !c.fields.is_empty() {
@@ -209,6 +236,10 @@ fn rule(c: &RuleChange) -> String {
                     c.indicators_removed.len()
                 ));
             }
+            if !c.detection.is_empty() {
+                let names: Vec<&str> = c.detection.iter().map(|d| d.name.as_str()).collect();
+                notes.push(format!("detection: {}", truncate(&names.join(", "), 120)));
+            }
             if notes.is_empty() {
                 notes.push("no other change".into());
             }
@@ -220,7 +251,14 @@ fn rule(c: &RuleChange) -> String {
         html(&truncate(cur.title(), 120)),
         html(&notes.join("; "))
     );
-    let _ = writeln!(s, "Rule id {}\n", code(&c.id));
+    match cur.sigma() {
+        None => {
+            let _ = writeln!(s, "Rule id {}\n", code(&c.id));
+        }
+        Some(sg) => {
+            let _ = writeln!(s, "Sigma {} id {}\n", sg.rule.doc_type.name(), code(&c.id));
+        }
+    }
     let table: Vec<&FieldChange> = c
         .fields
         .iter()
@@ -228,14 +266,24 @@ fn rule(c: &RuleChange) -> String {
         .collect();
     if !table.is_empty() {
         let _ = writeln!(s, "| Field | Old | New |\n| --- | --- | --- |");
-        for f in table {
+        let row = |s: &mut String, name: &str, o: &serde_json::Value, n: &serde_json::Value| {
             let _ = writeln!(
                 s,
                 "| `{}` | {} | {} |",
-                f.name,
-                md(&truncate(&show(&f.old), MAX_CELL)),
-                md(&truncate(&show(&f.new), MAX_CELL))
+                name,
+                md(&truncate(&show(o), MAX_CELL)),
+                md(&truncate(&show(n), MAX_CELL))
             );
+        };
+        for f in table {
+            match object_delta(f) {
+                Some(d) => {
+                    for (k, o, n) in d {
+                        row(&mut s, &format!("{}.{k}", f.name), &o, &n);
+                    }
+                }
+                None => row(&mut s, f.name, &f.old, &f.new),
+            }
         }
         s.push('\n');
     }
@@ -273,8 +321,86 @@ fn rule(c: &RuleChange) -> String {
     if !c.indicators_added.is_empty() || !c.indicators_removed.is_empty() {
         indicators(&mut s, &c.indicators_added, &c.indicators_removed);
     }
+    if c.rule_kind == RuleKind::Sigma && !c.detection.is_empty() {
+        detection(&mut s, &c.detection);
+    }
     s.push_str("</details>\n");
     s
+}
+
+/// Detection changes in a `diff` code block: a selection header, then `+`/`-` lines per
+/// item (whole items when added or removed, else the values that came and went).
+fn detection(s: &mut String, changes: &[SelectionChange]) {
+    let mut body = String::new();
+    let mut lines = 0;
+    let mut hidden = 0;
+    let mut line = |body: &mut String, text: String| {
+        if lines < 4 * MAX_INDICATOR_LINES {
+            body.push_str(&truncate(&text, 2 * MAX_CELL));
+            body.push('\n');
+            lines += 1;
+        } else {
+            hidden += 1;
+        }
+    };
+    for sel in changes {
+        let head = match sel.change {
+            Delta::Added => format!("+ {}: (selection added)", sel.name),
+            Delta::Removed => format!("- {}: (selection removed)", sel.name),
+            Delta::Modified if sel.regrouped => format!(
+                "  {}: (same items and values, grouped into different alternatives)",
+                sel.name
+            ),
+            Delta::Modified => format!("  {}:", sel.name),
+        };
+        line(&mut body, head);
+        for i in &sel.items {
+            match i.change {
+                Delta::Added => line(
+                    &mut body,
+                    format!("+   {}: {}", i.label(), show_values(&i.added)),
+                ),
+                Delta::Removed => line(
+                    &mut body,
+                    format!("-   {}: {}", i.label(), show_values(&i.removed)),
+                ),
+                Delta::Modified => {
+                    // Keyword values sit right under the selection; field values under
+                    // their key.
+                    let indent = match &i.key {
+                        Some(k) => {
+                            line(&mut body, format!("    {k}:"));
+                            "     "
+                        }
+                        None => "   ",
+                    };
+                    for v in &i.added {
+                        line(
+                            &mut body,
+                            format!("+{indent}{}", show_values(std::slice::from_ref(v))),
+                        );
+                    }
+                    for v in &i.removed {
+                        line(
+                            &mut body,
+                            format!("-{indent}{}", show_values(std::slice::from_ref(v))),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if hidden > 0 {
+        body.push_str(&format!("  … and {hidden} more lines\n"));
+    }
+    let mut best = 0;
+    let mut run = 0;
+    for ch in body.chars() {
+        run = if ch == '`' { run + 1 } else { 0 };
+        best = best.max(run);
+    }
+    let fence = "`".repeat((best + 1).max(3));
+    let _ = writeln!(s, "**detection:**\n\n{fence}diff\n{body}{fence}\n");
 }
 
 fn description(f: &FieldChange) -> String {

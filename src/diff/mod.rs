@@ -1,6 +1,8 @@
 //! Semantic diff of the rule set between two git revisions, or a revision and the working tree.
 //!
-//! Rules are matched by `id`, not by path. The cost follows the size of the change: the two
+//! Rules are matched by `id`, not by path. Changed files are read as `lint` reads them
+//! (native rule, or a Sigma file of one or more documents, see [`crate::kind`]); native
+//! and Sigma ids are separate namespaces, and Sigma documents are compared by [`sigma`]. The cost follows the size of the change: the two
 //! trees are compared in the object database (`diff_tree_to_tree`, or
 //! `diff_tree_to_workdir_with_index` for the working tree) and only the files that differ are
 //! read and parsed. A rule that moved shows up as a deleted path on one side and an added
@@ -15,16 +17,21 @@ mod collect;
 pub mod compare;
 pub mod json;
 pub mod markdown;
+pub mod sigma;
 pub mod text;
 
 use crate::git::GitError;
-use crate::rule::{Rule, RuleFile};
+use crate::kind::{KindPatterns, RuleKind};
+use crate::rule::{Rule, Spanned};
+use crate::sigma::SigmaRule;
 use crate::source::SourceFile;
+use crate::yaml::Node;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 pub use compare::{FieldChange, IndicatorRef};
+pub use sigma::{Delta, ItemChange, SelectionChange};
 
 /// What happened to a rule between base and head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -77,29 +84,120 @@ pub struct Snapshot {
     /// Path relative to the ruleforge root (the folder of `ruleforge.toml`), `/`-separated.
     pub path: String,
     pub source: Arc<SourceFile>,
-    pub rule: Rule,
+    pub doc: RuleDoc,
+}
+
+/// The rule a snapshot holds: a native rule, or one document of a Sigma file.
+#[derive(Debug, Clone)]
+pub enum RuleDoc {
+    Native(Box<Rule>),
+    Sigma(Box<SigmaSnapshot>),
+}
+
+/// One Sigma document (rule, correlation rule or filter) with its YAML tree.
+#[derive(Debug, Clone)]
+pub struct SigmaSnapshot {
+    pub rule: SigmaRule,
+    pub node: Node,
 }
 
 impl Snapshot {
+    pub fn kind(&self) -> RuleKind {
+        match self.doc {
+            RuleDoc::Native(_) => RuleKind::Native,
+            RuleDoc::Sigma(_) => RuleKind::Sigma,
+        }
+    }
+
+    /// The native rule (`None` for a Sigma document).
+    pub fn native(&self) -> Option<&Rule> {
+        match &self.doc {
+            RuleDoc::Native(r) => Some(r.as_ref()),
+            RuleDoc::Sigma(_) => None,
+        }
+    }
+
+    /// The Sigma document (`None` for a native rule).
+    pub fn sigma(&self) -> Option<&SigmaSnapshot> {
+        match &self.doc {
+            RuleDoc::Native(_) => None,
+            RuleDoc::Sigma(s) => Some(s.as_ref()),
+        }
+    }
+
+    fn pick(
+        &self,
+        native: impl Fn(&Rule) -> Option<&Spanned<String>>,
+        sigma: impl Fn(&SigmaRule) -> Option<&Spanned<String>>,
+    ) -> Option<&Spanned<String>> {
+        match &self.doc {
+            RuleDoc::Native(r) => native(r),
+            RuleDoc::Sigma(s) => sigma(&s.rule),
+        }
+    }
+
+    pub fn id_spanned(&self) -> Option<&Spanned<String>> {
+        self.pick(|r| r.id.as_ref(), |r| r.id.as_ref())
+    }
+
     pub fn id(&self) -> &str {
-        self.rule.id.as_ref().map_or("", |i| i.value.as_str())
+        self.id_spanned().map_or("", |i| i.value.as_str())
     }
 
     pub fn title(&self) -> &str {
-        self.rule.title.as_ref().map_or("", |t| t.value.as_str())
+        self.pick(|r| r.title.as_ref(), |r| r.title.as_ref())
+            .map_or("", |t| t.value.as_str())
+    }
+
+    pub fn status_spanned(&self) -> Option<&Spanned<String>> {
+        self.pick(|r| r.status.as_ref(), |r| r.status.as_ref())
     }
 
     pub fn status(&self) -> Option<&str> {
-        self.rule.status.as_ref().map(|s| s.value.as_str())
+        self.status_spanned().map(|s| s.value.as_str())
     }
 
+    /// `severity` of a native rule, `level` of a Sigma rule.
     pub fn severity(&self) -> Option<&str> {
-        self.rule.severity.as_ref().map(|s| s.value.as_str())
+        self.pick(|r| r.severity.as_ref(), |r| r.level.as_ref())
+            .map(|s| s.value.as_str())
     }
 
-    /// Distinct indicators (group, type, canonical value).
+    /// `modified` (both kinds).
+    pub fn modified(&self) -> Option<&Spanned<String>> {
+        self.pick(|r| r.modified.as_ref(), |r| r.modified.as_ref())
+    }
+
+    /// When the rule was first written: `created` of a native rule, `date` of a Sigma rule.
+    pub fn created(&self) -> Option<&Spanned<String>> {
+        self.pick(|r| r.created.as_ref(), |r| r.date.as_ref())
+    }
+
+    /// The name of the field [`Snapshot::created`] reads.
+    pub fn created_key(&self) -> &'static str {
+        match self.kind() {
+            RuleKind::Native => "created",
+            RuleKind::Sigma => "date",
+        }
+    }
+
+    pub fn is_deprecated(&self) -> bool {
+        match &self.doc {
+            RuleDoc::Native(r) => r.is_deprecated(),
+            RuleDoc::Sigma(s) => s.rule.is_deprecated(),
+        }
+    }
+
+    /// Distinct indicators (group, type, canonical value); none for a Sigma document.
     pub fn indicator_count(&self) -> usize {
-        compare::indicator_set(&self.rule).len()
+        self.native().map_or(0, |r| compare::indicator_set(r).len())
+    }
+
+    /// The sorted indicators of a native rule (empty for a Sigma document).
+    pub fn indicator_list(&self) -> Vec<IndicatorRef> {
+        self.native()
+            .map(compare::indicator_list)
+            .unwrap_or_default()
     }
 }
 
@@ -109,6 +207,8 @@ impl Snapshot {
 pub struct RuleChange {
     pub id: String,
     pub kind: ChangeKind,
+    /// Native rule or Sigma document (ids of the two kinds are separate namespaces).
+    pub rule_kind: RuleKind,
     pub old: Option<Snapshot>,
     pub new: Option<Snapshot>,
     /// Changed fields, in canonical key order (empty for added and removed rules).
@@ -117,6 +217,8 @@ pub struct RuleChange {
     pub indicators_added: Vec<IndicatorRef>,
     /// Indicators only in base (every indicator of a removed rule), sorted.
     pub indicators_removed: Vec<IndicatorRef>,
+    /// Sigma: detection (or filter) changes per selection, sorted by selection name.
+    pub detection: Vec<SelectionChange>,
 }
 
 impl RuleChange {
@@ -152,6 +254,7 @@ impl RuleChange {
         !self.fields.is_empty()
             || !self.indicators_added.is_empty()
             || !self.indicators_removed.is_empty()
+            || !self.detection.is_empty()
     }
 }
 
@@ -185,6 +288,7 @@ pub struct Unreadable {
 #[derive(Debug, Clone)]
 pub struct IdChange {
     pub path: String,
+    pub rule_kind: RuleKind,
     pub old_id: String,
     pub new_id: String,
 }
@@ -225,6 +329,10 @@ pub struct Summary {
     pub reformatted: usize,
     pub indicators_added: usize,
     pub indicators_removed: usize,
+    /// Changed native rules (of `rules_changed`).
+    pub native: usize,
+    /// Changed Sigma documents (of `rules_changed`).
+    pub sigma: usize,
 }
 
 impl Summary {
@@ -277,6 +385,8 @@ pub struct Options {
     pub prefix: String,
     /// Larger files are reported as unreadable, not read.
     pub max_file_size: u64,
+    /// `[kinds]` patterns: which files are Sigma files (else decided by shape, as `lint` does).
+    pub kinds: KindPatterns,
 }
 
 impl Options {
@@ -285,6 +395,7 @@ impl Options {
             roots,
             prefix: String::new(),
             max_file_size: crate::config::DEFAULT_MAX_FILE_SIZE,
+            kinds: KindPatterns::default(),
         }
     }
 }
@@ -318,7 +429,7 @@ pub fn compute(
     let parse = |side: Side, files: Vec<collect::File>| -> Vec<Result<Snapshot, Unreadable>> {
         files
             .into_par_iter()
-            .map(|f| read_snapshot(side, f, opts.max_file_size))
+            .flat_map_iter(|f| read_snapshots(side, f, opts))
             .collect()
     };
     let base_files = parse(Side::Base, changed.base);
@@ -328,7 +439,10 @@ pub fn compute(
     let mut head = index(Side::Head, head_files, &mut unreadable);
     set_aside_unreadable(&mut base, &mut head, &unreadable);
     let (changes, summary, id_changes) = pair(base, head);
-    unreadable.sort_by(|a, b| (&a.path, a.side.as_str()).cmp(&(&b.path, b.side.as_str())));
+    unreadable.sort_by(|a, b| {
+        (&a.path, a.side.as_str(), &a.message).cmp(&(&b.path, b.side.as_str(), &b.message))
+    });
+    unreadable.dedup_by(|a, b| a.path == b.path && a.side == b.side && a.message == b.message);
     Ok(Diff {
         base: changed.base_end,
         head: changed.head_end,
@@ -340,64 +454,129 @@ pub fn compute(
     })
 }
 
-fn read_snapshot(side: Side, f: collect::File, max: u64) -> Result<Snapshot, Unreadable> {
+/// Reads one changed file: one snapshot for a native rule, one per document of a Sigma file
+/// (the kind is decided as `lint` decides it: `[kinds]`, else the shape of the documents).
+fn read_snapshots(
+    side: Side,
+    f: collect::File,
+    opts: &Options,
+) -> Vec<Result<Snapshot, Unreadable>> {
     let bad = |message: String| Unreadable {
         path: f.path.clone(),
         side,
         message,
     };
+    let max = opts.max_file_size;
     if f.bytes.len() as u64 > max {
-        return Err(bad(format!(
+        return vec![Err(bad(format!(
             "file is {} bytes, over the {max}-byte limit (lint.max-file-size): not read",
             f.bytes.len()
-        )));
+        )))];
     }
-    let source = crate::load::decode(&f.path, f.bytes).map_err(|(d, _)| bad(d.message))?;
-    let file = RuleFile::parse(source);
-    match file.parsed {
-        Err(e) => {
-            let lc = file.source.line_col(e.span.start);
-            Err(bad(format!(
-                "line {} column {}: {}",
-                lc.line, lc.column, e.message
-            )))
-        }
-        Ok((_, rule)) => {
-            if rule.id.as_ref().is_none_or(|i| i.value.trim().is_empty()) {
-                return Err(bad("no `id`: the rule cannot be matched".into()));
+    let path = f.path.clone();
+    let source = match crate::load::decode(&f.path, f.bytes) {
+        Ok(s) => s,
+        Err((d, _)) => return vec![Err(bad(d.message))],
+    };
+    match crate::lint::parse_source(source, &opts.kinds) {
+        crate::lint::Parsed::Native(file) => {
+            let source = Arc::new(file.source);
+            match file.parsed {
+                Err(e) => {
+                    let lc = source.line_col(e.span.start);
+                    vec![Err(bad(format!(
+                        "line {} column {}: {}",
+                        lc.line, lc.column, e.message
+                    )))]
+                }
+                Ok((_, rule)) => {
+                    if rule.id.as_ref().is_none_or(|i| i.value.trim().is_empty()) {
+                        return vec![Err(bad("no `id`: the rule cannot be matched".into()))];
+                    }
+                    vec![Ok(Snapshot {
+                        path,
+                        source,
+                        doc: RuleDoc::Native(Box::new(rule)),
+                    })]
+                }
             }
-            Ok(Snapshot {
-                path: f.path,
-                source: Arc::new(file.source),
-                rule,
-            })
+        }
+        crate::lint::Parsed::Sigma(file) => {
+            let source = Arc::new(file.source);
+            match file.parsed {
+                Err(e) => {
+                    let lc = source.line_col(e.span.start);
+                    vec![Err(bad(format!(
+                        "Sigma file: line {} column {}: {}",
+                        lc.line, lc.column, e.message
+                    )))]
+                }
+                Ok(docs) => {
+                    let several = docs.len() > 1;
+                    docs.into_iter()
+                        .enumerate()
+                        .map(|(i, d)| {
+                            if d.rule.id.as_ref().is_none_or(|i| i.value.trim().is_empty()) {
+                                let lc = source.line_col(d.node.span.start);
+                                let which = if several {
+                                    format!("document {} (line {})", i + 1, lc.line)
+                                } else {
+                                    "the document".to_string()
+                                };
+                                return Err(bad(format!(
+                                    "Sigma {}: {which} has no `id`: it cannot be matched",
+                                    d.rule.doc_type.name()
+                                )));
+                            }
+                            Ok(Snapshot {
+                                path: path.clone(),
+                                source: Arc::clone(&source),
+                                doc: RuleDoc::Sigma(Box::new(SigmaSnapshot {
+                                    rule: d.rule,
+                                    node: d.node,
+                                })),
+                            })
+                        })
+                        .collect()
+                }
+            }
         }
     }
 }
 
-/// Rules by id; a second file with the same id on one side is set aside as unreadable.
+/// What rules are matched by: the id, in a namespace per kind (a native rule and a Sigma
+/// rule with the same id are different rules).
+type Key = (RuleKind, String);
+
+/// Rules by kind and id; a second document with the same id on one side is set aside as
+/// unreadable.
 fn index(
     side: Side,
     files: Vec<Result<Snapshot, Unreadable>>,
     unreadable: &mut Vec<Unreadable>,
-) -> BTreeMap<String, Snapshot> {
-    let mut out: BTreeMap<String, Snapshot> = BTreeMap::new();
+) -> BTreeMap<Key, Snapshot> {
+    let mut out: BTreeMap<Key, Snapshot> = BTreeMap::new();
     for f in files {
         match f {
             Err(u) => unreadable.push(u),
             Ok(s) => {
-                let id = s.id().to_string();
-                if let Some(first) = out.get(&id) {
+                let key = (s.kind(), s.id().to_string());
+                if let Some(first) = out.get(&key) {
+                    let also = if first.path == s.path {
+                        "another document of this file".to_string()
+                    } else {
+                        first.path.clone()
+                    };
                     unreadable.push(Unreadable {
                         path: s.path.clone(),
                         side,
                         message: format!(
-                            "id `{id}` is also used by {}: only that file is compared",
-                            first.path
+                            "id `{}` is also used by {also}: only the first is compared",
+                            key.1
                         ),
                     });
                 } else {
-                    out.insert(id, s);
+                    out.insert(key, s);
                 }
             }
         }
@@ -409,8 +588,8 @@ fn index(
 /// state there is unknown (the file is listed as unreadable). It still pairs when its id
 /// turns up elsewhere (a move).
 fn set_aside_unreadable(
-    base: &mut BTreeMap<String, Snapshot>,
-    head: &mut BTreeMap<String, Snapshot>,
+    base: &mut BTreeMap<Key, Snapshot>,
+    head: &mut BTreeMap<Key, Snapshot>,
     unreadable: &[Unreadable],
 ) {
     let bad = |side: Side| -> std::collections::HashSet<&str> {
@@ -421,12 +600,12 @@ fn set_aside_unreadable(
             .collect()
     };
     let (bad_base, bad_head) = (bad(Side::Base), bad(Side::Head));
-    let drop_base: Vec<String> = base
+    let drop_base: Vec<Key> = base
         .iter()
         .filter(|(id, s)| bad_head.contains(s.path.as_str()) && !head.contains_key(*id))
         .map(|(id, _)| id.clone())
         .collect();
-    let drop_head: Vec<String> = head
+    let drop_head: Vec<Key> = head
         .iter()
         .filter(|(id, s)| bad_base.contains(s.path.as_str()) && !base.contains_key(*id))
         .map(|(id, _)| id.clone())
@@ -440,31 +619,44 @@ fn set_aside_unreadable(
 }
 
 fn pair(
-    mut base: BTreeMap<String, Snapshot>,
-    head: BTreeMap<String, Snapshot>,
+    mut base: BTreeMap<Key, Snapshot>,
+    head: BTreeMap<Key, Snapshot>,
 ) -> (Vec<RuleChange>, Summary, Vec<IdChange>) {
     let mut changes = Vec::new();
     let mut summary = Summary::default();
-    let mut added_ids = Vec::new();
-    for (id, new) in head {
-        match base.remove(&id) {
+    let mut added_ids: Vec<(String, Key)> = Vec::new();
+    // Paths of documents that changed only in form (a Sigma file may hold several).
+    let mut reformatted: std::collections::BTreeSet<String> = Default::default();
+    for (key, new) in head {
+        let rule_kind = key.0;
+        match base.remove(&key) {
             None => {
-                added_ids.push((new.path.clone(), id.clone()));
-                let indicators = compare::indicator_list(&new.rule);
+                added_ids.push((new.path.clone(), key.clone()));
+                let indicators = new.indicator_list();
+                let detection = match new.sigma() {
+                    Some(s) => sigma::whole(s, Delta::Added),
+                    None => Vec::new(),
+                };
                 changes.push(RuleChange {
-                    id,
+                    id: key.1,
                     kind: ChangeKind::Added,
+                    rule_kind,
                     old: None,
                     new: Some(new),
                     fields: Vec::new(),
                     indicators_added: indicators,
                     indicators_removed: Vec::new(),
+                    detection,
                 });
             }
             Some(old) => {
-                let c = compare::compare(&old.rule, &new.rule);
-                let was_dep = old.rule.is_deprecated();
-                let is_dep = new.rule.is_deprecated();
+                let c = match (&old.doc, &new.doc) {
+                    (RuleDoc::Native(o), RuleDoc::Native(n)) => compare::compare(o, n),
+                    (RuleDoc::Sigma(o), RuleDoc::Sigma(n)) => sigma::compare(o, n),
+                    _ => unreachable!("keys include the kind"),
+                };
+                let was_dep = old.is_deprecated();
+                let is_dep = new.is_deprecated();
                 let kind = if !was_dep && is_dep {
                     ChangeKind::Deprecated
                 } else if was_dep && !is_dep {
@@ -474,51 +666,77 @@ fn pair(
                 } else if !c.is_empty() {
                     ChangeKind::Modified
                 } else {
-                    summary.reformatted += 1;
+                    reformatted.insert(new.path.clone());
                     continue;
                 };
                 changes.push(RuleChange {
-                    id,
+                    id: key.1,
                     kind,
+                    rule_kind,
                     old: Some(old),
                     new: Some(new),
                     fields: c.fields,
                     indicators_added: c.indicators_added,
                     indicators_removed: c.indicators_removed,
+                    detection: c.detection,
                 });
             }
         }
     }
-    let removed_paths: HashMap<&str, &str> = base
-        .iter()
-        .map(|(id, s)| (s.path.as_str(), id.as_str()))
-        .collect();
-    // A path whose base id was removed and whose head id was added: an id edited in place.
+    // A path whose only removed id was replaced by one added id of the same kind: an id
+    // edited in place. (A Sigma file holding several documents whose ids changed is
+    // ambiguous and not reported.)
+    let mut removed_at: HashMap<(&str, RuleKind), Vec<&str>> = HashMap::new();
+    for ((kind, id), s) in &base {
+        removed_at
+            .entry((s.path.as_str(), *kind))
+            .or_default()
+            .push(id.as_str());
+    }
+    let mut added_at: HashMap<(&str, RuleKind), usize> = HashMap::new();
+    for (path, (kind, _)) in &added_ids {
+        *added_at.entry((path.as_str(), *kind)).or_default() += 1;
+    }
     let mut id_changes: Vec<IdChange> = added_ids
         .iter()
-        .filter_map(|(path, new_id)| {
-            let old_id = removed_paths.get(path.as_str())?;
+        .filter_map(|(path, (kind, new_id))| {
+            let old = removed_at.get(&(path.as_str(), *kind))?;
+            if old.len() != 1 || added_at.get(&(path.as_str(), *kind)) != Some(&1) {
+                return None;
+            }
             Some(IdChange {
                 path: path.clone(),
-                old_id: old_id.to_string(),
+                rule_kind: *kind,
+                old_id: old[0].to_string(),
                 new_id: new_id.clone(),
             })
         })
         .collect();
     id_changes.sort_by(|a, b| a.path.cmp(&b.path));
-    for (id, old) in base {
-        let indicators = compare::indicator_list(&old.rule);
+    for ((rule_kind, id), old) in base {
+        let indicators = old.indicator_list();
+        let detection = match old.sigma() {
+            Some(s) => sigma::whole(s, Delta::Removed),
+            None => Vec::new(),
+        };
         changes.push(RuleChange {
             id,
             kind: ChangeKind::Removed,
+            rule_kind,
             old: Some(old),
             new: None,
             fields: Vec::new(),
             indicators_added: Vec::new(),
             indicators_removed: indicators,
+            detection,
         });
     }
-    changes.sort_by(|a, b| (a.path(), &a.id).cmp(&(b.path(), &b.id)));
+    changes.sort_by(|a, b| (a.path(), &a.id, a.rule_kind).cmp(&(b.path(), &b.id, b.rule_kind)));
+    // A file counts as reformatted when none of its documents changed in meaning.
+    for c in &changes {
+        reformatted.remove(c.path());
+    }
+    summary.reformatted = reformatted.len();
     for c in &changes {
         match c.kind {
             ChangeKind::Added => summary.added += 1,
@@ -527,6 +745,10 @@ fn pair(
             ChangeKind::Moved => summary.moved += 1,
             ChangeKind::Deprecated => summary.deprecated += 1,
             ChangeKind::Undeprecated => summary.undeprecated += 1,
+        }
+        match c.rule_kind {
+            RuleKind::Native => summary.native += 1,
+            RuleKind::Sigma => summary.sigma += 1,
         }
         summary.indicators_added += c.indicators_added.len();
         summary.indicators_removed += c.indicators_removed.len();
@@ -539,12 +761,12 @@ mod tests {
     use super::*;
 
     pub(crate) fn snap(path: &str, text: &str) -> Snapshot {
-        let file = RuleFile::parse(SourceFile::new(path, text));
+        let file = crate::rule::RuleFile::parse(SourceFile::new(path, text));
         let rule = file.rule().expect("fixture parses").clone();
         Snapshot {
             path: path.into(),
             source: Arc::new(file.source),
-            rule,
+            doc: RuleDoc::Native(Box::new(rule)),
         }
     }
 
@@ -554,8 +776,11 @@ mod tests {
         )
     }
 
-    fn by_id(items: Vec<Snapshot>) -> BTreeMap<String, Snapshot> {
-        items.into_iter().map(|s| (s.id().to_string(), s)).collect()
+    fn by_id(items: Vec<Snapshot>) -> BTreeMap<Key, Snapshot> {
+        items
+            .into_iter()
+            .map(|s| ((s.kind(), s.id().to_string()), s))
+            .collect()
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! `[-old-]{+new+}` as in `git diff --word-diff=plain`.
 
 use super::compare::{list_delta, word_diff};
+use super::sigma::{object_delta, show_values, Delta, SelectionChange};
 use super::{ChangeKind, Diff, FieldChange, IndicatorRef, RuleChange};
+use crate::kind::RuleKind;
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -57,7 +59,9 @@ impl Style {
     }
 }
 
-/// The summary line, e.g. `3 rules changed (1 added, 2 modified); indicators +4 -1`.
+/// The summary line, e.g. `3 rules changed (1 added, 2 modified); indicators +4 -1`. With
+/// both kinds present it splits the count: `5 rules changed: 3 native, 2 Sigma (...)`;
+/// with Sigma rules only, it has no indicator counts.
 pub fn summary_line(diff: &Diff) -> String {
     let s = &diff.summary;
     if s.rules_changed() == 0 {
@@ -68,14 +72,23 @@ pub fn summary_line(diff: &Diff) -> String {
         .filter(|k| s.count(**k) > 0)
         .map(|k| format!("{} {}", s.count(*k), k.as_str()))
         .collect();
-    format!(
-        "{} rule{} changed ({}); indicators +{} -{}",
-        s.rules_changed(),
-        if s.rules_changed() == 1 { "" } else { "s" },
-        parts.join(", "),
-        s.indicators_added,
-        s.indicators_removed
-    )
+    let n = s.rules_changed();
+    let rules = if s.native > 0 && s.sigma > 0 {
+        format!("{n} rules changed: {} native, {} Sigma", s.native, s.sigma)
+    } else if s.sigma > 0 {
+        format!("{n} Sigma rule{} changed", if n == 1 { "" } else { "s" })
+    } else {
+        format!("{n} rule{} changed", if n == 1 { "" } else { "s" })
+    };
+    let indicators = if s.native > 0 || s.indicators_added + s.indicators_removed > 0 {
+        format!(
+            "; indicators +{} -{}",
+            s.indicators_added, s.indicators_removed
+        )
+    } else {
+        String::new()
+    };
+    format!("{rules} ({}){indicators}", parts.join(", "))
 }
 
 /// A value for display: strings as they are, lists comma-separated, absent as `(none)`.
@@ -155,9 +168,13 @@ fn rule(out: &mut String, c: &RuleChange, st: &Style) {
         cur.title()
     );
     let pad = "             ";
+    let what = match cur.sigma() {
+        None => String::new(),
+        Some(s) => format!("Sigma {} ", s.rule.doc_type.name()),
+    };
     let _ = writeln!(
         out,
-        "{pad}{}id {}, {}, {}{}",
+        "{pad}{}{what}id {}, {}, {}{}",
         st.dim,
         c.id,
         cur.status().unwrap_or("?"),
@@ -168,6 +185,105 @@ fn rule(out: &mut String, c: &RuleChange, st: &Style) {
         field(out, f, st, pad);
     }
     indicators(out, c, st, pad);
+    if c.rule_kind == RuleKind::Sigma {
+        detection(out, &c.detection, st, pad);
+    }
+}
+
+/// Detection changes, one line per changed item:
+/// `selection_img: Image|endswith: +'\evil.exe' -'\bad.exe'`.
+fn detection(out: &mut String, changes: &[SelectionChange], st: &Style, pad: &str) {
+    if changes.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "{pad}detection:");
+    for s in changes {
+        match s.change {
+            Delta::Added | Delta::Removed => {
+                let (sign, color) = if s.change == Delta::Added {
+                    ('+', st.green)
+                } else {
+                    ('-', st.red)
+                };
+                let items: Vec<String> = s
+                    .items
+                    .iter()
+                    .map(|i| {
+                        let vs = if s.change == Delta::Added {
+                            &i.added
+                        } else {
+                            &i.removed
+                        };
+                        format!("{}: {}", i.label(), show_values(vs))
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "{pad}  {color}{sign} {} ({}): {}{}",
+                    s.name,
+                    s.change.as_str(),
+                    if items.is_empty() {
+                        "(empty)".to_string()
+                    } else {
+                        items.join("; ")
+                    },
+                    st.reset
+                );
+            }
+            Delta::Modified => {
+                if s.regrouped {
+                    let _ = writeln!(
+                        out,
+                        "{pad}  {}: same items and values, grouped into different alternatives",
+                        s.name
+                    );
+                }
+                for i in &s.items {
+                    let line = match i.change {
+                        Delta::Added => format!(
+                            "{}+ {}: {}{} (item added)",
+                            st.green,
+                            i.label(),
+                            show_values(&i.added),
+                            st.reset
+                        ),
+                        Delta::Removed => format!(
+                            "{}- {}: {}{} (item removed)",
+                            st.red,
+                            i.label(),
+                            show_values(&i.removed),
+                            st.reset
+                        ),
+                        Delta::Modified => {
+                            let mut parts = Vec::new();
+                            for v in &i.added {
+                                parts.push(format!(
+                                    "{}+{}{}",
+                                    st.green,
+                                    show_values(std::slice::from_ref(v)),
+                                    st.reset
+                                ));
+                            }
+                            for v in &i.removed {
+                                parts.push(format!(
+                                    "{}-{}{}",
+                                    st.red,
+                                    show_values(std::slice::from_ref(v)),
+                                    st.reset
+                                ));
+                            }
+                            match &i.key {
+                                Some(k) => format!("{k}: {}", parts.join(" ")),
+                                // A keyword list: the selection name says it all.
+                                None => parts.join(" "),
+                            }
+                        }
+                    };
+                    let _ = writeln!(out, "{pad}  {}: {line}", s.name);
+                }
+            }
+        }
+    }
 }
 
 fn field(out: &mut String, f: &FieldChange, st: &Style, pad: &str) {
@@ -193,6 +309,24 @@ fn field(out: &mut String, f: &FieldChange, st: &Style, pad: &str) {
             }
         }
         let _ = writeln!(out, "{pad}description: {line}");
+        return;
+    }
+    if let Some(d) = object_delta(f) {
+        let parts: Vec<String> = d
+            .iter()
+            .map(|(k, o, n)| {
+                format!(
+                    "{k} {}{}{} → {}{}{}",
+                    st.red,
+                    show(o),
+                    st.reset,
+                    st.green,
+                    show(n),
+                    st.reset
+                )
+            })
+            .collect();
+        let _ = writeln!(out, "{pad}{}: {}", f.name, parts.join("; "));
         return;
     }
     if let Some(d) = list_delta(f) {
