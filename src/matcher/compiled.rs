@@ -10,11 +10,13 @@
 //!
 //! The semantics are exactly those of the reference [`super::RuleMatcher`]; tests compare them.
 
+use super::event::FieldTable;
 use super::{compile_value, event_ip, glob, normalize_event_value, Pattern, RuleSpec};
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
 use aho_corasick::AhoCorasick;
 use regex::{RegexSet, RegexSetBuilder};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -307,7 +309,7 @@ pub struct CompiledSet {
     rules: Vec<CRule>,
     atom_rule: Vec<u32>,
     index: Vec<TypeIndex>,
-    fields: HashMap<&'static str, IndicatorType>,
+    fields: FieldTable,
     /// Rules whose condition holds when no group matches: evaluated for every event.
     always: Vec<u32>,
 }
@@ -389,10 +391,7 @@ impl CompiledSet {
                 on_raw: b.on_raw.build(ty)?,
             });
         }
-        let fields = IndicatorType::ALL
-            .iter()
-            .flat_map(|t| t.ecs_fields().iter().map(move |f| (*f, *t)))
-            .collect();
+        let fields = FieldTable::new();
         Ok(CompiledSet {
             rules,
             atom_rule,
@@ -418,15 +417,29 @@ impl CompiledSet {
 
     /// The rules matching `obs`, in rule order.
     pub fn matches(&self, obs: &super::Observable) -> Vec<SetMatch> {
-        let mut hits: Vec<AtomId> = Vec::new();
-        for (field, values) in obs.fields() {
-            let Some(&ty) = self.fields.get(field) else {
-                continue;
-            };
-            let idx = &self.index[ty as usize];
-            for v in values {
-                lookup(idx, ty, v, &mut hits);
+        let mut values = Vec::new();
+        for (field, vs) in obs.fields() {
+            if let Some(ty) = self.fields.get(field) {
+                values.extend(vs.iter().map(|v| (ty, Cow::Borrowed(v.as_str()))));
             }
+        }
+        self.matches_values(&super::EventValues { values })
+    }
+
+    /// The ECS fields the set reads, with their types (what [`super::EventValues::parse`]
+    /// needs).
+    pub fn fields(&self) -> &FieldTable {
+        &self.fields
+    }
+
+    /// The rules matching an event given by its indicator values, in rule order.
+    pub fn matches_values(&self, event: &super::EventValues<'_>) -> Vec<SetMatch> {
+        let mut hits: Vec<AtomId> = Vec::new();
+        for (ty, v) in &event.values {
+            lookup(&self.index[*ty as usize], *ty, v, &mut hits);
+        }
+        if hits.is_empty() && self.always.is_empty() {
+            return Vec::new();
         }
         hits.sort_unstable();
         hits.dedup();
@@ -435,16 +448,16 @@ impl CompiledSet {
         candidates.sort_unstable();
         candidates.dedup();
         let mut out = Vec::new();
+        let mut matched: Vec<bool> = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
         for ri in candidates {
             let r = &self.rules[ri as usize];
-            let matched: Vec<bool> = r
-                .groups
-                .iter()
-                .map(|atoms| {
-                    !atoms.is_empty() && atoms.iter().all(|a| hits.binary_search(a).is_ok())
-                })
-                .collect();
-            let names: Vec<&str> = r.group_names.iter().map(String::as_str).collect();
+            matched.clear();
+            matched.extend(r.groups.iter().map(|atoms| {
+                !atoms.is_empty() && atoms.iter().all(|a| hits.binary_search(a).is_ok())
+            }));
+            names.clear();
+            names.extend(r.group_names.iter().map(String::as_str));
             let holds = r.condition.eval(&names, &|n| {
                 names.iter().zip(&matched).any(|(name, m)| *m && *name == n)
             });

@@ -23,9 +23,11 @@
 //! [`CompiledSet`] is the fast form for many rules and many events; tests keep the two equal.
 
 pub mod compiled;
+pub mod event;
 pub mod glob;
 
 pub use compiled::{CompiledSet, SetMatch};
+pub use event::{EventError, EventValues, FieldTable};
 
 use crate::condition::{self, Expr};
 use crate::indicator::{self, Checked, IndicatorType, Syntax};
