@@ -11,11 +11,12 @@
 //! The semantics are exactly those of the reference [`super::RuleMatcher`]; tests compare them.
 
 use super::event::FieldTable;
-use super::{compile_value, event_ip, glob, normalize_event_value, Pattern, RuleSpec};
+use super::{compile_value, event_ip, glob, normalize_event_value_cow, Pattern, RuleSpec};
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
 use aho_corasick::AhoCorasick;
 use regex::{RegexSet, RegexSetBuilder};
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -258,13 +259,14 @@ struct GlobIndex {
 
 impl GlobIndex {
     fn hits(&self, text: &str, out: &mut Vec<AtomId>) {
-        let mut cands: Vec<u32> = self.always.clone();
+        let mut cands: Vec<u32> = Vec::new();
         for m in self.ac.find_overlapping_iter(text) {
             cands.extend_from_slice(&self.by_literal[m.pattern().as_usize()]);
         }
-        if cands.is_empty() {
+        if cands.is_empty() && self.always.is_empty() {
             return;
         }
+        cands.extend_from_slice(&self.always);
         cands.sort_unstable();
         cands.dedup();
         let chars: Vec<char> = text.chars().collect();
@@ -279,12 +281,12 @@ impl GlobIndex {
 
 #[derive(Default)]
 struct TypeIndex {
-    exact: HashMap<String, Vec<AtomId>>,
+    exact: FxHashMap<String, Vec<AtomId>>,
     /// `*.base` domain wildcards, keyed by `base`.
-    subdomain: HashMap<String, Vec<AtomId>>,
+    subdomain: FxHashMap<String, Vec<AtomId>>,
     /// (prefix length, network address → atoms), longest prefixes first.
-    nets_v4: Vec<(u8, HashMap<u32, Vec<AtomId>>)>,
-    nets_v6: Vec<(u8, HashMap<u128, Vec<AtomId>>)>,
+    nets_v4: Vec<(u8, FxHashMap<u32, Vec<AtomId>>)>,
+    nets_v6: Vec<(u8, FxHashMap<u128, Vec<AtomId>>)>,
     /// Globs over the normalized value.
     globs: Option<GlobIndex>,
     /// `regex:` patterns over the normalized value (`url`).
@@ -296,10 +298,10 @@ struct TypeIndex {
 #[derive(Default)]
 struct TypeIndexBuilder {
     globs: GlobIndexBuilder,
-    exact: HashMap<String, Vec<AtomId>>,
-    subdomain: HashMap<String, Vec<AtomId>>,
-    nets_v4: HashMap<u8, HashMap<u32, Vec<AtomId>>>,
-    nets_v6: HashMap<u8, HashMap<u128, Vec<AtomId>>>,
+    exact: FxHashMap<String, Vec<AtomId>>,
+    subdomain: FxHashMap<String, Vec<AtomId>>,
+    nets_v4: HashMap<u8, FxHashMap<u32, Vec<AtomId>>>,
+    nets_v6: HashMap<u8, FxHashMap<u128, Vec<AtomId>>>,
     on_text: PatternSetBuilder,
     on_raw: PatternSetBuilder,
 }
@@ -535,8 +537,9 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
         }
         return;
     }
-    let text = normalize_event_value(ty, raw);
-    if let Some(atoms) = idx.exact.get(&text) {
+    let text = normalize_event_value_cow(ty, raw);
+    let text: &str = &text;
+    if let Some(atoms) = idx.exact.get(text) {
         out.extend_from_slice(atoms);
     }
     if !idx.subdomain.is_empty() {
@@ -549,10 +552,10 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
         }
     }
     if let Some(g) = &idx.globs {
-        g.hits(&text, out);
+        g.hits(text, out);
     }
     if let Some(s) = &idx.on_text {
-        s.hits(&text, out);
+        s.hits(text, out);
     }
     if let Some(s) = &idx.on_raw {
         s.hits(raw, out);

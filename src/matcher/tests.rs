@@ -823,3 +823,40 @@ fn event_values_reject_what_is_not_one_object() {
         ]
     );
 }
+
+proptest! {
+    /// The borrowing normalizer gives what the reference normalizer gives.
+    #[test]
+    fn normalize_cow_agrees(
+        v in proptest::string::string_regex("(xn--)?[a-zA-Z0-9.\\-_é ]{0,12}\\.?").unwrap(),
+    ) {
+        for ty in IndicatorType::ALL {
+            if ty.syntax() != Syntax::Ip {
+                let fast = normalize_event_value_cow(ty, &v).into_owned();
+                prop_assert_eq!(fast, normalize_event_value(ty, &v), "{:?}", ty);
+            }
+        }
+    }
+}
+
+#[test]
+fn plain_domains_are_their_own_normal_form() {
+    for d in [
+        "example.com",
+        "a-b.example",
+        "-a.example",
+        "a..b",
+        ".a",
+        "1.2.3.4",
+        "xn--bcher-kva.example",
+        "xn--zz.example",
+        "a--b.example",
+        "ab--cd.example",
+    ] {
+        assert_eq!(
+            normalize_event_value_cow(IndicatorType::Domain, d),
+            normalize_domain(d),
+            "{d}"
+        );
+    }
+}
