@@ -419,6 +419,82 @@ fn match_on_the_vectors_gives_the_expected_output() {
         .stderr(predicate::str::contains("51 events"));
 }
 
+/// The events of `ruleforge match` output, in order.
+fn matched_events(stdout: &[u8]) -> Vec<u64> {
+    String::from_utf8_lossy(stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn match_reads_any_layout_of_objects_in_order() {
+    let r = Repo::new();
+    r.write("rules/webshell.yml", CANONICAL);
+    let path = r#""C:\\inetpub\\wwwroot\\aspnet_client\\a.aspx""#;
+    let hit = format!(r#"{{"file.path": {path}, "file.name": "a.aspx"}}"#);
+    let events = [
+        hit.clone(),
+        "   ".to_string(),
+        // Nested objects, and a field through both spellings.
+        format!(
+            r#"{{"file": {{"path": [{path}, 1, null], "name": "b.aspx"}}, "event": {{"id": 2}}}}"#
+        ),
+        // A repeated key: the last one counts, as in a JSON object.
+        format!(r#"{{"file.name": "a.aspx", "file.path": {path}, "file.name": "a.css"}}"#),
+        // Two objects on one line, then one over several lines.
+        format!(r#"{{"file.name": "x.css"}} {hit}"#),
+        format!("{{\n  \"file.name\": \"c.aspx\",\n  \"file.path\": {path}\n}}"),
+        hit.clone(),
+    ];
+    let mut text = events.join("\n");
+    // Past the first parallel batch.
+    for _ in 0..9000 {
+        text.push('\n');
+        text.push_str(&hit);
+    }
+    r.write("events.ndjson", &text);
+    let out = r
+        .cmd(&["match", "rules", "--event", "events.ndjson"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let got = matched_events(&out);
+    assert_eq!(got[..4], [0, 1, 4, 5], "{}", String::from_utf8_lossy(&out));
+    assert_eq!(got.len(), 9005);
+    assert_eq!(got[got.len() - 1], 9006);
+
+    // An error past the first batch names its line; the events before it were matched.
+    let mut text = String::new();
+    for _ in 0..9000 {
+        text.push_str(&hit);
+        text.push('\n');
+    }
+    r.write(
+        "events.ndjson",
+        &format!("{text}\n{{\"file.name\" \"a\"}}\n{hit}\n"),
+    );
+    r.cmd(&["match", "rules", "--event", "events.ndjson"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "events.ndjson:9002:14: invalid JSON: expected `:` at line 9002 column 14",
+        ));
+    r.write("events.ndjson", &format!("{text}[{hit}]\n"));
+    r.cmd(&["match", "rules", "--event", "events.ndjson"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "event 9000: an event must be a JSON object",
+        ));
+}
+
 #[test]
 fn match_reports_bad_input() {
     let r = Repo::new();

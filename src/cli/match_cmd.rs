@@ -2,7 +2,7 @@
 
 use super::authoring;
 use super::{CmdResult, Failure};
-use crate::matcher::{CompiledSet, Observable, RuleSpec};
+use crate::matcher::{CompiledSet, EventError, EventValues, Observable, RuleSpec, SetMatch};
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -24,9 +24,6 @@ pub struct Args {
     #[arg(long)]
     pub skip_invalid: bool,
 }
-
-/// Events evaluated per parallel batch.
-const BATCH: usize = 4096;
 
 /// Loads the rule set. This is the place where other rule sources plug in: a signed bundle
 /// reader turns the bundle's compiled rules into [`RuleSpec`]s (they carry the same id,
@@ -80,6 +77,192 @@ fn load_rule_set(args: &Args) -> Result<Vec<RuleSpec>, Failure> {
     Ok(specs)
 }
 
+/// Events (non-blank NDJSON lines) read and evaluated per parallel batch.
+const BATCH: usize = 8192;
+/// A batch also ends after this many bytes.
+const BATCH_BYTES: usize = 16 << 20;
+
+/// Where matches go: NDJSON lines on standard output, counted.
+struct Sink<'s, W: Write> {
+    set: &'s CompiledSet,
+    out: W,
+    matches: usize,
+}
+
+impl<W: Write> Sink<'_, W> {
+    /// Writes `bytes`; `Ok(false)` when the reader went away (a closed pipe ends the run).
+    fn write(&mut self, bytes: &[u8]) -> Result<bool, Failure> {
+        match self.out.write_all(bytes) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(Failure(format!("writing output: {e}"))),
+        }
+    }
+}
+
+/// Appends the output lines of `event`'s matches to `buf`:
+/// `{"event":N,"id":"…","title":"…","groups":["…"]}`.
+fn format_matches(set: &CompiledSet, event: usize, ms: &[SetMatch], buf: &mut Vec<u8>) {
+    for m in ms {
+        let (id, title) = set.rule(m.rule);
+        buf.extend_from_slice(b"{\"event\":");
+        let _ = write!(buf, "{event}");
+        buf.extend_from_slice(b",\"id\":");
+        let _ = serde_json::to_writer(&mut *buf, id);
+        buf.extend_from_slice(b",\"title\":");
+        let _ = serde_json::to_writer(&mut *buf, title);
+        buf.extend_from_slice(b",\"groups\":");
+        let _ = serde_json::to_writer(&mut *buf, &m.groups);
+        buf.extend_from_slice(b"}\n");
+    }
+}
+
+/// The output of one NDJSON line, or `None` when the line is not one JSON object (the
+/// sequential reader then reports it with its position).
+fn eval_line(set: &CompiledSet, line: &[u8], event: usize) -> Option<(Vec<u8>, usize)> {
+    let ms = match EventValues::parse(line, set.fields()) {
+        Ok(values) => set.matches_values(&values),
+        Err(EventError::DuplicateKey) => {
+            let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+            set.matches(&Observable::from_json(&v).ok()?)
+        }
+        Err(EventError::Invalid) => return None,
+    };
+    let mut buf = Vec::new();
+    format_matches(set, event, &ms, &mut buf);
+    Some((buf, ms.len()))
+}
+
+fn is_blank(line: &[u8]) -> bool {
+    line.iter()
+        .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+}
+
+/// NDJSON: batches of lines are read, then parsed and matched in parallel; the output keeps
+/// the input order. A batch with a line that is not one JSON object (an object over several
+/// lines, two on one line, invalid JSON) is read again, with the rest of the input, by
+/// [`sequential`], which accepts any whitespace-separated JSON objects and names the position
+/// of an error.
+fn ndjson<R: BufRead, W: Write>(
+    mut reader: R,
+    name: &str,
+    sink: &mut Sink<'_, W>,
+) -> Result<usize, Failure> {
+    let set = sink.set;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::with_capacity(BATCH);
+    let mut events = 0usize;
+    let mut lines = 0usize;
+    loop {
+        buf.clear();
+        spans.clear();
+        let mut batch_lines = 0;
+        let mut eof = false;
+        while spans.len() < BATCH && buf.len() < BATCH_BYTES {
+            let start = buf.len();
+            let n = reader
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| Failure(format!("{name}: {e}")))?;
+            if n == 0 {
+                eof = true;
+                break;
+            }
+            batch_lines += 1;
+            if !is_blank(&buf[start..]) {
+                spans.push(start..buf.len());
+            }
+        }
+        let results: Vec<Option<(Vec<u8>, usize)>> = spans
+            .par_iter()
+            .enumerate()
+            .map(|(i, r)| eval_line(set, &buf[r.clone()], events + i))
+            .collect();
+        if results.iter().any(Option::is_none) {
+            let rest = std::io::Cursor::new(std::mem::take(&mut buf)).chain(reader);
+            return sequential(rest, name, lines, events, sink);
+        }
+        for (out, n) in results.into_iter().flatten() {
+            sink.matches += n;
+            if !sink.write(&out)? {
+                return Ok(events + spans.len());
+            }
+        }
+        events += spans.len();
+        lines += batch_lines;
+        if eof {
+            return Ok(events);
+        }
+    }
+}
+
+/// Whitespace-separated JSON objects read one after the other (parsed in sequence, matched in
+/// parallel batches). `lines` and `events` are those before `reader`'s first byte.
+fn sequential<R: Read, W: Write>(
+    reader: R,
+    name: &str,
+    lines: usize,
+    mut events: usize,
+    sink: &mut Sink<'_, W>,
+) -> Result<usize, Failure> {
+    let stream = serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>();
+    let mut batch = Vec::with_capacity(BATCH);
+    for v in stream {
+        let v = v.map_err(|e| {
+            // serde_json's message ends with the position in `reader`: give it in the input.
+            let (line, column) = (e.line() + lines, e.column());
+            let msg = e.to_string();
+            let suffix = format!(" at line {} column {column}", e.line());
+            let msg = match msg.strip_suffix(&suffix) {
+                Some(m) if lines > 0 => format!("{m} at line {line} column {column}"),
+                _ => msg,
+            };
+            Failure(format!("{name}:{line}:{column}: invalid JSON: {msg}"))
+        })?;
+        batch.push(to_obs(&v, name, events)?);
+        events += 1;
+        if batch.len() == BATCH {
+            if !run_batch(&batch, events - batch.len(), sink)? {
+                return Ok(events);
+            }
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        run_batch(&batch, events - batch.len(), sink)?;
+    }
+    Ok(events)
+}
+
+fn to_obs(v: &serde_json::Value, name: &str, i: usize) -> Result<Observable, Failure> {
+    Observable::from_json(v).map_err(|e| Failure(format!("{name}: event {i}: {e}")))
+}
+
+/// Matches `batch` (events `base`…) in parallel and writes the matches in order.
+fn run_batch<W: Write>(
+    batch: &[Observable],
+    base: usize,
+    sink: &mut Sink<'_, W>,
+) -> Result<bool, Failure> {
+    let set = sink.set;
+    let results: Vec<(Vec<u8>, usize)> = batch
+        .par_iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let ms = set.matches(o);
+            let mut buf = Vec::new();
+            format_matches(set, base + i, &ms, &mut buf);
+            (buf, ms.len())
+        })
+        .collect();
+    for (out, n) in results {
+        sink.matches += n;
+        if !sink.write(&out)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 pub fn exec(args: Args) -> CmdResult {
     let name = args.event.display().to_string();
     let reader: Box<dyn Read> = if name == "-" {
@@ -114,83 +297,39 @@ pub fn exec(args: Args) -> CmdResult {
     };
 
     let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut events = 0usize;
-    let mut matches = 0usize;
+    let mut sink = Sink {
+        set: &set,
+        out: std::io::BufWriter::with_capacity(1 << 16, stdout.lock()),
+        matches: 0,
+    };
     let t_match = Instant::now();
-    let mut run_batch = |batch: &[Observable], base: usize| -> Result<bool, Failure> {
-        let results: Vec<_> = batch.par_iter().map(|o| set.matches(o)).collect();
-        for (i, ms) in results.iter().enumerate() {
-            for m in ms {
-                let (id, title) = set.rule(m.rule);
-                let line = serde_json::json!({
-                    "event": base + i,
-                    "id": id,
-                    "title": title,
-                    "groups": m.groups,
-                });
-                matches += 1;
-                if let Err(e) = writeln!(out, "{line}") {
-                    if e.kind() == std::io::ErrorKind::BrokenPipe {
-                        return Ok(false);
-                    }
-                    return Err(Failure(format!("writing output: {e}")));
-                }
-            }
-        }
-        Ok(true)
-    };
-
-    let to_obs = |v: &serde_json::Value, i: usize| {
-        Observable::from_json(v).map_err(|e| Failure(format!("{name}: event {i}: {e}")))
-    };
-    match first {
-        None => {}
+    let events = match first {
+        None => 0,
         Some(b'[') => {
-            let all: Vec<serde_json::Value> = serde_json::from_reader(reader)
+            let mut bytes = Vec::new();
+            reader
+                .read_to_end(&mut bytes)
+                .map_err(|e| Failure(format!("{name}: {e}")))?;
+            let all: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
                 .map_err(|e| Failure(format!("{name}:{}:{}: {e}", e.line(), e.column())))?;
-            events = all.len();
+            drop(bytes);
             for (c, chunk) in all.chunks(BATCH).enumerate() {
                 let base = c * BATCH;
                 let obs: Vec<Observable> = chunk
                     .iter()
                     .enumerate()
-                    .map(|(i, v)| to_obs(v, base + i))
+                    .map(|(i, v)| to_obs(v, &name, base + i))
                     .collect::<Result<_, _>>()?;
-                if !run_batch(&obs, base)? {
+                if !run_batch(&obs, base, &mut sink)? {
                     break;
                 }
             }
+            all.len()
         }
-        Some(_) => {
-            let stream =
-                serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>();
-            let mut batch = Vec::with_capacity(BATCH);
-            let mut open = true;
-            for v in stream {
-                let v = v.map_err(|e| {
-                    Failure(format!(
-                        "{name}:{}:{}: invalid JSON: {e}",
-                        e.line(),
-                        e.column()
-                    ))
-                })?;
-                batch.push(to_obs(&v, events)?);
-                events += 1;
-                if batch.len() == BATCH {
-                    open = run_batch(&batch, events - batch.len())?;
-                    batch.clear();
-                    if !open {
-                        break;
-                    }
-                }
-            }
-            if open && !batch.is_empty() {
-                run_batch(&batch, events - batch.len())?;
-            }
-        }
-    }
-    let _ = out.flush();
+        Some(_) => ndjson(reader, &name, &mut sink)?,
+    };
+    let _ = sink.out.flush();
+    let matches = sink.matches;
     let elapsed = t_match.elapsed();
     if args.stats {
         let secs = elapsed.as_secs_f64().max(1e-9);

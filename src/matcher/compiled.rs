@@ -10,11 +10,14 @@
 //!
 //! The semantics are exactly those of the reference [`super::RuleMatcher`]; tests compare them.
 
-use super::{compile_value, event_ip, glob, normalize_event_value, Pattern, RuleSpec};
+use super::event::FieldTable;
+use super::{compile_value, event_ip, glob, normalize_event_value_cow, Pattern, RuleSpec};
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
 use aho_corasick::AhoCorasick;
 use regex::{RegexSet, RegexSetBuilder};
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -256,13 +259,14 @@ struct GlobIndex {
 
 impl GlobIndex {
     fn hits(&self, text: &str, out: &mut Vec<AtomId>) {
-        let mut cands: Vec<u32> = self.always.clone();
+        let mut cands: Vec<u32> = Vec::new();
         for m in self.ac.find_overlapping_iter(text) {
             cands.extend_from_slice(&self.by_literal[m.pattern().as_usize()]);
         }
-        if cands.is_empty() {
+        if cands.is_empty() && self.always.is_empty() {
             return;
         }
+        cands.extend_from_slice(&self.always);
         cands.sort_unstable();
         cands.dedup();
         let chars: Vec<char> = text.chars().collect();
@@ -277,12 +281,12 @@ impl GlobIndex {
 
 #[derive(Default)]
 struct TypeIndex {
-    exact: HashMap<String, Vec<AtomId>>,
+    exact: FxHashMap<String, Vec<AtomId>>,
     /// `*.base` domain wildcards, keyed by `base`.
-    subdomain: HashMap<String, Vec<AtomId>>,
+    subdomain: FxHashMap<String, Vec<AtomId>>,
     /// (prefix length, network address → atoms), longest prefixes first.
-    nets_v4: Vec<(u8, HashMap<u32, Vec<AtomId>>)>,
-    nets_v6: Vec<(u8, HashMap<u128, Vec<AtomId>>)>,
+    nets_v4: Vec<(u8, FxHashMap<u32, Vec<AtomId>>)>,
+    nets_v6: Vec<(u8, FxHashMap<u128, Vec<AtomId>>)>,
     /// Globs over the normalized value.
     globs: Option<GlobIndex>,
     /// `regex:` patterns over the normalized value (`url`).
@@ -294,10 +298,10 @@ struct TypeIndex {
 #[derive(Default)]
 struct TypeIndexBuilder {
     globs: GlobIndexBuilder,
-    exact: HashMap<String, Vec<AtomId>>,
-    subdomain: HashMap<String, Vec<AtomId>>,
-    nets_v4: HashMap<u8, HashMap<u32, Vec<AtomId>>>,
-    nets_v6: HashMap<u8, HashMap<u128, Vec<AtomId>>>,
+    exact: FxHashMap<String, Vec<AtomId>>,
+    subdomain: FxHashMap<String, Vec<AtomId>>,
+    nets_v4: HashMap<u8, FxHashMap<u32, Vec<AtomId>>>,
+    nets_v6: HashMap<u8, FxHashMap<u128, Vec<AtomId>>>,
     on_text: PatternSetBuilder,
     on_raw: PatternSetBuilder,
 }
@@ -307,7 +311,7 @@ pub struct CompiledSet {
     rules: Vec<CRule>,
     atom_rule: Vec<u32>,
     index: Vec<TypeIndex>,
-    fields: HashMap<&'static str, IndicatorType>,
+    fields: FieldTable,
     /// Rules whose condition holds when no group matches: evaluated for every event.
     always: Vec<u32>,
 }
@@ -389,10 +393,7 @@ impl CompiledSet {
                 on_raw: b.on_raw.build(ty)?,
             });
         }
-        let fields = IndicatorType::ALL
-            .iter()
-            .flat_map(|t| t.ecs_fields().iter().map(move |f| (*f, *t)))
-            .collect();
+        let fields = FieldTable::new();
         Ok(CompiledSet {
             rules,
             atom_rule,
@@ -418,15 +419,29 @@ impl CompiledSet {
 
     /// The rules matching `obs`, in rule order.
     pub fn matches(&self, obs: &super::Observable) -> Vec<SetMatch> {
-        let mut hits: Vec<AtomId> = Vec::new();
-        for (field, values) in obs.fields() {
-            let Some(&ty) = self.fields.get(field) else {
-                continue;
-            };
-            let idx = &self.index[ty as usize];
-            for v in values {
-                lookup(idx, ty, v, &mut hits);
+        let mut values = Vec::new();
+        for (field, vs) in obs.fields() {
+            if let Some(ty) = self.fields.get(field) {
+                values.extend(vs.iter().map(|v| (ty, Cow::Borrowed(v.as_str()))));
             }
+        }
+        self.matches_values(&super::EventValues { values })
+    }
+
+    /// The ECS fields the set reads, with their types (what [`super::EventValues::parse`]
+    /// needs).
+    pub fn fields(&self) -> &FieldTable {
+        &self.fields
+    }
+
+    /// The rules matching an event given by its indicator values, in rule order.
+    pub fn matches_values(&self, event: &super::EventValues<'_>) -> Vec<SetMatch> {
+        let mut hits: Vec<AtomId> = Vec::new();
+        for (ty, v) in &event.values {
+            lookup(&self.index[*ty as usize], *ty, v, &mut hits);
+        }
+        if hits.is_empty() && self.always.is_empty() {
+            return Vec::new();
         }
         hits.sort_unstable();
         hits.dedup();
@@ -435,16 +450,16 @@ impl CompiledSet {
         candidates.sort_unstable();
         candidates.dedup();
         let mut out = Vec::new();
+        let mut matched: Vec<bool> = Vec::new();
+        let mut names: Vec<&str> = Vec::new();
         for ri in candidates {
             let r = &self.rules[ri as usize];
-            let matched: Vec<bool> = r
-                .groups
-                .iter()
-                .map(|atoms| {
-                    !atoms.is_empty() && atoms.iter().all(|a| hits.binary_search(a).is_ok())
-                })
-                .collect();
-            let names: Vec<&str> = r.group_names.iter().map(String::as_str).collect();
+            matched.clear();
+            matched.extend(r.groups.iter().map(|atoms| {
+                !atoms.is_empty() && atoms.iter().all(|a| hits.binary_search(a).is_ok())
+            }));
+            names.clear();
+            names.extend(r.group_names.iter().map(String::as_str));
             let holds = r.condition.eval(&names, &|n| {
                 names.iter().zip(&matched).any(|(name, m)| *m && *name == n)
             });
@@ -522,8 +537,9 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
         }
         return;
     }
-    let text = normalize_event_value(ty, raw);
-    if let Some(atoms) = idx.exact.get(&text) {
+    let text = normalize_event_value_cow(ty, raw);
+    let text: &str = &text;
+    if let Some(atoms) = idx.exact.get(text) {
         out.extend_from_slice(atoms);
     }
     if !idx.subdomain.is_empty() {
@@ -536,10 +552,10 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
         }
     }
     if let Some(g) = &idx.globs {
-        g.hits(&text, out);
+        g.hits(text, out);
     }
     if let Some(s) = &idx.on_text {
-        s.hits(&text, out);
+        s.hits(text, out);
     }
     if let Some(s) = &idx.on_raw {
         s.hits(raw, out);

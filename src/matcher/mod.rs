@@ -23,15 +23,18 @@
 //! [`CompiledSet`] is the fast form for many rules and many events; tests keep the two equal.
 
 pub mod compiled;
+pub mod event;
 pub mod glob;
 
 pub use compiled::{CompiledSet, SetMatch};
+pub use event::{EventError, EventValues, FieldTable};
 
 use crate::condition::{self, Expr};
 use crate::indicator::{self, Checked, IndicatorType, Syntax};
 use crate::rule::Rule;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -234,6 +237,37 @@ pub fn normalize_event_value(ty: IndicatorType, value: &str) -> String {
         Syntax::Ip => event_ip(value).map_or_else(|| value.to_string(), |a| a.to_string()),
         Syntax::Email => normalize_email(value),
     }
+}
+
+/// [`normalize_event_value`] without copying values already in normal form (the common case
+/// for hashes, lower-case paths and plain ASCII domains).
+pub fn normalize_event_value_cow(ty: IndicatorType, value: &str) -> Cow<'_, str> {
+    match ty.syntax() {
+        Syntax::Hash(_) if !value.bytes().any(|b| b.is_ascii_uppercase()) => Cow::Borrowed(value),
+        Syntax::Glob {
+            case_insensitive: true,
+        } if value.is_ascii() && !value.bytes().any(|b| b.is_ascii_uppercase()) => {
+            Cow::Borrowed(value)
+        }
+        Syntax::Glob {
+            case_insensitive: false,
+        } => Cow::Borrowed(value),
+        Syntax::Domain if plain_domain(value) => Cow::Borrowed(value),
+        _ => Cow::Owned(normalize_event_value(ty, value)),
+    }
+}
+
+/// Whether `value` is a domain that [`normalize_domain`] leaves as it is: lower-case ASCII
+/// letters, digits, `-` and `.`, no trailing dot and no punycode (`xn--`) label. IDNA maps
+/// these characters to themselves, and when it rejects the name the fallback (lower-casing)
+/// changes nothing either.
+fn plain_domain(value: &str) -> bool {
+    !value.is_empty()
+        && !value.ends_with('.')
+        && value
+            .bytes()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.'))
+        && !value.contains("xn--")
 }
 
 /// An event URL in WHATWG serialization (lower-case scheme and host, default port dropped,

@@ -661,3 +661,202 @@ fn compiled_prefilters_agree_with_the_reference() {
         assert_eq!(m.is_match(&o), !set.matches(&o).is_empty(), "{text}");
     }
 }
+
+/// A JSON value that may repeat keys (rendered by hand: `serde_json::Map` cannot).
+#[derive(Debug, Clone)]
+enum J {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Arr(Vec<J>),
+    Obj(Vec<(String, J)>),
+}
+
+impl J {
+    fn render(&self, s: &mut String) {
+        match self {
+            J::Null => s.push_str("null"),
+            J::Bool(b) => s.push_str(if *b { "true" } else { "false" }),
+            J::Int(i) => s.push_str(&i.to_string()),
+            J::Float(f) => s.push_str(&serde_json::to_string(f).unwrap()),
+            J::Str(t) => s.push_str(&serde_json::to_string(t).unwrap()),
+            J::Arr(items) => {
+                s.push('[');
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    v.render(s);
+                }
+                s.push(']');
+            }
+            J::Obj(members) => {
+                s.push('{');
+                for (i, (k, v)) in members.iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    if k.starts_with('\\') {
+                        // An escaped key, written as is.
+                        s.push('"');
+                        s.push_str(k);
+                        s.push('"');
+                    } else {
+                        s.push_str(&serde_json::to_string(k).unwrap());
+                    }
+                    s.push(':');
+                    v.render(s);
+                }
+                s.push('}');
+            }
+        }
+    }
+}
+
+fn json_key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("source".to_string()),
+        Just("ip".to_string()),
+        Just("source.ip".to_string()),
+        Just("file".to_string()),
+        Just("hash".to_string()),
+        Just("hash.sha256".to_string()),
+        Just("file.hash.sha256".to_string()),
+        Just("name".to_string()),
+        Just("file.name".to_string()),
+        Just("event.id".to_string()),
+        Just("\\u0066ile.name".to_string()),
+        Just("x".to_string()),
+    ]
+}
+
+fn json_value() -> impl Strategy<Value = J> {
+    let leaf = prop_oneof![
+        Just(J::Null),
+        any::<bool>().prop_map(J::Bool),
+        any::<i64>().prop_map(J::Int),
+        (-1e20f64..1e20).prop_map(J::Float),
+        proptest::string::string_regex("[a-zA-Z0-9.\\\\\"é\n]{0,6}")
+            .unwrap()
+            .prop_map(J::Str),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..3).prop_map(J::Arr),
+            proptest::collection::vec((json_key(), inner), 0..4).prop_map(J::Obj),
+        ]
+    })
+}
+
+/// The (type, value) pairs an observable gives the compiled set, sorted.
+fn typed_values(o: &Observable) -> Vec<(IndicatorType, String)> {
+    let mut v: Vec<_> = o
+        .fields()
+        .filter_map(|(f, vs)| field_type(f).map(|t| (t, vs)))
+        .flat_map(|(t, vs)| vs.iter().map(move |v| (t, v.clone())))
+        .collect();
+    v.sort();
+    v
+}
+
+proptest! {
+    /// Reading an event straight from JSON text gives the values `Observable::from_json` gives
+    /// (or says the text repeats a key, or is not one object).
+    #[test]
+    fn event_values_agree_with_observables(
+        members in proptest::collection::vec((json_key(), json_value()), 0..5),
+    ) {
+        let mut text = String::from(" ");
+        J::Obj(members).render(&mut text);
+        text.push_str("\r\n");
+        let table = FieldTable::new();
+        let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let expected = typed_values(&Observable::from_json(&value).unwrap());
+        match EventValues::parse(text.as_bytes(), &table) {
+            Ok(ev) => {
+                let mut got: Vec<_> =
+                    ev.values.iter().map(|(t, v)| (*t, v.to_string())).collect();
+                got.sort();
+                prop_assert_eq!(got, expected, "{}", text);
+            }
+            Err(e) => prop_assert_eq!(e, EventError::DuplicateKey, "{}", text),
+        }
+    }
+}
+
+#[test]
+fn event_values_reject_what_is_not_one_object() {
+    let table = FieldTable::new();
+    for bad in [
+        "",
+        "[1]",
+        "1",
+        "{\"a\":1} {}",
+        "{\"a\":",
+        "{\"a\":1}}",
+        "\"x\"",
+    ] {
+        assert_eq!(
+            EventValues::parse(bad.as_bytes(), &table),
+            Err(EventError::Invalid),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        EventValues::parse(b"{\"source\":{\"ip\":\"1.2.3.4\"},\"source\":{}}", &table),
+        Err(EventError::DuplicateKey)
+    );
+    let ev = EventValues::parse(
+        b"{\"source\":{\"ip\":[\"1.2.3.4\",null,7]},\"destination.ip\":\"::1\",\"x\":{\"source\":{\"ip\":\"9.9.9.9\"}}}",
+        &table,
+    )
+    .unwrap();
+    let got: Vec<_> = ev.values.iter().map(|(t, v)| (*t, v.as_ref())).collect();
+    assert_eq!(
+        got,
+        [
+            (IndicatorType::Ip, "1.2.3.4"),
+            (IndicatorType::Ip, "7"),
+            (IndicatorType::Ip, "::1")
+        ]
+    );
+}
+
+proptest! {
+    /// The borrowing normalizer gives what the reference normalizer gives.
+    #[test]
+    fn normalize_cow_agrees(
+        v in proptest::string::string_regex("(xn--)?[a-zA-Z0-9.\\-_é ]{0,12}\\.?").unwrap(),
+    ) {
+        for ty in IndicatorType::ALL {
+            if ty.syntax() != Syntax::Ip {
+                let fast = normalize_event_value_cow(ty, &v).into_owned();
+                prop_assert_eq!(fast, normalize_event_value(ty, &v), "{:?}", ty);
+            }
+        }
+    }
+}
+
+#[test]
+fn plain_domains_are_their_own_normal_form() {
+    for d in [
+        "example.com",
+        "a-b.example",
+        "-a.example",
+        "a..b",
+        ".a",
+        "1.2.3.4",
+        "xn--bcher-kva.example",
+        "xn--zz.example",
+        "a--b.example",
+        "ab--cd.example",
+    ] {
+        assert_eq!(
+            normalize_event_value_cow(IndicatorType::Domain, d),
+            normalize_domain(d),
+            "{d}"
+        );
+    }
+}
