@@ -30,12 +30,23 @@ fn compile<F: jsonschema::json::Json>(schema: &serde_json::Value) -> Validator<F
         .expect("embedded schema compiles")
 }
 
-/// A schema compiled twice: for the YAML tree read in place (the fast validity check every
-/// document goes through) and for its JSON conversion (error reports, with instance values).
+/// A schema compiled twice, each on first use: for the YAML tree read in place (the validity
+/// check every document goes through) and for its JSON conversion (error reports, with
+/// instance values; only invalid documents need it).
 pub struct Compiled {
-    pub schema: serde_json::Value,
-    pub validator: Validator,
-    pub yaml: Validator<YamlJson>,
+    schema: OnceLock<serde_json::Value>,
+    validator: OnceLock<Validator>,
+    yaml: OnceLock<Validator<YamlJson>>,
+}
+
+impl Compiled {
+    const fn new() -> Self {
+        Compiled {
+            schema: OnceLock::new(),
+            validator: OnceLock::new(),
+            yaml: OnceLock::new(),
+        }
+    }
 }
 
 /// A schema and how its errors are reported.
@@ -50,37 +61,28 @@ pub struct Target {
     pub top_keys: &'static [&'static str],
     /// Errors left to a dedicated lint rule that explains them better.
     pub skip: fn(pointer: &str, kind: &ValidationErrorKind) -> bool,
-    cell: &'static OnceLock<Compiled>,
+    cell: &'static Compiled,
 }
 
 impl Target {
-    fn compiled(&self) -> &Compiled {
-        self.cell.get_or_init(|| {
-            let schema: serde_json::Value =
-                serde_json::from_str(self.text).expect("embedded schema is JSON");
-            Compiled {
-                validator: compile(&schema),
-                yaml: compile(&schema),
-                schema,
-            }
-        })
-    }
     pub fn validator(&self) -> &Validator {
-        &self.compiled().validator
+        self.cell.validator.get_or_init(|| compile(self.schema()))
     }
     /// The same schema, validating a YAML tree in place.
     pub fn yaml_validator(&self) -> &Validator<YamlJson> {
-        &self.compiled().yaml
+        self.cell.yaml.get_or_init(|| compile(self.schema()))
     }
     pub fn schema(&self) -> &serde_json::Value {
-        &self.compiled().schema
+        self.cell
+            .schema
+            .get_or_init(|| serde_json::from_str(self.text).expect("embedded schema is JSON"))
     }
 }
 
-static NATIVE_CELL: OnceLock<Compiled> = OnceLock::new();
-static SIGMA_RULE_CELL: OnceLock<Compiled> = OnceLock::new();
-static SIGMA_CORRELATION_CELL: OnceLock<Compiled> = OnceLock::new();
-static SIGMA_FILTER_CELL: OnceLock<Compiled> = OnceLock::new();
+static NATIVE_CELL: Compiled = Compiled::new();
+static SIGMA_RULE_CELL: Compiled = Compiled::new();
+static SIGMA_CORRELATION_CELL: Compiled = Compiled::new();
+static SIGMA_FILTER_CELL: Compiled = Compiled::new();
 
 /// Native indicator rules (`schemas/rule.schema.json`), code RF010.
 pub static NATIVE_RULE: Target = Target {
