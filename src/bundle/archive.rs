@@ -18,128 +18,32 @@ use std::rc::Rc;
 /// The gzip compression level of bundles (changing it changes the bytes of every bundle).
 pub const COMPRESSION_LEVEL: u32 = 9;
 
-/// One member's contents: bytes in memory, or a writer of exactly `size` bytes (called once,
-/// straight into the tar/gzip stream, so a large member is never held whole in memory).
-pub enum Contents<'a> {
-    Bytes(&'a [u8]),
-    Stream {
-        size: u64,
-        write: &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>,
-    },
-}
-
 /// Writes `members` (path, bytes) as a reproducible `.tar.gz`.
 pub fn write(members: &[(&str, &[u8])], mtime: u64) -> std::io::Result<Vec<u8>> {
-    let members: Vec<(&str, Contents<'_>)> = members
-        .iter()
-        .map(|(p, d)| (*p, Contents::Bytes(d)))
-        .collect();
-    write_streamed(&members, mtime)
-}
-
-fn header(path: &str, size: u64, mtime: u64) -> std::io::Result<tar::Header> {
-    let mut h = tar::Header::new_ustar();
-    h.set_path(path)?;
-    h.set_size(size);
-    h.set_mode(0o644);
-    h.set_uid(0);
-    h.set_gid(0);
-    h.set_mtime(mtime);
-    h.set_entry_type(tar::EntryType::Regular);
-    h.set_username("")?;
-    h.set_groupname("")?;
-    h.set_device_major(0)?;
-    h.set_device_minor(0)?;
-    h.set_cksum();
-    Ok(h)
-}
-
-/// Counts what passes through.
-struct Counting<W> {
-    inner: W,
-    written: u64,
-}
-
-impl<W: Write> Write for Counting<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.written += n as u64;
-        Ok(n)
+    let mut tar = tar::Builder::new(Vec::new());
+    for (path, data) in members {
+        let mut h = tar::Header::new_ustar();
+        h.set_path(path)?;
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(mtime);
+        h.set_entry_type(tar::EntryType::Regular);
+        h.set_username("")?;
+        h.set_groupname("")?;
+        h.set_device_major(0)?;
+        h.set_device_minor(0)?;
+        h.set_cksum();
+        tar.append(&h, *data)?;
     }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
-/// Runs `write` into `out` through a buffer; returns the number of bytes written. Never
-/// flushes `out`: a flush of the gzip encoder would add a sync-flush block and change the
-/// archive's bytes.
-fn write_counted(
-    out: impl Write,
-    write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<u64> {
-    let mut buf = std::io::BufWriter::with_capacity(
-        1 << 16,
-        Counting {
-            inner: out,
-            written: 0,
-        },
-    );
-    write(&mut buf)?;
-    // `into_inner` writes the buffered bytes out without flushing what is below.
-    let counted = buf.into_inner().map_err(|e| e.into_error())?;
-    Ok(counted.written)
-}
-
-/// [`write`], with members that may be streamed: the tar is written straight into the gzip
-/// encoder (no uncompressed copy of the archive in memory). Same bytes as [`write`] for the
-/// same contents.
-pub fn write_streamed(members: &[(&str, Contents<'_>)], mtime: u64) -> std::io::Result<Vec<u8>> {
-    let gz = GzBuilder::new()
+    let tar_bytes = tar.into_inner()?;
+    let mut gz = GzBuilder::new()
         .mtime(0)
         .operating_system(255)
         .write(Vec::new(), Compression::new(COMPRESSION_LEVEL));
-    let mut tar = tar::Builder::new(gz);
-    for (path, contents) in members {
-        match contents {
-            Contents::Bytes(data) => tar.append(&header(path, data.len() as u64, mtime)?, *data)?,
-            Contents::Stream { size, write } => {
-                // Header, data and padding by hand: `tar::Builder` appends from readers only.
-                let h = header(path, *size, mtime)?;
-                let out = tar.get_mut();
-                out.write_all(h.as_bytes())?;
-                let written = write_counted(&mut *out, write)?;
-                if written != *size {
-                    return Err(std::io::Error::other(format!(
-                        "member `{path}`: {written} bytes written, {size} announced"
-                    )));
-                }
-                let pad = (512 - size % 512) % 512;
-                out.write_all(&[0u8; 512][..pad as usize])?;
-            }
-        }
-    }
-    tar.into_inner()?.finish()
-}
-
-/// The size and lower-case hex SHA-256 of what `write` writes, without keeping it.
-pub fn measure(
-    write: &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<(u64, String)> {
-    use sha2::Digest;
-    struct Hashing(sha2::Sha256);
-    impl Write for Hashing {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.update(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut hashing = Hashing(sha2::Sha256::new());
-    let n = write_counted(&mut hashing, write)?;
-    Ok((n, super::verify::hex(&hashing.0.finalize())))
+    gz.write_all(&tar_bytes)?;
+    gz.finish()
 }
 
 /// A reader that fails once more than `limit` bytes have been read, and remembers it.
@@ -283,45 +187,6 @@ mod tests {
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].0, "manifest.json");
         assert_eq!(m[1].1, b"[]\n");
-    }
-
-    #[test]
-    fn streamed_members_give_the_same_bytes() {
-        let big: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
-        let plain = write(&[("manifest.json", b"{}\n"), ("rules.json", &big)], 7).unwrap();
-        let emit = |w: &mut dyn Write| {
-            for chunk in big.chunks(1000) {
-                w.write_all(chunk)?;
-            }
-            Ok(())
-        };
-        let (size, sha) = measure(&emit).unwrap();
-        assert_eq!(size, big.len() as u64);
-        assert_eq!(
-            sha,
-            crate::bundle::verify::hex(&<sha2::Sha256 as sha2::Digest>::digest(&big))
-        );
-        let streamed = write_streamed(
-            &[
-                ("manifest.json", Contents::Bytes(b"{}\n")),
-                ("rules.json", Contents::Stream { size, write: &emit }),
-            ],
-            7,
-        )
-        .unwrap();
-        assert_eq!(plain, streamed);
-        // A writer that does not keep its word is an error, not a corrupt archive.
-        let short = write_streamed(
-            &[(
-                "rules.json",
-                Contents::Stream {
-                    size: size + 1,
-                    write: &emit,
-                },
-            )],
-            7,
-        );
-        assert!(short.is_err());
     }
 
     #[test]

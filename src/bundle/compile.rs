@@ -380,15 +380,9 @@ pub fn select(results: Vec<CompiledFile>, sel: &Selection) -> Result<Selected, V
 
 /// The canonical bytes of `rules.json`: compact JSON and a final newline.
 pub fn to_json(set: &RuleSet) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_json(set, &mut out).expect("rule set serializes");
+    let mut out = serde_json::to_vec(set).expect("rule set serializes");
+    out.push(b'\n');
     out
-}
-
-/// Writes the bytes of [`to_json`] to `w` without building them in memory.
-pub fn write_json(set: &RuleSet, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer(&mut *w, set).map_err(std::io::Error::other)?;
-    w.write_all(b"\n")
 }
 
 #[cfg(test)]

@@ -507,11 +507,7 @@ pub fn build_with(
         ),
     }
     .map_err(BuildError::Content)?;
-    // rules.json is the big member (about the size of the rule files): it is serialized
-    // twice, once for its size and hash, once straight into the archive, and never held.
-    let write_rules = |w: &mut dyn std::io::Write| compile::write_json(&selected.native, w);
-    let (rules_size, rules_sha256) = archive::measure(&write_rules)
-        .map_err(|e| BuildError::Setup(format!("cannot serialize the rules: {e}")))?;
+    let rules_json = compile::to_json(&selected.native);
     let sigma_json = sigma::set_to_json(&selected.sigma);
     let expires = rev
         .time
@@ -532,18 +528,14 @@ pub fn build_with(
         created: format_time(rev.time),
         expires: format_time(expires),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        files: vec![
-            FileEntry {
-                path: RULES_NAME.to_string(),
-                size: rules_size,
-                sha256: rules_sha256,
-            },
-            FileEntry {
-                path: SIGMA_NAME.to_string(),
-                size: sigma_json.len() as u64,
-                sha256: verify::hex(&Sha256::digest(&sigma_json)),
-            },
-        ],
+        files: [(RULES_NAME, &rules_json), (SIGMA_NAME, &sigma_json)]
+            .into_iter()
+            .map(|(path, bytes)| FileEntry {
+                path: path.to_string(),
+                size: bytes.len() as u64,
+                sha256: verify::hex(&Sha256::digest(bytes)),
+            })
+            .collect(),
         counts: Counts::of(&selected.native),
         rules: Some(RulesByKind {
             native: KindEntry {
@@ -556,17 +548,11 @@ pub fn build_with(
     let mut manifest_json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
     manifest_json.push(b'\n');
     let mtime = rev.time.unix_timestamp().max(0) as u64;
-    let archive = archive::write_streamed(
+    let archive = archive::write(
         &[
-            (MANIFEST_NAME, archive::Contents::Bytes(&manifest_json)),
-            (
-                RULES_NAME,
-                archive::Contents::Stream {
-                    size: rules_size,
-                    write: &write_rules,
-                },
-            ),
-            (SIGMA_NAME, archive::Contents::Bytes(&sigma_json)),
+            (MANIFEST_NAME, &manifest_json),
+            (RULES_NAME, &rules_json),
+            (SIGMA_NAME, &sigma_json),
         ],
         mtime,
     )
