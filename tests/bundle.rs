@@ -431,15 +431,30 @@ fn bundle_and_verify_round_trip() {
         o.stdout
     );
     assert!(o.stdout.contains(&commit), "{}", o.stdout);
-    assert!(o.stdout.contains("excluded   1 by status"), "{}", o.stdout);
+    assert!(
+        o.stdout
+            .contains("excluded   native 1 by status, 0 expired; Sigma 0 by status"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout
+            .contains("rules      2 native rules, 0 Sigma rules"),
+        "{}",
+        o.stdout
+    );
 
-    // Archive layout: manifest first, then rules; ustar headers as documented.
+    // Archive layout: manifest first, then rules, then the (here empty) Sigma documents.
     let members = unpack(&bytes);
     let names: Vec<_> = members.iter().map(|(p, _)| p.as_str()).collect();
-    assert_eq!(names, vec!["manifest.json", "rules.json"]);
+    assert_eq!(names, vec!["manifest.json", "rules.json", "sigma.json"]);
+    assert_eq!(members[2].1, b"{\"format_version\":2,\"rules\":[]}\n");
+    assert_schema_valid(&bytes);
     let m = manifest_of(&bytes);
     assert_eq!(m["format"], "ruleforge-bundle");
-    assert_eq!(m["format_version"], 1);
+    assert_eq!(m["format_version"], 2);
+    assert_eq!(m["rules"]["native"]["count"], 2);
+    assert_eq!(m["rules"]["sigma"]["count"], 0);
     assert_eq!(m["name"], "ruleforge-rules");
     assert_eq!(m["version"], VERSION1);
     assert_eq!(m["commit"], commit.as_str());
@@ -501,7 +516,9 @@ fn bundle_and_verify_round_trip() {
         format!("version    {VERSION1}"),
         format!("commit     {commit}"),
         "expires    2024-08-30T10:00:00Z".to_string(),
-        "rules      2 (stable 1, test 1)".to_string(),
+        "rules      2 native rules, 0 Sigma rules".to_string(),
+        "native     2 (stable 1, test 1)".to_string(),
+        "sigma      0\n".to_string(),
         "indicators 5 (domain 2, ip 1, sha256 2)".to_string(),
     ] {
         assert!(v.stdout.contains(&want), "{want}\n{}", v.stdout);
@@ -636,7 +653,11 @@ fn bundle_uses_the_config_committed_at_the_revision() {
         m["counts"]["rules_by_status"],
         serde_json::json!({"deprecated": 1, "stable": 1})
     );
-    assert!(o.stdout.contains("excluded   1 by status"), "{}", o.stdout);
+    assert!(
+        o.stdout.contains("excluded   native 1 by status"),
+        "{}",
+        o.stdout
+    );
 }
 
 #[test]
@@ -1006,6 +1027,7 @@ fn crafted_archives_are_rejected_even_when_signed() {
     let members = unpack(&f.bytes);
     let manifest = &members[0].1;
     let rules = &members[1].1;
+    let sigma = &members[2].1;
     let dir = f.out.path();
 
     // An extra member the manifest does not list.
@@ -1013,6 +1035,7 @@ fn crafted_archives_are_rejected_even_when_signed() {
         &[
             ("manifest.json", manifest),
             ("rules.json", rules),
+            ("sigma.json", sigma),
             ("extra.json", b"{}"),
         ],
         0,
@@ -1217,7 +1240,11 @@ fn library_verify_api() {
     assert!(v
         .trusted_comment
         .starts_with("ruleforge-bundle name=ruleforge-rules "));
-    assert_eq!(v.members.keys().collect::<Vec<_>>(), vec!["rules.json"]);
+    assert_eq!(
+        v.members.keys().collect::<Vec<_>>(),
+        vec!["rules.json", "sigma.json"]
+    );
+    assert!(v.sigma.rules.is_empty());
 
     let err = |bytes: &[u8], sig: &str, opts: &VerifyOptions| {
         bundle::verify(bytes, sig, std::slice::from_ref(&pk), opts).unwrap_err()
@@ -1373,4 +1400,537 @@ fn stock_minisign_interop() {
     );
     assert!(ok, "{text}");
     assert_eq!(verify_cli(&copy2, &f.pk, &[]).code, 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Sigma rules in bundles
+
+const SIGMA_WHOAMI: &str = "title: Whoami Execution From a Web Server Process
+id: 1c0f5a57-5c7e-4d63-9f1e-2b8f3a6a9d01
+status: test
+description: Detects whoami.exe started by a web server worker, a first step after a web shell.
+references:
+    - https://example.org/research/webshell-discovery
+author: ruleforge tests
+date: 2024-03-01
+tags:
+    - attack.discovery
+    - attack.t1033
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection_parent:
+        ParentImage|endswith: '\\w3wp.exe'
+    selection_child:
+        Image|endswith: '\\whoami.exe'
+    condition: all of selection_*
+falsepositives:
+    - Administrators debugging application pools
+level: high
+";
+
+/// A detection rule and the correlation rule built on it, in one file.
+const SIGMA_LOGONS: &str = "title: Failed Logon
+id: 0b5e4c1a-2d3f-4a6b-8c7d-9e0f1a2b3c4d
+name: failed_logon
+status: stable
+description: A failed logon on a Windows host, the building block of the brute force rule.
+author: ruleforge tests
+date: 2024-03-01
+logsource:
+    product: windows
+    service: security
+detection:
+    selection:
+        EventID: 4625
+    condition: selection
+falsepositives:
+    - Mistyped passwords
+level: low
+---
+title: Brute Force Against One Account
+id: 3e8f1a2b-6c4d-4e5f-9a0b-1c2d3e4f5a6b
+status: test
+description: Many failed logons for one account within minutes.
+author: ruleforge tests
+date: 2024-03-01
+correlation:
+    type: event_count
+    rules:
+        - failed_logon
+    group-by:
+        - TargetUserName
+    timespan: 5m
+    condition:
+        gte: 10
+level: high
+";
+
+const SIGMA_FILTER: &str = "title: Logons On Domain Controllers
+id: 7d6c5b4a-3f2e-4d1c-8b0a-9f8e7d6c5b4a
+description: Failed logons on domain controllers are handled by another team.
+author: ruleforge tests
+date: 2024-03-01
+logsource:
+    product: windows
+    service: security
+filter:
+    rules:
+        - 0b5e4c1a-2d3f-4a6b-8c7d-9e0f1a2b3c4d
+    selection:
+        ComputerName|startswith: 'DC'
+    condition: not selection
+";
+
+const SIGMA_DEPRECATED: &str = "title: Old Whoami Rule
+id: 9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d
+status: deprecated
+description: Superseded by the web server whoami rule.
+author: ruleforge tests
+date: 2024-01-01
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection:
+        Image|endswith: '\\whoami.exe'
+    condition: selection
+level: low
+";
+
+const SIGMA_UNSUPPORTED: &str = "title: Whoami In A Custom Log
+id: 6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3d2c
+status: unsupported
+description: Needs a home-made log source that scanners do not have.
+author: ruleforge tests
+date: 2024-01-01
+logsource:
+    product: acme
+    service: home_made
+detection:
+    selection:
+        Program: whoami
+    condition: selection
+level: medium
+";
+
+/// The ids of the bundled Sigma documents, sorted.
+const SIGMA_IDS: [&str; 4] = [
+    "0b5e4c1a-2d3f-4a6b-8c7d-9e0f1a2b3c4d",
+    "1c0f5a57-5c7e-4d63-9f1e-2b8f3a6a9d01",
+    "3e8f1a2b-6c4d-4e5f-9a0b-1c2d3e4f5a6b",
+    "7d6c5b4a-3f2e-4d1c-8b0a-9f8e7d6c5b4a",
+];
+
+impl Repo {
+    /// The native rules of [`Repo::new`] plus Sigma files (four documents bundled, a
+    /// deprecated and an unsupported one left out), committed at DATE2.
+    fn with_sigma() -> Repo {
+        let r = Repo::new();
+        r.add_sigma();
+        r.commit("sigma rules", DATE2);
+        r
+    }
+
+    fn add_sigma(&self) {
+        self.write(
+            "rules/sigma/proc_creation_win_webserver_whoami.yml",
+            SIGMA_WHOAMI,
+        );
+        self.write("rules/sigma/win_security_failed_logons.yml", SIGMA_LOGONS);
+        self.write("rules/sigma/filters/win_filter_dc_logons.yml", SIGMA_FILTER);
+        self.write(
+            "rules/sigma/deprecated/proc_creation_win_whoami_old.yml",
+            SIGMA_DEPRECATED,
+        );
+        self.write(
+            "rules/sigma/unsupported/acme_home_made_whoami.yml",
+            SIGMA_UNSUPPORTED,
+        );
+    }
+}
+
+fn member<'a>(members: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
+    &members.iter().find(|(p, _)| p == name).unwrap().1
+}
+
+/// Validates a bundle's JSON members against the schemas in `schemas/` (read from disk, as
+/// `.ci/run` and scanner teams use them, not the copies compiled into the library).
+fn assert_schema_valid(bytes: &[u8]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let members = unpack(bytes);
+    for (name, schema) in [
+        ("manifest.json", "bundle-manifest.schema.json"),
+        ("rules.json", "bundle-rules.schema.json"),
+        ("sigma.json", "bundle-sigma.schema.json"),
+    ] {
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(root.join(schema)).unwrap()).unwrap();
+        let v = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(member(&members, name)).unwrap();
+        let errors: Vec<String> = v.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+}
+
+#[test]
+fn native_and_sigma_rules_bundle_verify_and_are_listed_by_kind() {
+    let repo = Repo::with_sigma();
+    let keys = TempDir::new().unwrap();
+    let (sk, pk) = keypair(keys.path(), "k");
+    let out = TempDir::new().unwrap();
+    let o = run(rf(repo.path())
+        .args(["bundle", "--out"])
+        .arg(out.path())
+        .arg("--secret-key")
+        .arg(&sk));
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    for want in [
+        "rules      2 native rules, 4 Sigma rules",
+        "native     2 (stable 1, test 1)",
+        "sigma      4 (correlation 1, filter 1, rule 2; status stable 1, test 2; level high 2, low 1)",
+        "excluded   native 1 by status, 0 expired; Sigma 2 by status",
+    ] {
+        assert!(o.stdout.contains(want), "{want}\n{}", o.stdout);
+    }
+    let archive = out
+        .path()
+        .join(format!("ruleforge-rules-{VERSION2}.tar.gz"));
+    let bytes = std::fs::read(&archive).unwrap();
+    let members = unpack(&bytes);
+    let names: Vec<_> = members.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(names, ["manifest.json", "rules.json", "sigma.json"]);
+    assert_schema_valid(&bytes);
+
+    let m = manifest_of(&bytes);
+    assert_eq!(m["format_version"], 2);
+    assert_eq!(
+        m["rules"]["native"],
+        serde_json::json!({"member": "rules.json", "count": 2})
+    );
+    assert_eq!(
+        m["rules"]["sigma"],
+        serde_json::json!({
+            "member": "sigma.json",
+            "count": 4,
+            "by_type": {"correlation": 1, "filter": 1, "rule": 2},
+            "by_status": {"stable": 1, "test": 2},
+            "by_level": {"high": 2, "low": 1}
+        })
+    );
+    assert_eq!(m["counts"]["rules"], 2);
+    let listed: Vec<_> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, ["rules.json", "sigma.json"]);
+
+    // sigma.json: sorted by id, every document whole, keys sorted, values typed as pySigma
+    // reads them; the deprecated and unsupported documents left out.
+    let sigma_bytes = member(&members, "sigma.json");
+    assert!(sigma_bytes.ends_with(b"}\n"));
+    let sigma: serde_json::Value = serde_json::from_slice(sigma_bytes).unwrap();
+    assert_eq!(sigma["format_version"], 2);
+    let docs = sigma["rules"].as_array().unwrap();
+    let ids: Vec<_> = docs.iter().map(|d| d["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, SIGMA_IDS);
+    let types: Vec<_> = docs.iter().map(|d| d["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["rule", "rule", "correlation", "filter"]);
+    assert_eq!(docs[0]["name"], "failed_logon");
+    assert_eq!(docs[0]["status"], "stable");
+    assert_eq!(docs[0]["level"], "low");
+    assert_eq!(
+        docs[0]["document"]["detection"]["selection"]["EventID"],
+        4625
+    );
+    assert_eq!(
+        docs[0]["document"]["logsource"],
+        serde_json::json!({"product": "windows", "service": "security"})
+    );
+    let keys: Vec<_> = docs[1]["document"].as_object().unwrap().keys().collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    assert_eq!(
+        docs[1]["document"]["detection"]["selection_child"]["Image|endswith"],
+        "\\whoami.exe"
+    );
+    assert_eq!(docs[1]["document"]["date"], "2024-03-01");
+    assert_eq!(
+        docs[2]["document"]["correlation"],
+        serde_json::json!({
+            "condition": {"gte": 10},
+            "group-by": ["TargetUserName"],
+            "rules": ["failed_logon"],
+            "timespan": "5m",
+            "type": "event_count"
+        })
+    );
+    assert_eq!(docs[2]["name"], serde_json::Value::Null);
+    assert_eq!(docs[3]["status"], serde_json::Value::Null);
+    assert_eq!(docs[3]["level"], serde_json::Value::Null);
+    assert_eq!(
+        docs[3]["document"]["filter"]["rules"],
+        serde_json::json!(["0b5e4c1a-2d3f-4a6b-8c7d-9e0f1a2b3c4d"])
+    );
+    let text = String::from_utf8_lossy(sigma_bytes);
+    assert!(!text.contains("Old Whoami Rule") && !text.contains("home-made"));
+
+    // verify: the CLI prints the counts per kind; the library exposes the documents.
+    let v = run(rf(out.path())
+        .arg("verify")
+        .arg(&archive)
+        .arg("--public-key")
+        .arg(&pk)
+        .args(["--now", "2024-07-01T00:00:00Z"]));
+    assert_eq!(v.code, 0, "{}", v.stderr);
+    for want in [
+        "rules      2 native rules, 4 Sigma rules",
+        "native     2 (stable 1, test 1)",
+        "indicators 5 (domain 2, ip 1, sha256 2)",
+        "sigma      4 (correlation 1, filter 1, rule 2;",
+    ] {
+        assert!(v.stdout.contains(want), "{want}\n{}", v.stdout);
+    }
+    let sig = std::fs::read_to_string(sig_path(&archive)).unwrap();
+    let key = TrustedKey::parse(&std::fs::read_to_string(&pk).unwrap()).unwrap();
+    let opts = VerifyOptions {
+        now: bundle::parse_time("2024-07-01").unwrap(),
+        ..Default::default()
+    };
+    let verified = bundle::verify(&bytes, &sig, &[key], &opts).unwrap();
+    assert_eq!(verified.rules.rules.len(), 2);
+    assert_eq!(verified.sigma.rules.len(), 4);
+    assert_eq!(verified.sigma.rules[2].doc_type, "correlation");
+    assert_eq!(verified.manifest.sigma_count(), 4);
+    assert_eq!(
+        verified.manifest.rules.as_ref().unwrap().sigma.by_type["rule"],
+        2
+    );
+    assert_eq!(
+        verified.members.keys().collect::<Vec<_>>(),
+        ["rules.json", "sigma.json"]
+    );
+}
+
+#[test]
+fn bundles_with_sigma_are_reproducible() {
+    let repo = Repo::with_sigma();
+    let clone = TempDir::new().unwrap();
+    git_in(
+        clone.path(),
+        &["clone", "-q", repo.path().to_str().unwrap(), "c"],
+        DATE2,
+    );
+    let build = |dir: &Path, tz: &str| {
+        let out = TempDir::new().unwrap();
+        let o = run(rf(dir)
+            .args(["bundle", "--out"])
+            .arg(out.path())
+            .env("TZ", tz));
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        std::fs::read(
+            out.path()
+                .join(format!("ruleforge-rules-{VERSION2}.tar.gz")),
+        )
+        .unwrap()
+    };
+    let first = build(repo.path(), "UTC");
+    let second = build(&clone.path().join("c"), "Pacific/Chatham");
+    assert_eq!(first, second, "two builds of one commit differ");
+    // The library builds the same bytes without the lint pass (files compiled on their own).
+    let git = git2::Repository::open(repo.path()).unwrap();
+    let rev = bundle::read_revision(&git, "HEAD", "").unwrap();
+    assert_eq!(bundle::build(&rev).unwrap().archive, first);
+}
+
+#[test]
+fn a_tampered_sigma_member_is_rejected() {
+    let repo = Repo::with_sigma();
+    let keys = TempDir::new().unwrap();
+    let (sk, pk) = keypair(keys.path(), "k");
+    let out = TempDir::new().unwrap();
+    let archive = build_signed(&repo, out.path(), &sk);
+    let bytes = std::fs::read(&archive).unwrap();
+    let members = unpack(&bytes);
+    let manifest = member(&members, "manifest.json");
+    let rules = member(&members, "rules.json");
+    let sigma = member(&members, "sigma.json");
+
+    // A level raised in sigma.json (same size), re-signed with the trusted key: the manifest's
+    // hash no longer matches.
+    let text = String::from_utf8(sigma.to_vec()).unwrap();
+    let changed = text.replacen("\"level\":\"low\"", "\"level\":\"LOW\"", 1);
+    assert_ne!(changed, text);
+    let b = bundle::archive::write(
+        &[
+            ("manifest.json", manifest),
+            ("rules.json", rules),
+            ("sigma.json", changed.as_bytes()),
+        ],
+        0,
+    )
+    .unwrap();
+    let p = write_signed(out.path(), "tampered.tar.gz", &b, &sk);
+    assert_rejected(
+        &verify_cli(&p, &pk, &[]),
+        6,
+        "hash-mismatch",
+        "member `sigma.json` has SHA-256",
+    );
+
+    // sigma.json dropped: missing member.
+    let b =
+        bundle::archive::write(&[("manifest.json", manifest), ("rules.json", rules)], 0).unwrap();
+    let p = write_signed(out.path(), "missing.tar.gz", &b, &sk);
+    assert_rejected(
+        &verify_cli(&p, &pk, &[]),
+        6,
+        "missing-member",
+        "`sigma.json`",
+    );
+
+    // A document removed and the manifest's hash and size updated to match, but not its
+    // count: the member no longer agrees with `rules.sigma`.
+    let mut s: serde_json::Value = serde_json::from_slice(sigma).unwrap();
+    s["rules"].as_array_mut().unwrap().pop();
+    let mut s = serde_json::to_vec(&s).unwrap();
+    s.push(b'\n');
+    let mut m: serde_json::Value = serde_json::from_slice(manifest).unwrap();
+    use sha2::Digest;
+    m["files"][1]["size"] = serde_json::json!(s.len());
+    m["files"][1]["sha256"] = serde_json::json!(bundle::verify::hex(&sha2::Sha256::digest(&s)));
+    let m = serde_json::to_vec(&m).unwrap();
+    let b = bundle::archive::write(
+        &[
+            ("manifest.json", &m),
+            ("rules.json", rules),
+            ("sigma.json", &s),
+        ],
+        0,
+    )
+    .unwrap();
+    let p = write_signed(out.path(), "count.tar.gz", &b, &sk);
+    assert_rejected(&verify_cli(&p, &pk, &[]), 6, "invalid-sigma", "3 documents");
+}
+
+#[test]
+fn sigma_lint_errors_block_the_bundle() {
+    let repo = Repo::with_sigma();
+    // A condition naming a selection that does not exist (RF603, an error).
+    repo.write(
+        "rules/sigma/win_security_failed_logons.yml",
+        &SIGMA_LOGONS.replace("    condition: selection\n", "    condition: selectoin\n"),
+    );
+    repo.commit("typo", "2024-06-03T00:00:00+00:00");
+    let out = TempDir::new().unwrap();
+    let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr
+            .contains("rules/sigma/win_security_failed_logons.yml:"),
+        "{}",
+        o.stderr
+    );
+    assert!(o.stderr.contains("RF603"), "{}", o.stderr);
+    assert!(o.stderr.contains("no bundle built"), "{}", o.stderr);
+    assert!(files_in(out.path()).is_empty());
+
+    // A Sigma document without an id only warns in lint (RF641), but cannot be bundled.
+    repo.write(
+        "rules/sigma/win_security_failed_logons.yml",
+        &SIGMA_LOGONS.replace("id: 3e8f1a2b-6c4d-4e5f-9a0b-1c2d3e4f5a6b\n", ""),
+    );
+    repo.commit("no id", "2024-06-04T00:00:00+00:00");
+    let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
+    assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stderr.contains(
+            "rules/sigma/win_security_failed_logons.yml:19:8: the Sigma correlation rule has no `id`"
+        ),
+        "{}",
+        o.stderr
+    );
+    assert!(files_in(out.path()).is_empty());
+}
+
+#[test]
+fn a_sigma_only_repository_bundles_and_statuses_select_sigma_too() {
+    let repo = Repo::new();
+    for f in [
+        "rules/sunburst-dll-hash.yml",
+        "rules/sunburst-c2-domain.yml",
+        "rules/sunburst-staging-domain.yml",
+    ] {
+        std::fs::remove_file(repo.path().join(f)).unwrap();
+    }
+    repo.add_sigma();
+    repo.write(
+        "ruleforge.toml",
+        "[kinds]\nsigma = [\"rules/sigma/**\"]\n[bundle]\nname = \"sigma-only\"\n",
+    );
+    repo.commit("sigma only", DATE2);
+    let out = TempDir::new().unwrap();
+    let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(!o.stderr.contains("holds no rules"), "{}", o.stderr);
+    assert!(
+        o.stdout
+            .contains("rules      0 native rules, 4 Sigma rules"),
+        "{}",
+        o.stdout
+    );
+    let bytes = std::fs::read(out.path().join(format!("sigma-only-{VERSION2}.tar.gz"))).unwrap();
+    assert_schema_valid(&bytes);
+    let m = manifest_of(&bytes);
+    assert_eq!(m["rules"]["native"]["count"], 0);
+    assert_eq!(m["rules"]["sigma"]["count"], 4);
+    let rules: serde_json::Value =
+        serde_json::from_slice(member(&unpack(&bytes), "rules.json")).unwrap();
+    assert_eq!(rules["rules"], serde_json::json!([]));
+
+    // `unsupported` and `deprecated` are shipped only when listed; documents without a
+    // status (the filter) always are.
+    repo.write(
+        "ruleforge.toml",
+        "[bundle]\nname = \"sigma-only\"\nstatuses = [\"stable\", \"unsupported\"]\n",
+    );
+    repo.commit("stable and unsupported", "2024-06-03T00:00:00+00:00");
+    let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    assert!(
+        o.stdout
+            .contains("excluded   native 0 by status, 0 expired; Sigma 3 by status"),
+        "{}",
+        o.stdout
+    );
+    let bytes = std::fs::read(out.path().join("sigma-only-20240603000000.tar.gz")).unwrap();
+    let sigma: serde_json::Value =
+        serde_json::from_slice(member(&unpack(&bytes), "sigma.json")).unwrap();
+    let got: Vec<_> = sigma["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["id"].as_str().unwrap(),
+                d["status"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("0b5e4c1a-2d3f-4a6b-8c7d-9e0f1a2b3c4d", "stable"),
+            ("6f5e4d3c-2b1a-4f0e-9d8c-7b6a5f4e3d2c", "unsupported"),
+            ("7d6c5b4a-3f2e-4d1c-8b0a-9f8e7d6c5b4a", "-"),
+        ]
+    );
 }

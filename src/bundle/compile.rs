@@ -4,8 +4,11 @@
 //! name and values by their text (duplicates removed), so the same rule set always gives
 //! the same bytes. Described by `schemas/bundle-rules.schema.json`.
 
+use super::sigma::{SigmaEntry, SigmaSet};
 use crate::indicator::{Checked, IndicatorType, Syntax};
+use crate::kind::KindPatterns;
 use crate::lint::context::parse_date;
+use crate::lint::{parse_source, Parsed, ParsedRef};
 use crate::load::{self, Input};
 use crate::rule::{Rule, RuleFile, Spanned};
 use rayon::prelude::*;
@@ -76,10 +79,39 @@ pub struct Selection {
 /// Rules left out, by reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Excluded {
-    /// Status not in the selection (deprecated rules, by default).
+    /// Native rules whose status is not in the selection (deprecated rules, by default).
     pub by_status: usize,
-    /// `expires` before the commit date.
+    /// Native rules whose `expires` is before the commit date.
     pub expired: usize,
+    /// Sigma documents whose status is not in the selection (deprecated and unsupported
+    /// ones, by default).
+    pub sigma_by_status: usize,
+}
+
+/// What one rule file compiles to.
+#[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // one per file, moved into the selection once
+pub enum CompiledFile {
+    /// A native rule file: one rule.
+    Native(Result<CompiledRule, String>),
+    /// A Sigma file: one result per document.
+    Sigma(Vec<Result<SigmaEntry, String>>),
+}
+
+/// The selected rules of both kinds.
+#[derive(Debug, Clone)]
+pub struct Selected {
+    pub native: RuleSet,
+    pub sigma: SigmaSet,
+    pub excluded: Excluded,
+}
+
+/// Compiles one parsed file of either kind (the per-file hook of the bundle's lint pass).
+pub fn compile_parsed(file: ParsedRef<'_>) -> CompiledFile {
+    match file {
+        ParsedRef::Native(f) => CompiledFile::Native(compile_rule(f)),
+        ParsedRef::Sigma(f) => CompiledFile::Sigma(super::sigma::compile_file(f)),
+    }
 }
 
 /// The matching kind of a type, as named in `rules.json`.
@@ -219,37 +251,65 @@ pub fn compile_rule(file: &RuleFile) -> Result<CompiledRule, String> {
     })
 }
 
-/// Reads, parses and compiles every input (in parallel), keeps the selected rules and
-/// sorts them by id. Errors: every problem found, one line each.
+/// Reads, parses (as the kind `kinds` or the file's shape gives) and compiles every input
+/// (in parallel), keeps the selected rules and sorts them by id. Errors: every problem found,
+/// one line each.
 pub fn compile_all(
     inputs: &[Input],
     max_file_size: u64,
+    kinds: &KindPatterns,
     sel: &Selection,
-) -> Result<(RuleSet, Excluded), Vec<String>> {
-    let results: Vec<Result<CompiledRule, String>> = inputs
+) -> Result<Selected, Vec<String>> {
+    let results: Vec<CompiledFile> = inputs
         .par_iter()
         .map(|input| {
             let source = match load::read(input, max_file_size) {
                 Ok(Ok(s)) => s,
-                Ok(Err((d, _))) => return Err(format!("{}: {}", d.path, d.message)),
-                Err(e) => return Err(e.to_string()),
+                Ok(Err((d, _))) => {
+                    return CompiledFile::Native(Err(format!("{}: {}", d.path, d.message)))
+                }
+                Err(e) => return CompiledFile::Native(Err(e.to_string())),
             };
-            compile_rule(&RuleFile::parse(source))
+            match parse_source(source, kinds) {
+                Parsed::Native(f) => compile_parsed(ParsedRef::Native(&f)),
+                Parsed::Sigma(f) => compile_parsed(ParsedRef::Sigma(&f)),
+            }
         })
         .collect();
     select(results, sel)
 }
 
-/// Applies the bundle selection (statuses, expiry) to compiled rules and checks ids are
-/// unique; sorted by id.
-pub fn select(
-    results: Vec<Result<CompiledRule, String>>,
-    sel: &Selection,
-) -> Result<(RuleSet, Excluded), Vec<String>> {
+/// Applies the bundle selection to compiled files: native rules by status and expiry, Sigma
+/// documents by status (a document without a status, such as a filter, is always kept);
+/// checks ids are unique across both kinds; sorts each kind by id.
+pub fn select(results: Vec<CompiledFile>, sel: &Selection) -> Result<Selected, Vec<String>> {
     let mut errors = Vec::new();
     let mut rules = Vec::with_capacity(results.len());
+    let mut sigma = Vec::new();
     let mut excluded = Excluded::default();
-    for r in results {
+    for file in results {
+        let r = match file {
+            CompiledFile::Native(r) => r,
+            CompiledFile::Sigma(docs) => {
+                for d in docs {
+                    match d {
+                        Ok(doc) => {
+                            if doc
+                                .status
+                                .as_ref()
+                                .is_some_and(|s| !sel.statuses.contains(s))
+                            {
+                                excluded.sigma_by_status += 1;
+                            } else {
+                                sigma.push(doc);
+                            }
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                }
+                continue;
+            }
+        };
         match r {
             Ok(rule) => {
                 if !sel.statuses.contains(&rule.status) {
@@ -279,11 +339,23 @@ pub fn select(
         }
     }
     rules.sort_by(|a, b| a.id.cmp(&b.id));
-    for w in rules.windows(2) {
-        if w[0].id == w[1].id {
+    sigma.sort_by(|a, b| a.id.cmp(&b.id));
+    // One id, one rule: within each kind and across the two.
+    let mut ids: Vec<(&str, &str, &str)> = rules
+        .iter()
+        .map(|r| (r.id.as_str(), "rule", r.title.as_str()))
+        .chain(
+            sigma
+                .iter()
+                .map(|d| (d.id.as_str(), "Sigma document", d.title.as_str())),
+        )
+        .collect();
+    ids.sort_unstable();
+    for w in ids.windows(2) {
+        if w[0].0 == w[1].0 {
             errors.push(format!(
-                "rule id {} is used by more than one rule (`{}` and `{}`)",
-                w[0].id, w[0].title, w[1].title
+                "id {} is used by more than one rule ({} `{}` and {} `{}`)",
+                w[0].0, w[0].1, w[0].2, w[1].1, w[1].2
             ));
         }
     }
@@ -292,14 +364,18 @@ pub fn select(
         errors.dedup();
         return Err(errors);
     }
-    Ok((
-        RuleSet {
+    Ok(Selected {
+        native: RuleSet {
             format_version: super::FORMAT_VERSION,
             types: type_table(),
             rules,
         },
+        sigma: SigmaSet {
+            format_version: super::FORMAT_VERSION,
+            rules: sigma,
+        },
         excluded,
-    ))
+    })
 }
 
 /// The canonical bytes of `rules.json`: compact JSON and a final newline.

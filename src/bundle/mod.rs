@@ -3,17 +3,20 @@
 //!
 //! - [`read_revision`] reads the rule files and `ruleforge.toml` of a commit from the object
 //!   database (never the working tree); [`lint_revision`] lints them.
-//! - [`build`] compiles the selected rules ([`compile`]) and writes the archive ([`archive`]).
+//! - [`build`] compiles the selected rules — native rules to `rules.json` ([`compile`]), Sigma
+//!   documents to `sigma.json` ([`mod@sigma`]) — and writes the archive ([`archive`]).
 //! - [`sign`] loads keys and signs; [`verify()`] checks a bundle ([`mod@verify`] module).
 //!
 //! `docs/bundle-format.md` is the contract for scanner teams.
 
 pub mod archive;
 pub mod compile;
+pub mod sigma;
 pub mod sign;
 pub mod verify;
 
-pub use compile::{CompiledRule, RuleSet, TypeInfo};
+pub use compile::{CompiledFile, CompiledRule, RuleSet, TypeInfo};
+pub use sigma::{SigmaEntry, SigmaSet};
 pub use sign::{KeyError, KeyId, SigningKey, TrustedKey};
 pub use verify::{verify, VerifiedBundle, VerifyError, VerifyOptions};
 
@@ -29,15 +32,28 @@ use time::OffsetDateTime;
 
 /// The `format` value of every manifest.
 pub const FORMAT: &str = "ruleforge-bundle";
-/// The bundle format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The bundle format version this build writes. Version 2 added the `sigma.json` member and
+/// the manifest's `rules` (rules by kind).
+pub const FORMAT_VERSION: u32 = 2;
+/// The format versions this build reads: version 1 bundles (native rules only) still verify.
+pub const READABLE_VERSIONS: [u32; 2] = [1, 2];
 pub const MANIFEST_NAME: &str = "manifest.json";
 pub const RULES_NAME: &str = "rules.json";
+pub const SIGMA_NAME: &str = "sigma.json";
+/// Statuses `bundle.statuses` may name: the native ones, and Sigma's `unsupported`.
+pub const STATUSES: [&str; 5] = [
+    "experimental",
+    "test",
+    "stable",
+    "deprecated",
+    "unsupported",
+];
 /// Start of the trusted comment of bundle signatures.
 pub const COMMENT_PREFIX: &str = "ruleforge-bundle ";
 
 pub const MANIFEST_SCHEMA: &str = include_str!("../../schemas/bundle-manifest.schema.json");
 pub const RULES_SCHEMA: &str = include_str!("../../schemas/bundle-rules.schema.json");
+pub const SIGMA_SCHEMA: &str = include_str!("../../schemas/bundle-sigma.schema.json");
 
 fn compile_schema(text: &str) -> Validator {
     let schema: serde_json::Value = serde_json::from_str(text).expect("embedded schema is JSON");
@@ -58,6 +74,12 @@ pub fn manifest_validator() -> &'static Validator {
 pub fn rules_validator() -> &'static Validator {
     static V: OnceLock<Validator> = OnceLock::new();
     V.get_or_init(|| compile_schema(RULES_SCHEMA))
+}
+
+/// The compiled Sigma payload schema (built once).
+pub fn sigma_validator() -> &'static Validator {
+    static V: OnceLock<Validator> = OnceLock::new();
+    V.get_or_init(|| compile_schema(SIGMA_SCHEMA))
 }
 
 /// Up to five schema errors, as `/pointer: message`.
@@ -110,7 +132,96 @@ pub struct Manifest {
     pub tool_version: String,
     /// Every member but the manifest.
     pub files: Vec<FileEntry>,
+    /// Native rule counts (`rules.json`).
     pub counts: Counts,
+    /// The rules by kind: which member holds each kind, and how many (format version 2 on;
+    /// `None` in version 1 bundles, which hold native rules only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<RulesByKind>,
+}
+
+/// The manifest's `rules`: one entry per rule kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesByKind {
+    pub native: KindEntry,
+    pub sigma: SigmaKindEntry,
+}
+
+/// Native rules in the manifest (their detailed counts are `counts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KindEntry {
+    /// The member holding them (`rules.json`).
+    pub member: String,
+    pub count: u64,
+}
+
+/// Sigma documents in the manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigmaKindEntry {
+    /// The member holding them (`sigma.json`).
+    pub member: String,
+    /// Documents of every type (rules, correlation rules, filters).
+    pub count: u64,
+    /// `rule`, `correlation`, `filter` → count.
+    pub by_type: BTreeMap<String, u64>,
+    /// Documents with a status, by status.
+    pub by_status: BTreeMap<String, u64>,
+    /// Documents with a level, by level.
+    pub by_level: BTreeMap<String, u64>,
+}
+
+impl SigmaKindEntry {
+    pub fn of(set: &SigmaSet) -> SigmaKindEntry {
+        let mut e = SigmaKindEntry {
+            member: SIGMA_NAME.to_string(),
+            ..Default::default()
+        };
+        for d in &set.rules {
+            e.count += 1;
+            *e.by_type.entry(d.doc_type.clone()).or_default() += 1;
+            if let Some(s) = &d.status {
+                *e.by_status.entry(s.clone()).or_default() += 1;
+            }
+            if let Some(l) = &d.level {
+                *e.by_level.entry(l.clone()).or_default() += 1;
+            }
+        }
+        e
+    }
+}
+
+impl SigmaKindEntry {
+    /// `rule 2, correlation 1` (for messages).
+    pub fn by_type_text(&self) -> String {
+        if self.by_type.is_empty() {
+            return "none".into();
+        }
+        self.by_type
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Manifest {
+    /// Native rules in the bundle.
+    pub fn native_count(&self) -> u64 {
+        self.counts.rules
+    }
+    /// Sigma documents in the bundle (0 in a version 1 bundle).
+    pub fn sigma_count(&self) -> u64 {
+        self.rules.as_ref().map_or(0, |r| r.sigma.count)
+    }
+    /// "2 native rules, 3 Sigma rules": the per-kind summary of the CLI.
+    pub fn kinds_summary(&self) -> String {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        let (n, s) = (self.native_count(), self.sigma_count());
+        format!("{n} native rule{}, {s} Sigma rule{}", plural(n), plural(s))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,6 +403,11 @@ pub fn lint_revision(
     crate::lint::run(&rev.inputs, &opts).map_err(|e| BuildError::Setup(e.to_string()))
 }
 
+fn kind_patterns(rev: &Revision) -> Result<crate::kind::KindPatterns, BuildError> {
+    crate::kind::KindPatterns::new(&rev.config.kinds)
+        .map_err(|e| BuildError::Setup(format!("[kinds]: {e}")))
+}
+
 fn lint_options(rev: &Revision, today: time::Date) -> Result<crate::lint::Options, BuildError> {
     use crate::lint::{registry::Selection, Options};
     let cfg = &rev.config.lint;
@@ -300,6 +416,7 @@ fn lint_options(rev: &Revision, today: time::Date) -> Result<crate::lint::Option
         today,
     );
     opts.max_file_size = cfg.max_file_size;
+    opts.kinds = kind_patterns(rev)?;
     for (pat, codes) in &cfg.per_path_ignores {
         let glob = globset::Glob::new(pat)
             .map_err(|e| BuildError::Setup(format!("per-path-ignores `{pat}`: {e}")))?;
@@ -327,18 +444,16 @@ pub fn build(rev: &Revision) -> Result<Built, BuildError> {
     build_with(rev, None)
 }
 
-/// Lints a revision like [`lint_revision`] and compiles every rule in the same pass (each
-/// file is parsed once); pass the compiled rules to [`build_with`].
-#[allow(clippy::type_complexity)]
+/// Lints a revision like [`lint_revision`] and compiles every rule file of either kind in
+/// the same pass (each file is parsed once); pass the compiled files to [`build_with`].
 pub fn lint_and_compile(
     rev: &Revision,
     today: time::Date,
-) -> Result<(crate::lint::Outcome, Vec<Result<CompiledRule, String>>), BuildError> {
+) -> Result<(crate::lint::Outcome, Vec<CompiledFile>), BuildError> {
     let opts = lint_options(rev, today)?;
-    let (outcome, compiled) = crate::lint::run_with(&rev.inputs, &opts, &compile::compile_rule)
+    let (outcome, compiled) = crate::lint::run_with(&rev.inputs, &opts, &compile::compile_parsed)
         .map_err(|e| BuildError::Setup(e.to_string()))?;
-    // `None`: a file the hook never saw — unreadable (the lint gate reports it) or a Sigma
-    // rule (Sigma rules are not bundled yet).
+    // `None`: a file that could not be read (the lint gate reports it).
     let compiled = compiled.into_iter().flatten().collect();
     Ok((outcome, compiled))
 }
@@ -347,7 +462,7 @@ pub fn lint_and_compile(
 /// compile them here).
 pub fn build_with(
     rev: &Revision,
-    compiled: Option<Vec<Result<CompiledRule, String>>>,
+    compiled: Option<Vec<CompiledFile>>,
 ) -> Result<Built, BuildError> {
     let b = &rev.config.bundle;
     let name_ok = !b.name.is_empty()
@@ -371,7 +486,7 @@ pub fn build_with(
         ));
     }
     for s in &b.statuses {
-        if !["experimental", "test", "stable", "deprecated"].contains(&s.as_str()) {
+        if !STATUSES.contains(&s.as_str()) {
             return Err(BuildError::Setup(format!(
                 "bundle.statuses: unknown status `{s}`"
             )));
@@ -382,12 +497,18 @@ pub fn build_with(
         include_expired: b.include_expired,
         as_of: rev.time.date(),
     };
-    let (set, excluded) = match compiled {
+    let selected = match compiled {
         Some(c) => compile::select(c, &sel),
-        None => compile::compile_all(&rev.inputs, rev.config.lint.max_file_size, &sel),
+        None => compile::compile_all(
+            &rev.inputs,
+            rev.config.lint.max_file_size,
+            &kind_patterns(rev)?,
+            &sel,
+        ),
     }
     .map_err(BuildError::Content)?;
-    let rules_json = compile::to_json(&set);
+    let rules_json = compile::to_json(&selected.native);
+    let sigma_json = sigma::set_to_json(&selected.sigma);
     let expires = rev
         .time
         .checked_add(time::Duration::days(i64::from(b.validity_days)))
@@ -407,18 +528,32 @@ pub fn build_with(
         created: format_time(rev.time),
         expires: format_time(expires),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        files: vec![FileEntry {
-            path: RULES_NAME.to_string(),
-            size: rules_json.len() as u64,
-            sha256: verify::hex(&Sha256::digest(&rules_json)),
-        }],
-        counts: Counts::of(&set),
+        files: [(RULES_NAME, &rules_json), (SIGMA_NAME, &sigma_json)]
+            .into_iter()
+            .map(|(path, bytes)| FileEntry {
+                path: path.to_string(),
+                size: bytes.len() as u64,
+                sha256: verify::hex(&Sha256::digest(bytes)),
+            })
+            .collect(),
+        counts: Counts::of(&selected.native),
+        rules: Some(RulesByKind {
+            native: KindEntry {
+                member: RULES_NAME.to_string(),
+                count: selected.native.rules.len() as u64,
+            },
+            sigma: SigmaKindEntry::of(&selected.sigma),
+        }),
     };
     let mut manifest_json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
     manifest_json.push(b'\n');
     let mtime = rev.time.unix_timestamp().max(0) as u64;
     let archive = archive::write(
-        &[(MANIFEST_NAME, &manifest_json), (RULES_NAME, &rules_json)],
+        &[
+            (MANIFEST_NAME, &manifest_json),
+            (RULES_NAME, &rules_json),
+            (SIGMA_NAME, &sigma_json),
+        ],
         mtime,
     )
     .map_err(|e| BuildError::Setup(format!("cannot write the archive: {e}")))?;
@@ -427,7 +562,7 @@ pub fn build_with(
         sha256: verify::hex(&Sha256::digest(&archive)),
         archive,
         manifest,
-        excluded,
+        excluded: selected.excluded,
     })
 }
 
@@ -449,12 +584,13 @@ mod tests {
 
     #[test]
     fn embedded_schemas_pass_the_metaschema() {
-        for text in [MANIFEST_SCHEMA, RULES_SCHEMA] {
+        for text in [MANIFEST_SCHEMA, RULES_SCHEMA, SIGMA_SCHEMA] {
             let schema: serde_json::Value = serde_json::from_str(text).unwrap();
             jsonschema::meta::validate(&schema).unwrap();
         }
         let _ = manifest_validator();
         let _ = rules_validator();
+        let _ = sigma_validator();
     }
 
     #[test]
@@ -470,6 +606,7 @@ mod tests {
             tool_version: "0".into(),
             files: vec![],
             counts: Counts::default(),
+            rules: None,
         };
         assert_eq!(
             trusted_comment(&m),

@@ -3,8 +3,9 @@
 
 use super::archive;
 use super::compile::RuleSet;
+use super::sigma::SigmaSet;
 use super::sign::{signature_key_id, KeyId, TrustedKey};
-use super::{Manifest, FORMAT, FORMAT_VERSION, MANIFEST_NAME};
+use super::{Manifest, FORMAT, MANIFEST_NAME, READABLE_VERSIONS};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use time::OffsetDateTime;
@@ -37,8 +38,11 @@ impl Default for VerifyOptions {
 #[derive(Debug, Clone)]
 pub struct VerifiedBundle {
     pub manifest: Manifest,
-    /// The compiled rules (`rules.json`).
+    /// The compiled native rules (`rules.json`).
     pub rules: RuleSet,
+    /// The Sigma documents (`sigma.json`; empty for a version 1 bundle). Their counts by
+    /// type, status and level are in `manifest.rules`.
+    pub sigma: SigmaSet,
     /// The key that signed it.
     pub key_id: KeyId,
     /// The signature's trusted comment.
@@ -86,9 +90,7 @@ pub enum VerifyError {
     #[error("invalid manifest: {0}")]
     InvalidManifest(String),
     /// The manifest's format version is not one this verifier reads.
-    #[error(
-        "unsupported bundle format version {0} (this verifier reads version {FORMAT_VERSION})"
-    )]
+    #[error("unsupported bundle format version {0} (this verifier reads versions 1 and 2)")]
     UnsupportedFormat(u64),
     /// The trusted comment names another bundle, version, commit or expiry than the manifest.
     #[error("the signature's trusted comment does not match the manifest: {0}")]
@@ -113,9 +115,14 @@ pub enum VerifyError {
         expected: String,
         actual: String,
     },
-    /// `rules.json` is not JSON or does not match `bundle-rules.schema.json`.
+    /// `rules.json` is not JSON, does not match `bundle-rules.schema.json`, or holds another
+    /// number of rules than the manifest says.
     #[error("invalid rules.json: {0}")]
     InvalidRules(String),
+    /// `sigma.json` is not JSON, does not match `bundle-sigma.schema.json`, or holds another
+    /// number of documents than the manifest says.
+    #[error("invalid sigma.json: {0}")]
+    InvalidSigma(String),
     /// The bundle expired before `now`.
     #[error("bundle expired at {expires} (now is {now})")]
     Expired { expires: String, now: String },
@@ -147,6 +154,7 @@ impl VerifyError {
             SizeMismatch { .. } => "size-mismatch",
             HashMismatch { .. } => "hash-mismatch",
             InvalidRules(_) => "invalid-rules",
+            InvalidSigma(_) => "invalid-sigma",
             Expired { .. } => "expired",
             Rollback { .. } => "rollback",
         }
@@ -172,7 +180,8 @@ impl VerifyError {
             | UnlistedMember { .. }
             | SizeMismatch { .. }
             | HashMismatch { .. }
-            | InvalidRules(_) => 6,
+            | InvalidRules(_)
+            | InvalidSigma(_) => 6,
             Expired { .. } => 7,
             Rollback { .. } => 8,
         }
@@ -226,7 +235,9 @@ pub fn verify_signature(
 /// 4. a `ruleforge-bundle …` trusted comment agrees with the manifest (other comments, e.g.
 ///    from signing with stock `minisign`, are accepted as they are);
 /// 5. every member is listed, every listed member is present with the listed size and SHA-256;
-/// 6. `rules.json` matches `schemas/bundle-rules.schema.json`;
+/// 6. `rules.json` matches `schemas/bundle-rules.schema.json` and, from format version 2,
+///    `sigma.json` matches `schemas/bundle-sigma.schema.json`; the manifest's `rules` names
+///    listed members and counts what they hold;
 /// 7. `expires` is after `opts.now`;
 /// 8. the version is not below `opts.current_version` (rollback).
 ///
@@ -260,7 +271,7 @@ pub fn verify(
         .map_err(|e| VerifyError::InvalidManifest(format!("not JSON: {e}")))?;
     if manifest_json.get("format").and_then(|f| f.as_str()) == Some(FORMAT) {
         if let Some(v) = manifest_json.get("format_version").and_then(|v| v.as_u64()) {
-            if v != u64::from(FORMAT_VERSION) {
+            if !READABLE_VERSIONS.iter().any(|&r| u64::from(r) == v) {
                 return Err(VerifyError::UnsupportedFormat(v));
             }
         }
@@ -307,19 +318,59 @@ pub fn verify(
         });
     }
 
-    let rules_bytes = members
-        .get(super::RULES_NAME)
-        .ok_or_else(|| VerifyError::MissingMember {
-            path: super::RULES_NAME.into(),
-        })?;
-    let rules_json: serde_json::Value = serde_json::from_slice(rules_bytes)
-        .map_err(|e| VerifyError::InvalidRules(format!("not JSON: {e}")))?;
-    let errors = super::schema_errors(super::rules_validator(), &rules_json);
-    if !errors.is_empty() {
-        return Err(VerifyError::InvalidRules(errors.join("; ")));
-    }
-    let rules: RuleSet =
-        serde_json::from_value(rules_json).map_err(|e| VerifyError::InvalidRules(e.to_string()))?;
+    let version = manifest.format_version;
+    let rules: RuleSet = member_json(
+        &members,
+        super::RULES_NAME,
+        super::rules_validator(),
+        version,
+        VerifyError::InvalidRules,
+    )?;
+    let sigma: SigmaSet = match &manifest.rules {
+        // Version 1: native rules only.
+        None => SigmaSet {
+            format_version: version,
+            rules: Vec::new(),
+        },
+        Some(kinds) => {
+            for member in [&kinds.native.member, &kinds.sigma.member] {
+                if !manifest.files.iter().any(|f| &f.path == member) {
+                    return Err(VerifyError::InvalidManifest(format!(
+                        "`rules` names member `{member}`, which `files` does not list"
+                    )));
+                }
+            }
+            let sigma: SigmaSet = member_json(
+                &members,
+                super::SIGMA_NAME,
+                super::sigma_validator(),
+                version,
+                VerifyError::InvalidSigma,
+            )?;
+            if kinds.native.count != rules.rules.len() as u64 {
+                return Err(VerifyError::InvalidRules(format!(
+                    "{} rules, the manifest says {}",
+                    rules.rules.len(),
+                    kinds.native.count
+                )));
+            }
+            if *kinds
+                != (super::RulesByKind {
+                    native: kinds.native.clone(),
+                    sigma: super::SigmaKindEntry::of(&sigma),
+                })
+            {
+                return Err(VerifyError::InvalidSigma(format!(
+                    "{} documents ({}), the manifest's `rules.sigma` says {} ({})",
+                    sigma.rules.len(),
+                    super::SigmaKindEntry::of(&sigma).by_type_text(),
+                    kinds.sigma.count,
+                    kinds.sigma.by_type_text()
+                )));
+            }
+            sigma
+        }
+    };
 
     let expires = super::parse_time(&manifest.expires)
         .map_err(|e| VerifyError::InvalidManifest(format!("`expires`: {e}")))?;
@@ -340,10 +391,41 @@ pub fn verify(
     Ok(VerifiedBundle {
         manifest,
         rules,
+        sigma,
         key_id,
         trusted_comment,
         members,
     })
+}
+
+/// Reads a JSON member: present, JSON, valid against its schema, of the manifest's format
+/// version, and of the expected shape.
+fn member_json<T: serde::de::DeserializeOwned>(
+    members: &BTreeMap<String, Vec<u8>>,
+    name: &str,
+    validator: &jsonschema::Validator,
+    version: u32,
+    error: fn(String) -> VerifyError,
+) -> Result<T, VerifyError> {
+    let bytes = members
+        .get(name)
+        .ok_or_else(|| VerifyError::MissingMember {
+            path: name.to_string(),
+        })?;
+    let json: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| error(format!("not JSON: {e}")))?;
+    let errors = super::schema_errors(validator, &json);
+    if !errors.is_empty() {
+        return Err(error(errors.join("; ")));
+    }
+    let own = json.get("format_version").and_then(|v| v.as_u64());
+    if own != Some(u64::from(version)) {
+        return Err(error(format!(
+            "format_version {} in a version {version} bundle",
+            own.map_or("missing".into(), |v| v.to_string())
+        )));
+    }
+    serde_json::from_value(json).map_err(|e| error(e.to_string()))
 }
 
 fn check_comment(fields: &str, m: &Manifest) -> Result<(), VerifyError> {
@@ -390,10 +472,9 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::{compile, sign, Counts, FileEntry};
+    use crate::bundle::{compile, sign, Counts, FileEntry, FORMAT_VERSION};
 
-    /// A small valid bundle: (archive, manifest).
-    fn sample() -> (Vec<u8>, Manifest) {
+    fn sample_rules(version: u32) -> Vec<u8> {
         let rule = crate::rule::RuleFile::parse(crate::source::SourceFile::new(
             "rules/a.yml",
             "id: 1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d\ntitle: A sample rule\nstatus: test\n\
@@ -401,11 +482,42 @@ mod tests {
              ['32519b85c0b422e4656de6e6c41878e95fd95026267daab4215ee59c107d6c77']\n",
         ));
         let set = RuleSet {
-            format_version: FORMAT_VERSION,
+            format_version: version,
             types: compile::type_table(),
             rules: vec![compile::compile_rule(&rule).unwrap()],
         };
-        let rules = compile::to_json(&set);
+        compile::to_json(&set)
+    }
+
+    fn entry(path: &str, bytes: &[u8]) -> FileEntry {
+        FileEntry {
+            path: path.into(),
+            size: bytes.len() as u64,
+            sha256: hex(&Sha256::digest(bytes)),
+        }
+    }
+
+    /// A small valid bundle: (archive, manifest).
+    fn sample() -> (Vec<u8>, Manifest) {
+        let rules = sample_rules(FORMAT_VERSION);
+        let sigma_file = crate::sigma::SigmaFile::parse(crate::source::SourceFile::new(
+            "sigma/a.yml",
+            "title: Sample\nid: 5f1a1c3e-8a7e-4c1e-9d3b-2f9a3e7c1b20\nstatus: test\nlevel: low\n\
+             logsource:\n  product: windows\ndetection:\n  sel:\n    EventID: 1\n  condition: sel\n",
+        ));
+        let sigma_set = SigmaSet {
+            format_version: FORMAT_VERSION,
+            rules: crate::bundle::sigma::compile_file(&sigma_file)
+                .into_iter()
+                .map(Result::unwrap)
+                .collect(),
+        };
+        let sigma = crate::bundle::sigma::set_to_json(&sigma_set);
+        let counts: Counts = serde_json::from_value(serde_json::json!({
+            "rules": 1, "indicators": 1, "rules_by_status": {"test": 1},
+            "rules_by_severity": {"high": 1}, "indicators_by_type": {"sha256": 1}
+        }))
+        .unwrap();
         let manifest = Manifest {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
@@ -415,28 +527,112 @@ mod tests {
             created: "2024-01-01T00:00:00Z".into(),
             expires: "2024-04-01T00:00:00Z".into(),
             tool_version: "0".into(),
-            files: vec![FileEntry {
-                path: "rules.json".into(),
-                size: rules.len() as u64,
-                sha256: hex(&Sha256::digest(&rules)),
-            }],
-            counts: Counts::of(&set),
+            files: vec![entry("rules.json", &rules), entry("sigma.json", &sigma)],
+            counts,
+            rules: Some(crate::bundle::RulesByKind {
+                native: crate::bundle::KindEntry {
+                    member: "rules.json".into(),
+                    count: 1,
+                },
+                sigma: crate::bundle::SigmaKindEntry::of(&sigma_set),
+            }),
         };
         let m = serde_json::to_vec(&manifest).unwrap();
-        let archive = archive::write(&[("manifest.json", &m), ("rules.json", &rules)], 0).unwrap();
+        let archive = archive::write(
+            &[
+                ("manifest.json", &m),
+                ("rules.json", &rules),
+                ("sigma.json", &sigma),
+            ],
+            0,
+        )
+        .unwrap();
         (archive, manifest)
+    }
+
+    fn keys() -> (sign::SigningKey, TrustedKey) {
+        let g = sign::generate(None).unwrap();
+        let key = sign::load_secret_key(&g.secret_key_text, "k", &mut || unreachable!()).unwrap();
+        (key, TrustedKey::parse(&g.public_key_text).unwrap())
+    }
+
+    fn opts() -> VerifyOptions {
+        VerifyOptions {
+            now: crate::bundle::parse_time("2024-02-01").unwrap(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn version_1_bundles_still_verify() {
+        let (archive, v2) = sample();
+        let (key, pk) = keys();
+        let ok = verify(
+            &archive,
+            &sign::sign(&key, &archive, "x").unwrap(),
+            std::slice::from_ref(&pk),
+            &opts(),
+        )
+        .unwrap();
+        assert_eq!(ok.sigma.rules.len(), 1);
+        assert_eq!(ok.sigma.rules[0].document["detection"]["sel"]["EventID"], 1);
+        // The same rules as a version 1 bundle: no sigma.json, no `rules`.
+        let rules = sample_rules(1);
+        let mut v1 = v2.clone();
+        v1.format_version = 1;
+        v1.rules = None;
+        v1.files = vec![entry("rules.json", &rules)];
+        let m = serde_json::to_vec(&v1).unwrap();
+        let b = archive::write(&[("manifest.json", &m), ("rules.json", &rules)], 0).unwrap();
+        let ok = verify(
+            &b,
+            &sign::sign(&key, &b, "x").unwrap(),
+            std::slice::from_ref(&pk),
+            &opts(),
+        )
+        .unwrap();
+        assert_eq!(ok.manifest.sigma_count(), 0);
+        assert!(ok.sigma.rules.is_empty());
+        assert_eq!(ok.rules.rules.len(), 1);
+        // A version 1 manifest with `rules`, a version 2 one without, a wrong count, a
+        // version 3: rejected.
+        let mut bad = v1.clone();
+        bad.rules = v2.rules.clone();
+        let mut no_kinds = v2.clone();
+        no_kinds.rules = None;
+        let mut miscount = v2.clone();
+        miscount.rules.as_mut().unwrap().sigma.count = 2;
+        let mut v3 = v2.clone();
+        v3.format_version = 3;
+        for (m, code) in [
+            (&bad, "invalid-manifest"),
+            (&no_kinds, "invalid-manifest"),
+            (&miscount, "invalid-sigma"),
+            (&v3, "unsupported-format"),
+        ] {
+            let members = archive::read(&archive, 1 << 20).unwrap();
+            let m = serde_json::to_vec(m).unwrap();
+            let mut with: Vec<(&str, &[u8])> = vec![("manifest.json", &m)];
+            for (p, d) in &members[1..] {
+                with.push((p, d));
+            }
+            let b = archive::write(&with, 0).unwrap();
+            let e = verify(
+                &b,
+                &sign::sign(&key, &b, "x").unwrap(),
+                std::slice::from_ref(&pk),
+                &opts(),
+            )
+            .unwrap_err();
+            assert_eq!(e.code(), code, "{e}");
+        }
     }
 
     #[test]
     fn mutated_archives_are_rejected_without_panics() {
         let (archive, manifest) = sample();
-        let g = sign::generate(None).unwrap();
-        let key = sign::load_secret_key(&g.secret_key_text, "k", &mut || unreachable!()).unwrap();
-        let pk = TrustedKey::parse(&g.public_key_text).unwrap();
-        let opts = VerifyOptions {
-            now: crate::bundle::parse_time("2024-02-01").unwrap(),
-            ..Default::default()
-        };
+        let (key, pk) = keys();
+        let opts = opts();
         let comment = crate::bundle::trusted_comment(&manifest);
         let sig = sign::sign(&key, &archive, &comment).unwrap();
         let ok = verify(&archive, &sig, std::slice::from_ref(&pk), &opts).unwrap();

@@ -132,7 +132,7 @@ pub fn exec(args: Args) -> CmdResult {
             return Ok(ExitCode::from(1));
         }
     };
-    if built.manifest.counts.rules == 0 {
+    if built.manifest.native_count() + built.manifest.sigma_count() == 0 {
         let _ = writeln!(
             anstream::stderr(),
             "ruleforge: warning: the bundle of `{}` holds no rules (rule roots: {}; statuses: {}): \
@@ -173,12 +173,6 @@ pub fn exec(args: Args) -> CmdResult {
     }
 
     let m = &built.manifest;
-    let join = |map: &std::collections::BTreeMap<String, u64>| {
-        map.iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let mut out = String::new();
     out.push_str(&format!("bundle     {}\n", archive_path.display()));
     if signature.is_some() {
@@ -191,20 +185,12 @@ pub fn exec(args: Args) -> CmdResult {
     out.push_str(&format!("commit     {}\n", m.commit));
     out.push_str(&format!("created    {}\n", m.created));
     out.push_str(&format!("expires    {}\n", m.expires));
-    out.push_str(&format!(
-        "rules      {} ({})\n",
-        m.counts.rules,
-        join(&m.counts.rules_by_status)
-    ));
-    out.push_str(&format!(
-        "indicators {} ({})\n",
-        m.counts.indicators,
-        join(&m.counts.indicators_by_type)
-    ));
-    if built.excluded.by_status + built.excluded.expired > 0 {
+    out.push_str(&counts_text(m));
+    let x = &built.excluded;
+    if x.by_status + x.expired + x.sigma_by_status > 0 {
         out.push_str(&format!(
-            "excluded   {} by status, {} expired\n",
-            built.excluded.by_status, built.excluded.expired
+            "excluded   native {} by status, {} expired; Sigma {} by status\n",
+            x.by_status, x.expired, x.sigma_by_status
         ));
     }
     match &key {
@@ -216,4 +202,54 @@ pub fn exec(args: Args) -> CmdResult {
     }
     super::print(&out);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The count lines of `bundle` and `verify`: rules per kind, then each kind's breakdown.
+pub(crate) fn counts_text(m: &bundle::Manifest) -> String {
+    let join = |map: &std::collections::BTreeMap<String, u64>| {
+        map.iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let paren = |parts: Vec<String>| {
+        let parts: Vec<String> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join("; "))
+        }
+    };
+    let mut out = format!("rules      {}\n", m.kinds_summary());
+    out.push_str(&format!(
+        "native     {}{}\n",
+        m.counts.rules,
+        paren(vec![join(&m.counts.rules_by_status)])
+    ));
+    out.push_str(&format!(
+        "indicators {}{}\n",
+        m.counts.indicators,
+        paren(vec![join(&m.counts.indicators_by_type)])
+    ));
+    if let Some(k) = &m.rules {
+        let s = &k.sigma;
+        let labelled = |label: &str, map| {
+            let j = join(map);
+            if j.is_empty() {
+                j
+            } else {
+                format!("{label} {j}")
+            }
+        };
+        out.push_str(&format!(
+            "sigma      {}{}\n",
+            s.count,
+            paren(vec![
+                join(&s.by_type),
+                labelled("status", &s.by_status),
+                labelled("level", &s.by_level),
+            ])
+        ));
+    }
+    out
 }

@@ -75,12 +75,6 @@ pub fn exec(args: Args) -> CmdResult {
     match result {
         Ok(v) => {
             let m = &v.manifest;
-            let join = |map: &std::collections::BTreeMap<String, u64>| {
-                map.iter()
-                    .map(|(k, v)| format!("{k} {v}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
             super::print(&format!(
                 "Verified {}: signed by key {}\n\
                  name       {}\n\
@@ -88,8 +82,7 @@ pub fn exec(args: Args) -> CmdResult {
                  commit     {}\n\
                  created    {}\n\
                  expires    {}\n\
-                 rules      {} ({})\n\
-                 indicators {} ({})\n",
+                 {}",
                 args.bundle.display(),
                 v.key_id,
                 m.name,
@@ -97,10 +90,7 @@ pub fn exec(args: Args) -> CmdResult {
                 m.commit,
                 m.created,
                 m.expires,
-                m.counts.rules,
-                join(&m.counts.rules_by_status),
-                m.counts.indicators,
-                join(&m.counts.indicators_by_type),
+                super::bundle::counts_text(m),
             ));
             Ok(ExitCode::SUCCESS)
         }

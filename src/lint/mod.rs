@@ -102,6 +102,13 @@ pub enum Parsed {
     Sigma(SigmaFile),
 }
 
+/// A parsed file of either kind, borrowed: what the per-file hook of [`run_with`] sees.
+#[derive(Debug, Clone, Copy)]
+pub enum ParsedRef<'a> {
+    Native(&'a RuleFile),
+    Sigma(&'a SigmaFile),
+}
+
 impl Parsed {
     pub fn kind(&self) -> RuleKind {
         match self {
@@ -266,7 +273,7 @@ pub fn check_file(file: &RuleFile, opts: &Options) -> Vec<Diagnostic> {
 fn process<T>(
     input: &Input,
     opts: &Options,
-    hook: &(dyn Fn(&RuleFile) -> T + Sync),
+    hook: &(dyn Fn(ParsedRef<'_>) -> T + Sync),
 ) -> Result<Checked<T>, IoError> {
     let source = match load::read(input, opts.max_file_size)? {
         Ok(s) => s,
@@ -286,7 +293,7 @@ fn process<T>(
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
     let mut file = match parse_source(source, &opts.kinds) {
         Parsed::Native(f) => f,
-        Parsed::Sigma(f) => return Ok(finish_sigma(input, f, opts, per_file)),
+        Parsed::Sigma(f) => return Ok(finish_sigma(input, f, opts, per_file, hook)),
     };
     let mut diagnostics = if per_file {
         check_file(&file, opts)
@@ -324,7 +331,7 @@ fn process<T>(
     }
     let suppressions = Suppressions::parse(&file.source);
     diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, &file.source));
-    let extra = Some(hook(&file));
+    let extra = Some(hook(ParsedRef::Native(&file)));
     let summaries = file
         .rule()
         .map(|r: &Rule| RuleSummary::from_rule(&input.path, r))
@@ -345,7 +352,13 @@ fn process<T>(
 }
 
 /// The per-file part for a Sigma file (no fixes yet).
-fn finish_sigma<T>(input: &Input, file: SigmaFile, opts: &Options, per_file: bool) -> Checked<T> {
+fn finish_sigma<T>(
+    input: &Input,
+    file: SigmaFile,
+    opts: &Options,
+    per_file: bool,
+    hook: &(dyn Fn(ParsedRef<'_>) -> T + Sync),
+) -> Checked<T> {
     let mut diagnostics = if per_file {
         check_sigma_file(&file, opts)
     } else {
@@ -358,10 +371,10 @@ fn finish_sigma<T>(input: &Input, file: SigmaFile, opts: &Options, per_file: boo
         .map(|r| RuleSummary::from_sigma(&input.path, r))
         .collect();
     let keep_source = !diagnostics.is_empty() || !suppressions.is_empty();
+    let extra = Some(hook(ParsedRef::Sigma(&file)));
     Checked {
         path: input.path.clone(),
-        // The per-file hook sees native rules only.
-        extra: None,
+        extra,
         diagnostics,
         source: keep_source.then(|| Arc::new(file.source)),
         summaries,
@@ -375,13 +388,14 @@ pub fn run(inputs: &[Input], opts: &Options) -> Result<Outcome, IoError> {
     run_with(inputs, opts, &|_| ()).map(|(o, _)| o)
 }
 
-/// Lints `inputs` and, in the same parallel pass, applies `hook` to every parsed file (after
-/// fixes), so a caller that needs the parsed rules (the bundle compiler) parses each file once.
-/// The hook results come back in input order; `None` for files that could not be read.
+/// Lints `inputs` and, in the same parallel pass, applies `hook` to every parsed file of
+/// either kind (native files after fixes), so a caller that needs the parsed rules (the
+/// bundle compiler) parses each file once. The hook results come back in input order; `None`
+/// for files that could not be read.
 pub fn run_with<T: Send>(
     inputs: &[Input],
     opts: &Options,
-    hook: &(dyn Fn(&RuleFile) -> T + Sync),
+    hook: &(dyn Fn(ParsedRef<'_>) -> T + Sync),
 ) -> Result<(Outcome, Vec<Option<T>>), IoError> {
     let checked: Vec<Checked<T>> = inputs
         .par_iter()
