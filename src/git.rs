@@ -67,44 +67,48 @@ pub fn changed_since(repo: &Repository, rev: &str) -> Result<HashSet<String>, Gi
 }
 
 /// Rule files under `roots` in `tree`, read from the object database.
+///
+/// The tree is walked first (cheap), then the blobs are read in parallel: inflating them is
+/// the cost. A `Repository` is not `Sync`, so each worker opens its own handle on the same
+/// object database.
 pub fn tree_inputs(
     repo: &Repository,
     tree: &Tree<'_>,
     roots: &[String],
 ) -> Result<Vec<Input>, GitError> {
-    let mut out = Vec::new();
-    let mut err = None;
+    use rayon::prelude::*;
+    let mut entries: Vec<(String, Oid)> = Vec::new();
     tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
         if entry.kind() != Some(ObjectType::Blob) {
             return TreeWalkResult::Ok;
         }
         let name = entry.name().unwrap_or("");
         let path = format!("{dir}{name}");
-        if !(name.ends_with(".yml") || name.ends_with(".yaml")) || !under_roots(&path, roots) {
-            return TreeWalkResult::Ok;
-        }
-        match repo.find_blob(entry.id()) {
-            Ok(blob) => out.push(Input {
-                path,
-                origin: Origin::Bytes(Arc::new(blob.content().to_vec())),
-            }),
-            Err(e) => {
-                err = Some(GitError(format!(
-                    "{path}: cannot read blob: {}",
-                    e.message()
-                )));
-                return TreeWalkResult::Abort;
-            }
+        if (name.ends_with(".yml") || name.ends_with(".yaml")) && under_roots(&path, roots) {
+            entries.push((path, entry.id()));
         }
         TreeWalkResult::Ok
     })
-    .map_err(|e| {
-        err.take()
-            .unwrap_or_else(|| GitError(e.message().to_string()))
-    })?;
-    if let Some(e) = err {
-        return Err(e);
-    }
+    .map_err(|e| GitError(e.message().to_string()))?;
+    let git_dir = repo.path().to_path_buf();
+    let mut out = entries
+        .into_par_iter()
+        .map_init(
+            || Repository::open(&git_dir),
+            |handle, (path, oid)| {
+                let handle = handle
+                    .as_ref()
+                    .map_err(|e| GitError(format!("{}: {}", git_dir.display(), e.message())))?;
+                let blob = handle
+                    .find_blob(oid)
+                    .map_err(|e| GitError(format!("{path}: cannot read blob: {}", e.message())))?;
+                Ok(Input {
+                    path,
+                    origin: Origin::Bytes(Arc::new(blob.content().to_vec())),
+                })
+            },
+        )
+        .collect::<Result<Vec<_>, GitError>>()?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
