@@ -2,8 +2,8 @@
 //! rule or filter). The kind comes from `[kinds]` in `ruleforge.toml` when a pattern names
 //! the file, else from the shape of its first YAML document.
 //!
-//! Every command that reads rules (lint, fmt and diff today; bundle later) asks this module,
-//! so they agree on what a file is.
+//! Every command that reads rules (lint, fmt, diff and bundle) asks this module, so they
+//! agree on what a file is.
 
 use crate::config::KindsConfig;
 use crate::yaml::Node;
