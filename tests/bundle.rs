@@ -1,7 +1,10 @@
 //! `ruleforge keygen`, `bundle` and `verify` on temporary git repositories, with the real
 //! binary; plus the library verification API.
 
+mod common;
+
 use assert_cmd::Command;
+use common::SIGMA_WHOAMI;
 use ruleforge::bundle::{self, sign, TrustedKey, VerifyError, VerifyOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -1404,31 +1407,6 @@ fn stock_minisign_interop() {
 
 // ---------------------------------------------------------------------------------------
 // Sigma rules in bundles
-
-const SIGMA_WHOAMI: &str = "title: Whoami Execution From a Web Server Process
-id: 1c0f5a57-5c7e-4d63-9f1e-2b8f3a6a9d01
-status: test
-description: Detects whoami.exe started by a web server worker, a first step after a web shell.
-references:
-    - https://example.org/research/webshell-discovery
-author: ruleforge tests
-date: 2024-03-01
-tags:
-    - attack.discovery
-    - attack.t1033
-logsource:
-    category: process_creation
-    product: windows
-detection:
-    selection_parent:
-        ParentImage|endswith: '\\w3wp.exe'
-    selection_child:
-        Image|endswith: '\\whoami.exe'
-    condition: all of selection_*
-falsepositives:
-    - Administrators debugging application pools
-level: high
-";
 
 /// A detection rule and the correlation rule built on it, in one file.
 const SIGMA_LOGONS: &str = "title: Failed Logon

@@ -3,33 +3,8 @@
 
 mod common;
 
-use common::{repo, rule, run, write, RULE_ID};
+use common::{repo, rule, run, write, RULE_ID, SIGMA_WHOAMI as SIGMA};
 use serde_json::Value;
-
-const SIGMA: &str = "title: Whoami Execution From a Web Server Process
-id: 1c0f5a57-5c7e-4d63-9f1e-2b8f3a6a9d01
-status: test
-description: Detects whoami.exe started by a web server worker, a first step after a web shell.
-references:
-    - https://example.org/research/webshell-discovery
-author: ruleforge tests
-date: 2024-03-01
-tags:
-    - attack.discovery
-    - attack.t1033
-logsource:
-    category: process_creation
-    product: windows
-detection:
-    selection_parent:
-        ParentImage|endswith: '\\w3wp.exe'
-    selection_child:
-        Image|endswith: '\\whoami.exe'
-    condition: all of selection_*
-falsepositives:
-    - Administrators debugging application pools
-level: high
-";
 
 const CORRELATION: &str = "title: Repeated Whoami From a Web Server Process
 id: 3e8f1a2b-6c4d-4e5f-9a0b-1c2d3e4f5a6b

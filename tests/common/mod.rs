@@ -6,6 +6,32 @@ use std::path::Path;
 
 pub const RULE_ID: &str = "0b9e6c5e-3a5f-4f0a-9d57-6c1f0f1a2b3c";
 
+/// A valid Sigma detection rule (two selections, ATT&CK tags), shared by the Sigma tests.
+pub const SIGMA_WHOAMI: &str = "title: Whoami Execution From a Web Server Process
+id: 1c0f5a57-5c7e-4d63-9f1e-2b8f3a6a9d01
+status: test
+description: Detects whoami.exe started by a web server worker, a first step after a web shell.
+references:
+    - https://example.org/research/webshell-discovery
+author: ruleforge tests
+date: 2024-03-01
+tags:
+    - attack.discovery
+    - attack.t1033
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    selection_parent:
+        ParentImage|endswith: '\\w3wp.exe'
+    selection_child:
+        Image|endswith: '\\whoami.exe'
+    condition: all of selection_*
+falsepositives:
+    - Administrators debugging application pools
+level: high
+";
+
 /// A valid rule with the given id, title and sha256 value.
 pub fn rule(id: &str, title: &str, sha256: &str) -> String {
     format!(
