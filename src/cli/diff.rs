@@ -60,7 +60,7 @@ pub(super) fn setup(
         Some(p) => Config::load_file(p, true)?,
         None => Config::load(&root)?,
     };
-    let repo = crate::git::open(&root)?;
+    let repo = crate::git::open_for_comparison(&root)?;
     let kinds =
         crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
     let opts = diff::Options {

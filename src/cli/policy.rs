@@ -18,7 +18,7 @@ pub(super) fn run(
     scope: Option<&[String]>,
     outcome: &mut Outcome,
 ) -> Result<(), Failure> {
-    let repo = crate::git::open(root)?;
+    let repo = crate::git::open_for_comparison(root)?;
     let dopts = crate::diff::Options {
         roots: cfg.lint.roots.clone(),
         prefix: crate::diff::prefix_for(&repo, root),
