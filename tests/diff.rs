@@ -4,45 +4,9 @@
 #[path = "common/diff.rs"]
 mod fixture;
 
-use fixture::{hash, id, path, rule, Repo};
+use fixture::{diff_json, hash, id, path, rule, Repo};
 use predicates::prelude::*;
 use serde_json::Value;
-
-fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/diff.schema.json"),
-    )
-    .unwrap();
-    let schema: Value = serde_json::from_str(&text).unwrap();
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .build(&schema)
-        .expect("diff schema compiles")
-}
-
-/// Runs `ruleforge diff ARGS --format json`, checks it against the schema, returns it.
-fn diff_json(repo: &Repo, args: &[&str]) -> Value {
-    let out = repo
-        .ruleforge()
-        .arg("diff")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "diff failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
-    let validator = schema();
-    let errors: Vec<String> = validator
-        .iter_errors(&v)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "schema errors: {errors:#?}\n{v:#}");
-    v
-}
 
 fn kinds(v: &Value) -> Vec<(String, String)> {
     v["rules"]

@@ -4,20 +4,8 @@
 #[path = "common/diff.rs"]
 mod fixture;
 
-use fixture::{rule, Repo};
+use fixture::{diff_json, rule, Repo};
 use serde_json::Value;
-
-fn schema() -> jsonschema::Validator {
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/diff.schema.json"),
-    )
-    .unwrap();
-    let schema: Value = serde_json::from_str(&text).unwrap();
-    jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft202012)
-        .build(&schema)
-        .expect("diff schema compiles")
-}
 
 fn run(repo: &Repo, args: &[&str]) -> String {
     let out = repo.ruleforge().args(args).output().unwrap();
@@ -27,20 +15,6 @@ fn run(repo: &Repo, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// `ruleforge diff ARGS --format json`, checked against the schema.
-fn diff_json(repo: &Repo, args: &[&str]) -> Value {
-    let mut all = vec!["diff"];
-    all.extend(args);
-    all.extend(["--format", "json"]);
-    let v: Value = serde_json::from_str(&run(repo, &all)).expect("JSON output");
-    let errors: Vec<String> = schema()
-        .iter_errors(&v)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(errors.is_empty(), "schema errors: {errors:#?}\n{v:#}");
-    v
 }
 
 fn find<'a>(v: &'a Value, id: &str, kind: &str) -> &'a Value {

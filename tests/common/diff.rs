@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 use tempfile::TempDir;
 
@@ -159,4 +160,41 @@ pub fn hash(n: u32) -> String {
 /// The path of fixture rule `n`.
 pub fn path(n: u32) -> String {
     format!("rules/rule-{n}.yml")
+}
+
+/// The diff output schema (`schemas/diff.schema.json`), compiled.
+pub fn diff_schema() -> jsonschema::Validator {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/diff.schema.json"),
+    )
+    .unwrap();
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+        .expect("diff schema compiles")
+}
+
+/// Runs `ruleforge diff ARGS --format json`, checks it against the schema, returns it.
+pub fn diff_json(repo: &Repo, args: &[&str]) -> Value {
+    let out = repo
+        .ruleforge()
+        .arg("diff")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "diff failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON output");
+    let validator = diff_schema();
+    let errors: Vec<String> = validator
+        .iter_errors(&v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "schema errors: {errors:#?}\n{v:#}");
+    v
 }
