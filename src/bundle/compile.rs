@@ -380,7 +380,12 @@ pub fn select(results: Vec<CompiledFile>, sel: &Selection) -> Result<Selected, V
 
 /// The canonical bytes of `rules.json`: compact JSON and a final newline.
 pub fn to_json(set: &RuleSet) -> Vec<u8> {
-    let mut out = serde_json::to_vec(set).expect("rule set serializes");
+    canonical_json(set)
+}
+
+/// The canonical bytes of a bundle member: compact JSON and a final newline.
+pub(crate) fn canonical_json(value: &impl serde::Serialize) -> Vec<u8> {
+    let mut out = serde_json::to_vec(value).expect("bundle member serializes");
     out.push(b'\n');
     out
 }

@@ -179,9 +179,7 @@ fn yaml11_number(v: &str) -> Option<serde_json::Value> {
 
 /// The canonical bytes of `sigma.json`: compact JSON and a final newline.
 pub fn set_to_json(set: &SigmaSet) -> Vec<u8> {
-    let mut out = serde_json::to_vec(set).expect("Sigma set serializes");
-    out.push(b'\n');
-    out
+    super::compile::canonical_json(set)
 }
 
 #[cfg(test)]
