@@ -195,13 +195,22 @@ fn run(cmd: &mut Command) -> Output {
     }
 }
 
-/// Builds a signed bundle of HEAD into `out`; returns the archive path.
-fn build_signed(repo: &Repo, out: &Path, sk: &Path) -> PathBuf {
-    let o = run(rf(repo.path())
+/// `ruleforge bundle --out OUT --secret-key SK`, run in `dir`.
+fn bundle_to(
+    dir: &Path,
+    out: impl AsRef<std::ffi::OsStr>,
+    sk: impl AsRef<std::ffi::OsStr>,
+) -> Output {
+    run(rf(dir)
         .args(["bundle", "--out"])
         .arg(out)
         .arg("--secret-key")
-        .arg(sk));
+        .arg(sk))
+}
+
+/// Builds a signed bundle of HEAD into `out`; returns the archive path.
+fn build_signed(repo: &Repo, out: &Path, sk: &Path) -> PathBuf {
+    let o = bundle_to(repo.path(), out, sk);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     let line = o
         .stdout
@@ -411,11 +420,7 @@ fn bundle_and_verify_round_trip() {
     let keys = TempDir::new().unwrap();
     let (sk, pk) = keypair(keys.path(), "k");
     let out = TempDir::new().unwrap();
-    let o = run(rf(repo.path())
-        .args(["bundle", "--out"])
-        .arg(out.path())
-        .arg("--secret-key")
-        .arg(&sk));
+    let o = bundle_to(repo.path(), out.path(), &sk);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let commit = repo.git(&["rev-parse", "HEAD"], DATE1).trim().to_string();
     let name = format!("ruleforge-rules-{VERSION1}.tar.gz");
@@ -782,11 +787,7 @@ fn unwritable_output_is_exit_2_without_partial_files() {
     // The output folder cannot be created (a file is in the way).
     let blocker = keys.path().join("a-file");
     std::fs::write(&blocker, "x").unwrap();
-    let o = run(rf(repo.path())
-        .args(["bundle", "--out"])
-        .arg(blocker.join("out"))
-        .arg("--secret-key")
-        .arg(&sk));
+    let o = bundle_to(repo.path(), blocker.join("out"), &sk);
     assert_eq!(o.code, 2);
     assert!(
         o.stderr.contains("cannot create the output folder"),
@@ -798,11 +799,7 @@ fn unwritable_output_is_exit_2_without_partial_files() {
     let out = TempDir::new().unwrap();
     let name = format!("ruleforge-rules-{VERSION1}.tar.gz");
     std::fs::create_dir(out.path().join(&name)).unwrap();
-    let o = run(rf(repo.path())
-        .args(["bundle", "--out"])
-        .arg(out.path())
-        .arg("--secret-key")
-        .arg(&sk));
+    let o = bundle_to(repo.path(), out.path(), &sk);
     assert_eq!(o.code, 2);
     assert!(o.stderr.contains(&name), "{}", o.stderr);
     assert_eq!(files_in(out.path()), vec![name.clone()]);
@@ -810,11 +807,7 @@ fn unwritable_output_is_exit_2_without_partial_files() {
     // The signature's path is taken: the archive written just before is removed again.
     std::fs::remove_dir(out.path().join(&name)).unwrap();
     std::fs::create_dir(out.path().join(format!("{name}.minisig"))).unwrap();
-    let o = run(rf(repo.path())
-        .args(["bundle", "--out"])
-        .arg(out.path())
-        .arg("--secret-key")
-        .arg(&sk));
+    let o = bundle_to(repo.path(), out.path(), &sk);
     assert_eq!(o.code, 2);
     assert_eq!(files_in(out.path()), vec![format!("{name}.minisig")]);
 
@@ -1562,11 +1555,7 @@ fn native_and_sigma_rules_bundle_verify_and_are_listed_by_kind() {
     let keys = TempDir::new().unwrap();
     let (sk, pk) = keypair(keys.path(), "k");
     let out = TempDir::new().unwrap();
-    let o = run(rf(repo.path())
-        .args(["bundle", "--out"])
-        .arg(out.path())
-        .arg("--secret-key")
-        .arg(&sk));
+    let o = bundle_to(repo.path(), out.path(), &sk);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     for want in [
         "rules      2 native rules, 4 Sigma rules",
