@@ -46,11 +46,24 @@ pub struct RuleSummary {
     pub title: Option<Spanned<String>>,
     pub deprecated: bool,
     pub related: Vec<Spanned<String>>,
-    /// Distinct (type, canonical value) pairs with the span of their first occurrence.
-    pub values: Vec<(IndicatorType, String, Span)>,
+    /// Distinct (type, canonical value) pairs with the span of their first occurrence; the
+    /// text of every value is in `value_text` (one allocation per rule, not one per value:
+    /// a large rule set holds millions of values). Read them with [`RuleSummary::values`].
+    values: Vec<SummaryValue>,
+    value_text: String,
     /// Sigma only: the document type, its `name`, and the rules it refers to by id or name
     /// (a correlation's `rules`, a filter's `rules`).
     pub sigma: Option<SigmaFacts>,
+}
+
+/// One distinct value of a rule summary: its type, where its canonical text lies in the
+/// summary's `value_text`, and the span of its first occurrence.
+#[derive(Debug, Clone, Copy)]
+struct SummaryValue {
+    ty: IndicatorType,
+    start: u32,
+    end: u32,
+    span: Span,
 }
 
 /// What repository-wide Sigma checks need beyond the common facts.
@@ -67,10 +80,23 @@ impl RuleSummary {
     pub fn from_rule(path: &str, rule: &Rule) -> Self {
         let mut seen = rustc_hash::FxHashSet::default();
         let mut values = Vec::new();
+        let mut value_text = String::new();
         for (_, t, v) in rule.values() {
             if let Some(ty) = t.ty {
                 if seen.insert((ty, v.canonical())) {
-                    values.push((ty, v.canonical().to_string(), v.span));
+                    // Offsets are u32: a rule's values would need 4 GiB of text to overflow
+                    // them, far past any file size limit; stop indexing rather than wrap.
+                    let start = value_text.len();
+                    let Ok(end) = u32::try_from(start + v.canonical().len()) else {
+                        break;
+                    };
+                    value_text.push_str(v.canonical());
+                    values.push(SummaryValue {
+                        ty,
+                        start: start as u32,
+                        end,
+                        span: v.span,
+                    });
                 }
             }
         }
@@ -82,6 +108,7 @@ impl RuleSummary {
             deprecated: rule.is_deprecated(),
             related: rule.related.iter().filter_map(|r| r.id.clone()).collect(),
             values,
+            value_text,
             sigma: None,
         }
     }
@@ -99,6 +126,7 @@ impl RuleSummary {
             deprecated: rule.is_deprecated(),
             related: rule.related.iter().filter_map(|r| r.id.clone()).collect(),
             values: Vec::new(),
+            value_text: String::new(),
             sigma: Some(SigmaFacts {
                 doc_type: rule.doc_type,
                 name: rule.name.clone(),
@@ -106,6 +134,25 @@ impl RuleSummary {
                 anchor: rule.anchor(),
             }),
         }
+    }
+
+    /// The distinct (type, canonical value, span of the first occurrence) of a native rule,
+    /// in the order they first appear.
+    pub fn values(&self) -> impl ExactSizeIterator<Item = (IndicatorType, &str, Span)> + '_ {
+        self.values.iter().map(|v| self.value(v))
+    }
+
+    /// The `i`-th of [`RuleSummary::values`].
+    pub fn value_at(&self, i: usize) -> (IndicatorType, &str, Span) {
+        self.value(&self.values[i])
+    }
+
+    fn value(&self, v: &SummaryValue) -> (IndicatorType, &str, Span) {
+        (
+            v.ty,
+            &self.value_text[v.start as usize..v.end as usize],
+            v.span,
+        )
     }
 
     /// `path (title)` for messages.

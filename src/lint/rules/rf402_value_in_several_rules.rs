@@ -14,29 +14,47 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut by_value: FxHashMap<(IndicatorType, &str), Vec<usize>> = FxHashMap::default();
-    for (i, r) in cx.rules.iter().enumerate() {
-        for (ty, v, _) in &r.values {
-            by_value.entry((*ty, v.as_str())).or_default().push(i);
+    use rayon::prelude::*;
+    use std::hash::{Hash, Hasher};
+    // Every value as (hash, rule, index in the rule), sorted in parallel: equal values end
+    // up side by side without a map of a million entries (the serial cost this check had).
+    let mut entries: Vec<(u64, u32, u32)> = cx
+        .rules
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, r)| {
+            r.values().enumerate().map(move |(j, (ty, v, _))| {
+                let mut h = rustc_hash::FxHasher::default();
+                (ty, v).hash(&mut h);
+                (h.finish(), i as u32, j as u32)
+            })
+        })
+        .collect();
+    entries.par_sort_unstable();
+    let key = |&(_, i, j): &(u64, u32, u32)| {
+        let (ty, v, span) = cx.rules[i as usize].value_at(j as usize);
+        ((ty, v), (i as usize, span))
+    };
+    // Within a run of equal hashes, group by the value itself (hashes can collide); the
+    // stable sort keeps each group's rules in rule order.
+    // (type, value) → the rules holding it, with the value's span in each.
+    type Group<'a> = ((IndicatorType, &'a str), Vec<(usize, Span)>);
+    let mut found: Vec<Group<'_>> = Vec::new();
+    for run in entries.chunk_by(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+        let mut keyed: Vec<_> = run.iter().map(key).collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+            found.push((group[0].0, group.iter().map(|(_, r)| *r).collect()));
         }
     }
-    let mut found: Vec<_> = by_value
-        .into_iter()
-        .filter(|(_, rules)| rules.len() > 1)
-        .collect();
-    found.sort_unstable();
+    found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for ((ty, value), rules) in found {
-        for &i in &rules {
+        for &(i, span) in &rules {
             let r = &cx.rules[i];
-            let span = r
-                .values
-                .iter()
-                .find(|(t, v, _)| *t == ty && v == value)
-                .map(|(_, _, s)| *s);
             let others: Vec<String> = rules
                 .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| cx.rules[j].label())
+                .filter(|&&(j, _)| j != i)
+                .map(|&(j, _)| cx.rules[j].label())
                 .collect();
             let shown = others
                 .iter()
@@ -52,7 +70,7 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
             out.push(Diagnostic::new(
                 RULE.code,
                 &r.path,
-                span,
+                Some(span),
                 format!("`{}` value `{value}` is also in {shown}{more}", ty.name()),
             ));
         }
