@@ -27,7 +27,19 @@ pub mod schema;
 pub mod sigma;
 pub mod source;
 pub mod suppress;
+pub mod timings;
 pub mod yaml;
 pub mod yaml_json;
+
+/// Drops `value` on another thread. Freeing a large rule set (millions of small
+/// allocations) takes most of a second; a command that is about to finish need not wait
+/// for it. If the process exits first, the memory goes back with it.
+pub(crate) fn drop_in_background<T: Send + 'static>(value: T) {
+    let spawned = std::thread::Builder::new()
+        .name("drop".into())
+        .spawn(move || drop(value));
+    // No thread to be had: the value was dropped with the failed spawn's closure.
+    let _ = spawned;
+}
 
 pub use diagnostic::{Diagnostic, Severity, Span};

@@ -82,8 +82,10 @@ pub fn exec(args: Args) -> CmdResult {
     let rev =
         bundle::read_revision(&repo, &args.rev, &prefix).map_err(|e| Failure(e.to_string()))?;
     let short = &rev.commit[..12];
+    crate::timings::mark("bundle: revision read");
     let (outcome, compiled) =
         bundle::lint_and_compile(&rev, super::today()).map_err(|e| Failure(e.to_string()))?;
+    crate::timings::mark("bundle: linted and compiled");
     let errors: Vec<_> = outcome
         .diagnostics
         .iter()
@@ -132,6 +134,7 @@ pub fn exec(args: Args) -> CmdResult {
             return Ok(ExitCode::from(1));
         }
     };
+    crate::timings::mark("bundle: built");
     if built.manifest.native_count() + built.manifest.sigma_count() == 0 {
         let _ = writeln!(
             anstream::stderr(),
@@ -151,6 +154,7 @@ pub fn exec(args: Args) -> CmdResult {
         None => None,
     };
 
+    crate::timings::mark("bundle: signed");
     std::fs::create_dir_all(&args.out).map_err(|e| {
         Failure(format!(
             "{}: cannot create the output folder: {e}",

@@ -80,6 +80,7 @@ impl<E: std::fmt::Display> From<E> for Failure {
 pub type CmdResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
+    crate::timings::init();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

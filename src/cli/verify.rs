@@ -92,6 +92,7 @@ pub fn exec(args: Args) -> CmdResult {
                 m.expires,
                 super::bundle::counts_text(m),
             ));
+            crate::drop_in_background(v);
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

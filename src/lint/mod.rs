@@ -397,6 +397,7 @@ pub fn run_with<T: Send>(
     opts: &Options,
     hook: &(dyn Fn(ParsedRef<'_>) -> T + Sync),
 ) -> Result<(Outcome, Vec<Option<T>>), IoError> {
+    crate::timings::mark("lint: start");
     let checked: Vec<Checked<T>> = inputs
         .par_iter()
         .map(|i| process(i, opts, hook))
@@ -427,6 +428,7 @@ pub fn run_with<T: Send>(
         }
         outcome.diagnostics.extend(c.diagnostics);
     }
+    crate::timings::mark("lint: per-file checks");
     // Repository-wide checks, once, in parallel across rules.
     let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = summaries
         .into_iter()
@@ -442,10 +444,15 @@ pub fn run_with<T: Send>(
             let mut out = Vec::new();
             if let Check::Repo(f) = r.check {
                 f(&cx, &mut out);
+                if crate::timings::enabled() {
+                    crate::timings::mark(&format!("lint: {} done", r.rule.code));
+                }
             }
             out
         })
         .collect();
+    crate::timings::mark("lint: repository checks");
+    crate::drop_in_background((native, sigma));
     let by_path: HashMap<&str, &Input> = inputs.iter().map(|i| (i.path.as_str(), i)).collect();
     for d in repo {
         if !opts.enabled(&d) || opts.only.as_ref().is_some_and(|o| !o.contains(&d.path)) {
