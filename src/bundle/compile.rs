@@ -338,8 +338,9 @@ pub fn select(results: Vec<CompiledFile>, sel: &Selection) -> Result<Selected, V
             Err(e) => errors.push(e),
         }
     }
-    rules.sort_by(|a, b| a.id.cmp(&b.id));
-    sigma.sort_by(|a, b| a.id.cmp(&b.id));
+    // By cached key: the sort moves (id, index) pairs, then each rule moves once.
+    rules.sort_by_cached_key(|r| r.id.clone());
+    sigma.sort_by_cached_key(|d| d.id.clone());
     // One id, one rule: within each kind and across the two.
     let mut ids: Vec<(&str, &str, &str)> = rules
         .iter()
@@ -380,10 +381,51 @@ pub fn select(results: Vec<CompiledFile>, sel: &Selection) -> Result<Selected, V
 
 /// The canonical bytes of `rules.json`: compact JSON and a final newline.
 pub fn to_json(set: &RuleSet) -> Vec<u8> {
-    canonical_json(set)
+    let head = RuleSet {
+        format_version: set.format_version,
+        types: set.types.clone(),
+        rules: Vec::new(),
+    };
+    canonical_json_list(&head, &set.rules)
 }
 
-/// The canonical bytes of a bundle member: compact JSON and a final newline.
+/// [`canonical_json`] of a member whose last field is a list, given the member with that
+/// list empty (`head`) and the items: the same bytes, with the items serialized in parallel
+/// (a large rule set is tens of megabytes of JSON).
+pub(crate) fn canonical_json_list<T: Serialize + Sync>(
+    head: &impl Serialize,
+    items: &[T],
+) -> Vec<u8> {
+    let mut out = serde_json::to_vec(head).expect("bundle member serializes");
+    assert!(out.ends_with(b"[]}"), "the list is the member's last field");
+    out.truncate(out.len() - 2);
+    let chunks: Vec<Vec<u8>> = items
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut buf = Vec::new();
+            for (k, item) in chunk.iter().enumerate() {
+                if k > 0 {
+                    buf.push(b',');
+                }
+                serde_json::to_writer(&mut buf, item).expect("bundle member serializes");
+            }
+            buf
+        })
+        .collect();
+    out.reserve(chunks.iter().map(|c| c.len() + 1).sum::<usize>() + 3);
+    for (k, chunk) in chunks.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(chunk);
+    }
+    out.extend_from_slice(b"]}\n");
+    out
+}
+
+/// The canonical bytes of a bundle member: compact JSON and a final newline. (The reference
+/// [`canonical_json_list`] must match.)
+#[cfg(test)]
 pub(crate) fn canonical_json(value: &impl serde::Serialize) -> Vec<u8> {
     let mut out = serde_json::to_vec(value).expect("bundle member serializes");
     out.push(b'\n');
@@ -440,6 +482,25 @@ condition: net or   cmd
         let e = compile_rule(&f).unwrap_err();
         assert!(e.starts_with("rules/a.yml:13:"), "{e}");
         assert!(e.contains("10.0.0.300"), "{e}");
+    }
+
+    #[test]
+    fn rules_json_is_the_set_serialized_whole() {
+        let f = RuleFile::parse(SourceFile::new("rules/a.yml", RULE));
+        let rule = compile_rule(&f).unwrap();
+        for n in [0, 1, 2, 255, 256, 257, 600] {
+            let set = RuleSet {
+                format_version: 2,
+                types: type_table(),
+                rules: (0..n)
+                    .map(|i| CompiledRule {
+                        id: format!("{i:08}-0000-4000-8000-000000000000"),
+                        ..rule.clone()
+                    })
+                    .collect(),
+            };
+            assert_eq!(to_json(&set), canonical_json(&set), "{n} rules");
+        }
     }
 
     #[test]

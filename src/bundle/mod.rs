@@ -57,10 +57,40 @@ pub const SIGMA_SCHEMA: &str = include_str!("../../schemas/bundle-sigma.schema.j
 
 fn compile_schema(text: &str) -> Validator {
     let schema: serde_json::Value = serde_json::from_str(text).expect("embedded schema is JSON");
+    compile_value(&schema)
+}
+
+/// The schema of one item of a member's `rules` list: the member's schema with its root
+/// keywords replaced by the items schema (`$schema`, `$id` and `$defs` kept, so references
+/// resolve as before). Valid items under it and a valid member with `"rules": []` make a
+/// valid member, since the list itself has no keyword but `type` and `items` (a test holds
+/// the schemas to that).
+fn compile_items_schema(text: &str) -> Validator {
+    let mut schema: serde_json::Value =
+        serde_json::from_str(text).expect("embedded schema is JSON");
+    let items = schema["properties"]["rules"]["items"].clone();
+    let root = schema.as_object_mut().expect("a schema object");
+    for k in [
+        "type",
+        "additionalProperties",
+        "required",
+        "properties",
+        "title",
+        "description",
+    ] {
+        root.remove(k);
+    }
+    for (k, v) in items.as_object().expect("`rules.items` is a schema object") {
+        root.insert(k.clone(), v.clone());
+    }
+    compile_value(&schema)
+}
+
+fn compile_value(schema: &serde_json::Value) -> Validator {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
-        .build(&schema)
+        .build(schema)
         .expect("embedded schema compiles")
 }
 
@@ -82,12 +112,33 @@ pub fn sigma_validator() -> &'static Validator {
     V.get_or_init(|| compile_schema(SIGMA_SCHEMA))
 }
 
+/// The schema of one rule of `rules.json` (built once).
+pub(crate) fn rules_item_validator() -> &'static Validator {
+    static V: OnceLock<Validator> = OnceLock::new();
+    V.get_or_init(|| compile_items_schema(RULES_SCHEMA))
+}
+
+/// The schema of one document of `sigma.json` (built once).
+pub(crate) fn sigma_item_validator() -> &'static Validator {
+    static V: OnceLock<Validator> = OnceLock::new();
+    V.get_or_init(|| compile_items_schema(SIGMA_SCHEMA))
+}
+
 /// Up to five schema errors, as `/pointer: message`.
 pub(crate) fn schema_errors(v: &Validator, instance: &serde_json::Value) -> Vec<String> {
+    schema_errors_at(v, instance, "")
+}
+
+/// [`schema_errors`] of a value found at `prefix` (a JSON pointer) in a larger document.
+pub(crate) fn schema_errors_at(
+    v: &Validator,
+    instance: &serde_json::Value,
+    prefix: &str,
+) -> Vec<String> {
     v.iter_errors(instance)
         .take(5)
         .map(|e| {
-            let p = e.instance_path().as_str().to_string();
+            let p = format!("{prefix}{}", e.instance_path().as_str());
             let msg = e.to_string();
             let msg = if msg.len() > 200 {
                 format!("{}…", &msg[..msg.floor_char_boundary_compat(200)])
@@ -246,19 +297,45 @@ pub struct Counts {
 
 impl Counts {
     pub fn of(set: &RuleSet) -> Counts {
-        let mut c = Counts::default();
-        for r in &set.rules {
-            c.rules += 1;
-            *c.rules_by_status.entry(r.status.clone()).or_default() += 1;
-            *c.rules_by_severity.entry(r.severity.clone()).or_default() += 1;
-            for types in r.groups.values() {
-                for (ty, values) in types {
-                    c.indicators += values.len() as u64;
-                    *c.indicators_by_type.entry(ty.clone()).or_default() += values.len() as u64;
+        use rayon::prelude::*;
+        set.rules
+            .par_iter()
+            .fold(Counts::default, |mut c, r| {
+                c.rules += 1;
+                add(&mut c.rules_by_status, &r.status, 1);
+                add(&mut c.rules_by_severity, &r.severity, 1);
+                for types in r.groups.values() {
+                    for (ty, values) in types {
+                        c.indicators += values.len() as u64;
+                        add(&mut c.indicators_by_type, ty, values.len() as u64);
+                    }
                 }
-            }
+                c
+            })
+            .reduce(Counts::default, |mut a, b| {
+                a.rules += b.rules;
+                a.indicators += b.indicators;
+                for (mine, theirs) in [
+                    (&mut a.rules_by_status, b.rules_by_status),
+                    (&mut a.rules_by_severity, b.rules_by_severity),
+                    (&mut a.indicators_by_type, b.indicators_by_type),
+                ] {
+                    for (k, n) in theirs {
+                        *mine.entry(k).or_default() += n;
+                    }
+                }
+                a
+            })
+    }
+}
+
+/// Adds `n` to `key`'s count (allocating the key only the first time it is seen).
+fn add(counts: &mut BTreeMap<String, u64>, key: &str, n: u64) {
+    match counts.get_mut(key) {
+        Some(c) => *c += n,
+        None => {
+            counts.insert(key.to_string(), n);
         }
-        c
     }
 }
 
@@ -508,6 +585,7 @@ pub fn build_with(
     }
     .map_err(BuildError::Content)?;
     let rules_json = compile::to_json(&selected.native);
+    crate::timings::mark("bundle: members serialized");
     let sigma_json = sigma::set_to_json(&selected.sigma);
     let expires = rev
         .time
@@ -557,12 +635,15 @@ pub fn build_with(
         mtime,
     )
     .map_err(|e| BuildError::Setup(format!("cannot write the archive: {e}")))?;
+    crate::timings::mark("bundle: archive written");
+    let excluded = selected.excluded;
+    crate::drop_in_background(selected);
     Ok(Built {
         file_name: format!("{}-{}.tar.gz", manifest.name, manifest.version),
         sha256: verify::hex(&Sha256::digest(&archive)),
         archive,
         manifest,
-        excluded: selected.excluded,
+        excluded,
     })
 }
 
@@ -591,6 +672,22 @@ mod tests {
         let _ = manifest_validator();
         let _ = rules_validator();
         let _ = sigma_validator();
+        let _ = rules_item_validator();
+        let _ = sigma_item_validator();
+    }
+
+    #[test]
+    fn rule_lists_are_checked_by_their_items_alone() {
+        // verify checks each item of `rules` on its own and the member with `"rules": []`:
+        // the same as checking the whole only while the list has no other keyword.
+        for text in [RULES_SCHEMA, SIGMA_SCHEMA] {
+            let schema: serde_json::Value = serde_json::from_str(text).unwrap();
+            let list = schema["properties"]["rules"].as_object().unwrap();
+            let mut keys: Vec<&str> = list.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            assert_eq!(keys, ["description", "items", "type"]);
+            assert_eq!(list["type"], "array");
+        }
     }
 
     #[test]

@@ -179,7 +179,11 @@ fn yaml11_number(v: &str) -> Option<serde_json::Value> {
 
 /// The canonical bytes of `sigma.json`: compact JSON and a final newline.
 pub fn set_to_json(set: &SigmaSet) -> Vec<u8> {
-    super::compile::canonical_json(set)
+    let head = SigmaSet {
+        format_version: set.format_version,
+        rules: Vec::new(),
+    };
+    super::compile::canonical_json_list(&head, &set.rules)
 }
 
 #[cfg(test)]
@@ -220,5 +224,16 @@ mod tests {
             e.starts_with("s/a.yml:13:8: the Sigma correlation rule has no `id`"),
             "{e}"
         );
+        for n in [0, 1, 300] {
+            let set = SigmaSet {
+                format_version: 2,
+                rules: vec![base.clone(); n],
+            };
+            assert_eq!(
+                set_to_json(&set),
+                super::super::compile::canonical_json(&set),
+                "{n} documents"
+            );
+        }
     }
 }

@@ -260,9 +260,11 @@ pub fn verify(
     opts: &VerifyOptions,
 ) -> Result<VerifiedBundle, VerifyError> {
     let (key_id, trusted_comment) = verify_signature(archive, signature, keys)?;
+    crate::timings::mark("verify: signature");
 
     let members = archive::read(archive, opts.max_unpacked)?;
     let mut members: BTreeMap<String, Vec<u8>> = members.into_iter().collect();
+    crate::timings::mark("verify: archive read");
 
     let manifest_bytes = members
         .remove(MANIFEST_NAME)
@@ -318,14 +320,16 @@ pub fn verify(
         });
     }
 
+    crate::timings::mark("verify: manifest and hashes");
     let version = manifest.format_version;
     let rules: RuleSet = member_json(
         &members,
         super::RULES_NAME,
-        super::rules_validator(),
+        (super::rules_validator(), super::rules_item_validator()),
         version,
         VerifyError::InvalidRules,
     )?;
+    crate::timings::mark("verify: rules.json");
     let sigma: SigmaSet = match &manifest.rules {
         // Version 1: native rules only.
         None => SigmaSet {
@@ -343,7 +347,7 @@ pub fn verify(
             let sigma: SigmaSet = member_json(
                 &members,
                 super::SIGMA_NAME,
-                super::sigma_validator(),
+                (super::sigma_validator(), super::sigma_item_validator()),
                 version,
                 VerifyError::InvalidSigma,
             )?;
@@ -372,6 +376,7 @@ pub fn verify(
         }
     };
 
+    crate::timings::mark("verify: sigma.json");
     let expires = super::parse_time(&manifest.expires)
         .map_err(|e| VerifyError::InvalidManifest(format!("`expires`: {e}")))?;
     if expires <= opts.now {
@@ -398,34 +403,146 @@ pub fn verify(
     })
 }
 
+/// A bundle member whose last field is the `rules` list.
+pub(crate) trait ListMember: serde::de::DeserializeOwned {
+    type Item: serde::de::DeserializeOwned + Send;
+    /// The member with its (empty) list replaced by `items`.
+    fn with_items(self, items: Vec<Self::Item>) -> Self;
+}
+
+impl ListMember for RuleSet {
+    type Item = super::compile::CompiledRule;
+    fn with_items(self, rules: Vec<Self::Item>) -> Self {
+        RuleSet { rules, ..self }
+    }
+}
+
+impl ListMember for SigmaSet {
+    type Item = super::sigma::SigmaEntry;
+    fn with_items(self, rules: Vec<Self::Item>) -> Self {
+        SigmaSet { rules, ..self }
+    }
+}
+
+/// A JSON object read in one pass with its `rules` list left as unparsed items (`None`:
+/// no `rules`; not a list: an error), every other field parsed.
+struct Split<'a> {
+    head: serde_json::Map<String, serde_json::Value>,
+    items: Option<Vec<&'a serde_json::value::RawValue>>,
+}
+
+impl<'de> serde::Deserialize<'de> for Split<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Split<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Split<'de>, A::Error> {
+                let mut split = Split {
+                    head: serde_json::Map::new(),
+                    items: None,
+                };
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "rules" {
+                        split.items = Some(map.next_value()?);
+                    } else {
+                        split.head.insert(key, map.next_value()?);
+                    }
+                }
+                Ok(split)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
 /// Reads a JSON member: present, JSON, valid against its schema, of the manifest's format
 /// version, and of the expected shape.
-fn member_json<T: serde::de::DeserializeOwned>(
+///
+/// A large member is tens of megabytes: the top level is read with every value left
+/// unparsed, then the items of `rules` are parsed, checked against the items schema and
+/// read in parallel, and the rest (with `"rules": []`) against the member's schema. A member
+/// of another shape (not an object, no `rules` list) is read whole, as the errors are then
+/// the schema's.
+fn member_json<T: ListMember>(
     members: &BTreeMap<String, Vec<u8>>,
     name: &str,
-    validator: &jsonschema::Validator,
+    (validator, item_validator): (&jsonschema::Validator, &jsonschema::Validator),
     version: u32,
     error: fn(String) -> VerifyError,
 ) -> Result<T, VerifyError> {
+    use rayon::prelude::*;
+    use serde_json::value::RawValue;
+    use serde_json::Value;
     let bytes = members
         .get(name)
         .ok_or_else(|| VerifyError::MissingMember {
             path: name.to_string(),
         })?;
-    let json: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| error(format!("not JSON: {e}")))?;
-    let errors = super::schema_errors(validator, &json);
+    let check_version = |head: &Value| {
+        let own = head.get("format_version").and_then(|v| v.as_u64());
+        if own != Some(u64::from(version)) {
+            return Err(error(format!(
+                "format_version {} in a version {version} bundle",
+                own.map_or("missing".into(), |v| v.to_string())
+            )));
+        }
+        Ok(())
+    };
+    let split = || -> Option<(Value, Vec<&RawValue>)> {
+        let Split { mut head, items } = serde_json::from_slice(bytes).ok()?;
+        head.insert("rules".into(), Value::Array(Vec::new()));
+        Some((Value::Object(head), items?))
+    };
+    let Some((head, items)) = split() else {
+        let json: Value =
+            serde_json::from_slice(bytes).map_err(|e| error(format!("not JSON: {e}")))?;
+        let errors = super::schema_errors(validator, &json);
+        if !errors.is_empty() {
+            return Err(error(errors.join("; ")));
+        }
+        check_version(&json)?;
+        return serde_json::from_value(json).map_err(|e| error(e.to_string()));
+    };
+    let checked: Vec<Result<T::Item, Vec<String>>> = items
+        .par_iter()
+        .enumerate()
+        .map(|(i, raw)| {
+            let at = format!("/rules/{i}");
+            // Already read once as JSON: this parse cannot fail on syntax.
+            let item: Value =
+                serde_json::from_str(raw.get()).map_err(|e| vec![format!("{at}: {e}")])?;
+            let errors = super::schema_errors_at(item_validator, &item, &at);
+            if !errors.is_empty() {
+                return Err(errors);
+            }
+            serde_json::from_value(item).map_err(|e| vec![format!("{at}: {e}")])
+        })
+        .collect();
+    let mut errors = super::schema_errors(validator, &head);
+    errors.extend(
+        checked
+            .iter()
+            .filter_map(|c| c.as_ref().err())
+            .flatten()
+            .cloned(),
+    );
     if !errors.is_empty() {
+        errors.truncate(5);
         return Err(error(errors.join("; ")));
     }
-    let own = json.get("format_version").and_then(|v| v.as_u64());
-    if own != Some(u64::from(version)) {
-        return Err(error(format!(
-            "format_version {} in a version {version} bundle",
-            own.map_or("missing".into(), |v| v.to_string())
-        )));
-    }
-    serde_json::from_value(json).map_err(|e| error(e.to_string()))
+    check_version(&head)?;
+    let head: T = serde_json::from_value(head).map_err(|e| error(e.to_string()))?;
+    let items = checked
+        .into_iter()
+        .map(|c| c.map_err(|e| error(e.join("; "))))
+        .collect::<Result<_, _>>()?;
+    Ok(head.with_items(items))
 }
 
 fn check_comment(fields: &str, m: &Manifest) -> Result<(), VerifyError> {
@@ -561,6 +678,59 @@ mod tests {
             now: crate::bundle::parse_time("2024-02-01").unwrap(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn rules_members_are_checked_item_by_item_and_whole() {
+        let valid: serde_json::Value = serde_json::from_slice(&sample_rules(2)).unwrap();
+        let read = |v: &serde_json::Value| {
+            let bytes = match v {
+                serde_json::Value::String(s) => s.clone().into_bytes(),
+                v => serde_json::to_vec(v).unwrap(),
+            };
+            let members = BTreeMap::from([("rules.json".to_string(), bytes)]);
+            member_json::<RuleSet>(
+                &members,
+                "rules.json",
+                (
+                    super::super::rules_validator(),
+                    super::super::rules_item_validator(),
+                ),
+                2,
+                VerifyError::InvalidRules,
+            )
+        };
+        let message = |v: serde_json::Value| match read(&v) {
+            Err(VerifyError::InvalidRules(m)) => m,
+            other => panic!("{v}: {other:?}"),
+        };
+        let ok = read(&valid).unwrap();
+        assert_eq!(ok.rules.len(), 1);
+        assert_eq!(ok.types, compile::type_table());
+        // A bad second rule is named by its place in the list.
+        let mut two = valid.clone();
+        let mut bad = two["rules"][0].clone();
+        bad["severity"] = "dire".into();
+        two["rules"].as_array_mut().unwrap().push(bad);
+        let m = message(two);
+        assert!(m.starts_with("/rules/1/severity: "), "{m}");
+        // A bad top level, with valid rules.
+        let mut extra = valid.clone();
+        extra["surprise"] = 1.into();
+        let m = message(extra);
+        assert!(m.starts_with("/: ") && m.contains("surprise"), "{m}");
+        // Other shapes are read whole: the schema's errors.
+        let m = message(serde_json::json!([]));
+        assert!(m.starts_with("/: "), "{m}");
+        let mut not_a_list = valid.clone();
+        not_a_list["rules"] = 5.into();
+        let m = message(not_a_list);
+        assert!(m.starts_with("/rules: "), "{m}");
+        let mut old = valid.clone();
+        old["format_version"] = 1.into();
+        assert_eq!(message(old), "format_version 1 in a version 2 bundle");
+        let m = message(serde_json::Value::String("{\"rules\": [".into()));
+        assert!(m.starts_with("not JSON: "), "{m}");
     }
 
     #[test]
