@@ -115,6 +115,12 @@ enum Cmd {
         /// Also time `yamllint` (from PyPI) on the smallest corpus, when it is on PATH.
         #[arg(long)]
         yamllint: bool,
+        /// Rounds: every command runs once per round, in the same order; each row reports
+        /// the median wall and CPU time, the largest peak RSS, and the median of the
+        /// per-round ratios to the parse floor (a slow spell of a shared machine then moves
+        /// a command and its floor together).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
     },
 }
 
@@ -169,7 +175,8 @@ fn main() {
             ruleforge,
             events,
             yamllint,
-        } => run(&sizes, &work, &ruleforge, events, yamllint),
+            repeat,
+        } => run(&sizes, &work, &ruleforge, events, yamllint, repeat),
     };
     if let Err(e) = r {
         eprintln!("ruleforge-bench: error: {e}");
@@ -547,6 +554,7 @@ fn floor(dir: &Path, parse: bool) -> Res {
 }
 
 /// One measured child process.
+#[derive(Clone)]
 struct Measure {
     wall: f64,
     cpu: f64,
@@ -603,7 +611,14 @@ fn corpus_bytes(dir: &Path) -> u64 {
     walk(&dir.join("rules"))
 }
 
-fn run(sizes: &[usize], work: &Path, ruleforge: &Path, n_events: usize, yamllint: bool) -> Res {
+fn run(
+    sizes: &[usize],
+    work: &Path,
+    ruleforge: &Path,
+    n_events: usize,
+    yamllint: bool,
+    repeat: usize,
+) -> Res {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let rf = ruleforge
         .canonicalize()
@@ -636,7 +651,6 @@ fn run(sizes: &[usize], work: &Path, ruleforge: &Path, n_events: usize, yamllint
                 .map_err(|e| e.to_string())?;
         }
         let bytes = corpus_bytes(&dir) as f64;
-        let mut floor_parse = f64::NAN;
         let mut rows: Vec<(String, Command)> = Vec::new();
         let mut c = Command::new(&me);
         c.arg("floor-read").arg(&dir);
@@ -666,43 +680,57 @@ fn run(sizes: &[usize], work: &Path, ruleforge: &Path, n_events: usize, yamllint
             .args(["match", "rules", "--event"])
             .arg(&events_file);
         rows.push((format!("match ({n_events} events)"), c));
-        for (name, mut cmd) in rows {
-            if name == "verify" {
-                let archive = std::fs::read_dir(&out).ok().and_then(|rd| {
-                    rd.filter_map(Result::ok)
-                        .map(|e| e.path())
-                        .find(|p| p.extension().is_some_and(|e| e == "gz"))
-                });
-                let Some(archive) = archive else {
-                    println!("| {n} | verify | | | | | | no bundle | |");
-                    continue;
-                };
-                cmd = Command::new(&rf);
-                // The corpus commits are dated 2025-01-01: verify as of the next day.
-                cmd.arg("verify")
-                    .arg(&archive)
-                    .arg("--public-key")
-                    .arg(&pubkey)
-                    .args(["--now", "2025-01-02"]);
+        let rounds = repeat.max(1);
+        let mut results: Vec<Vec<Measure>> = vec![Vec::new(); rows.len()];
+        for _ in 0..rounds {
+            for (k, (name, cmd)) in rows.iter_mut().enumerate() {
+                if name == "verify" {
+                    let archive = std::fs::read_dir(&out).ok().and_then(|rd| {
+                        rd.filter_map(Result::ok)
+                            .map(|e| e.path())
+                            .find(|p| p.extension().is_some_and(|e| e == "gz"))
+                    });
+                    let Some(archive) = archive else {
+                        continue;
+                    };
+                    *cmd = Command::new(&rf);
+                    // The corpus commits are dated 2025-01-01: verify as of the next day.
+                    cmd.arg("verify")
+                        .arg(&archive)
+                        .arg("--public-key")
+                        .arg(&pubkey)
+                        .args(["--now", "2025-01-02"]);
+                }
+                results[k].push(measure(cmd)?);
             }
-            let m = measure(&mut cmd)?;
-            if name.starts_with("floor: read + parse") {
-                floor_parse = m.wall;
+        }
+        // Ratios to the parse floor are taken round by round.
+        let floor_row = rows
+            .iter()
+            .position(|(name, _)| name.starts_with("floor: read + parse"))
+            .expect("the parse floor is measured");
+        let floors: Vec<f64> = results[floor_row].iter().map(|m| m.wall).collect();
+        let floor_parse = median(floors.clone());
+        for ((name, _), ms) in rows.iter().zip(&results) {
+            if ms.is_empty() {
+                println!("| {n} | {name} | | | | | | no bundle | |");
+                continue;
             }
+            let wall = median(ms.iter().map(|m| m.wall).collect());
+            let cpu = median(ms.iter().map(|m| m.cpu).collect());
+            let rss = ms.iter().map(|m| m.max_rss_kb).max().unwrap_or(0);
+            let ratio = median(ms.iter().zip(&floors).map(|(m, f)| m.wall / f).collect());
+            let status = ms.iter().map(|m| m.status).find(|&s| s != 0).unwrap_or(0);
             let events_per_s = if name.starts_with("match") {
-                format!(" ({:.0} events/s)", n_events as f64 / m.wall)
+                format!(" ({:.0} events/s)", n_events as f64 / wall)
             } else {
                 String::new()
             };
             println!(
-                "| {n} | {name}{events_per_s} | {:.2} | {:.2} | {:.0} | {:.0} | {:.1} | {} | {:.2} |",
-                m.wall,
-                m.cpu,
-                m.max_rss_kb as f64 / 1024.0,
-                n as f64 / m.wall,
-                bytes / 1e6 / m.wall,
-                m.status,
-                m.wall / floor_parse
+                "| {n} | {name}{events_per_s} | {wall:.2} | {cpu:.2} | {:.0} | {:.0} | {:.1} | {status} | {ratio:.2} |",
+                rss as f64 / 1024.0,
+                n as f64 / wall,
+                bytes / 1e6 / wall,
             );
         }
         if yamllint && n == sizes[0] {
@@ -724,4 +752,10 @@ fn run(sizes: &[usize], work: &Path, ruleforge: &Path, n_events: usize, yamllint
         }
     }
     Ok(())
+}
+
+/// The median (the upper one of an even count); NaN for none.
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
