@@ -123,6 +123,79 @@ pub fn tree_inputs(
     Ok(out)
 }
 
+/// A path whose blob differs between two trees: its (id, file mode) on each side, `None`
+/// where the side has no blob there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeChange {
+    pub path: String,
+    pub old: Option<(Oid, i32)>,
+    pub new: Option<(Oid, i32)>,
+}
+
+/// The blobs that differ between `old` and `new` (either may be absent: everything added or
+/// removed), in path order, descending only into folders for which `keep_dir` holds.
+///
+/// Subtrees with the same id on both sides are skipped without being read, so comparing two
+/// commits of a large repository costs in proportion to what changed — libgit2's tree diff
+/// reads every tree of both commits. A blob replaced by a folder (or the reverse) is the
+/// blob removed (added) and the folder's blobs added (removed); submodules are left out.
+pub fn tree_changes(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: Option<&Tree<'_>>,
+    keep_dir: &dyn Fn(&str) -> bool,
+) -> Result<Vec<TreeChange>, git2::Error> {
+    let mut out = Vec::new();
+    walk_changes(repo, old, new, "", keep_dir, &mut out)?;
+    // Folder by folder, `a/` comes before `a.yml`; in full paths, after.
+    out.sort_by(|x, y| x.path.cmp(&y.path));
+    Ok(out)
+}
+
+fn walk_changes(
+    repo: &Repository,
+    old: Option<&Tree<'_>>,
+    new: Option<&Tree<'_>>,
+    dir: &str,
+    keep_dir: &dyn Fn(&str) -> bool,
+    out: &mut Vec<TreeChange>,
+) -> Result<(), git2::Error> {
+    type Entry = (Oid, i32, Option<ObjectType>);
+    let mut by_name: std::collections::BTreeMap<String, [Option<Entry>; 2]> = Default::default();
+    for (side, tree) in [old, new].into_iter().enumerate() {
+        for e in tree.into_iter().flat_map(Tree::iter) {
+            let name = String::from_utf8_lossy(e.name_bytes()).into_owned();
+            by_name.entry(name).or_default()[side] = Some((e.id(), e.filemode(), e.kind()));
+        }
+    }
+    for (name, [a, b]) in by_name {
+        if a.is_some() && a == b {
+            continue;
+        }
+        let path = if dir.is_empty() {
+            name
+        } else {
+            format!("{dir}/{name}")
+        };
+        let of_kind = |e: Option<Entry>, kind| e.filter(|e| e.2 == Some(kind));
+        let (blob_a, blob_b) = (of_kind(a, ObjectType::Blob), of_kind(b, ObjectType::Blob));
+        if blob_a.is_some() || blob_b.is_some() {
+            out.push(TreeChange {
+                path: path.clone(),
+                old: blob_a.map(|e| (e.0, e.1)),
+                new: blob_b.map(|e| (e.0, e.1)),
+            });
+        }
+        let (tree_a, tree_b) = (of_kind(a, ObjectType::Tree), of_kind(b, ObjectType::Tree));
+        if (tree_a.is_some() || tree_b.is_some()) && keep_dir(&path) {
+            let read = |e: Option<Entry>| e.map(|e| repo.find_tree(e.0)).transpose();
+            let (ta, tb) = (read(tree_a)?, read(tree_b)?);
+            walk_changes(repo, ta.as_ref(), tb.as_ref(), &path, keep_dir, out)?;
+        }
+    }
+    Ok(())
+}
+
 /// Whether a repository-relative path lies under one of the rule roots.
 pub fn under_roots(path: &str, roots: &[String]) -> bool {
     roots.iter().any(|r| {
@@ -138,4 +211,120 @@ pub fn under_roots(path: &str, roots: &[String]) -> bool {
 /// The blob id of a path in a tree.
 pub fn blob_id(tree: &Tree<'_>, path: &str) -> Option<Oid> {
     tree.get_path(Path::new(path)).ok().map(|e| e.id())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree of `files` (path, content, executable), written through an index.
+    fn tree<'r>(repo: &'r Repository, files: &[(&str, &str, bool)]) -> Tree<'r> {
+        let mut index = git2::Index::new().unwrap();
+        for (path, content, exec) in files {
+            let id = repo.blob(content.as_bytes()).unwrap();
+            let mut e = git2::IndexEntry {
+                ctime: git2::IndexTime::new(0, 0),
+                mtime: git2::IndexTime::new(0, 0),
+                dev: 0,
+                ino: 0,
+                mode: if *exec { 0o100755 } else { 0o100644 },
+                uid: 0,
+                gid: 0,
+                file_size: content.len() as u32,
+                id,
+                flags: 0,
+                flags_extended: 0,
+                path: path.as_bytes().to_vec(),
+            };
+            e.flags = path.len().min(0xfff) as u16;
+            index.add(&e).unwrap();
+        }
+        let id = index.write_tree_to(repo).unwrap();
+        repo.find_tree(id).unwrap()
+    }
+
+    /// libgit2's tree diff, as (path, old, new) per path.
+    fn libgit2_changes(repo: &Repository, a: &Tree<'_>, b: &Tree<'_>) -> Vec<TreeChange> {
+        let diff = repo.diff_tree_to_tree(Some(a), Some(b), None).unwrap();
+        let mut by_path: std::collections::BTreeMap<String, TreeChange> = Default::default();
+        for d in diff.deltas() {
+            for (side, f) in [(0, d.old_file()), (1, d.new_file())] {
+                if !f.exists() {
+                    continue;
+                }
+                let path = f.path().unwrap().to_string_lossy().into_owned();
+                let c = by_path.entry(path.clone()).or_insert(TreeChange {
+                    path,
+                    old: None,
+                    new: None,
+                });
+                let v = Some((f.id(), i32::from(f.mode())));
+                if side == 0 {
+                    c.old = v;
+                } else {
+                    c.new = v;
+                }
+            }
+        }
+        by_path.into_values().collect()
+    }
+
+    #[test]
+    fn tree_changes_match_libgit2_and_skip_unchanged_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let a = tree(
+            &repo,
+            &[
+                ("rules/a/one.yml", "1", false),
+                ("rules/a/two.yml", "2", false),
+                ("rules/b/three.yml", "3", false),
+                ("rules/gone/four.yml", "4", false),
+                ("rules/x", "file becomes a folder", false),
+                ("rules/y/z.yml", "folder becomes a file", false),
+                ("rules/run.sh", "mode", false),
+                ("docs/readme.md", "docs", false),
+            ],
+        );
+        let b = tree(
+            &repo,
+            &[
+                ("rules/a/one.yml", "1 changed", false),
+                ("rules/a/two.yml", "2", false),
+                ("rules/a.yml", "new beside a folder", false),
+                ("rules/b/three.yml", "3", false),
+                ("rules/new/five.yml", "5", false),
+                ("rules/x/inside.yml", "x", false),
+                ("rules/y", "now a file", false),
+                ("rules/run.sh", "mode", true),
+                ("docs/readme.md", "docs changed", false),
+            ],
+        );
+        let ours = tree_changes(&repo, Some(&a), Some(&b), &|_| true).unwrap();
+        assert_eq!(ours, libgit2_changes(&repo, &a, &b));
+        let paths: Vec<&str> = ours.iter().map(|c| c.path.as_str()).collect();
+        let mut sorted = paths.clone();
+        sorted.sort_unstable();
+        assert_eq!(paths, sorted, "in path order");
+        // Pruned to one folder: nothing outside it is read or reported.
+        let ours = tree_changes(&repo, Some(&a), Some(&b), &|d| {
+            d == "rules" || d.starts_with("rules/a")
+        })
+        .unwrap();
+        let paths: Vec<&str> = ours.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "rules/a.yml",
+                "rules/a/one.yml",
+                "rules/run.sh",
+                "rules/x",
+                "rules/y"
+            ]
+        );
+        // Identical trees: no change at all.
+        assert!(tree_changes(&repo, Some(&a), Some(&a), &|_| true)
+            .unwrap()
+            .is_empty());
+    }
 }

@@ -44,6 +44,10 @@ fn is_file(mode: FileMode) -> bool {
     matches!(mode, FileMode::Blob | FileMode::BlobExecutable)
 }
 
+fn is_file_mode(mode: i32) -> bool {
+    mode == i32::from(FileMode::Blob) || mode == i32::from(FileMode::BlobExecutable)
+}
+
 pub(super) fn changed_files(
     repo: &Repository,
     base: &str,
@@ -55,74 +59,24 @@ pub(super) fn changed_files(
         .tree()
         .map_err(|e| GitError(format!("`{base}`: cannot read its tree: {}", e.message())))?;
     let prefix = opts.prefix.trim_matches('/');
-    let mut dopts = DiffOptions::new();
-    dopts
-        .skip_binary_check(true)
-        .ignore_submodules(true)
-        .disable_pathspec_match(true);
+    // The folders to compare, relative to the repository's top: the rule roots under the
+    // ruleforge root (none: everything).
+    let mut specs = Vec::new();
     let mut all = false;
     for root in &opts.roots {
         let root = root.trim_matches('/');
-        let spec = match (prefix.is_empty(), root.is_empty() || root == ".") {
-            (true, true) => {
-                all = true;
-                continue;
-            }
-            (true, false) => root.to_string(),
-            (false, true) => prefix.to_string(),
-            (false, false) => format!("{prefix}/{root}"),
-        };
-        dopts.pathspec(spec);
+        match (prefix.is_empty(), root.is_empty() || root == ".") {
+            (true, true) => all = true,
+            (true, false) => specs.push(root.to_string()),
+            (false, true) => specs.push(prefix.to_string()),
+            (false, false) => specs.push(format!("{prefix}/{root}")),
+        }
     }
     if all {
-        dopts = DiffOptions::new();
-        dopts.skip_binary_check(true).ignore_submodules(true);
+        specs.clear();
     }
-    let (head_end, diff, head_commit_tree) = match head {
-        Some(rev) => {
-            let c = git::resolve(repo, rev)?;
-            let tree = c
-                .tree()
-                .map_err(|e| GitError(format!("`{rev}`: cannot read its tree: {}", e.message())))?;
-            let diff = repo
-                .diff_tree_to_tree(Some(&base_tree), Some(&tree), Some(&mut dopts))
-                .map_err(|e| {
-                    GitError(format!(
-                        "cannot compare `{base}` with `{rev}`: {}",
-                        e.message()
-                    ))
-                })?;
-            (endpoint(rev, &c), diff, true)
-        }
-        None => {
-            if repo.workdir().is_none() {
-                return Err(GitError(
-                    "the repository has no working tree: give a HEAD revision".into(),
-                ));
-            }
-            dopts
-                .include_untracked(true)
-                .recurse_untracked_dirs(true)
-                .include_typechange(true);
-            let diff = repo
-                .diff_tree_to_workdir_with_index(Some(&base_tree), Some(&mut dopts))
-                .map_err(|e| {
-                    GitError(format!(
-                        "cannot compare `{base}` with the working tree: {}",
-                        e.message()
-                    ))
-                })?;
-            let end = Endpoint {
-                rev: None,
-                commit: None,
-                short: None,
-                time: None,
-            };
-            (end, diff, false)
-        }
-    };
-    let strip = |p: &Path| -> Option<String> {
-        let p = p.to_string_lossy().replace('\\', "/");
+    let strip = |p: &str| -> Option<String> {
+        let p = p.replace('\\', "/");
         let rel = if prefix.is_empty() {
             p
         } else {
@@ -132,23 +86,22 @@ pub(super) fn changed_files(
     };
     let mut out = Changed {
         base_end: endpoint(base, &base_commit),
-        head_end,
+        head_end: Endpoint {
+            rev: None,
+            commit: None,
+            short: None,
+            time: None,
+        },
         base: Vec::new(),
         head: Vec::new(),
         unreadable: Vec::new(),
     };
-    let workdir = repo.workdir().map(Path::to_path_buf);
-    for delta in diff.deltas() {
-        let (old_side, new_side) = match delta.status() {
-            Delta::Added | Delta::Untracked => (false, true),
-            Delta::Deleted => (true, false),
-            Delta::Modified | Delta::Typechange | Delta::Renamed | Delta::Copied => (true, true),
-            Delta::Conflicted => (true, true),
-            Delta::Unmodified | Delta::Ignored | Delta::Unreadable => (false, false),
-        };
-        if old_side && is_file(delta.old_file().mode()) {
-            if let Some(path) = delta.old_file().path().and_then(strip) {
-                match read_blob(repo, delta.old_file().id(), opts.max_file_size) {
+    // Each changed path: its blob on the base side, and on the head side its blob (two
+    // commits) or its file in the working tree.
+    let mut record = |old: Option<(&str, git2::Oid)>, new: Option<(&str, Option<git2::Oid>)>| {
+        if let Some((path, id)) = old {
+            if let Some(path) = strip(path) {
+                match read_blob(repo, id, opts.max_file_size) {
                     Ok(bytes) => out.base.push(File { path, bytes }),
                     Err(message) => out.unreadable.push(Unreadable {
                         path,
@@ -158,18 +111,14 @@ pub(super) fn changed_files(
                 }
             }
         }
-        if new_side && is_file(delta.new_file().mode()) {
-            let Some(git_path) = delta.new_file().path() else {
-                continue;
-            };
+        if let Some((git_path, id)) = new {
             let Some(path) = strip(git_path) else {
-                continue;
+                return;
             };
-            let read = if head_commit_tree {
-                read_blob(repo, delta.new_file().id(), opts.max_file_size)
-            } else {
-                let wd = workdir.as_deref().expect("checked above");
-                read_disk(&wd.join(git_path), opts.max_file_size)
+            let read = match (id, repo.workdir()) {
+                (Some(id), _) => read_blob(repo, id, opts.max_file_size),
+                (None, Some(wd)) => read_disk(&wd.join(git_path), opts.max_file_size),
+                (None, None) => Err("no working tree".into()),
             };
             match read {
                 Ok(bytes) => out.head.push(File { path, bytes }),
@@ -180,7 +129,97 @@ pub(super) fn changed_files(
                 }),
             }
         }
-    }
+    };
+    let head_end = match head {
+        Some(rev) => {
+            let c = git::resolve(repo, rev)?;
+            let tree = c
+                .tree()
+                .map_err(|e| GitError(format!("`{rev}`: cannot read its tree: {}", e.message())))?;
+            // Only the folders on the way to a root, and those under one.
+            let keep_dir = |dir: &str| {
+                specs.is_empty()
+                    || specs.iter().any(|s| {
+                        s == dir
+                            || s.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+                            || dir
+                                .strip_prefix(s.as_str())
+                                .is_some_and(|r| r.starts_with('/'))
+                    })
+            };
+            let changes = git::tree_changes(repo, Some(&base_tree), Some(&tree), &keep_dir)
+                .map_err(|e| {
+                    GitError(format!(
+                        "cannot compare `{base}` with `{rev}`: {}",
+                        e.message()
+                    ))
+                })?;
+            for ch in &changes {
+                let file = |side: Option<(git2::Oid, i32)>| {
+                    side.filter(|(_, mode)| is_file_mode(*mode))
+                        .map(|(id, _)| (ch.path.as_str(), id))
+                };
+                record(file(ch.old), file(ch.new).map(|(p, id)| (p, Some(id))));
+            }
+            endpoint(rev, &c)
+        }
+        None => {
+            if repo.workdir().is_none() {
+                return Err(GitError(
+                    "the repository has no working tree: give a HEAD revision".into(),
+                ));
+            }
+            let mut dopts = DiffOptions::new();
+            dopts
+                .skip_binary_check(true)
+                .ignore_submodules(true)
+                .disable_pathspec_match(true)
+                .include_untracked(true)
+                .recurse_untracked_dirs(true)
+                .include_typechange(true);
+            for s in &specs {
+                dopts.pathspec(s);
+            }
+            let diff = repo
+                .diff_tree_to_workdir_with_index(Some(&base_tree), Some(&mut dopts))
+                .map_err(|e| {
+                    GitError(format!(
+                        "cannot compare `{base}` with the working tree: {}",
+                        e.message()
+                    ))
+                })?;
+            for delta in diff.deltas() {
+                let (old_side, new_side) = match delta.status() {
+                    Delta::Added | Delta::Untracked => (false, true),
+                    Delta::Deleted => (true, false),
+                    Delta::Modified | Delta::Typechange | Delta::Renamed | Delta::Copied => {
+                        (true, true)
+                    }
+                    Delta::Conflicted => (true, true),
+                    Delta::Unmodified | Delta::Ignored | Delta::Unreadable => (false, false),
+                };
+                let path =
+                    |f: git2::DiffFile<'_>| f.path().map(|p| p.to_string_lossy().into_owned());
+                let old = (old_side && is_file(delta.old_file().mode()))
+                    .then(|| path(delta.old_file()).map(|p| (p, delta.old_file().id())))
+                    .flatten();
+                let new = (new_side && is_file(delta.new_file().mode()))
+                    .then(|| path(delta.new_file()))
+                    .flatten();
+                record(
+                    old.as_ref().map(|(p, id)| (p.as_str(), *id)),
+                    new.as_deref().map(|p| (p, None)),
+                );
+            }
+            Endpoint {
+                rev: None,
+                commit: None,
+                short: None,
+                time: None,
+            }
+        }
+    };
+    out.head_end = head_end;
     Ok(out)
 }
 
