@@ -2,8 +2,9 @@
 
 use crate::load::{Input, Origin};
 use git2::{Commit, ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
+use std::cell::RefCell;
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A git failure (exit code 2), with a hint where one helps.
@@ -76,18 +77,18 @@ pub fn changed_since(repo: &Repository, rev: &str) -> Result<HashSet<String>, Gi
     Ok(out)
 }
 
-/// Rule files under `roots` in `tree`, read from the object database.
+/// Rule files under `roots` in `tree`, as blobs of the object database.
 ///
-/// The tree is walked first (cheap), then the blobs are read in parallel: inflating them is
-/// the cost. A `Repository` is not `Sync`, so each worker opens its own handle on the same
-/// object database.
+/// Only the tree is walked here; each blob is read (inflated, and its SHA-1 checked) when its
+/// file is linted, by the thread that lints it, and its text freed once the file is done, so
+/// a large revision is never held in memory whole.
 pub fn tree_inputs(
     repo: &Repository,
     tree: &Tree<'_>,
     roots: &[String],
 ) -> Result<Vec<Input>, GitError> {
-    use rayon::prelude::*;
-    let mut entries: Vec<(String, Oid)> = Vec::new();
+    let git_dir = Arc::new(repo.path().to_path_buf());
+    let mut out: Vec<Input> = Vec::new();
     tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
         if entry.kind() != Some(ObjectType::Blob) {
             return TreeWalkResult::Ok;
@@ -95,32 +96,52 @@ pub fn tree_inputs(
         let name = entry.name().unwrap_or("");
         let path = format!("{dir}{name}");
         if (name.ends_with(".yml") || name.ends_with(".yaml")) && under_roots(&path, roots) {
-            entries.push((path, entry.id()));
+            out.push(Input {
+                path,
+                origin: Origin::Blob(BlobRef {
+                    git_dir: git_dir.clone(),
+                    id: entry.id(),
+                }),
+            });
         }
         TreeWalkResult::Ok
     })
     .map_err(|e| GitError(e.message().to_string()))?;
-    let git_dir = repo.path().to_path_buf();
-    let mut out = entries
-        .into_par_iter()
-        .map_init(
-            || Repository::open(&git_dir),
-            |handle, (path, oid)| {
-                let handle = handle
-                    .as_ref()
-                    .map_err(|e| GitError(format!("{}: {}", git_dir.display(), e.message())))?;
-                let blob = handle
-                    .find_blob(oid)
-                    .map_err(|e| GitError(format!("{path}: cannot read blob: {}", e.message())))?;
-                Ok(Input {
-                    path,
-                    origin: Origin::Bytes(Arc::new(blob.content().to_vec())),
-                })
-            },
-        )
-        .collect::<Result<Vec<_>, GitError>>()?;
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
+}
+
+/// A blob of a repository's object database, read when its text is needed.
+#[derive(Debug, Clone)]
+pub struct BlobRef {
+    /// The repository's git folder (`.git`).
+    pub git_dir: Arc<PathBuf>,
+    pub id: Oid,
+}
+
+impl BlobRef {
+    /// The blob's bytes. A `Repository` is not `Sync`: each thread keeps its own handle on
+    /// the last repository it read from.
+    pub fn read(&self) -> Result<Vec<u8>, GitError> {
+        thread_local! {
+            static HANDLE: RefCell<Option<(Arc<PathBuf>, Repository)>> = const { RefCell::new(None) };
+        }
+        HANDLE.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            let stale = cell.as_ref().is_none_or(|(dir, _)| **dir != *self.git_dir);
+            if stale {
+                let repo = Repository::open(&*self.git_dir).map_err(|e| {
+                    GitError(format!("{}: {}", self.git_dir.display(), e.message()))
+                })?;
+                *cell = Some((self.git_dir.clone(), repo));
+            }
+            let (_, repo) = cell.as_ref().expect("a handle was just opened");
+            let blob = repo.find_blob(self.id).map_err(|e| {
+                GitError(format!("cannot read blob {}: {}", self.id, e.message()))
+            })?;
+            Ok(blob.content().to_vec())
+        })
+    }
 }
 
 /// A path whose blob differs between two trees: its (id, file mode) on each side, `None`

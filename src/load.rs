@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub enum Origin {
     Disk(PathBuf),
-    /// Bytes already in memory (a blob read from a git tree).
-    Bytes(std::sync::Arc<Vec<u8>>),
+    /// A blob of a git tree, read from the object database when needed.
+    Blob(crate::git::BlobRef),
 }
 
 /// A rule file to check: its origin and its repository-relative path.
@@ -160,11 +160,15 @@ pub fn read(
             }
             buf
         }
-        Origin::Bytes(b) => {
-            if b.len() as u64 > max_size {
-                return Ok(Err(too_large(input, b.len() as u64, max_size)));
+        Origin::Blob(blob) => {
+            let bytes = blob.read().map_err(|e| IoError {
+                path: input.path.clone(),
+                message: e.0,
+            })?;
+            if bytes.len() as u64 > max_size {
+                return Ok(Err(too_large(input, bytes.len() as u64, max_size)));
             }
-            b.to_vec()
+            bytes
         }
     };
     Ok(decode(&input.path, bytes))
