@@ -2,7 +2,7 @@
 //! licences). Built lazily on first use, then shared by all threads.
 
 use ipnet::IpNet;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::net::IpAddr;
 use std::sync::OnceLock;
 

@@ -136,9 +136,9 @@ impl BlobRef {
                 *cell = Some((self.git_dir.clone(), repo));
             }
             let (_, repo) = cell.as_ref().expect("a handle was just opened");
-            let blob = repo.find_blob(self.id).map_err(|e| {
-                GitError(format!("cannot read blob {}: {}", self.id, e.message()))
-            })?;
+            let blob = repo
+                .find_blob(self.id)
+                .map_err(|e| GitError(format!("cannot read blob {}: {}", self.id, e.message())))?;
             Ok(blob.content().to_vec())
         })
     }

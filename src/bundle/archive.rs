@@ -29,48 +29,67 @@ pub const BLOCK: usize = 1 << 20;
 
 /// Writes `members` (path, bytes) as a reproducible `.tar.gz`.
 pub fn write(members: &[(&str, &[u8])], mtime: u64) -> std::io::Result<Vec<u8>> {
-    // Sized up front: growing a buffer of a hundred megabytes by doubling copies it and
-    // faults in fresh pages at every step.
-    let tar_len: usize = members
+    let headers = members
         .iter()
-        .map(|(_, d)| 512 + d.len().div_ceil(512) * 512)
-        .sum::<usize>()
-        + 1024;
-    let mut tar = tar::Builder::new(Vec::with_capacity(tar_len));
-    for (path, data) in members {
-        let mut h = tar::Header::new_ustar();
-        h.set_path(path)?;
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        h.set_uid(0);
-        h.set_gid(0);
-        h.set_mtime(mtime);
-        h.set_entry_type(tar::EntryType::Regular);
-        h.set_username("")?;
-        h.set_groupname("")?;
-        h.set_device_major(0)?;
-        h.set_device_minor(0)?;
-        h.set_cksum();
-        tar.append(&h, *data)?;
-    }
-    let tar_bytes = tar.into_inner()?;
-    gzip(&tar_bytes)
+        .map(|(path, data)| header(path, data.len() as u64, mtime))
+        .collect::<std::io::Result<Vec<[u8; 512]>>>()?;
+    gzip(&tar_pieces(members, &headers))
 }
 
-/// Gzip (RFC 1952) of `data`: header with mtime 0, no name, XFL 0, OS 255; the deflate
-/// stream made of independently compressed [`BLOCK`]s (see the module documentation).
-fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
-    let blocks: Vec<&[u8]> = if data.is_empty() {
-        vec![data]
-    } else {
-        data.chunks(BLOCK).collect()
-    };
-    let last = blocks.len() - 1;
-    let parts = blocks
-        .par_iter()
-        .enumerate()
-        .map(|(k, block)| {
-            let flush = if k == last {
+/// Zeros for the padding of tar entries and the two empty blocks that end a tar.
+static ZEROS: [u8; 1024] = [0; 1024];
+
+/// The ustar header of a member: regular file, mode 0644, uid/gid 0, empty user and group
+/// names, the given mtime.
+fn header(path: &str, size: u64, mtime: u64) -> std::io::Result<[u8; 512]> {
+    let mut h = tar::Header::new_ustar();
+    h.set_path(path)?;
+    h.set_size(size);
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(mtime);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_username("")?;
+    h.set_groupname("")?;
+    h.set_device_major(0)?;
+    h.set_device_minor(0)?;
+    h.set_cksum();
+    Ok(*h.as_bytes())
+}
+
+/// The tar stream of `members` as consecutive pieces (each header, the member's bytes, zeros
+/// up to the next 512-byte boundary; then the two empty end blocks), so that a member of a
+/// hundred megabytes is compressed where it lies instead of being copied into a tar first.
+fn tar_pieces<'a>(members: &[(&str, &'a [u8])], headers: &'a [[u8; 512]]) -> Vec<&'a [u8]> {
+    let mut pieces = Vec::with_capacity(members.len() * 3 + 1);
+    for ((_, data), h) in members.iter().zip(headers) {
+        pieces.push(&h[..]);
+        pieces.push(*data);
+        pieces.push(&ZEROS[..(512 - data.len() % 512) % 512]);
+    }
+    pieces.push(&ZEROS[..]);
+    pieces
+}
+
+/// Gzip (RFC 1952) of the concatenation of `pieces`: header with mtime 0, no name, XFL 0,
+/// OS 255; the deflate stream made of independently compressed [`BLOCK`]s (see the module
+/// documentation).
+fn gzip(pieces: &[&[u8]]) -> std::io::Result<Vec<u8>> {
+    // Where each piece starts in the stream.
+    let mut starts = Vec::with_capacity(pieces.len());
+    let mut total = 0usize;
+    for p in pieces {
+        starts.push(total);
+        total += p.len();
+    }
+    let blocks = total.div_ceil(BLOCK).max(1);
+    let parts = (0..blocks)
+        .into_par_iter()
+        .map_init(Vec::new, |buf, k| {
+            let (from, to) = (k * BLOCK, ((k + 1) * BLOCK).min(total));
+            let block = stream_range(pieces, &starts, from, to, buf);
+            let flush = if k + 1 == blocks {
                 FlushCompress::Finish
             } else {
                 FlushCompress::Sync
@@ -90,8 +109,42 @@ fn gzip(data: &[u8]) -> std::io::Result<Vec<u8>> {
     }
     out.extend_from_slice(&crc.sum().to_le_bytes());
     // ISIZE: the input size modulo 2^32.
-    out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(total as u32).to_le_bytes());
     Ok(out)
+}
+
+/// Bytes `from..to` of the concatenation of `pieces` (`starts`: where each begins): borrowed
+/// when they lie in one piece, else gathered into `buf`.
+fn stream_range<'a>(
+    pieces: &[&'a [u8]],
+    starts: &[usize],
+    from: usize,
+    to: usize,
+    buf: &'a mut Vec<u8>,
+) -> &'a [u8] {
+    // The last piece starting at or before `from`, skipping empty pieces there.
+    let mut i = starts.partition_point(|&s| s <= from).saturating_sub(1);
+    while i + 1 < pieces.len() && starts[i] + pieces[i].len() <= from {
+        i += 1;
+    }
+    let Some(first) = pieces.get(i) else {
+        return &[];
+    };
+    if to - starts[i] <= first.len() {
+        return &first[from - starts[i]..to - starts[i]];
+    }
+    buf.clear();
+    let mut at = from;
+    while at < to {
+        let (p, s) = (pieces[i], starts[i]);
+        let end = (s + p.len()).min(to);
+        if at < end {
+            buf.extend_from_slice(&p[at - s..end - s]);
+            at = end;
+        }
+        i += 1;
+    }
+    buf
 }
 
 /// Raw deflate of one block with a fresh compressor, ended by `flush`: `Sync` (an empty
@@ -294,7 +347,7 @@ mod tests {
                     .num_threads(threads)
                     .build()
                     .unwrap()
-                    .install(|| gzip(&data).unwrap())
+                    .install(|| gzip(&[&data]).unwrap())
             };
             let one = in_pool(1);
             assert_eq!(
@@ -321,6 +374,48 @@ mod tests {
                 whole.len()
             );
         }
+    }
+
+    #[test]
+    fn pieces_compress_like_their_concatenation() {
+        let data = json_like(3 * BLOCK + 777);
+        let whole = gzip(&[&data]).unwrap();
+        // Cuts inside blocks, on block boundaries, and empty pieces.
+        for cuts in [
+            vec![0, 0, 10, BLOCK, BLOCK, 2 * BLOCK + 5, data.len()],
+            vec![1, BLOCK - 1, BLOCK + 1, 3 * BLOCK],
+            vec![data.len()],
+        ] {
+            let mut pieces = Vec::new();
+            let mut at = 0;
+            for c in cuts {
+                pieces.push(&data[at..c]);
+                at = c;
+            }
+            pieces.push(&data[at..]);
+            assert_eq!(gzip(&pieces).unwrap(), whole, "{} pieces", pieces.len());
+        }
+    }
+
+    #[test]
+    fn tar_pieces_are_what_the_tar_crate_writes() {
+        let members: [(&str, &[u8]); 4] = [
+            ("manifest.json", b"{}\n"),
+            ("rules.json", &[b'x'; 512]),
+            ("empty.json", b""),
+            ("sigma.json", &[b'y'; 1000]),
+        ];
+        let mut reference = tar::Builder::new(Vec::new());
+        let mut headers = Vec::new();
+        for (path, data) in members {
+            let h = header(path, data.len() as u64, 1_600_000_000).unwrap();
+            let mut th = tar::Header::new_old();
+            th.as_mut_bytes().copy_from_slice(&h);
+            reference.append(&th, data).unwrap();
+            headers.push(h);
+        }
+        let reference = reference.into_inner().unwrap();
+        assert_eq!(tar_pieces(&members, &headers).concat(), reference);
     }
 
     #[test]

@@ -296,19 +296,17 @@ pub struct Counts {
 }
 
 impl Counts {
-    pub fn of(set: &RuleSet) -> Counts {
+    pub fn of(rules: &[compile::PackedRule]) -> Counts {
         use rayon::prelude::*;
-        set.rules
+        rules
             .par_iter()
             .fold(Counts::default, |mut c, r| {
                 c.rules += 1;
                 add(&mut c.rules_by_status, &r.status, 1);
                 add(&mut c.rules_by_severity, &r.severity, 1);
-                for types in r.groups.values() {
-                    for (ty, values) in types {
-                        c.indicators += values.len() as u64;
-                        add(&mut c.indicators_by_type, ty, values.len() as u64);
-                    }
+                for &(ty, n) in &r.indicators_by_type {
+                    c.indicators += n;
+                    add(&mut c.indicators_by_type, ty, n);
                 }
                 c
             })
@@ -584,7 +582,7 @@ pub fn build_with(
         ),
     }
     .map_err(BuildError::Content)?;
-    let rules_json = compile::to_json(&selected.native);
+    let rules_json = compile::packed_to_json(&selected.native);
     crate::timings::mark("bundle: members serialized");
     let sigma_json = sigma::set_to_json(&selected.sigma);
     let expires = rev
@@ -618,7 +616,7 @@ pub fn build_with(
         rules: Some(RulesByKind {
             native: KindEntry {
                 member: RULES_NAME.to_string(),
-                count: selected.native.rules.len() as u64,
+                count: selected.native.len() as u64,
             },
             sigma: SigmaKindEntry::of(&selected.sigma),
         }),

@@ -437,16 +437,23 @@ pub fn run_with<T: Send>(
         rules: &native,
         sigma: &sigma,
     };
-    let repo: Vec<Diagnostic> = registry::all()
-        .par_iter()
+    // One task per check (they are few, and unequal), not runs of neighbours in the registry.
+    let repo_checks: Vec<_> = registry::all()
+        .iter()
         .filter(|r| opts.selection.is_enabled(r.rule))
-        .flat_map_iter(|r| {
+        .filter_map(|r| match r.check {
+            Check::Repo(f) => Some((r.rule.code, f)),
+            _ => None,
+        })
+        .collect();
+    let repo: Vec<Diagnostic> = repo_checks
+        .par_iter()
+        .with_max_len(1)
+        .flat_map_iter(|(code, f)| {
             let mut out = Vec::new();
-            if let Check::Repo(f) = r.check {
-                f(&cx, &mut out);
-                if crate::timings::enabled() {
-                    crate::timings::mark(&format!("lint: {} done", r.rule.code));
-                }
+            f(&cx, &mut out);
+            if crate::timings::enabled() {
+                crate::timings::mark(&format!("lint: {code} done"));
             }
             out
         })

@@ -42,7 +42,12 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
 /// The placeholder word in `text`, if any (whole words only).
 pub fn placeholder(text: &str) -> Option<&'static str> {
     const WORDS: [&str; 5] = ["TODO", "TBD", "FIXME", "XXX", "CHANGEME"];
-    for w in WORDS {
+    let bytes = text.as_bytes();
+    // Every word is a run of at least three upper-case ASCII letters: most texts have none.
+    let capitals = bytes
+        .windows(3)
+        .any(|w| w.iter().all(u8::is_ascii_uppercase));
+    for w in WORDS.into_iter().filter(|_| capitals) {
         let mut rest = text;
         while let Some(i) = rest.find(w) {
             let before = rest[..i].chars().last();
@@ -55,12 +60,34 @@ pub fn placeholder(text: &str) -> Option<&'static str> {
         }
     }
     let lorem = b"lorem ipsum";
-    if text
-        .as_bytes()
-        .windows(lorem.len())
-        .any(|w| w.eq_ignore_ascii_case(lorem))
-    {
+    if memchr::memchr2_iter(b'l', b'L', bytes).any(|i| {
+        bytes
+            .get(i..i + lorem.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(lorem))
+    }) {
         return Some("lorem ipsum");
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholder;
+
+    #[test]
+    fn finds_whole_placeholder_words_and_lorem_ipsum() {
+        assert_eq!(placeholder("TODO"), Some("TODO"));
+        assert_eq!(placeholder("Detects X. TBD: scope"), Some("TBD"));
+        assert_eq!(placeholder("see FIXME."), Some("FIXME"));
+        assert_eq!(placeholder("author XXX"), Some("XXX"));
+        assert_eq!(placeholder("é CHANGEME é"), Some("CHANGEME"));
+        assert_eq!(placeholder("Lorem Ipsum dolor"), Some("lorem ipsum"));
+        assert_eq!(placeholder("…LOREM IPSUM"), Some("lorem ipsum"));
+        // Inside longer words, or lower case: not placeholders.
+        assert_eq!(placeholder("TODOS and XXXL sizes"), None);
+        assert_eq!(placeholder("todo: a plain sentence, Lorem alone"), None);
+        assert_eq!(placeholder("APT29 uses SUNBURST via DLL"), None);
+        assert_eq!(placeholder("lorem ipsu"), None);
+        assert_eq!(placeholder(""), None);
+    }
 }

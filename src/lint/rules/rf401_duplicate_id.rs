@@ -14,7 +14,7 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut by_id: HashMap<&str, Vec<&RuleSummary>> = HashMap::new();
+    let mut by_id: FxHashMap<&str, Vec<&RuleSummary>> = FxHashMap::default();
     for r in cx.rules {
         if let Some(id) = &r.id {
             by_id.entry(id.value.as_str()).or_default().push(r);

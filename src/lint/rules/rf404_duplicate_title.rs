@@ -14,7 +14,7 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut by_title: HashMap<String, Vec<&RuleSummary>> = HashMap::new();
+    let mut by_title: FxHashMap<String, Vec<&RuleSummary>> = FxHashMap::default();
     for r in cx.rules {
         if let Some(t) = &r.title {
             by_title

@@ -16,7 +16,7 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let ids: HashSet<&str> = cx
+    let ids: FxHashSet<&str> = cx
         .sigma
         .iter()
         .filter_map(|r| r.id.as_ref().map(|i| i.value.as_str()))

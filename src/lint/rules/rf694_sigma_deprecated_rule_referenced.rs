@@ -16,7 +16,7 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut deprecated: HashMap<&str, &RuleSummary> = HashMap::new();
+    let mut deprecated: FxHashMap<&str, &RuleSummary> = FxHashMap::default();
     for r in cx.sigma.iter().filter(|r| r.deprecated) {
         if let Some(id) = &r.id {
             deprecated.insert(&id.value, r);

@@ -16,7 +16,7 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut known: HashSet<&str> = HashSet::new();
+    let mut known: FxHashSet<&str> = FxHashSet::default();
     for r in cx.sigma {
         if let Some(id) = &r.id {
             known.insert(&id.value);
