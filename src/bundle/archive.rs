@@ -29,9 +29,21 @@ pub const BLOCK: usize = 1 << 20;
 
 /// Writes `members` (path, bytes) as a reproducible `.tar.gz`.
 pub fn write(members: &[(&str, &[u8])], mtime: u64) -> std::io::Result<Vec<u8>> {
+    let pieces: Vec<[&[u8]; 1]> = members.iter().map(|(_, d)| [*d]).collect();
+    let members: Vec<(&str, &[&[u8]])> = members
+        .iter()
+        .zip(&pieces)
+        .map(|((path, _), p)| (*path, &p[..]))
+        .collect();
+    write_pieces(&members, mtime)
+}
+
+/// [`write`], each member's bytes given as consecutive pieces (so that a large member is
+/// compressed where its parts lie, without being copied into one buffer).
+pub fn write_pieces(members: &[(&str, &[&[u8]])], mtime: u64) -> std::io::Result<Vec<u8>> {
     let headers = members
         .iter()
-        .map(|(path, data)| header(path, data.len() as u64, mtime))
+        .map(|(path, data)| header(path, data.iter().map(|p| p.len() as u64).sum(), mtime))
         .collect::<std::io::Result<Vec<[u8; 512]>>>()?;
     gzip(&tar_pieces(members, &headers))
 }
@@ -61,12 +73,14 @@ fn header(path: &str, size: u64, mtime: u64) -> std::io::Result<[u8; 512]> {
 /// The tar stream of `members` as consecutive pieces (each header, the member's bytes, zeros
 /// up to the next 512-byte boundary; then the two empty end blocks), so that a member of a
 /// hundred megabytes is compressed where it lies instead of being copied into a tar first.
-fn tar_pieces<'a>(members: &[(&str, &'a [u8])], headers: &'a [[u8; 512]]) -> Vec<&'a [u8]> {
-    let mut pieces = Vec::with_capacity(members.len() * 3 + 1);
+fn tar_pieces<'a>(members: &[(&str, &[&'a [u8]])], headers: &'a [[u8; 512]]) -> Vec<&'a [u8]> {
+    let mut pieces =
+        Vec::with_capacity(members.iter().map(|(_, d)| d.len() + 2).sum::<usize>() + 1);
     for ((_, data), h) in members.iter().zip(headers) {
         pieces.push(&h[..]);
-        pieces.push(*data);
-        pieces.push(&ZEROS[..(512 - data.len() % 512) % 512]);
+        pieces.extend_from_slice(data);
+        let len: usize = data.iter().map(|p| p.len()).sum();
+        pieces.push(&ZEROS[..(512 - len % 512) % 512]);
     }
     pieces.push(&ZEROS[..]);
     pieces
@@ -399,19 +413,20 @@ mod tests {
 
     #[test]
     fn tar_pieces_are_what_the_tar_crate_writes() {
-        let members: [(&str, &[u8]); 4] = [
-            ("manifest.json", b"{}\n"),
-            ("rules.json", &[b'x'; 512]),
-            ("empty.json", b""),
-            ("sigma.json", &[b'y'; 1000]),
+        let members: [(&str, &[&[u8]]); 4] = [
+            ("manifest.json", &[b"{}\n"]),
+            ("rules.json", &[&[b'x'; 500], b"", &[b'x'; 12]]),
+            ("empty.json", &[]),
+            ("sigma.json", &[&[b'y'; 1000]]),
         ];
         let mut reference = tar::Builder::new(Vec::new());
         let mut headers = Vec::new();
-        for (path, data) in members {
+        for (path, pieces) in members {
+            let data = pieces.concat();
             let h = header(path, data.len() as u64, 1_600_000_000).unwrap();
             let mut th = tar::Header::new_old();
             th.as_mut_bytes().copy_from_slice(&h);
-            reference.append(&th, data).unwrap();
+            reference.append(&th, &data[..]).unwrap();
             headers.push(h);
         }
         let reference = reference.into_inner().unwrap();

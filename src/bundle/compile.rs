@@ -430,15 +430,22 @@ pub fn to_json(set: &RuleSet) -> Vec<u8> {
     canonical_json_list(&head, &set.rules)
 }
 
-/// [`to_json`] of the rule set of a bundle (this format version, every type) made of the
-/// packed rules, in their order: their serialized items joined.
-pub fn packed_to_json(rules: &[PackedRule]) -> Vec<u8> {
-    let head = RuleSet {
+/// The opening of `rules.json` for a bundle of this format version (every type), up to and
+/// including the `[` of its rule list: the first piece of [`rules_json_pieces`].
+pub fn rules_json_open() -> Vec<u8> {
+    list_open(&RuleSet {
         format_version: super::FORMAT_VERSION,
         types: type_table(),
         rules: Vec::new(),
-    };
-    join_list(&head, rules.iter().map(|r| &*r.json))
+    })
+}
+
+/// The bytes of [`to_json`] of a bundle's rule set made of the packed rules, in their order,
+/// as consecutive pieces (`open` from [`rules_json_open`], each rule's item, commas, the
+/// closing), so that tens of megabytes of rules are hashed and compressed where they lie
+/// instead of being copied into one buffer first.
+pub fn rules_json_pieces<'a>(open: &'a [u8], rules: &'a [PackedRule]) -> Vec<&'a [u8]> {
+    list_pieces(open, rules.iter().map(|r| &*r.json))
 }
 
 /// [`canonical_json`] of a member whose last field is a list, given the member with that
@@ -461,24 +468,31 @@ pub(crate) fn canonical_json_list<T: Serialize + Sync>(
             buf
         })
         .collect();
-    join_list(head, chunks.iter().map(Vec::as_slice))
+    let open = list_open(head);
+    list_pieces(&open, chunks.iter().map(Vec::as_slice)).concat()
 }
 
-/// The canonical bytes of a member whose last field is a list, given the member with that
-/// list empty (`head`) and the items' (or runs of items') serialized bytes.
-fn join_list<'a>(head: &impl Serialize, parts: impl Iterator<Item = &'a [u8]> + Clone) -> Vec<u8> {
+/// A member whose last field is a list, serialized with that list empty (`head`), cut after
+/// the list's `[`.
+fn list_open(head: &impl Serialize) -> Vec<u8> {
     let mut out = serde_json::to_vec(head).expect("bundle member serializes");
     assert!(out.ends_with(b"[]}"), "the list is the member's last field");
     out.truncate(out.len() - 2);
-    out.reserve(parts.clone().map(|p| p.len() + 1).sum::<usize>() + 3);
+    out
+}
+
+/// The pieces of a member from its [`list_open`] and the items' (or runs of items')
+/// serialized bytes: commas between them, then the closing and a final newline.
+fn list_pieces<'a>(open: &'a [u8], parts: impl Iterator<Item = &'a [u8]>) -> Vec<&'a [u8]> {
+    let mut pieces = vec![open];
     for (k, part) in parts.enumerate() {
         if k > 0 {
-            out.push(b',');
+            pieces.push(b",");
         }
-        out.extend_from_slice(part);
+        pieces.push(part);
     }
-    out.extend_from_slice(b"]}\n");
-    out
+    pieces.push(b"]}\n");
+    pieces
 }
 
 /// The canonical bytes of a bundle member: compact JSON and a final newline. (The reference
@@ -559,8 +573,9 @@ condition: net or   cmd
             };
             assert_eq!(to_json(&set), canonical_json(&set), "{n} rules");
             let packed: Vec<PackedRule> = set.rules.iter().map(PackedRule::of).collect();
+            let open = rules_json_open();
             assert_eq!(
-                packed_to_json(&packed),
+                rules_json_pieces(&open, &packed).concat(),
                 canonical_json(&set),
                 "{n} packed rules"
             );

@@ -582,7 +582,8 @@ pub fn build_with(
         ),
     }
     .map_err(BuildError::Content)?;
-    let rules_json = compile::packed_to_json(&selected.native);
+    let rules_open = compile::rules_json_open();
+    let rules_json = compile::rules_json_pieces(&rules_open, &selected.native);
     crate::timings::mark("bundle: members serialized");
     let sigma_json = sigma::set_to_json(&selected.sigma);
     let expires = rev
@@ -604,14 +605,23 @@ pub fn build_with(
         created: format_time(rev.time),
         expires: format_time(expires),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        files: [(RULES_NAME, &rules_json), (SIGMA_NAME, &sigma_json)]
-            .into_iter()
-            .map(|(path, bytes)| FileEntry {
+        files: [
+            (RULES_NAME, &rules_json[..]),
+            (SIGMA_NAME, &[&sigma_json[..]]),
+        ]
+        .into_iter()
+        .map(|(path, pieces)| {
+            let mut sha = Sha256::new();
+            for p in pieces {
+                sha.update(p);
+            }
+            FileEntry {
                 path: path.to_string(),
-                size: bytes.len() as u64,
-                sha256: verify::hex(&Sha256::digest(bytes)),
-            })
-            .collect(),
+                size: pieces.iter().map(|p| p.len() as u64).sum(),
+                sha256: verify::hex(&sha.finalize()),
+            }
+        })
+        .collect(),
         counts: Counts::of(&selected.native),
         rules: Some(RulesByKind {
             native: KindEntry {
@@ -624,11 +634,11 @@ pub fn build_with(
     let mut manifest_json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
     manifest_json.push(b'\n');
     let mtime = rev.time.unix_timestamp().max(0) as u64;
-    let archive = archive::write(
+    let archive = archive::write_pieces(
         &[
-            (MANIFEST_NAME, &manifest_json),
+            (MANIFEST_NAME, &[&manifest_json[..]]),
             (RULES_NAME, &rules_json),
-            (SIGMA_NAME, &sigma_json),
+            (SIGMA_NAME, &[&sigma_json[..]]),
         ],
         mtime,
     )

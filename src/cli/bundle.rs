@@ -175,6 +175,7 @@ pub fn exec(args: Args) -> CmdResult {
             )));
         }
     }
+    crate::timings::mark("bundle: archive and signature written and synced to disk");
 
     let m = &built.manifest;
     let mut out = String::new();
