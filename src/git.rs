@@ -79,15 +79,16 @@ pub fn changed_since(repo: &Repository, rev: &str) -> Result<HashSet<String>, Gi
 
 /// Rule files under `roots` in `tree`, as blobs of the object database.
 ///
-/// Only the tree is walked here; each blob is read (inflated, and its SHA-1 checked) when its
-/// file is linted, by the thread that lints it, and its text freed once the file is done, so
-/// a large revision is never held in memory whole.
+/// Only the tree is walked here; each blob is read when its file is linted, by the thread
+/// that lints it, and its text freed once the file is done, so a large revision is never
+/// held in memory whole. See [`BlobRef::read`] for how.
 pub fn tree_inputs(
     repo: &Repository,
     tree: &Tree<'_>,
     roots: &[String],
 ) -> Result<Vec<Input>, GitError> {
     let git_dir = Arc::new(repo.path().to_path_buf());
+    let workdir = repo.workdir().map(Path::to_path_buf);
     let mut out: Vec<Input> = Vec::new();
     tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
         if entry.kind() != Some(ObjectType::Blob) {
@@ -96,12 +97,15 @@ pub fn tree_inputs(
         let name = entry.name().unwrap_or("");
         let path = format!("{dir}{name}");
         if (name.ends_with(".yml") || name.ends_with(".yaml")) && under_roots(&path, roots) {
+            // Regular files only: a symbolic link's blob is the link's target path.
+            let regular = matches!(entry.filemode(), 0o100644 | 0o100755);
             out.push(Input {
-                path,
                 origin: Origin::Blob(BlobRef {
                     git_dir: git_dir.clone(),
                     id: entry.id(),
+                    worktree: workdir.as_ref().filter(|_| regular).map(|w| w.join(&path)),
                 }),
+                path,
             });
         }
         TreeWalkResult::Ok
@@ -117,12 +121,34 @@ pub struct BlobRef {
     /// The repository's git folder (`.git`).
     pub git_dir: Arc<PathBuf>,
     pub id: Oid,
+    /// The file at the blob's path in the working tree, if the repository has one: read
+    /// first, and used only when its bytes are the blob (see [`BlobRef::read`]).
+    pub worktree: Option<PathBuf>,
 }
 
 impl BlobRef {
-    /// The blob's bytes. A `Repository` is not `Sync`: each thread keeps its own handle on
-    /// the last repository it read from.
-    pub fn read(&self) -> Result<Vec<u8>, GitError> {
+    /// The blob's bytes, exactly as committed.
+    ///
+    /// When the working tree holds a regular file at the blob's path whose bytes hash to the
+    /// blob's id (git's object id: SHA-1 of `blob <size>\0<bytes>`, computed with the same
+    /// collision-detecting SHA-1 as git), those bytes are the blob and are used: reading a
+    /// file is much cheaper than inflating an object (in a clean checkout, every file
+    /// qualifies). Otherwise (the file was changed, is missing, or is converted by line-ending
+    /// rules or filters) the blob is read from the object database, where libgit2 checks its
+    /// hash too. Files over `max_size` bytes are not read from the working tree.
+    ///
+    /// A `Repository` is not `Sync`: each thread keeps its own handle on the last repository
+    /// it read from.
+    pub fn read(&self, max_size: u64) -> Result<Vec<u8>, GitError> {
+        if let Some(bytes) = self
+            .worktree
+            .as_deref()
+            .and_then(|p| read_regular_file(p, max_size))
+        {
+            if Oid::hash_object(ObjectType::Blob, &bytes).is_ok_and(|id| id == self.id) {
+                return Ok(bytes);
+            }
+        }
         thread_local! {
             static HANDLE: RefCell<Option<(Arc<PathBuf>, Repository)>> = const { RefCell::new(None) };
         }
@@ -142,6 +168,28 @@ impl BlobRef {
             Ok(blob.content().to_vec())
         })
     }
+}
+
+/// The bytes of `path` if it is a regular file (not a link, a FIFO or a device) of at most
+/// `max_size` bytes; `None` otherwise or on any error.
+fn read_regular_file(path: &Path, max_size: u64) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut open = std::fs::OpenOptions::new();
+    open.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Neither follow a link nor wait for a writer on a FIFO.
+        open.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let file = open.open(path).ok()?;
+    let meta = file.metadata().ok()?;
+    if !meta.is_file() || meta.len() > max_size {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max_size + 1).read_to_end(&mut bytes).ok()?;
+    (bytes.len() as u64 <= max_size).then_some(bytes)
 }
 
 /// A path whose blob differs between two trees: its (id, file mode) on each side, `None`
@@ -347,5 +395,77 @@ mod tests {
         assert!(tree_changes(&repo, Some(&a), Some(&a), &|_| true)
             .unwrap()
             .is_empty());
+    }
+}
+
+#[cfg(test)]
+mod blob_tests {
+    use super::*;
+
+    const TEXT: &[u8] = b"id: 1\ntitle: a rule\n";
+
+    /// A repository holding `TEXT` as a blob, and a `BlobRef` to it whose working-tree file is
+    /// `rules/a.yml` (not written yet).
+    fn setup() -> (tempfile::TempDir, BlobRef) {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let id = repo.blob(TEXT).unwrap();
+        std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+        let blob = BlobRef {
+            git_dir: Arc::new(repo.path().to_path_buf()),
+            id,
+            worktree: Some(dir.path().join("rules/a.yml")),
+        };
+        (dir, blob)
+    }
+
+    #[test]
+    fn a_working_tree_file_that_is_the_blob_is_read_without_the_object_database() {
+        let (dir, mut blob) = setup();
+        std::fs::write(dir.path().join("rules/a.yml"), TEXT).unwrap();
+        // No object database at all: only the working-tree file can answer.
+        blob.git_dir = Arc::new(dir.path().join("no-such-git-dir"));
+        assert_eq!(blob.read(1 << 20).unwrap(), TEXT);
+    }
+
+    #[test]
+    fn otherwise_the_committed_blob_is_read() {
+        let (dir, blob) = setup();
+        let file = dir.path().join("rules/a.yml");
+        // Missing.
+        assert_eq!(blob.read(1 << 20).unwrap(), TEXT);
+        // Edited, even keeping the size.
+        std::fs::write(&file, b"id: 2\ntitle: a rule\n").unwrap();
+        assert_eq!(blob.read(1 << 20).unwrap(), TEXT);
+        // Line endings converted.
+        std::fs::write(&file, b"id: 1\r\ntitle: a rule\r\n").unwrap();
+        assert_eq!(blob.read(1 << 20).unwrap(), TEXT);
+        // Over the size limit (the blob itself is returned; the caller's limit applies).
+        std::fs::write(&file, TEXT).unwrap();
+        assert_eq!(blob.read(4).unwrap(), TEXT);
+        // A folder in its place.
+        std::fs::remove_file(&file).unwrap();
+        std::fs::create_dir(&file).unwrap();
+        assert_eq!(blob.read(1 << 20).unwrap(), TEXT);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_and_fifos_in_the_working_tree_are_not_followed() {
+        let (dir, blob) = setup();
+        let file = dir.path().join("rules/a.yml");
+        // A link to a file holding exactly the blob's bytes is still not read.
+        std::fs::write(dir.path().join("same.yml"), TEXT).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("same.yml"), &file).unwrap();
+        let mut offline = blob.clone();
+        offline.git_dir = Arc::new(dir.path().join("no-such-git-dir"));
+        assert!(offline.read(1 << 20).is_err(), "the link was followed");
+        assert_eq!(blob.read(1 << 20).unwrap(), TEXT);
+        // A FIFO without a writer would block a plain open.
+        std::fs::remove_file(&file).unwrap();
+        let c = std::ffi::CString::new(file.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+        assert_eq!(blob.read(1 << 20).unwrap(), TEXT);
     }
 }

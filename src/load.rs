@@ -161,7 +161,7 @@ pub fn read(
             buf
         }
         Origin::Blob(blob) => {
-            let bytes = blob.read().map_err(|e| IoError {
+            let bytes = blob.read(max_size).map_err(|e| IoError {
                 path: input.path.clone(),
                 message: e.0,
             })?;

@@ -412,8 +412,9 @@ pub struct Revision {
 /// the repository's top folder (`""` when they are the same).
 ///
 /// The configuration is the `ruleforge.toml` committed at that revision; when the commit
-/// has none, the defaults. The working tree is never read, so a commit always gives the
-/// same bundle.
+/// has none, the defaults. Rule files are the committed blobs, byte for byte, so a commit
+/// always gives the same bundle (a working-tree file is used only when it hashes to its
+/// committed blob's id: see [`crate::git::BlobRef::read`]).
 pub fn read_revision(
     repo: &git2::Repository,
     rev: &str,
