@@ -173,7 +173,6 @@ impl BlobRef {
 /// The bytes of `path` if it is a regular file (not a link, a FIFO or a device) of at most
 /// `max_size` bytes; `None` otherwise or on any error.
 fn read_regular_file(path: &Path, max_size: u64) -> Option<Vec<u8>> {
-    use std::io::Read;
     let mut open = std::fs::OpenOptions::new();
     open.read(true);
     #[cfg(unix)]
@@ -184,12 +183,12 @@ fn read_regular_file(path: &Path, max_size: u64) -> Option<Vec<u8>> {
     }
     let file = open.open(path).ok()?;
     let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() > max_size {
+    if !meta.is_file() {
         return None;
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    file.take(max_size + 1).read_to_end(&mut bytes).ok()?;
-    (bytes.len() as u64 <= max_size).then_some(bytes)
+    crate::load::read_capped(file, meta.len(), max_size)
+        .ok()?
+        .ok()
 }
 
 /// A path whose blob differs between two trees: its (id, file mode) on each side, `None`

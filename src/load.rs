@@ -150,15 +150,10 @@ pub fn read(
             };
             let file = std::fs::File::open(p).map_err(io)?;
             let len = file.metadata().map_err(io)?.len();
-            if len > max_size {
-                return Ok(Err(too_large(input, len, max_size)));
+            match read_capped(file, len, max_size).map_err(io)? {
+                Ok(buf) => buf,
+                Err(size) => return Ok(Err(too_large(input, size, max_size))),
             }
-            let mut buf = Vec::with_capacity(len as usize);
-            file.take(max_size + 1).read_to_end(&mut buf).map_err(io)?;
-            if buf.len() as u64 > max_size {
-                return Ok(Err(too_large(input, buf.len() as u64, max_size)));
-            }
-            buf
         }
         Origin::Blob(blob) => {
             let bytes = blob.read(max_size).map_err(|e| IoError {
@@ -172,6 +167,25 @@ pub fn read(
         }
     };
     Ok(decode(&input.path, bytes))
+}
+
+/// The bytes of an open file whose metadata gives `len` bytes, if there are at most
+/// `max_size` of them; `Err(size)` when there are more (by its metadata, or read: a file may
+/// grow while it is read), without reading past the limit.
+pub(crate) fn read_capped(
+    file: std::fs::File,
+    len: u64,
+    max_size: u64,
+) -> std::io::Result<Result<Vec<u8>, u64>> {
+    if len > max_size {
+        return Ok(Err(len));
+    }
+    let mut buf = Vec::with_capacity(len as usize);
+    file.take(max_size + 1).read_to_end(&mut buf)?;
+    if buf.len() as u64 > max_size {
+        return Ok(Err(buf.len() as u64));
+    }
+    Ok(Ok(buf))
 }
 
 fn too_large(input: &Input, len: u64, max: u64) -> (Diagnostic, SourceFile) {

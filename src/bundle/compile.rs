@@ -106,7 +106,7 @@ pub struct PackedRule {
 }
 
 impl PackedRule {
-    pub fn of(rule: &CompiledRule) -> PackedRule {
+    pub fn new(rule: CompiledRule) -> PackedRule {
         let mut indicators_by_type: Vec<(&'static str, u64)> = Vec::new();
         for types in rule.groups.values() {
             for (name, values) in types {
@@ -119,16 +119,17 @@ impl PackedRule {
                 }
             }
         }
+        let json = serde_json::to_vec(&rule)
+            .expect("a compiled rule serializes")
+            .into_boxed_slice();
         PackedRule {
-            id: rule.id.clone(),
-            title: rule.title.clone(),
-            status: rule.status.clone(),
-            severity: rule.severity.clone(),
-            expires: rule.expires.clone(),
+            id: rule.id,
+            title: rule.title,
+            status: rule.status,
+            severity: rule.severity,
+            expires: rule.expires,
             indicators_by_type,
-            json: serde_json::to_vec(rule)
-                .expect("a compiled rule serializes")
-                .into_boxed_slice(),
+            json,
         }
     }
 }
@@ -154,7 +155,7 @@ pub struct Selected {
 /// Compiles one parsed file of either kind (the per-file hook of the bundle's lint pass).
 pub fn compile_parsed(file: ParsedRef<'_>) -> CompiledFile {
     match file {
-        ParsedRef::Native(f) => CompiledFile::Native(compile_rule(f).map(|r| PackedRule::of(&r))),
+        ParsedRef::Native(f) => CompiledFile::Native(compile_rule(f).map(PackedRule::new)),
         ParsedRef::Sigma(f) => CompiledFile::Sigma(super::sigma::compile_file(f)),
     }
 }
@@ -572,7 +573,7 @@ condition: net or   cmd
                     .collect(),
             };
             assert_eq!(to_json(&set), canonical_json(&set), "{n} rules");
-            let packed: Vec<PackedRule> = set.rules.iter().map(PackedRule::of).collect();
+            let packed: Vec<PackedRule> = set.rules.iter().cloned().map(PackedRule::new).collect();
             let open = rules_json_open();
             assert_eq!(
                 rules_json_pieces(&open, &packed).concat(),
