@@ -9,6 +9,7 @@
 #   test    ruleforge test
 #   fmt     ruleforge fmt --check
 #   diff    semantic diff base..HEAD as markdown into DIFF_OUT and the run summary
+#   coverage  ATT&CK coverage of the rules as markdown into COVERAGE_OUT and the run summary
 #
 # Environment:
 #   BASE_REF              the base branch name, for lint-changed, policy and diff
@@ -18,11 +19,12 @@
 #   RULEFORGE_POLICY_SELECT  optional --select for the policy step
 #   SARIF_OUT             default: ruleforge.sarif
 #   DIFF_OUT              default: ruleforge-diff.md
+#   COVERAGE_OUT          default: ruleforge-coverage.md
 set -euo pipefail
 
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
-[ $# -eq 1 ] || die "usage: $0 lint-changed|lint|policy|sarif|test|fmt|diff"
+[ $# -eq 1 ] || die "usage: $0 lint-changed|lint|policy|sarif|test|fmt|diff|coverage"
 STEP=$1
 BIN="${RULEFORGE_BIN:-ruleforge}"
 read -r -a LINT_FLAGS <<<"${RULEFORGE_LINT_FLAGS:-}"
@@ -44,7 +46,7 @@ append_summary() {
   [ -n "${GITHUB_STEP_SUMMARY:-}" ] || return 0
   awk -v limit=900000 '
     { size += length($0) + 1 }
-    size > limit { print "\n_Cut: the diff is too long for the run summary._"; exit }
+    size > limit { print "\n_Cut: too long for the run summary._"; exit }
     { print }
   ' "$1" >>"$GITHUB_STEP_SUMMARY"
 }
@@ -85,6 +87,12 @@ case $STEP in
     "$BIN" diff "$base" HEAD --format markdown >"$out"
     append_summary "$out"
     echo "diff: $(wc -l <"$out") lines in $out"
+    ;;
+  coverage)
+    out="${COVERAGE_OUT:-ruleforge-coverage.md}"
+    "$BIN" coverage --format markdown >"$out"
+    append_summary "$out"
+    echo "coverage: $(wc -l <"$out") lines in $out"
     ;;
   *)
     die "unknown step '$STEP'"

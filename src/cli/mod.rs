@@ -4,14 +4,19 @@
 mod authoring;
 mod bundle;
 mod changelog;
+mod completions;
+mod coverage;
 mod diff;
 mod fmt;
+mod init;
 mod keygen;
 mod lint;
+mod man;
 mod match_cmd;
 mod new;
 mod policy;
 mod rule;
+mod schema;
 mod test;
 mod verify;
 
@@ -65,6 +70,16 @@ pub enum Command {
     Test(test::Args),
     /// Evaluate events (JSON or NDJSON) against a rule set; one NDJSON line per match.
     Match(match_cmd::Args),
+    /// Set up a rules repository: configuration, an example rule, workflows, hooks.
+    Init(init::Args),
+    /// ATT&CK coverage of the rules: text, JSON, Markdown, Navigator layer, SVG or HTML.
+    Coverage(coverage::Args),
+    /// Print a JSON Schema built into ruleforge (rule, config, Sigma, bundle).
+    Schema(schema::Args),
+    /// Print the shell completion script for bash, zsh, fish, PowerShell or elvish.
+    Completions(completions::Args),
+    /// Print the manual page of ruleforge or of one command (roff; `man -l` shows it).
+    Man(man::Args),
 }
 
 /// Failure of a command: exit code 2 with a one-line message.
@@ -106,6 +121,11 @@ pub fn main() -> ExitCode {
         Command::New(a) => new::exec(a),
         Command::Test(a) => test::exec(a),
         Command::Match(a) => match_cmd::exec(a),
+        Command::Init(a) => init::exec(a),
+        Command::Coverage(a) => coverage::exec(a),
+        Command::Schema(a) => schema::exec(a),
+        Command::Completions(a) => completions::exec(a),
+        Command::Man(a) => man::exec(a),
     };
     match result {
         Ok(code) => code,

@@ -41,7 +41,7 @@ fn relative_path(from: &Path, to: &Path) -> String {
     parts.join("/")
 }
 
-fn git_user(root: &Path) -> Option<String> {
+pub(super) fn git_user(root: &Path) -> Option<String> {
     let cfg = git2::Repository::discover(root)
         .and_then(|r| r.config())
         .or_else(|_| git2::Config::open_default())
