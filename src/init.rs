@@ -134,8 +134,8 @@ require-deprecation-before-delete = true
 "#;
 
 const PRE_COMMIT: &str = r#"# pre-commit hooks (https://pre-commit.com): `pre-commit install` once, then every commit is
-# linted, format-checked and tested. They run the ruleforge on your PATH (`language: system`);
-# the same hooks are published in ruleforge's .pre-commit-hooks.yaml.
+# linted, format-checked and tested. They run the ruleforge on your PATH (`language: system`),
+# as the hooks of ruleforge's .pre-commit-hooks.yaml do; change `files:` with the rule roots.
 repos:
   - repo: local
     hooks:
@@ -143,20 +143,18 @@ repos:
         name: ruleforge lint
         entry: ruleforge lint
         language: system
-        files: \.ya?ml$
-        exclude: ^\.(github|pre-commit)
+        files: ^rules/.*\.ya?ml$
       - id: ruleforge-fmt
         name: ruleforge fmt --check
         entry: ruleforge fmt --check
         language: system
-        files: \.ya?ml$
-        exclude: ^\.(github|pre-commit)
+        files: ^rules/.*\.ya?ml$
       - id: ruleforge-test
         name: ruleforge test
         entry: ruleforge test
         language: system
+        files: ^rules/.*\.ya?ml$
         pass_filenames: false
-        files: \.ya?ml$
 "#;
 
 const GITIGNORE: &str = "# Bundles built locally\n/dist/\n# Signing keys never enter the repository (the public key lives in keys/)\n*.key\n";
