@@ -6,8 +6,10 @@
 - No `pull_request_target` or `workflow_run` triggers (they run with write tokens and secrets).
 - Top-level `permissions:` is present and grants no write access; jobs ask for their own.
 - actions/checkout does not persist the token in .git/config (`persist-credentials: false`).
+- An action's metadata (action.yml, a composite action): its steps follow the same rules for
+  pinning and `run:`; it has no triggers or permissions of its own.
 
-Usage: python check-workflows.py WORKFLOW.yml...   (needs ruamel.yaml, which check-jsonschema
+Usage: python check-workflows.py WORKFLOW.yml|action.yml...   (needs ruamel.yaml, which check-jsonschema
 installs). Prints one line per problem; exit 1 if any.
 """
 
@@ -38,6 +40,12 @@ def check(path):
             problems.append(f"{path}:{number}: '{ref}' has no '# vX.Y.Z' version comment")
 
     doc = YAML(typ="safe").load(text)
+    if "runs" in doc:
+        for index, step in enumerate((doc["runs"] or {}).get("steps") or []):
+            where = f"{path}: step {step.get('name') or step.get('uses') or index}"
+            if "${{" in str(step.get("run", "")):
+                problems.append(f"{where}: expression inside run:, pass it through env:")
+        return problems
     events = doc.get("on", doc.get(True))  # YAML 1.1 loaders may read `on` as true
     names = set(events) if isinstance(events, (dict, list)) else {events}
     for event in sorted(FORBIDDEN_EVENTS & names):
