@@ -23,6 +23,7 @@ pub mod lint;
 pub mod load;
 pub mod matcher;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod rule;
 pub mod schema;

@@ -83,8 +83,15 @@ pub fn exec(args: Args) -> CmdResult {
         bundle::read_revision(&repo, &args.rev, &prefix).map_err(|e| Failure(e.to_string()))?;
     let short = &rev.commit[..12];
     crate::timings::mark("bundle: revision read");
+    let progress = super::progress::Progress::start(
+        super::progress::wanted(true),
+        "linting and compiling",
+        "files",
+        Some(rev.inputs.len() as u64),
+    );
     let (outcome, compiled) =
         bundle::lint_and_compile(&rev, super::today()).map_err(|e| Failure(e.to_string()))?;
+    drop(progress);
     crate::timings::mark("bundle: linted and compiled");
     let errors: Vec<_> = outcome
         .diagnostics

@@ -22,6 +22,16 @@ pub struct Args {
     pub diff: bool,
 }
 
+/// Counts one file done for the progress display when dropped, whichever way the file's
+/// closure returns.
+struct Counted;
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        crate::progress::add(1);
+    }
+}
+
 enum Outcome {
     Unchanged,
     /// A Sigma file: `fmt` formats native rules only and leaves Sigma files byte for byte.
@@ -39,9 +49,16 @@ pub fn exec(args: Args) -> CmdResult {
     let write = !args.check && !args.diff;
     let kinds =
         crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
+    let progress = super::progress::Progress::start(
+        super::progress::wanted(true),
+        if write { "formatting" } else { "checking" },
+        "files",
+        Some(inputs.len() as u64),
+    );
     let outcomes: Vec<Outcome> = inputs
         .par_iter()
         .map(|input| -> Result<Outcome, Failure> {
+            let _counted = Counted;
             let src = match load::read(input, cfg.lint.max_file_size)? {
                 Ok(s) => s,
                 Err((d, src)) => return Ok(Outcome::Error(authoring::diag_line(&d, Some(&src)))),
@@ -90,6 +107,7 @@ pub fn exec(args: Args) -> CmdResult {
             })
         })
         .collect::<Result<_, _>>()?;
+    drop(progress);
 
     let mut out = String::new();
     let mut errors = String::new();

@@ -116,6 +116,13 @@ pub fn exec(args: Args) -> CmdResult {
             .collect();
         opts.only = Some(changed);
     }
+    let show = args.output_format == Format::Text && !args.quiet;
+    let progress = super::progress::Progress::start(
+        super::progress::wanted(show),
+        "linting",
+        "files",
+        Some(inputs.len() as u64),
+    );
     let mut outcome = lint::run(&inputs, &opts)?;
     if let Some(base) = &args.base {
         let scope: Option<Vec<String>> = (!args.paths.is_empty()).then(|| {
@@ -130,6 +137,7 @@ pub fn exec(args: Args) -> CmdResult {
         });
         super::policy::run(base, &root, &cfg, &opts, scope.as_deref(), &mut outcome)?;
     }
+    drop(progress);
     let counts = Counts {
         files: outcome.files_checked,
         errors: outcome.count(Severity::Error),

@@ -181,6 +181,7 @@ fn ndjson<R: BufRead, W: Write>(
             let rest = std::io::Cursor::new(std::mem::take(&mut buf)).chain(reader);
             return sequential(rest, name, lines, events, sink);
         }
+        crate::progress::add(spans.len() as u64);
         for (out, n) in results.into_iter().flatten() {
             sink.matches += n;
             if !sink.write(&out)? {
@@ -254,6 +255,7 @@ fn run_batch<W: Write>(
             (buf, ms.len())
         })
         .collect();
+    crate::progress::add(batch.len() as u64);
     for (out, n) in results {
         sink.matches += n;
         if !sink.write(&out)? {
@@ -303,6 +305,13 @@ pub fn exec(args: Args) -> CmdResult {
         matches: 0,
     };
     let t_match = Instant::now();
+    // Matches go to standard output: a bar only while they go to a file or a pipe.
+    let progress = super::progress::Progress::start(
+        super::progress::wanted(!std::io::IsTerminal::is_terminal(&std::io::stdout())),
+        "matching",
+        "events",
+        None,
+    );
     let events = match first {
         None => 0,
         Some(b'[') => {
@@ -329,6 +338,7 @@ pub fn exec(args: Args) -> CmdResult {
         Some(_) => ndjson(reader, &name, &mut sink)?,
     };
     let _ = sink.out.flush();
+    drop(progress);
     let matches = sink.matches;
     let elapsed = t_match.elapsed();
     if args.stats {

@@ -15,6 +15,7 @@ mod man;
 mod match_cmd;
 mod new;
 mod policy;
+mod progress;
 mod rule;
 mod schema;
 mod test;

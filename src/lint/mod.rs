@@ -400,7 +400,11 @@ pub fn run_with<T: Send>(
     crate::timings::mark("lint: start");
     let checked: Vec<Checked<T>> = inputs
         .par_iter()
-        .map(|i| process(i, opts, hook))
+        .map(|i| {
+            let checked = process(i, opts, hook);
+            crate::progress::add(1);
+            checked
+        })
         .collect::<Result<_, _>>()?;
     let mut extras = Vec::with_capacity(checked.len());
     let mut outcome = Outcome {
