@@ -49,8 +49,8 @@ pub fn render_text(c: &Coverage) -> String {
             .clamp(4, 48);
         let _ = writeln!(
             out,
-            "\n{:<10} {:<width$} {:>5}  {}",
-            "technique", "name", "rules", "status; severity"
+            "\n{:<10} {:<width$} {:>5}  status; severity",
+            "technique", "name", "rules"
         );
         for t in &c.techniques {
             let name: String = name_of(t).chars().take(width).collect();
