@@ -125,6 +125,14 @@ impl Attack {
         })
     }
 
+    /// The current (neither revoked nor deprecated) techniques of the tactic at `tactic`,
+    /// sub-techniques left out, in id order: a column of the ATT&CK matrix.
+    pub fn column(&self, tactic: usize) -> impl Iterator<Item = &Technique> {
+        self.techniques.iter().filter(move |t| {
+            t.parent().is_none() && t.standing == Standing::Current && t.tactics.contains(&tactic)
+        })
+    }
+
     /// The technique with this id (`T1059.001`, upper case).
     pub fn technique(&self, id: &str) -> Option<&Technique> {
         self.by_id.get(id).map(|&i| &self.techniques[i])

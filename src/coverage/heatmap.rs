@@ -4,7 +4,6 @@
 //! SVG and the table of techniques and rules. Both are self-contained: no script, no font, no
 //! stylesheet from the network; a cell's tooltip (`<title>`) lists its rules.
 
-use super::attack::Standing;
 use super::{counts, rules_word, Coverage, SEVERITY_ORDER, STATUS_ORDER};
 use std::fmt::Write;
 
@@ -20,7 +19,9 @@ const LEGEND: usize = 56;
 const LABEL_CHARS: usize = 27;
 const LABEL_CHARS_COUNTED: usize = 24;
 
-/// XML text and attribute escaping.
+/// XML text and attribute escaping. Unlike the HTML escaping of `diff::markdown::html`, it
+/// also replaces the control characters XML 1.0 forbids (a rule title may hold them), which
+/// would make the SVG unreadable.
 pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
@@ -74,17 +75,7 @@ pub fn render_svg(c: &Coverage) -> String {
     let attack = c.attack;
     // Columns: the current parent techniques of each tactic, in id order.
     let columns: Vec<Vec<&super::attack::Technique>> = (0..attack.tactics.len())
-        .map(|i| {
-            attack
-                .techniques
-                .iter()
-                .filter(|t| {
-                    t.parent().is_none()
-                        && t.standing == Standing::Current
-                        && t.tactics.contains(&i)
-                })
-                .collect()
-        })
+        .map(|i| attack.column(i).collect())
         .collect();
     let tallest = columns.iter().map(Vec::len).max().unwrap_or(0);
     let max = c.parents.values().map(|r| r.len()).max().unwrap_or(0);

@@ -299,15 +299,7 @@ pub fn compute(attack: &'static Attack, rules: Vec<RuleInfo>, skipped: Vec<Strin
         .iter()
         .enumerate()
         .map(|(i, t)| {
-            let in_tactic: Vec<&attack::Technique> = attack
-                .techniques
-                .iter()
-                .filter(|x| {
-                    x.parent().is_none()
-                        && x.standing == Standing::Current
-                        && x.tactics.contains(&i)
-                })
-                .collect();
+            let in_tactic: Vec<&attack::Technique> = attack.column(i).collect();
             TacticCoverage {
                 id: t.id.clone(),
                 shortname: t.shortname.clone(),
