@@ -164,8 +164,8 @@ const RULEFORGE_GITIGNORE: &str =
 
 const README: &str = r#"# Indicator rules
 
-Rules checked and packaged by ruleforge: one YAML file per rule under `rules/`, checked on every pull
-request and published as a signed bundle on every merge to `main`.
+Detection rules kept with ruleforge: one YAML file per rule under `rules/`, checked on every
+pull request and published as a signed bundle on every merge to `main`.
 
 ## Daily commands
 
