@@ -304,6 +304,7 @@ fn apply_fixes_until_done(
     unreachable!("the loop returns or fails within its bound")
 }
 
+/// Summary counts for showing `diagnostics` in a failure message (files: the files they name).
 fn counts_of(diagnostics: &[Diagnostic]) -> Counts {
     let count = |s: Severity| diagnostics.iter().filter(|d| d.severity == s).count();
     Counts {
@@ -316,7 +317,7 @@ fn counts_of(diagnostics: &[Diagnostic]) -> Counts {
         warnings: count(Severity::Warning),
         infos: count(Severity::Info),
         fixed: 0,
-        fixable: diagnostics.len(),
+        fixable: diagnostics.iter().filter(|d| safe_fix(d)).count(),
     }
 }
 
@@ -392,17 +393,30 @@ fn check_fixtures(code: &str) {
     assert_fixable_flags(code, &linted.outcome.diagnostics);
 }
 
-/// A history in which every policy rule fires once: rules 1 to 5 at the base revision (5
-/// stable), then in the working tree rule 1 changed without moving `modified` (RF501), rule 2
-/// given another id (RF502), rule 3 deleted while not deprecated (RF503), rule 4's `created`
-/// changed (RF504) and rule 5 demoted from stable (RF505).
+/// A history in which every policy rule fires: native rules 1 to 5 and a Sigma rule at the
+/// base revision (5 stable), then in the working tree rule 1 changed without moving
+/// `modified` (RF501), rule 2 given another id (RF502), rule 3 deleted while not deprecated
+/// (RF503), rule 4's `created` changed (RF504), rule 5 demoted from stable (RF505), and the
+/// Sigma rule's detection and `date` changed without moving `modified` (RF501, RF504).
 fn policy_history() -> (GitRepo, String) {
     let mut repo = GitRepo::new();
     repo.write("ruleforge.toml", "");
     for n in 1..=5 {
         repo.write(&path(n), &rule(n, if n == 5 { "stable" } else { "test" }));
     }
+    let sigma = "rules/proc_creation_win_webserver_whoami.yml";
+    repo.write(
+        sigma,
+        &common::SIGMA_WHOAMI.replace(
+            "date: 2024-03-01\n",
+            "date: 2024-03-01\nmodified: 2024-03-02\n",
+        ),
+    );
     let base = repo.commit("base");
+    repo.edit(sigma, |t| {
+        t.replace("date: 2024-03-01", "date: 2024-02-01")
+            .replace("whoami.exe'", "quser.exe'")
+    });
     repo.edit(&path(1), |t| {
         t.replace("severity: medium", "severity: high")
     });
