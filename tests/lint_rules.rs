@@ -26,25 +26,25 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// One `#[test]` per code, each checking the code's `fires` and `clean` fixtures.
-macro_rules! fixture_tests {
-    ($($code:ident)*) => {
-        /// The rules checked against their fixtures.
-        mod fixture {
+/// One `#[test]` per code in module `$tests`, each calling `$check(code)`, and the list of
+/// the codes as `$list` (the meta-test keeps it equal to the fixture folders and the registry).
+macro_rules! one_test_per_code {
+    ($tests:ident, $list:ident, $check:ident: $($code:ident)*) => {
+        mod $tests {
             $(
                 #[test]
                 #[allow(non_snake_case)]
                 fn $code() {
-                    super::check_fixtures(stringify!($code));
+                    super::$check(stringify!($code));
                 }
             )*
         }
-        /// The codes listed above (kept equal to the fixture folders and the registry).
-        const FIXTURE_CODES: &[&str] = &[$(stringify!($code)),*];
+        const $list: &[&str] = &[$(stringify!($code)),*];
     };
 }
 
-fixture_tests! {
+// The rules with fixtures: each code's `fires` and `clean` cases.
+one_test_per_code! { fixture, FIXTURE_CODES, check_fixtures:
     RF001 RF002 RF003 RF004 RF005 RF006 RF007 RF008 RF010
     RF101 RF102 RF103 RF104 RF105 RF106 RF107 RF108 RF109 RF110 RF111 RF112 RF113 RF114 RF115
     RF201 RF202 RF203 RF204 RF205 RF206
@@ -60,25 +60,8 @@ fixture_tests! {
     RF690 RF691 RF692 RF693 RF694 RF695
 }
 
-/// One `#[test]` per policy code, each checking it on the same git history.
-macro_rules! policy_tests {
-    ($($code:ident)*) => {
-        /// The policy rules, checked between two revisions.
-        mod policy {
-            $(
-                #[test]
-                #[allow(non_snake_case)]
-                fn $code() {
-                    super::check_policy(stringify!($code));
-                }
-            )*
-        }
-        /// The codes listed above (kept equal to the registry's policy rules).
-        const POLICY_CODES: &[&str] = &[$(stringify!($code)),*];
-    };
-}
-
-policy_tests! {
+// The policy rules: each code on the same git history (`policy_history`).
+one_test_per_code! { policy, POLICY_CODES, check_policy:
     RF501 RF502 RF503 RF504 RF505
 }
 
@@ -478,9 +461,12 @@ fn every_rule_has_a_fixture() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     let listed: BTreeSet<String> = FIXTURE_CODES.iter().map(|c| c.to_string()).collect();
-    assert_eq!(
-        have, listed,
-        "the fixture folders and the codes listed in fixture_tests! differ"
+    let unlisted: Vec<_> = have.difference(&listed).collect();
+    let missing: Vec<_> = listed.difference(&have).collect();
+    assert!(
+        unlisted.is_empty() && missing.is_empty(),
+        "fixture folders not listed for `fixture`: {unlisted:?}; listed without a folder: \
+         {missing:?}"
     );
     let diff_tests =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/diff.rs"))
@@ -497,7 +483,7 @@ fn every_rule_has_a_fixture() {
             );
             assert!(
                 POLICY_CODES.contains(&r.code),
-                "{} ({}) is not listed in policy_tests!",
+                "{} ({}) is not listed for `policy`",
                 r.code,
                 r.name
             );
@@ -519,7 +505,7 @@ fn every_rule_has_a_fixture() {
                     .map(|r| r.check),
                 Some(Check::Policy)
             ),
-            "{code} is listed in policy_tests! but is not a policy rule"
+            "{code} is listed for `policy` but is not a policy rule"
         );
     }
 }

@@ -229,11 +229,21 @@ pub fn rule(seed: u64, n: usize) -> (String, String) {
 
 /// Writes `count` rules under `root` (in parallel). Returns the number of bytes written.
 pub fn write_corpus(root: &Path, seed: u64, count: usize) -> std::io::Result<u64> {
+    write_generated(root, count, |n| rule(seed, n))
+}
+
+/// Writes the files `generate(0..count)` gives, as (relative path, text), under `root` (in
+/// parallel). Returns the number of bytes written.
+pub fn write_generated(
+    root: &Path,
+    count: usize,
+    generate: impl Fn(usize) -> (String, String) + Sync,
+) -> std::io::Result<u64> {
     use rayon::prelude::*;
     (0..count)
         .into_par_iter()
         .map(|n| {
-            let (path, text) = rule(seed, n);
+            let (path, text) = generate(n);
             let p = root.join(path);
             if let Some(dir) = p.parent() {
                 std::fs::create_dir_all(dir)?;

@@ -197,6 +197,24 @@ fn main() {
 
 pub(crate) type Res<T = ()> = Result<T, String>;
 
+/// The sum of `value` over every file below `dir` (0 for what cannot be read).
+pub(crate) fn sum_over_files(dir: &Path, value: &dyn Fn(&std::fs::DirEntry) -> u64) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| {
+                    let p = e.path();
+                    if p.is_dir() {
+                        sum_over_files(&p, value)
+                    } else {
+                        value(&e)
+                    }
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 fn git(dir: &Path, args: &[&str]) -> Res {
     let st = Command::new("git")
         .current_dir(dir)

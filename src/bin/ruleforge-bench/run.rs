@@ -6,24 +6,9 @@ use crate::{events, gen, Res};
 use std::path::Path;
 use std::process::Command;
 
+/// The bytes of the corpus's rule files.
 fn corpus_bytes(dir: &Path) -> u64 {
-    fn walk(p: &Path) -> u64 {
-        std::fs::read_dir(p)
-            .map(|rd| {
-                rd.filter_map(Result::ok)
-                    .map(|e| {
-                        let p = e.path();
-                        if p.is_dir() {
-                            walk(&p)
-                        } else {
-                            e.metadata().map(|m| m.len()).unwrap_or(0)
-                        }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    walk(&dir.join("rules"))
+    crate::sum_over_files(&dir.join("rules"), &|e| e.metadata().map_or(0, |m| m.len()))
 }
 
 pub fn run(

@@ -121,19 +121,7 @@ pub fn sigma_rule(seed: u64, n: usize) -> (String, String) {
 
 /// Writes `count` generated Sigma rules under `root` (in parallel); returns bytes written.
 pub fn write_sigma_corpus(root: &Path, seed: u64, count: usize) -> std::io::Result<u64> {
-    use rayon::prelude::*;
-    (0..count)
-        .into_par_iter()
-        .map(|n| {
-            let (path, text) = sigma_rule(seed, n);
-            let p = root.join(path);
-            if let Some(dir) = p.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(&p, &text)?;
-            Ok(text.len() as u64)
-        })
-        .sum()
+    crate::corpus::write_generated(root, count, |n| sigma_rule(seed, n))
 }
 
 /// Copies every `.yml` file under `from` into `out/copy-K/...` for K in 0..copies, giving each

@@ -21,20 +21,9 @@ fn sigma_folders(root: &Path) -> Vec<String> {
 }
 
 fn count_yml(dir: &Path) -> usize {
-    std::fs::read_dir(dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .map(|e| {
-                    let p = e.path();
-                    if p.is_dir() {
-                        count_yml(&p)
-                    } else {
-                        usize::from(p.extension().is_some_and(|x| x == "yml"))
-                    }
-                })
-                .sum()
-        })
-        .unwrap_or(0)
+    crate::sum_over_files(dir, &|e| {
+        u64::from(e.path().extension().is_some_and(|x| x == "yml"))
+    }) as usize
 }
 
 #[allow(clippy::too_many_arguments)]
