@@ -4,7 +4,6 @@
 //! → [`rule`] (typed model) → [`schema`] (JSON Schema) → [`lint`] (checks) → [`report`]
 //! (text, JSON, SARIF, GitHub). The `ruleforge` binary is a thin layer over it.
 
-pub mod bench;
 pub mod benign;
 pub mod bundle;
 pub mod cli;

@@ -9,7 +9,8 @@
 
 mod common;
 
-use common::{commit_all, git, run, write};
+use common::git::{git, isolate};
+use common::{run, write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -103,30 +104,9 @@ fn init_in_an_empty_folder_then_lint_test_fmt_and_bundle_pass() {
     }
     // The secret key is git-ignored, the public key is not. Committed now (not at a fixed
     // date), so that the bundle has not expired.
-    for args in [
-        &["add", "-A"][..],
-        &["commit", "-q", "-m", "ruleforge init"],
-    ] {
-        let o = Command::new("git")
-            .current_dir(&dir)
-            .args([
-                "-c",
-                "user.name=tests",
-                "-c",
-                "user.email=tests@ruleforge.invalid",
-            ])
-            .args(["-c", "commit.gpgsign=false"])
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    }
-    let files = Command::new("git")
-        .current_dir(&dir)
-        .args(["ls-files"])
-        .output()
-        .unwrap();
-    let files = String::from_utf8(files.stdout).unwrap();
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-q", "-m", "ruleforge init"]);
+    let files = git(&dir, &["ls-files"]);
     assert!(files.contains("keys/ruleforge.pub"), "{files}");
     assert!(
         !files.contains(".key"),
@@ -190,13 +170,13 @@ fn init_twice_changes_nothing_and_lists_what_it_skipped() {
 
 #[test]
 fn init_in_an_existing_repository_keeps_its_files() {
-    let dir = common::repo(&[("README.md", "# Our rules\n")]);
+    let mut dir = common::repo(&[("README.md", "# Our rules\n")]);
     std::fs::write(
         dir.path().join("ruleforge.toml"),
         "[lint]\nroots = [\"rules\"]\n",
     )
     .unwrap();
-    commit_all(dir.path(), "existing");
+    dir.commit("existing");
     let (code, out, err) = run(dir.path(), &["init"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(!out.contains("Initialized a git repository"), "{out}");
@@ -386,7 +366,7 @@ fn man_pages_render_with_man() {
 
 /// A rules repository with native and Sigma rules tagged with current, revoked and unknown
 /// ATT&CK ids, and a file that does not parse.
-fn coverage_repo() -> tempfile::TempDir {
+fn coverage_repo() -> common::GitRepo {
     let native = |id: &str, title: &str, status: &str, severity: &str, tags: &[&str]| {
         let tags: String = tags.iter().map(|t| format!("  - {t}\n")).collect();
         format!(
@@ -690,9 +670,11 @@ fn pre_commit_hooks_pass_a_good_rule_and_fail_a_bad_one() {
     let dir = tempfile::tempdir().unwrap();
     let (code, out, err) = run(dir.path(), &["init"]);
     assert_eq!(code, 0, "{out}{err}");
-    commit_all(dir.path(), "init");
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "init"]);
     let try_repo = |hooks: &[&str]| {
-        let o = Command::new(&pre_commit)
+        let mut cmd = Command::new(&pre_commit);
+        let o = isolate(&mut cmd)
             .current_dir(dir.path())
             .arg("try-repo")
             .arg(source)

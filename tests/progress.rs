@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// A repository of `n` valid rules.
-fn corpus(n: usize) -> tempfile::TempDir {
+fn corpus(n: usize) -> common::GitRepo {
     let files: Vec<(String, String)> = (0..n)
         .map(|i| {
             let id = format!("0b9e6c5e-3a5f-4f0a-9d57-{i:012x}");
@@ -130,7 +130,7 @@ fn no_bar_in_ci_with_quiet_or_a_machine_format() {
 
 #[test]
 fn captured_output_never_has_a_bar() {
-    let dir = corpus(200);
+    let mut dir = corpus(200);
     for args in [&["lint"][..], &["fmt", "--check"], &["test"]] {
         let out = common::ruleforge(dir.path())
             .args(args)
@@ -149,7 +149,7 @@ fn captured_output_never_has_a_bar() {
         }
     }
     // The bundle of a revision, captured: its report and nothing else.
-    common::commit_all(dir.path(), "rules");
+    dir.commit("rules");
     let out_dir = dir.path().join("out");
     let out = common::ruleforge(dir.path())
         .args(["bundle", "--out", out_dir.to_str().unwrap()])
