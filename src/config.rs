@@ -1,5 +1,10 @@
 //! `ruleforge.toml`: rule roots, lint selection, bundle and policy settings.
 //! Described by `schemas/config.schema.json`; unknown keys are errors.
+//!
+//! The configuration is data: it checks what TOML and globs can tell (types, unknown keys,
+//! patterns that do not compile) and keeps rule selectors as strings; `lint` checks those
+//! against its registry when it builds its options (`lint::Options::from_config`), naming
+//! this file in the error.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -16,6 +21,10 @@ pub struct Config {
     pub bundle: BundleConfig,
     pub policy: PolicyConfig,
     pub kinds: KindsConfig,
+    /// Where the configuration was read from (`ruleforge.toml`, `<commit>:ruleforge.toml`),
+    /// for messages; `None` for the defaults.
+    #[serde(skip)]
+    pub origin: Option<String>,
 }
 
 /// Which files hold which kind of rule, by glob over repository-relative paths. A file that no
@@ -105,7 +114,7 @@ pub struct ConfigError(pub String);
 impl Config {
     /// Parses configuration text; `path` is used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| {
             let place = e
                 .span()
                 .map(|s| {
@@ -120,16 +129,6 @@ impl Config {
                 .unwrap_or_default();
             ConfigError(format!("{}{place}: {}", path.display(), e.message()))
         })?;
-        for code in cfg
-            .lint
-            .select
-            .iter()
-            .chain(&cfg.lint.ignore)
-            .chain(cfg.lint.per_path_ignores.values().flatten())
-        {
-            crate::lint::registry::check_selector(code)
-                .map_err(|m| ConfigError(format!("{}: {m}", path.display())))?;
-        }
         for (table, pat) in cfg
             .kinds
             .sigma
@@ -152,6 +151,7 @@ impl Config {
                 ))
             })?;
         }
+        cfg.origin = Some(path.display().to_string());
         Ok(cfg)
     }
 
@@ -204,7 +204,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.lint.roots, vec!["detections"]);
         assert_eq!(c.bundle, BundleConfig::default());
-        assert!(Config::parse("[lint]\nselect = [\"XX9\"]\n", Path::new("x")).is_err());
+        assert_eq!(c.origin.as_deref(), Some("x"));
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub enum FormatError {
 impl std::fmt::Display for FormatError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            FormatError::Load(e) => write!(f, "{} {}", e.code, e.message),
+            FormatError::Load(e) => f.write_str(&e.message),
             FormatError::Unsupported { message, .. } => f.write_str(message),
         }
     }

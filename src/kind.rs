@@ -5,7 +5,6 @@
 //! Every command that reads rules (lint, fmt, diff and bundle) asks this module, so they
 //! agree on what a file is.
 
-use crate::config::KindsConfig;
 use crate::yaml::Node;
 use serde::Serialize;
 
@@ -55,8 +54,9 @@ pub struct KindPatterns {
 }
 
 impl KindPatterns {
-    /// Compiles the patterns (already validated by `Config::parse`).
-    pub fn new(cfg: &KindsConfig) -> Result<Self, globset::Error> {
+    /// Compiles the globs of Sigma files and of native files (`[kinds]` of the
+    /// configuration, which checks them when it is read).
+    pub fn new(sigma: &[String], native: &[String]) -> Result<Self, globset::Error> {
         let build = |pats: &[String]| -> Result<Option<globset::GlobSet>, globset::Error> {
             if pats.is_empty() {
                 return Ok(None);
@@ -68,8 +68,8 @@ impl KindPatterns {
             b.build().map(Some)
         };
         Ok(KindPatterns {
-            sigma: build(&cfg.sigma)?,
-            native: build(&cfg.native)?,
+            sigma: build(sigma)?,
+            native: build(native)?,
         })
     }
 
@@ -109,10 +109,10 @@ mod tests {
 
     #[test]
     fn by_path_native_wins() {
-        let k = KindPatterns::new(&KindsConfig {
-            sigma: vec!["sigma/**".into(), "mixed/**".into()],
-            native: vec!["mixed/native/**".into()],
-        })
+        let k = KindPatterns::new(
+            &["sigma/**".into(), "mixed/**".into()],
+            &["mixed/native/**".into()],
+        )
         .unwrap();
         assert_eq!(k.for_path("sigma/a/b.yml"), Some(RuleKind::Sigma));
         assert_eq!(k.for_path("mixed/native/b.yml"), Some(RuleKind::Native));

@@ -311,8 +311,8 @@ pub fn compile_all(
         .map(|input| {
             let source = match load::read(input, max_file_size) {
                 Ok(Ok(s)) => s,
-                Ok(Err((d, _))) => {
-                    return CompiledFile::Native(Err(format!("{}: {}", d.path, d.message)))
+                Ok(Err((e, _))) => {
+                    return CompiledFile::Native(Err(format!("{}: {e}", input.path)))
                 }
                 Err(e) => return CompiledFile::Native(Err(e.to_string())),
             };

@@ -480,26 +480,14 @@ pub fn lint_revision(
 }
 
 fn kind_patterns(rev: &Revision) -> Result<crate::kind::KindPatterns, BuildError> {
-    crate::kind::KindPatterns::new(&rev.config.kinds)
+    let kinds = &rev.config.kinds;
+    crate::kind::KindPatterns::new(&kinds.sigma, &kinds.native)
         .map_err(|e| BuildError::Setup(format!("[kinds]: {e}")))
 }
 
 fn lint_options(rev: &Revision, today: time::Date) -> Result<crate::lint::Options, BuildError> {
-    use crate::lint::{registry::Selection, Options};
-    let cfg = &rev.config.lint;
-    let mut opts = Options::new(
-        Selection::new(cfg.select.clone(), cfg.ignore.clone()),
-        today,
-    );
-    opts.max_file_size = cfg.max_file_size;
-    opts.kinds = kind_patterns(rev)?;
-    for (pat, codes) in &cfg.per_path_ignores {
-        let glob = globset::Glob::new(pat)
-            .map_err(|e| BuildError::Setup(format!("per-path-ignores `{pat}`: {e}")))?;
-        opts.per_path_ignores
-            .push((glob.compile_matcher(), codes.clone()));
-    }
-    Ok(opts)
+    crate::lint::Options::from_config(&rev.config, today)
+        .map_err(|e| BuildError::Setup(e.to_string()))
 }
 
 /// A built (unsigned) bundle.

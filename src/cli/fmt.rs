@@ -2,7 +2,6 @@
 
 use super::authoring;
 use super::{CmdResult, Failure};
-use crate::diagnostic::Diagnostic;
 use crate::format::{self, FormatError};
 use crate::load::{self, Origin};
 use rayon::prelude::*;
@@ -34,17 +33,16 @@ enum Outcome {
 }
 
 pub fn exec(args: Args) -> CmdResult {
-    let (root, cfg, paths) = authoring::targets(&args.paths)?;
+    let (ws, paths) = authoring::targets(&args.paths)?;
+    let (root, cfg, kinds) = (ws.root, ws.config, ws.lint.kinds);
     let inputs = load::discover(&root, &paths)?;
     let write = !args.check && !args.diff;
-    let kinds =
-        crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
     let outcomes: Vec<Outcome> = inputs
         .par_iter()
         .map(|input| -> Result<Outcome, Failure> {
             let src = match load::read(input, cfg.lint.max_file_size)? {
                 Ok(s) => s,
-                Err((d, src)) => return Ok(Outcome::Error(authoring::diag_line(&d, Some(&src)))),
+                Err((e, src)) => return Ok(Outcome::Error(authoring::content_line(&e, &src))),
             };
             if is_sigma(&src, &kinds) {
                 return Ok(Outcome::Sigma);
@@ -60,7 +58,11 @@ pub fn exec(args: Args) -> CmdResult {
                     return Ok(Outcome::Error(authoring::diag_line(&d, Some(&file.source))));
                 }
                 Err(FormatError::Unsupported { span, message }) => {
-                    let d = Diagnostic::new("RF001", &input.path, span, message);
+                    let d = crate::lint::rules::rf001_yaml_syntax::RULE.diagnostic(
+                        &input.path,
+                        span,
+                        message,
+                    );
                     let line = authoring::diag_line(&d, Some(&src));
                     // Not a lint finding: drop the code.
                     return Ok(Outcome::Error(line.replacen(" RF001 ", " ", 1)));

@@ -29,7 +29,8 @@ pub struct Args {
 /// reader turns the bundle's compiled rules into [`RuleSpec`]s (they carry the same id,
 /// title, groups and condition) and returns them here, e.g. when `path` names a bundle file.
 fn load_rule_set(args: &Args) -> Result<Vec<RuleSpec>, Failure> {
-    let (root, cfg, paths) = authoring::targets(&args.rules)?;
+    let (ws, paths) = authoring::targets(&args.rules)?;
+    let (root, cfg) = (ws.root, ws.config);
     let inputs = crate::load::discover(&root, &paths)?;
     // Parse and reduce each file to its matcher spec in parallel, keeping only the specs: a
     // large rule set never holds every YAML tree in memory at once.
@@ -38,7 +39,7 @@ fn load_rule_set(args: &Args) -> Result<Vec<RuleSpec>, Failure> {
         .par_iter()
         .map(|input| {
             Ok(match crate::load::read(input, max)? {
-                Err((d, src)) => Err(authoring::diag_line(&d, Some(&src))),
+                Err((e, src)) => Err(authoring::content_line(&e, &src)),
                 Ok(src) => {
                     let file = crate::rule::RuleFile::parse(src);
                     match authoring::load_error(&file) {

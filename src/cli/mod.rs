@@ -131,6 +131,39 @@ pub fn print(text: &str) {
     }
 }
 
+/// Where a command runs: the current folder, the repository root for it, the configuration
+/// (`explicit`, else `ruleforge.toml` at the root, else the defaults) and the lint options it
+/// gives, with command-line selectors over the configuration's. Every command reads its
+/// configuration here, so one that `lint` would reject is rejected by every command.
+pub struct Workspace {
+    pub cwd: std::path::PathBuf,
+    pub root: std::path::PathBuf,
+    pub config: crate::config::Config,
+    pub lint: crate::lint::Options,
+}
+
+impl Workspace {
+    pub fn open(
+        explicit: Option<&std::path::Path>,
+        selectors: &crate::lint::SelectorArgs,
+    ) -> Result<Workspace, Failure> {
+        use crate::config::{self, Config};
+        let cwd = std::env::current_dir()?;
+        let root = config::find_root(&cwd);
+        let config = match explicit {
+            Some(p) => Config::load_file(p, true)?,
+            None => Config::load(&root)?,
+        };
+        let lint = crate::lint::Options::from_config_with(&config, selectors, today())?;
+        Ok(Workspace {
+            cwd,
+            root,
+            config,
+            lint,
+        })
+    }
+}
+
 /// Today's date (UTC).
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()

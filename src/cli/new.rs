@@ -2,7 +2,6 @@
 
 use super::authoring::{self, Loaded};
 use super::{CmdResult, Failure};
-use crate::config::{self, Config};
 use crate::diagnostic::Span;
 use crate::format::{self, MODELINE_PREFIX};
 use crate::lint::rules::rf113_file_name_convention::suggest;
@@ -186,9 +185,12 @@ fn with_modeline(text: &str, modeline: &str) -> String {
 }
 
 pub fn exec(args: Args) -> CmdResult {
-    let cwd = std::env::current_dir()?;
-    let root = config::find_root(&cwd);
-    let cfg = Config::load(&root)?;
+    let super::Workspace {
+        cwd,
+        root,
+        config: cfg,
+        ..
+    } = super::Workspace::open(None, &Default::default())?;
     let title = args.title.trim();
     if title.is_empty() {
         return Err(Failure("the title is empty".into()));
@@ -227,7 +229,8 @@ pub fn exec(args: Args) -> CmdResult {
                 .map_err(|e| Failure(format!("cannot format the new rule: {e}")))?
         }
         Some(from) => {
-            let (root, cfg, paths) = authoring::targets(&[])?;
+            let (ws, paths) = authoring::targets(&[])?;
+            let (root, cfg) = (ws.root, ws.config);
             let inputs = crate::load::discover(&root, &paths)?;
             let loaded = authoring::load_all(&inputs, cfg.lint.max_file_size)?;
             let file = loaded

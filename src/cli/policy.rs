@@ -19,12 +19,11 @@ pub(super) fn run(
     outcome: &mut Outcome,
 ) -> Result<(), Failure> {
     let repo = crate::git::open_for_comparison(root)?;
-    let dopts = crate::diff::Options {
-        roots: cfg.lint.roots.clone(),
-        prefix: crate::diff::prefix_for(&repo, root),
-        max_file_size: cfg.lint.max_file_size,
-        kinds: opts.kinds.clone(),
-    };
+    let dopts = crate::diff::Options::for_lint(
+        cfg.lint.roots.clone(),
+        crate::diff::prefix_for(&repo, root),
+        opts,
+    );
     let popts = crate::policy::Options::from_config(&cfg.policy, opts.today);
     let in_scope = |path: &str| {
         scope.is_none_or(|s| {

@@ -214,12 +214,12 @@ fn scalars_that_are_not_strings_keep_their_spelling() {
 fn broken_yaml_is_an_error() {
     let e = format_source(&SourceFile::new("r.yml", "a: [\n")).unwrap_err();
     assert!(
-        matches!(e, FormatError::Load(ref l) if l.code == "RF001"),
+        matches!(e, FormatError::Load(ref l) if l.kind == crate::yaml::LoadErrorKind::Syntax),
         "{e:?}"
     );
     let e = format_source(&SourceFile::new("r.yml", "a: 1\na: 2\n")).unwrap_err();
     assert!(
-        matches!(e, FormatError::Load(ref l) if l.code == "RF002"),
+        matches!(e, FormatError::Load(ref l) if l.kind == crate::yaml::LoadErrorKind::DuplicateKey),
         "{e:?}"
     );
 }

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF112",
     name: "malformed-tag",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "An ATT&CK, CVE or TLP tag is malformed",
     explanation: "Tags in structured namespaces must follow their identifier format: `attack.t1059` or `attack.t1059.001` for techniques, `attack.g0125` for groups, `attack.s0154` for software, `attack.<tactic>` with a tactic name such as `attack.persistence`, `cve.2021-26855` for CVEs and `tlp.<level>`. A malformed id never matches the ATT&CK or CVE data a team filters on.",
     fixable: false,
@@ -16,12 +17,7 @@ pub const RULE: LintRule = LintRule {
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     for t in &cx.rule.tags {
         if let Some(why) = malformed(&t.value) {
-            out.push(Diagnostic::new(
-                RULE.code,
-                cx.path,
-                Some(t.span),
-                format!("tag `{}`: {why}", t.value),
-            ));
+            out.push(RULE.diagnostic(cx.path, Some(t.span), format!("tag `{}`: {why}", t.value)));
         }
     }
 }

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF401",
     name: "duplicate-id",
     severity: Severity::Error,
+    category: Category::Repository,
     summary: "Two rule files have the same id",
     explanation: "Ids identify rules across the repository, bundles and scanners: two files with the same id make one of them invisible to diffs and overwrite each other in a bundle. This usually happens when a file is copied to start a new rule. Give the copy a fresh id (`ruleforge new --from` does that and records the relation).",
     fixable: false,
@@ -26,8 +27,7 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
         }
         for r in &rules {
             let others: Vec<&&RuleSummary> = rules.iter().filter(|o| o.path != r.path).collect();
-            let mut d = Diagnostic::new(
-                RULE.code,
+            let mut d = RULE.diagnostic(
                 &r.path,
                 r.id.as_ref().map(|i| i.span),
                 format!(

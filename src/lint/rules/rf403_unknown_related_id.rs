@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF403",
     name: "unknown-related-id",
     severity: Severity::Warning,
+    category: Category::Repository,
     summary: "A `related` entry points at an id that no rule has",
     explanation: "`related` links rules (a replacement, the rule this one was derived from). A link to an id that exists in no rule file is a typo or points at a rule that was deleted; either way the reader cannot follow it. Fix the id or remove the entry.",
     fixable: false,
@@ -22,8 +23,7 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
     for r in cx.rules {
         for rel in &r.related {
             if !ids.contains(rel.value.as_str()) {
-                out.push(Diagnostic::new(
-                    RULE.code,
+                out.push(RULE.diagnostic(
                     &r.path,
                     Some(rel.span),
                     format!(

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF404",
     name: "duplicate-title",
     severity: Severity::Warning,
+    category: Category::Repository,
     summary: "Two rules have the same title",
     explanation: "Titles are what people see in alerts and changelogs. Two rules with one title cannot be told apart there, and the second is often an accidental copy. Make each title say what distinguishes its rule.",
     fixable: false,
@@ -30,8 +31,7 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
                 .filter(|o| o.path != r.path)
                 .map(|o| o.path.as_str())
                 .collect();
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 &r.path,
                 r.title.as_ref().map(|t| t.span),
                 format!("the same title is used by {}", others.join(", ")),

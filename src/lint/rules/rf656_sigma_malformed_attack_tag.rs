@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF656",
     name: "sigma-malformed-attack-tag",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "An `attack.` tag is not a technique, group, software, mitigation, data source or tactic",
     explanation: "ATT&CK tags are `attack.t1059`, `attack.t1059.001`, `attack.g0016`, `attack.s0002`, `attack.m1042`, `attack.ds0009` or a tactic such as `attack.execution` (lower case, hyphenated). Anything else is not found by ATT&CK tooling. This checks the form; whether an id exists depends on the ATT&CK version and is left to pySigma.",
     fixable: false,

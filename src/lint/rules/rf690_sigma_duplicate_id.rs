@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF690",
     name: "sigma-duplicate-id",
     severity: Severity::Error,
+    category: Category::Repository,
     summary: "Two Sigma documents have the same id",
     explanation: "Ids identify Sigma rules in correlations, filters, `related` links and every SIEM that imports them: two documents with one id overwrite each other. Usually a file was copied to start a new rule; give the copy a fresh UUID.",
     fixable: false,
@@ -40,8 +41,7 @@ fn report(
             .iter()
             .filter(|(o, s)| !(o.path == r.path && s == span))
             .collect();
-        let mut d = Diagnostic::new(
-            RULE.code,
+        let mut d = RULE.diagnostic(
             &r.path,
             span.or(r.sigma.as_ref().map(|s| s.anchor)),
             format!(

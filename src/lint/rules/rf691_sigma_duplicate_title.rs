@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF691",
     name: "sigma-duplicate-title",
     severity: Severity::Error,
+    category: Category::Repository,
     summary: "Two Sigma documents have the same title",
     explanation: "Titles are what analysts see in alert lists: two rules with one title cannot be told apart there. Make each title say what distinguishes the rule (the log source, the technique variant).",
     fixable: false,
@@ -40,8 +41,7 @@ fn report(
             .iter()
             .filter(|(o, s)| !(o.path == r.path && s == span))
             .collect();
-        let mut d = Diagnostic::new(
-            RULE.code,
+        let mut d = RULE.diagnostic(
             &r.path,
             span.or(r.sigma.as_ref().map(|s| s.anchor)),
             format!(

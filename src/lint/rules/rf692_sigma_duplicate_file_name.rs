@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF692",
     name: "sigma-duplicate-file-name",
     severity: Severity::Error,
+    category: Category::Repository,
     summary: "Two Sigma files in different folders have the same file name",
     explanation: "Conversion pipelines and SIEM imports often flatten folders and key rules by file name: two files with one name overwrite each other there. Rename one (keep its `id`).",
     fixable: false,
@@ -27,8 +28,7 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
     for (name, g) in by.iter().filter(|(_, g)| g.len() > 1) {
         for r in g {
             let others: Vec<&&RuleSummary> = g.iter().filter(|o| o.path != r.path).collect();
-            let mut d = Diagnostic::new(
-                RULE.code,
+            let mut d = RULE.diagnostic(
                 &r.path,
                 None,
                 format!(

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF693",
     name: "sigma-unknown-related-id",
     severity: Severity::Warning,
+    category: Category::Repository,
     summary: "A `related` entry names an id no Sigma document in the repository has",
     explanation: "`related` links (derived, obsolete, merged, renamed, similar) are followed by people and tools; a link to an id that exists nowhere is a typo or points at a rule that was deleted instead of deprecated. Fix the id, or keep the old rule with `status: deprecated`.",
     fixable: false,
@@ -24,8 +25,7 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
     for r in cx.sigma {
         for rel in &r.related {
             if !ids.contains(rel.value.as_str()) {
-                out.push(Diagnostic::new(
-                    RULE.code,
+                out.push(RULE.diagnostic(
                     &r.path,
                     Some(rel.span),
                     format!(
