@@ -205,7 +205,7 @@ pub fn rule(seed: u64, n: usize) -> (String, String) {
             for _ in 0..k {
                 let v = value(&mut rng, t);
                 // Quoted only where `ruleforge fmt` would quote: the corpus is canonical.
-                if crate::lint::fix::plain_safe(&v) {
+                if crate::yaml::emit::plain_safe(&v) {
                     let _ = writeln!(s, "      - {v}");
                 } else {
                     let _ = writeln!(s, "      - '{}'", v.replace('\'', "''"));
@@ -299,7 +299,7 @@ mod tests {
             let (path, text) = rule(1, n);
             let file = crate::rule::RuleFile::parse(crate::source::SourceFile::new(path, text));
             let opts = crate::lint::Options::new(
-                crate::lint::registry::Selection::new(vec!["ALL".into()], vec![]),
+                crate::lint::Selection::new(vec!["ALL".into()], vec![]),
                 time::macros::date!(2026 - 01 - 01),
             );
             let diags = crate::lint::check_file(&file, &opts);
@@ -541,7 +541,7 @@ mod sigma_tests {
     fn generated_sigma_rules_are_clean() {
         assert_eq!(sigma_rule(3, 9), sigma_rule(3, 9));
         let opts = crate::lint::Options::new(
-            crate::lint::registry::Selection::new(vec!["ALL".into()], vec![]),
+            crate::lint::Selection::new(vec!["ALL".into()], vec![]),
             time::macros::date!(2026 - 01 - 01),
         );
         for n in 0..300 {

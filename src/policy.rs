@@ -20,14 +20,14 @@
 use crate::diagnostic::{Diagnostic, Fix, Related};
 use crate::diff::{ChangeKind, Diff, RuleChange, Snapshot};
 use crate::kind::RuleKind;
-use crate::lint::context::parse_date;
-use crate::lint::fix::scalar_replacement;
 use crate::lint::rules::{
     rf501_modified_not_bumped, rf502_id_changed, rf503_deleted_without_deprecation,
     rf504_created_changed, rf505_stable_demoted,
 };
 use crate::report::Sources;
+use crate::rule::{format_date, parse_date};
 use crate::suppress::Suppressions;
+use crate::yaml::emit::scalar_replacement;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use time::Date;
@@ -47,11 +47,6 @@ impl Options {
             today,
         }
     }
-}
-
-fn date_text(d: Date) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    d.format(fmt).unwrap_or_default()
 }
 
 /// Every policy finding of `diff`, before selection and suppressions.
@@ -167,7 +162,7 @@ fn modified_not_bumped(
     };
     let mut d = rf501_modified_not_bumped::RULE.diagnostic(&new.path, Some(nm.span), message);
     if opts.today > od {
-        let today = date_text(opts.today);
+        let today = format_date(opts.today);
         if let Some(text) = scalar_replacement(new.source.slice(nm.span), &today) {
             d = d.with_fix(Fix::safe(
                 format!("set `modified` to {today}"),

@@ -8,6 +8,8 @@
 //! - scalars resolve with the YAML 1.2 core schema (`yes`/`no`/`on` are strings,
 //!   no sexagesimal numbers, `0o` for octal).
 
+pub mod emit;
+
 use crate::diagnostic::Span;
 use crate::source::SourceFile;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};

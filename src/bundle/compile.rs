@@ -7,9 +7,9 @@
 use super::sigma::{SigmaEntry, SigmaSet};
 use crate::indicator::{Checked, IndicatorType, Syntax};
 use crate::kind::KindPatterns;
-use crate::lint::context::parse_date;
-use crate::lint::{parse_source, Parsed, ParsedRef};
+use crate::kind::{parse_source, Parsed, ParsedRef};
 use crate::load::{self, Input};
+use crate::rule::parse_date;
 use crate::rule::{Rule, RuleFile, Spanned};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

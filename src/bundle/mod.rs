@@ -356,7 +356,7 @@ pub fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
     if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Ok(t);
     }
-    if let Some(d) = crate::lint::context::parse_date(s) {
+    if let Some(d) = crate::rule::parse_date(s) {
         return Ok(d.midnight().assume_utc());
     }
     Err(format!(

@@ -44,7 +44,7 @@ pub fn exec(args: Args) -> CmdResult {
                 Ok(s) => s,
                 Err((e, src)) => return Ok(Outcome::Error(authoring::content_line(&e, &src))),
             };
-            if is_sigma(&src, &kinds) {
+            if crate::kind::kind_of(&src, &kinds) == crate::kind::RuleKind::Sigma {
                 return Ok(Outcome::Sigma);
             }
             let new = match format::format_source(&src) {
@@ -156,22 +156,4 @@ pub fn exec(args: Args) -> CmdResult {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Whether `src` is a Sigma file (by `[kinds]`, else by shape, as `lint` decides). A file with
-/// a top-level `indicators:` key is native without parsing it twice.
-fn is_sigma(src: &crate::source::SourceFile, kinds: &crate::kind::KindPatterns) -> bool {
-    use crate::kind::RuleKind;
-    match kinds.for_path(&src.path) {
-        Some(k) => return k == RuleKind::Sigma,
-        None if src.text.lines().any(|l| l.starts_with("indicators:")) => return false,
-        None => {}
-    }
-    match crate::yaml::parse_documents(src) {
-        Ok(docs) => {
-            let shapes: Vec<_> = docs.nodes.iter().map(crate::kind::detect).collect();
-            shapes.contains(&Some(RuleKind::Sigma)) && !shapes.contains(&Some(RuleKind::Native))
-        }
-        Err(_) => false,
-    }
 }

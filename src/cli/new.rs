@@ -52,7 +52,7 @@ fn git_user(root: &Path) -> Option<String> {
 }
 
 fn scaffold(id: &str, title: &str, author: &str, today: &str) -> String {
-    let q = format::quote;
+    let q = crate::yaml::emit::quote;
     format!(
         "id: {id}
 title: {title}

@@ -490,8 +490,8 @@ fn read_snapshots(
         Ok(s) => s,
         Err((e, _)) => return vec![Err(bad(e.to_string()))],
     };
-    match crate::lint::parse_source(source, &opts.kinds) {
-        crate::lint::Parsed::Native(file) => {
+    match crate::kind::parse_source(source, &opts.kinds) {
+        crate::kind::Parsed::Native(file) => {
             let source = Arc::new(file.source);
             match file.parsed {
                 Err(e) => {
@@ -513,7 +513,7 @@ fn read_snapshots(
                 }
             }
         }
-        crate::lint::Parsed::Sigma(file) => {
+        crate::kind::Parsed::Sigma(file) => {
             let source = Arc::new(file.source);
             match file.parsed {
                 Err(e) => {

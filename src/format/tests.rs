@@ -1,4 +1,5 @@
 use super::*;
+use crate::yaml::emit::double_quote;
 use proptest::prelude::*;
 
 fn fmt(text: &str) -> String {
@@ -408,7 +409,7 @@ impl Writer {
     }
 
     fn scalar(&mut self, s: &str) -> String {
-        if crate::lint::fix::plain_safe(s) && !s.contains(['\t', '\n']) && self.bit() {
+        if crate::yaml::emit::plain_safe(s) && !s.contains(['\t', '\n']) && self.bit() {
             s.to_string()
         } else if !s.contains('\n') && self.bit() {
             format!("'{}'", s.replace('\'', "''"))

@@ -7,10 +7,12 @@ mod options;
 pub mod registry;
 pub mod rules;
 
-pub use options::{Options, OptionsError, SelectorArgs};
+pub use options::{check_config, Options, OptionsError, SelectorArgs};
+pub use registry::Selection;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::kind::{KindPatterns, RuleKind};
+use crate::kind::RuleKind;
+use crate::kind::{parse_source, Parsed, ParsedRef};
 use crate::load::ContentError;
 use crate::load::{self, Input, IoError};
 use crate::rule::{Rule, RuleFile};
@@ -53,88 +55,6 @@ struct Checked<T> {
     summaries: Vec<RuleSummary>,
     suppressions: Suppressions,
     fixed: usize,
-}
-
-/// A file parsed as the kind it holds.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // one per file, moved once
-pub enum Parsed {
-    Native(RuleFile),
-    Sigma(SigmaFile),
-}
-
-/// A parsed file of either kind, borrowed: what the per-file hook of [`run_with`] sees.
-#[derive(Debug, Clone, Copy)]
-pub enum ParsedRef<'a> {
-    Native(&'a RuleFile),
-    Sigma(&'a SigmaFile),
-}
-
-impl Parsed {
-    pub fn kind(&self) -> RuleKind {
-        match self {
-            Parsed::Native(_) => RuleKind::Native,
-            Parsed::Sigma(_) => RuleKind::Sigma,
-        }
-    }
-    pub fn source(&self) -> &SourceFile {
-        match self {
-            Parsed::Native(f) => &f.source,
-            Parsed::Sigma(f) => &f.source,
-        }
-    }
-}
-
-/// Parses a file as the kind it holds: the kind `[kinds]` gives its path, else the kind its
-/// shape shows (`kind::detect`), else native. Several YAML documents are accepted in Sigma
-/// files only; in a native file the second one is RF008.
-pub fn parse_source(source: SourceFile, kinds: &KindPatterns) -> Parsed {
-    let hint = kinds.for_path(&source.path);
-    if hint == Some(RuleKind::Native) {
-        return Parsed::Native(RuleFile::parse(source));
-    }
-    match crate::yaml::parse_documents(&source) {
-        Err(e) => {
-            if hint == Some(RuleKind::Sigma) {
-                Parsed::Sigma(SigmaFile {
-                    source,
-                    parsed: Err(e),
-                })
-            } else {
-                Parsed::Native(RuleFile {
-                    source,
-                    parsed: Err(e),
-                })
-            }
-        }
-        Ok(docs) => {
-            let shapes: Vec<Option<RuleKind>> =
-                docs.nodes.iter().map(crate::kind::detect).collect();
-            let sigma = hint == Some(RuleKind::Sigma)
-                || (shapes.contains(&Some(RuleKind::Sigma))
-                    && !shapes.contains(&Some(RuleKind::Native)));
-            if sigma {
-                return Parsed::Sigma(SigmaFile::from_documents(source, docs.nodes));
-            }
-            if docs.nodes.len() > 1 {
-                let e = LoadError::new(
-                    LoadErrorKind::SecondDocument,
-                    "a second YAML document starts here: a rule file holds exactly one document",
-                    docs.starts.get(1).copied().unwrap_or_default(),
-                );
-                return Parsed::Native(RuleFile {
-                    source,
-                    parsed: Err(e),
-                });
-            }
-            let node = docs.nodes.into_iter().next().expect("one document");
-            let rule = Rule::from_node(&node);
-            Parsed::Native(RuleFile {
-                source,
-                parsed: Ok((node, rule)),
-            })
-        }
-    }
 }
 
 /// Parses and checks one file of either kind (the per-file part of `run`).
@@ -479,4 +399,57 @@ pub fn run_with<T: Send>(
         ))
     });
     Ok((outcome, extras))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The loader finds problems by kind; lint reports each kind under its own code.
+    #[test]
+    fn loader_problems_map_to_their_codes() {
+        let cases = [
+            ("a: [\n", "RF001"),
+            ("a: 1\na: 2\n", "RF002"),
+            ("# nothing\n", "RF005"),
+            ("a:\n\tb: 1\n", "RF007"),
+            ("a: 1\n---\nb: 2\n", "RF008"),
+        ];
+        for (text, code) in cases {
+            let source = SourceFile::new("a.yml", text);
+            let e = crate::yaml::parse(&source).unwrap_err();
+            let d = load_diagnostic(&source, &e);
+            assert_eq!(d.code, code, "{text:?}");
+            assert_eq!(d.span, Some(e.span));
+        }
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for c in b'b'..=b'l' {
+            let (prev, cur) = ((c - 1) as char, c as char);
+            bomb.push_str(&format!("{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let source = SourceFile::new("a.yml", bomb);
+        let e = crate::yaml::parse(&source).unwrap_err();
+        assert_eq!(load_diagnostic(&source, &e).code, "RF006");
+
+        let too_large = ContentError::TooLarge { size: 9, limit: 8 };
+        let d = content_diagnostic("a.yml", &too_large);
+        assert_eq!((d.code, d.span), ("RF003", None));
+        let (bad, _) = load::decode("a.yml", b"a: \xff\n".to_vec()).unwrap_err();
+        let d = content_diagnostic("a.yml", &bad);
+        assert_eq!((d.code, d.span), ("RF004", bad.span()));
+    }
+
+    #[test]
+    fn a_duplicate_key_names_its_first_place() {
+        let source = SourceFile::new("a.yml", "a: 1\nb: 2\na: 3\n");
+        let e = crate::yaml::parse(&source).unwrap_err();
+        let d = load_diagnostic(&source, &e);
+        assert!(
+            d.message.ends_with("(first defined on line 1)"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.related.len(), 1);
+        assert_eq!(d.related[0].span, e.other);
+    }
 }

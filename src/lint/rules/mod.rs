@@ -113,10 +113,9 @@ pub mod prelude {
     pub use crate::benign;
     pub use crate::diagnostic::{Category, Diagnostic, LintRule, Related, Severity, Span};
     pub use crate::indicator::{self, Checked, IndicatorType, Syntax};
-    pub use crate::lint::context::{
-        parse_date, FileContext, RepoContext, RuleSummary, SigmaContext,
-    };
+    pub use crate::lint::context::{FileContext, RepoContext, RuleSummary, SigmaContext};
     pub use crate::lint::fix::{condition_span, find_word, with_value_fix};
+    pub use crate::rule::parse_date;
     pub use crate::sigma::modifiers::VType;
     pub use crate::sigma::DocType;
     pub use crate::yaml::Node;
