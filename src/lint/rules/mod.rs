@@ -106,6 +106,8 @@ pub mod rf693_sigma_unknown_related_id;
 pub mod rf694_sigma_deprecated_rule_referenced;
 pub mod rf695_sigma_unknown_correlated_rule;
 
+pub mod attack_tags;
+pub mod repository_common;
 pub mod sigma_common;
 
 /// What rule files use.

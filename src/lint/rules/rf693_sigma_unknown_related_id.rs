@@ -4,6 +4,7 @@
 
 #[allow(unused_imports)]
 use super::prelude::*;
+use super::repository_common as rc;
 
 pub const RULE: LintRule = LintRule {
     code: "RF693",
@@ -17,23 +18,14 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let ids: FxHashSet<&str> = cx
-        .sigma
-        .iter()
-        .filter_map(|r| r.id.as_ref().map(|i| i.value.as_str()))
-        .collect();
-    for r in cx.sigma {
-        for rel in &r.related {
-            if !ids.contains(rel.value.as_str()) {
-                out.push(RULE.diagnostic(
-                    &r.path,
-                    Some(rel.span),
-                    format!(
-                        "related id `{}` is not the id of any Sigma rule in the repository",
-                        rel.value
-                    ),
-                ));
-            }
-        }
+    for (r, rel) in rc::unknown_related(cx.sigma) {
+        out.push(RULE.diagnostic(
+            &r.path,
+            Some(rel.span),
+            format!(
+                "related id `{}` is not the id of any Sigma rule in the repository",
+                rel.value
+            ),
+        ));
     }
 }
