@@ -33,22 +33,15 @@ const TEST_ORDER: [&str; 3] = ["name", "expect", "event"];
 pub const MODELINE_PREFIX: &str = "# yaml-language-server:";
 
 /// Why a file could not be formatted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FormatError {
     /// The file does not parse (the same error lint reports).
+    #[error(transparent)]
     Load(LoadError),
     /// The file uses a construct the canonical layout cannot express, or the result would not
     /// mean the same: the file is left as it is.
+    #[error("{message}")]
     Unsupported { span: Option<Span>, message: String },
-}
-
-impl std::fmt::Display for FormatError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FormatError::Load(e) => f.write_str(&e.message),
-            FormatError::Unsupported { message, .. } => f.write_str(message),
-        }
-    }
 }
 
 /// Formats a rule file's text.

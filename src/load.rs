@@ -25,12 +25,32 @@ pub struct Input {
     pub origin: Origin,
 }
 
-/// An I/O failure (exit code 2), as opposed to bad content (a diagnostic).
+/// An I/O failure (exit code 2), as opposed to bad content (a diagnostic). `path` is the
+/// path as given, or repository-relative.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct IoError {
-    pub path: String,
-    pub message: String,
+pub enum IoError {
+    /// A path to lint that does not exist.
+    #[error("{path}: no such file or directory")]
+    NotFound { path: String },
+    /// A file or folder that cannot be read.
+    #[error("{path}: {error}")]
+    Read { path: String, error: std::io::Error },
+    /// A blob of the object database that cannot be read.
+    #[error("{path}: {error}")]
+    Blob {
+        path: String,
+        error: crate::git::GitError,
+    },
+    /// Fixed text that cannot be written back.
+    #[error("{path}: cannot write fixes: {error}")]
+    WriteFixes { path: String, error: std::io::Error },
+}
+
+impl IoError {
+    /// The process exit code for this error: 2, an I/O error.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
 }
 
 /// A file read but not usable as rule text. `lint` reports it as a finding.
@@ -91,13 +111,13 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
                 .map(|d| d.join(p))
                 .unwrap_or_else(|_| p.clone())
         };
-        let meta = std::fs::metadata(&abs).map_err(|e| IoError {
-            path: p.display().to_string(),
-            message: if e.kind() == std::io::ErrorKind::NotFound {
-                "no such file or directory".into()
+        let meta = std::fs::metadata(&abs).map_err(|error| {
+            let path = p.display().to_string();
+            if error.kind() == std::io::ErrorKind::NotFound {
+                IoError::NotFound { path }
             } else {
-                e.to_string()
-            },
+                IoError::Read { path, error }
+            }
         })?;
         if meta.is_dir() {
             // Canonicalize the folder once; entries below it are joined to it (only symlinks
@@ -124,16 +144,16 @@ fn canon(p: &Path) -> PathBuf {
 /// the root itself). Sub-folders are walked in parallel; relative paths are built by
 /// appending names, not by re-deriving them from absolute paths.
 fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| IoError {
+    let entries = std::fs::read_dir(dir).map_err(|error| IoError::Read {
         path: dir.display().to_string(),
-        message: e.to_string(),
+        error,
     })?;
     let mut out = Vec::new();
     let mut subdirs = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| IoError {
+        let entry = entry.map_err(|error| IoError::Read {
             path: dir.display().to_string(),
-            message: e.to_string(),
+            error,
         })?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -141,9 +161,9 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
             continue;
         }
         let path = entry.path();
-        let ft = entry.file_type().map_err(|e| IoError {
+        let ft = entry.file_type().map_err(|error| IoError::Read {
             path: path.display().to_string(),
-            message: e.to_string(),
+            error,
         })?;
         let child = if rel.is_empty() {
             name.into_owned()
@@ -182,9 +202,9 @@ pub type BadContent = (ContentError, SourceFile);
 pub fn read(input: &Input, max_size: u64) -> Result<Result<SourceFile, BadContent>, IoError> {
     let bytes = match &input.origin {
         Origin::Disk(p) => {
-            let io = |e: std::io::Error| IoError {
+            let io = |error: std::io::Error| IoError::Read {
                 path: input.path.clone(),
-                message: e.to_string(),
+                error,
             };
             let file = std::fs::File::open(p).map_err(io)?;
             let len = file.metadata().map_err(io)?.len();
@@ -194,9 +214,9 @@ pub fn read(input: &Input, max_size: u64) -> Result<Result<SourceFile, BadConten
             }
         }
         Origin::Blob(blob) => {
-            let bytes = blob.read(max_size).map_err(|e| IoError {
+            let bytes = blob.read(max_size).map_err(|error| IoError::Blob {
                 path: input.path.clone(),
-                message: e.0,
+                error,
             })?;
             if bytes.len() as u64 > max_size {
                 return Ok(Err(too_large(input, bytes.len() as u64, max_size)));

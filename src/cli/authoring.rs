@@ -1,6 +1,5 @@
 //! Pieces shared by the authoring commands (`fmt`, `new`, `test`, `match`).
 
-use super::Failure;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::load::{self, Input};
 use crate::matcher::RuleSpec;
@@ -11,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The workspace (root, configuration, options), and the paths to work on (`paths`, or the
 /// rule roots of `ruleforge.toml` when empty).
-pub fn targets(paths: &[PathBuf]) -> Result<(super::Workspace, Vec<PathBuf>), Failure> {
+pub fn targets(paths: &[PathBuf]) -> anyhow::Result<(super::Workspace, Vec<PathBuf>)> {
     let ws = super::Workspace::open(None, &Default::default())?;
     let paths = if paths.is_empty() {
         ws.config
@@ -53,7 +52,7 @@ pub enum Loaded {
 }
 
 /// Reads and parses `inputs` in parallel (order kept).
-pub fn load_all(inputs: &[Input], max_size: u64) -> Result<Vec<Loaded>, Failure> {
+pub fn load_all(inputs: &[Input], max_size: u64) -> anyhow::Result<Vec<Loaded>> {
     inputs
         .par_iter()
         .map(|input| {
@@ -69,7 +68,7 @@ pub fn load_all(inputs: &[Input], max_size: u64) -> Result<Vec<Loaded>, Failure>
             })
         })
         .collect::<Result<Vec<_>, load::IoError>>()
-        .map_err(Failure::from)
+        .map_err(anyhow::Error::from)
 }
 
 /// The rule of a loaded file as a matcher spec, or a one-line error when its condition does

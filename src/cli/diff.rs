@@ -1,10 +1,11 @@
 //! `ruleforge diff BASE [HEAD]`: the semantic diff of the rule set between two revisions
 //! (HEAD defaults to the working tree), or with `--check` the policy findings between them.
 
-use super::{CmdResult, Failure};
+use super::CmdResult;
 use crate::diagnostic::Severity;
 use crate::diff;
 use crate::report::{self, Counts, Format};
+use anyhow::{anyhow, Context};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -52,7 +53,7 @@ pub struct Args {
 /// for the current directory.
 pub(super) fn setup(
     config_file: Option<&Path>,
-) -> Result<(git2::Repository, super::Workspace, diff::Options), Failure> {
+) -> anyhow::Result<(git2::Repository, super::Workspace, diff::Options)> {
     let ws = super::Workspace::open(config_file, &Default::default())?;
     let repo = crate::git::open_for_comparison(&ws.root)?;
     let opts = diff::Options::for_lint(
@@ -64,14 +65,14 @@ pub(super) fn setup(
 }
 
 /// Prints `text`, or writes it atomically to `output`.
-pub(super) fn emit(text: &str, output: Option<&Path>) -> Result<(), Failure> {
+pub(super) fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     match output {
         None => {
             super::print(text);
             Ok(())
         }
         Some(p) => crate::fsutil::write_atomic(p, text.as_bytes())
-            .map_err(|e| Failure(format!("{}: cannot write: {e}", p.display()))),
+            .with_context(|| format!("{}: cannot write", p.display())),
     }
 }
 
@@ -112,9 +113,9 @@ pub(super) fn render_findings(
 pub fn exec(args: Args) -> CmdResult {
     for rev in std::iter::once(&args.base).chain(&args.head) {
         if rev.contains("..") && !rev.contains("...") {
-            return Err(Failure(format!(
+            return Err(anyhow!(
                 "`{rev}` is a range: give two revisions (`ruleforge diff A B`), or `A...B` for the merge base of A and B"
-            )));
+            ));
         }
     }
     let (repo, ws, opts) = setup(args.config.as_deref())?;

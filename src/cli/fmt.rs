@@ -1,9 +1,10 @@
 //! `ruleforge fmt`: rewrites rule files into the canonical layout, comments kept.
 
 use super::authoring;
-use super::{CmdResult, Failure};
+use super::CmdResult;
 use crate::format::{self, FormatError};
 use crate::load::{self, Origin};
+use anyhow::Context;
 use rayon::prelude::*;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -39,7 +40,7 @@ pub fn exec(args: Args) -> CmdResult {
     let write = !args.check && !args.diff;
     let outcomes: Vec<Outcome> = inputs
         .par_iter()
-        .map(|input| -> Result<Outcome, Failure> {
+        .map(|input| -> anyhow::Result<Outcome> {
             let src = match load::read(input, cfg.lint.max_file_size)? {
                 Ok(s) => s,
                 Err((e, src)) => return Ok(Outcome::Error(authoring::content_line(&e, &src))),
@@ -83,7 +84,7 @@ pub fn exec(args: Args) -> CmdResult {
             if write {
                 if let Origin::Disk(p) = &input.origin {
                     crate::fsutil::write_atomic(p, new.as_bytes())
-                        .map_err(|e| Failure(format!("{}: cannot write: {e}", input.path)))?;
+                        .with_context(|| format!("{}: cannot write", input.path))?;
                 }
             }
             Ok(Outcome::Changed {

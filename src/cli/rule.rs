@@ -91,9 +91,9 @@ pub fn exec(args: Args) -> CmdResult {
         match found {
             Some(r) => vec![r],
             None => {
-                return Err(super::Failure(format!(
+                return Err(anyhow::anyhow!(
                     "unknown rule `{code}` (see `ruleforge rule --all`)"
-                )))
+                ))
             }
         }
     };

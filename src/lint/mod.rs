@@ -232,10 +232,10 @@ fn process<T>(
         }
         if file.source.text != original {
             if let load::Origin::Disk(p) = &input.origin {
-                crate::fsutil::write_atomic(p, file.source.text.as_bytes()).map_err(|e| {
-                    IoError {
+                crate::fsutil::write_atomic(p, file.source.text.as_bytes()).map_err(|error| {
+                    IoError::WriteFixes {
                         path: input.path.clone(),
-                        message: format!("cannot write fixes: {e}"),
+                        error,
                     }
                 })?;
             }

@@ -44,21 +44,21 @@ pub struct SelectorArgs {
 pub enum OptionsError {
     /// A selector of the configuration file (`select`, `ignore`, `per-path-ignores`) is not
     /// `ALL`, a code or a code prefix; `origin` names the file.
-    #[error("{origin}: {source}")]
+    #[error("{origin}: {selector}")]
     ConfigSelector {
         origin: String,
-        source: UnknownSelector,
+        selector: UnknownSelector,
     },
     /// A selector given on the command line is not `ALL`, a code or a code prefix.
     #[error(transparent)]
     Selector(UnknownSelector),
     /// A glob of `[kinds]` or `per-path-ignores` does not compile (the configuration
     /// checks them when it is read, so this names what was built by hand).
-    #[error("{origin}: invalid {table} pattern: {source}")]
+    #[error("{origin}: invalid {table} pattern: {error}")]
     Pattern {
         origin: String,
         table: &'static str,
-        source: globset::Error,
+        error: globset::Error,
     },
 }
 
@@ -80,9 +80,9 @@ pub fn check_config(cfg: &Config) -> Result<(), OptionsError> {
         .chain(&cfg.lint.ignore)
         .chain(cfg.lint.per_path_ignores.values().flatten())
     {
-        registry::check_selector(code).map_err(|source| OptionsError::ConfigSelector {
+        registry::check_selector(code).map_err(|selector| OptionsError::ConfigSelector {
             origin: origin(cfg),
-            source,
+            selector,
         })?;
     }
     Ok(())
@@ -147,18 +147,18 @@ impl Options {
         ignore.extend(args.ignore.iter().cloned());
         let mut opts = Options::new(Selection::new(select, ignore), today);
         opts.max_file_size = cfg.lint.max_file_size;
-        opts.kinds = KindPatterns::new(&cfg.kinds.sigma, &cfg.kinds.native).map_err(|source| {
+        opts.kinds = KindPatterns::new(&cfg.kinds.sigma, &cfg.kinds.native).map_err(|error| {
             OptionsError::Pattern {
                 origin: origin(cfg),
                 table: "kinds",
-                source,
+                error,
             }
         })?;
         for (pat, codes) in &cfg.lint.per_path_ignores {
-            let glob = globset::Glob::new(pat).map_err(|source| OptionsError::Pattern {
+            let glob = globset::Glob::new(pat).map_err(|error| OptionsError::Pattern {
                 origin: origin(cfg),
                 table: "per-path-ignores",
-                source,
+                error,
             })?;
             opts.per_path_ignores
                 .push((glob.compile_matcher(), codes.clone()));
