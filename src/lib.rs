@@ -6,7 +6,6 @@
 //! import the layers below them; [`diagnostic`] is a leaf. The `ruleforge` binary is a thin
 //! layer over it.
 
-pub mod bench;
 pub mod benign;
 pub mod bundle;
 pub mod cli;

@@ -1,53 +1,37 @@
 //! `ruleforge fmt`, `new`, `test` and `match` on temporary repositories.
 
+mod common;
+
 use assert_cmd::Command;
+use common::GitRepo;
 use predicates::prelude::*;
 use std::path::{Path, PathBuf};
 
+/// A repository whose own configuration names its author (`ruleforge new` reads it).
 struct Repo {
-    dir: tempfile::TempDir,
+    repo: GitRepo,
 }
 
 impl Repo {
     fn new() -> Repo {
-        let dir = tempfile::tempdir().unwrap();
-        let git = |args: &[&str]| {
-            let ok = std::process::Command::new("git")
-                .args(args)
-                .current_dir(dir.path())
-                .output()
-                .unwrap()
-                .status
-                .success();
-            assert!(ok, "git {args:?}");
-        };
-        git(&["init", "-q"]);
-        git(&["config", "user.name", "Jane Analyst"]);
-        git(&["config", "user.email", "jane@example.com"]);
-        std::fs::create_dir_all(dir.path().join("rules")).unwrap();
-        Repo { dir }
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
+        let repo = GitRepo::new();
+        repo.git(&["config", "user.name", "Jane Analyst"]);
+        repo.git(&["config", "user.email", "jane@example.com"]);
+        std::fs::create_dir_all(repo.path().join("rules")).unwrap();
+        Repo { repo }
     }
 
     fn write(&self, rel: &str, text: &str) {
-        let p = self.path(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        self.repo.write(rel, text);
     }
 
     fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path(rel)).unwrap()
+        self.repo.read(rel)
     }
 
     fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::cargo_bin("ruleforge").unwrap();
-        c.current_dir(self.dir.path())
-            .env("NO_COLOR", "1")
-            .env_remove("GIT_DIR")
-            .args(args);
+        let mut c = self.repo.ruleforge();
+        c.args(args);
         c
     }
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::SIGMA_WHOAMI;
+use common::{GitRepo, SIGMA_WHOAMI};
 use ruleforge::bundle::{self, sign, TrustedKey, VerifyError, VerifyOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -94,79 +94,20 @@ const VERSION1: u64 = 20240601100000;
 const DATE2: &str = "2024-06-02T08:30:00+00:00";
 const VERSION2: u64 = 20240602083000;
 
-struct Repo {
-    dir: TempDir,
-}
-
-impl Repo {
-    fn new() -> Repo {
-        let r = Repo {
-            dir: TempDir::new().unwrap(),
-        };
-        r.git(&["init", "-q"], DATE1);
-        r.write("rules/sunburst-dll-hash.yml", HASH_RULE);
-        r.write("rules/sunburst-c2-domain.yml", DOMAIN_RULE);
-        r.write("rules/sunburst-staging-domain.yml", DEPRECATED_RULE);
-        r.write("README.md", "not a rule\n");
-        r.commit("initial rules", DATE1);
-        r
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, rel: &str, text: &str) {
-        let p = self.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
-    fn git(&self, args: &[&str], date: &str) -> String {
-        git_in(self.path(), args, date)
-    }
-
-    fn commit(&self, msg: &str, date: &str) {
-        self.git(&["add", "-A"], date);
-        self.git(&["commit", "-q", "-m", msg], date);
-    }
-}
-
-fn git_in(dir: &Path, args: &[&str], date: &str) -> String {
-    let out = std::process::Command::new("git")
-        .args([
-            "-c",
-            "user.name=Rule Author",
-            "-c",
-            "user.email=author@example.org",
-        ])
-        .args([
-            "-c",
-            "commit.gpgsign=false",
-            "-c",
-            "init.defaultBranch=main",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_AUTHOR_DATE", date)
-        .env("GIT_COMMITTER_DATE", date)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+/// A repository holding the three SUNBURST rules and a README, committed at DATE1.
+fn sunburst_repo() -> GitRepo {
+    let r = GitRepo::new();
+    r.write("rules/sunburst-dll-hash.yml", HASH_RULE);
+    r.write("rules/sunburst-c2-domain.yml", DOMAIN_RULE);
+    r.write("rules/sunburst-staging-domain.yml", DEPRECATED_RULE);
+    r.write("README.md", "not a rule\n");
+    r.commit_at("initial rules", DATE1);
+    r
 }
 
 fn rf(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("ruleforge").unwrap();
-    c.current_dir(dir)
-        .env_remove("RULEFORGE_KEY_PASSWORD")
-        .env("NO_COLOR", "1");
+    let mut c = common::ruleforge(dir);
+    c.env_remove("RULEFORGE_KEY_PASSWORD");
     c
 }
 
@@ -209,7 +150,7 @@ fn bundle_to(
 }
 
 /// Builds a signed bundle of HEAD into `out`; returns the archive path.
-fn build_signed(repo: &Repo, out: &Path, sk: &Path) -> PathBuf {
+fn build_signed(repo: &GitRepo, out: &Path, sk: &Path) -> PathBuf {
     let o = bundle_to(repo.path(), out, sk);
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     let line = o
@@ -372,7 +313,7 @@ fn keygen_writes_minisign_keys_with_safe_modes_and_refuses_to_overwrite() {
 /// environment, sign a bundle with it, reject a wrong password without writing anything.
 #[test]
 fn protected_key_round_trip() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     let keys = TempDir::new().unwrap();
     let sk = keys.path().join("p.key");
     let pk = keys.path().join("p.pub");
@@ -416,13 +357,13 @@ fn protected_key_round_trip() {
 
 #[test]
 fn bundle_and_verify_round_trip() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     let keys = TempDir::new().unwrap();
     let (sk, pk) = keypair(keys.path(), "k");
     let out = TempDir::new().unwrap();
     let o = bundle_to(repo.path(), out.path(), &sk);
     assert_eq!(o.code, 0, "{}", o.stderr);
-    let commit = repo.git(&["rev-parse", "HEAD"], DATE1).trim().to_string();
+    let commit = repo.git(&["rev-parse", "HEAD"]);
     let name = format!("ruleforge-rules-{VERSION1}.tar.gz");
     assert_eq!(
         files_in(out.path()),
@@ -548,15 +489,14 @@ fn bundle_and_verify_round_trip() {
 
 #[test]
 fn bundles_are_reproducible_across_dirs_tz_locale_umask_and_runs() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     let a = TempDir::new().unwrap();
     let b = TempDir::new().unwrap();
     // A second clone in another folder: same commit, different paths and file times.
     let clone = TempDir::new().unwrap();
-    git_in(
+    common::git::git(
         clone.path(),
         &["clone", "-q", repo.path().to_str().unwrap(), "c"],
-        DATE2,
     );
     let clone_dir = clone.path().join("c");
     let build = |dir: &Path, out: &Path, tz: &str, lc: &str, umask: &str| {
@@ -599,7 +539,7 @@ fn bundles_are_reproducible_across_dirs_tz_locale_umask_and_runs() {
 
 #[test]
 fn bundle_reads_the_revision_not_the_working_tree() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     let out1 = TempDir::new().unwrap();
     let out2 = TempDir::new().unwrap();
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out1.path()));
@@ -623,7 +563,7 @@ fn bundle_reads_the_revision_not_the_working_tree() {
     // still gives the old bytes.
     std::fs::remove_file(repo.path().join("rules/broken.yml")).unwrap();
     std::fs::remove_file(repo.path().join("ruleforge.toml")).unwrap();
-    repo.commit("move the c2 address", DATE2);
+    repo.commit_at("move the c2 address", DATE2);
     let out3 = TempDir::new().unwrap();
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out3.path()));
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -644,12 +584,12 @@ fn bundle_reads_the_revision_not_the_working_tree() {
 
 #[test]
 fn bundle_uses_the_config_committed_at_the_revision() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     repo.write(
         "ruleforge.toml",
         "[bundle]\nname = \"acme-iocs\"\nstatuses = [\"stable\", \"deprecated\"]\nvalidity-days = 7\n",
     );
-    repo.commit("config", DATE2);
+    repo.commit_at("config", DATE2);
     let out = TempDir::new().unwrap();
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -670,8 +610,7 @@ fn bundle_uses_the_config_committed_at_the_revision() {
 
 #[test]
 fn ruleforge_root_in_a_subfolder_and_empty_bundles() {
-    let dir = TempDir::new().unwrap();
-    git_in(dir.path(), &["init", "-q"], DATE1);
+    let dir = GitRepo::new();
     let sub = dir.path().join("detections");
     std::fs::create_dir_all(sub.join("iocs")).unwrap();
     std::fs::write(
@@ -682,8 +621,7 @@ fn ruleforge_root_in_a_subfolder_and_empty_bundles() {
     std::fs::write(sub.join("iocs/sunburst-dll-hash.yml"), HASH_RULE).unwrap();
     // A rule outside the configured roots is not bundled.
     std::fs::write(dir.path().join("stray.yml"), DOMAIN_RULE).unwrap();
-    git_in(dir.path(), &["add", "-A"], DATE1);
-    git_in(dir.path(), &["commit", "-q", "-m", "sub"], DATE1);
+    dir.commit_at("sub", DATE1);
     let out = TempDir::new().unwrap();
     let o = run(rf(&sub).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -697,7 +635,7 @@ fn ruleforge_root_in_a_subfolder_and_empty_bundles() {
         "[lint]\nroots = [\"iocs\"]\n[bundle]\nname = \"sub\"\nstatuses = [\"deprecated\"]\n",
     )
     .unwrap();
-    git_in(dir.path(), &["commit", "-q", "-a", "-m", "nothing"], DATE2);
+    dir.commit_at("nothing", DATE2);
     let o = run(rf(&sub).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stderr.contains("holds no rules"), "{}", o.stderr);
@@ -707,13 +645,13 @@ fn ruleforge_root_in_a_subfolder_and_empty_bundles() {
 
 #[test]
 fn expired_rules_are_judged_at_the_commit_date() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     // Expired before the commit date: left out (by default) ...
     repo.write(
         "rules/sunburst-c2-domain.yml",
         &DOMAIN_RULE.replace("expires: 2030-01-01", "expires: 2024-05-01"),
     );
-    repo.commit("expire", DATE2);
+    repo.commit_at("expire", DATE2);
     let out = TempDir::new().unwrap();
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -726,7 +664,7 @@ fn expired_rules_are_judged_at_the_commit_date() {
     assert_eq!(manifest_of(&bytes)["counts"]["rules"], 1);
     // ... and shipped with include-expired.
     repo.write("ruleforge.toml", "[bundle]\ninclude-expired = true\n");
-    repo.commit("ship expired", "2024-06-03T00:00:00+00:00");
+    repo.commit_at("ship expired", "2024-06-03T00:00:00+00:00");
     let out = TempDir::new().unwrap();
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 0, "{}", o.stderr);
@@ -736,7 +674,7 @@ fn expired_rules_are_judged_at_the_commit_date() {
 
 #[test]
 fn bundle_refuses_lint_errors_at_the_revision() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     repo.write(
         "rules/sunburst-dll-hash.yml",
         &HASH_RULE.replace(
@@ -744,7 +682,7 @@ fn bundle_refuses_lint_errors_at_the_revision() {
             "      - 32519b85c0b422e4656de6e6c41878e95fd950\ncondition",
         ),
     );
-    repo.commit("bad hash", DATE2);
+    repo.commit_at("bad hash", DATE2);
     let out = TempDir::new().unwrap();
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
@@ -765,7 +703,7 @@ fn bundle_refuses_lint_errors_at_the_revision() {
 
 #[test]
 fn missing_revision_is_exit_2() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     let out = TempDir::new().unwrap();
     let o = run(rf(repo.path())
         .args(["bundle", "--rev", "no-such-tag", "--out"])
@@ -781,7 +719,7 @@ fn missing_revision_is_exit_2() {
 
 #[test]
 fn unwritable_output_is_exit_2_without_partial_files() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     let keys = TempDir::new().unwrap();
     let (sk, _) = keypair(keys.path(), "k");
     // The output folder cannot be created (a file is in the way).
@@ -828,7 +766,7 @@ fn unwritable_output_is_exit_2_without_partial_files() {
 
 #[test]
 fn secret_key_from_environment_and_bad_secret_keys() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     let keys = TempDir::new().unwrap();
     let (sk, pk) = keypair(keys.path(), "k");
     let out = TempDir::new().unwrap();
@@ -876,7 +814,7 @@ fn secret_key_from_environment_and_bad_secret_keys() {
 // rejections
 
 struct Fixture {
-    repo: Repo,
+    repo: GitRepo,
     keys: TempDir,
     out: TempDir,
     sk: PathBuf,
@@ -886,7 +824,7 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     let keys = TempDir::new().unwrap();
     let out = TempDir::new().unwrap();
     let (sk, pk) = keypair(keys.path(), "k");
@@ -1494,32 +1432,30 @@ const SIGMA_IDS: [&str; 4] = [
     "7d6c5b4a-3f2e-4d1c-8b0a-9f8e7d6c5b4a",
 ];
 
-impl Repo {
-    /// The native rules of [`Repo::new`] plus Sigma files (four documents bundled, a
-    /// deprecated and an unsupported one left out), committed at DATE2.
-    fn with_sigma() -> Repo {
-        let r = Repo::new();
-        r.add_sigma();
-        r.commit("sigma rules", DATE2);
-        r
-    }
+/// The native rules of [`sunburst_repo`] plus Sigma files (four documents bundled, a
+/// deprecated and an unsupported one left out), committed at DATE2.
+fn sigma_repo() -> GitRepo {
+    let r = sunburst_repo();
+    add_sigma(&r);
+    r.commit_at("sigma rules", DATE2);
+    r
+}
 
-    fn add_sigma(&self) {
-        self.write(
-            "rules/sigma/proc_creation_win_webserver_whoami.yml",
-            SIGMA_WHOAMI,
-        );
-        self.write("rules/sigma/win_security_failed_logons.yml", SIGMA_LOGONS);
-        self.write("rules/sigma/filters/win_filter_dc_logons.yml", SIGMA_FILTER);
-        self.write(
-            "rules/sigma/deprecated/proc_creation_win_whoami_old.yml",
-            SIGMA_DEPRECATED,
-        );
-        self.write(
-            "rules/sigma/unsupported/acme_home_made_whoami.yml",
-            SIGMA_UNSUPPORTED,
-        );
-    }
+fn add_sigma(repo: &GitRepo) {
+    repo.write(
+        "rules/sigma/proc_creation_win_webserver_whoami.yml",
+        SIGMA_WHOAMI,
+    );
+    repo.write("rules/sigma/win_security_failed_logons.yml", SIGMA_LOGONS);
+    repo.write("rules/sigma/filters/win_filter_dc_logons.yml", SIGMA_FILTER);
+    repo.write(
+        "rules/sigma/deprecated/proc_creation_win_whoami_old.yml",
+        SIGMA_DEPRECATED,
+    );
+    repo.write(
+        "rules/sigma/unsupported/acme_home_made_whoami.yml",
+        SIGMA_UNSUPPORTED,
+    );
 }
 
 fn member<'a>(members: &'a [(String, Vec<u8>)], name: &str) -> &'a [u8] {
@@ -1551,7 +1487,7 @@ fn assert_schema_valid(bytes: &[u8]) {
 
 #[test]
 fn native_and_sigma_rules_bundle_verify_and_are_listed_by_kind() {
-    let repo = Repo::with_sigma();
+    let repo = sigma_repo();
     let keys = TempDir::new().unwrap();
     let (sk, pk) = keypair(keys.path(), "k");
     let out = TempDir::new().unwrap();
@@ -1689,12 +1625,11 @@ fn native_and_sigma_rules_bundle_verify_and_are_listed_by_kind() {
 
 #[test]
 fn bundles_with_sigma_are_reproducible() {
-    let repo = Repo::with_sigma();
+    let repo = sigma_repo();
     let clone = TempDir::new().unwrap();
-    git_in(
+    common::git::git(
         clone.path(),
         &["clone", "-q", repo.path().to_str().unwrap(), "c"],
-        DATE2,
     );
     let build = |dir: &Path, tz: &str| {
         let out = TempDir::new().unwrap();
@@ -1720,7 +1655,7 @@ fn bundles_with_sigma_are_reproducible() {
 
 #[test]
 fn a_tampered_sigma_member_is_rejected() {
-    let repo = Repo::with_sigma();
+    let repo = sigma_repo();
     let keys = TempDir::new().unwrap();
     let (sk, pk) = keypair(keys.path(), "k");
     let out = TempDir::new().unwrap();
@@ -1790,13 +1725,13 @@ fn a_tampered_sigma_member_is_rejected() {
 
 #[test]
 fn sigma_lint_errors_block_the_bundle() {
-    let repo = Repo::with_sigma();
+    let repo = sigma_repo();
     // A condition naming a selection that does not exist (RF603, an error).
     repo.write(
         "rules/sigma/win_security_failed_logons.yml",
         &SIGMA_LOGONS.replace("    condition: selection\n", "    condition: selectoin\n"),
     );
-    repo.commit("typo", "2024-06-03T00:00:00+00:00");
+    repo.commit_at("typo", "2024-06-03T00:00:00+00:00");
     let out = TempDir::new().unwrap();
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
@@ -1815,7 +1750,7 @@ fn sigma_lint_errors_block_the_bundle() {
         "rules/sigma/win_security_failed_logons.yml",
         &SIGMA_LOGONS.replace("id: 3e8f1a2b-6c4d-4e5f-9a0b-1c2d3e4f5a6b\n", ""),
     );
-    repo.commit("no id", "2024-06-04T00:00:00+00:00");
+    repo.commit_at("no id", "2024-06-04T00:00:00+00:00");
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 1, "{}{}", o.stdout, o.stderr);
     assert!(
@@ -1830,7 +1765,7 @@ fn sigma_lint_errors_block_the_bundle() {
 
 #[test]
 fn a_sigma_only_repository_bundles_and_statuses_select_sigma_too() {
-    let repo = Repo::new();
+    let repo = sunburst_repo();
     for f in [
         "rules/sunburst-dll-hash.yml",
         "rules/sunburst-c2-domain.yml",
@@ -1838,12 +1773,12 @@ fn a_sigma_only_repository_bundles_and_statuses_select_sigma_too() {
     ] {
         std::fs::remove_file(repo.path().join(f)).unwrap();
     }
-    repo.add_sigma();
+    add_sigma(&repo);
     repo.write(
         "ruleforge.toml",
         "[kinds]\nsigma = [\"rules/sigma/**\"]\n[bundle]\nname = \"sigma-only\"\n",
     );
-    repo.commit("sigma only", DATE2);
+    repo.commit_at("sigma only", DATE2);
     let out = TempDir::new().unwrap();
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
@@ -1869,7 +1804,7 @@ fn a_sigma_only_repository_bundles_and_statuses_select_sigma_too() {
         "ruleforge.toml",
         "[bundle]\nname = \"sigma-only\"\nstatuses = [\"stable\", \"unsupported\"]\n",
     );
-    repo.commit("stable and unsupported", "2024-06-03T00:00:00+00:00");
+    repo.commit_at("stable and unsupported", "2024-06-03T00:00:00+00:00");
     let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out.path()));
     assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
     assert!(

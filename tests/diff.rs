@@ -1,10 +1,10 @@
 //! `ruleforge diff`, `ruleforge changelog` and the policy checks (`lint --base`,
 //! `diff --check`) on real git repositories built at test time.
 
-#[path = "common/diff.rs"]
-mod fixture;
+mod common;
 
-use fixture::{diff_json, hash, id, path, rule, Repo};
+use common::diff::{diff_json, hash, id, path, rule};
+use common::GitRepo;
 use predicates::prelude::*;
 use serde_json::Value;
 
@@ -33,8 +33,8 @@ fn find(v: &Value, n: u32) -> &Value {
 
 /// Base: rules 1..=7 (6 deprecated). Head: 10 added, 2 removed, 3 modified, 4 moved,
 /// 5 deprecated, 6 undeprecated, 7 reformatted only.
-fn all_kinds_repo() -> (Repo, String, String) {
-    let mut repo = Repo::new();
+fn all_kinds_repo() -> (GitRepo, String, String) {
+    let mut repo = GitRepo::new();
     for n in 1..=7 {
         repo.write(
             &path(n),
@@ -196,7 +196,7 @@ fn markdown_snapshot() {
 
 #[test]
 fn reformatting_only_is_no_change() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&path(1), &rule(1, "test"));
     let base = repo.commit("base");
     repo.edit(&path(1), |t| {
@@ -217,7 +217,7 @@ fn reformatting_only_is_no_change() {
 
 #[test]
 fn rename_with_changes_is_a_move_with_fields() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&path(1), &rule(1, "test"));
     repo.write(&path(2), &rule(2, "test"));
     let base = repo.commit("base");
@@ -238,7 +238,7 @@ fn rename_with_changes_is_a_move_with_fields() {
 
 #[test]
 fn working_tree_is_the_default_head() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&path(1), &rule(1, "test"));
     repo.write(&path(2), &rule(2, "test"));
     repo.write(&path(3), &rule(3, "deprecated"));
@@ -271,7 +271,7 @@ fn working_tree_is_the_default_head() {
 
 #[test]
 fn missing_revision_is_exit_2() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&path(1), &rule(1, "test"));
     repo.commit("base");
     repo.ruleforge()
@@ -311,7 +311,7 @@ fn outside_a_repository_is_exit_2() {
 
 #[test]
 fn shallow_clone_with_enough_depth() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&path(1), &rule(1, "test"));
     repo.commit("one");
     repo.write(&path(2), &rule(2, "test"));
@@ -320,14 +320,13 @@ fn shallow_clone_with_enough_depth() {
     repo.commit("three");
     let clone = tempfile::tempdir().unwrap();
     let url = format!("file://{}", repo.path().display());
-    fixture::git_in(clone.path(), &["clone", "-q", "--depth", "2", &url, "c"]);
+    common::git::git(clone.path(), &["clone", "-q", "--depth", "2", &url, "c"]);
     let c = clone.path().join("c");
     assert_eq!(
-        fixture::git_in(&c, &["rev-parse", "--is-shallow-repository"]),
+        common::git::git(&c, &["rev-parse", "--is-shallow-repository"]),
         "true"
     );
-    let out = repo
-        .ruleforge_in(&c)
+    let out = common::ruleforge(&c)
         .args(["diff", "HEAD~1", "HEAD", "--format", "json"])
         .output()
         .unwrap();
@@ -339,12 +338,12 @@ fn shallow_clone_with_enough_depth() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(kinds(&v), vec![(id(3), "added".to_string())]);
     // The working tree of a shallow clone works too.
-    repo.ruleforge_in(&c)
+    common::ruleforge(&c)
         .args(["diff", "HEAD~1", "--exit-code"])
         .assert()
         .code(1);
     // Beyond the depth: a clear error with a hint, exit 2.
-    repo.ruleforge_in(&c)
+    common::ruleforge(&c)
         .args(["diff", "HEAD~2", "HEAD"])
         .assert()
         .code(2)
@@ -354,7 +353,7 @@ fn shallow_clone_with_enough_depth() {
 
 #[test]
 fn merge_base_syntax() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&path(1), &rule(1, "test"));
     repo.commit("base");
     repo.git(&["checkout", "-q", "-b", "feature"]);
@@ -376,7 +375,7 @@ fn merge_base_syntax() {
 
 #[test]
 fn unreadable_files_are_reported_not_fatal() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&path(1), &rule(1, "test"));
     repo.write(&path(3), &rule(3, "test"));
     let base = repo.commit("base");
@@ -412,7 +411,7 @@ fn unreadable_files_are_reported_not_fatal() {
 
 #[test]
 fn rule_roots_in_a_subfolder() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write("detections/ruleforge.toml", "[lint]\nroots = [\"rules\"]\n");
     repo.write(&format!("detections/{}", path(1)), &rule(1, "test"));
     repo.write("other/rules/not-rules.yml", &rule(9, "test"));
@@ -420,8 +419,7 @@ fn rule_roots_in_a_subfolder() {
     repo.write(&format!("detections/{}", path(2)), &rule(2, "test"));
     repo.write("other/rules/more.yml", &rule(8, "test"));
     let head = repo.commit("head");
-    let out = repo
-        .ruleforge_in(&repo.path().join("detections"))
+    let out = common::ruleforge(&repo.path().join("detections"))
         .args(["diff", &base, &head, "--format", "json"])
         .output()
         .unwrap();
@@ -435,7 +433,7 @@ fn rule_roots_in_a_subfolder() {
 
 /// Runs `lint --base BASE --select RF5 --output-format json` and `diff BASE --check
 /// --output-format json`; both must agree. Returns (code, path, line) triples.
-fn policy(repo: &Repo, base: &str) -> Vec<(String, String, u64)> {
+fn policy(repo: &GitRepo, base: &str) -> Vec<(String, String, u64)> {
     let run = |args: &[&str]| -> (i32, Vec<(String, String, u64)>) {
         let out = repo.ruleforge().args(args).output().unwrap();
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
@@ -476,8 +474,8 @@ fn policy(repo: &Repo, base: &str) -> Vec<(String, String, u64)> {
     lint
 }
 
-fn policy_repo() -> (Repo, String) {
-    let mut repo = Repo::new();
+fn policy_repo() -> (GitRepo, String) {
+    let mut repo = GitRepo::new();
     for n in 1..=3 {
         repo.write(&path(n), &rule(n, if n == 3 { "stable" } else { "test" }));
     }
@@ -663,7 +661,7 @@ fn policy_findings_respect_selection_and_formats() {
 
 #[test]
 fn markdown_of_a_thousand_rules_is_capped() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&path(1), &rule(1, "test"));
     let base = repo.commit("base");
     for n in 1000..2000 {
@@ -738,7 +736,7 @@ fn changelog_lists_bundle_changes() {
 
 #[test]
 fn whole_repository_root_skips_hidden_folders() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write("ruleforge.toml", "[lint]\nroots = [\".\"]\n");
     repo.write("detections/one.yml", &rule(1, "test"));
     let base = repo.commit("base");
@@ -748,4 +746,55 @@ fn whole_repository_root_skips_hidden_folders() {
     let v = diff_json(&repo, &[&base, &head]);
     assert_eq!(kinds(&v), vec![(id(2), "added".to_string())]);
     assert_eq!(v["unreadable"], serde_json::json!([]));
+}
+
+/// The fixture repositories of every test (`tests/common/git.rs`) must not depend on the
+/// machine's git configuration: here a user configuration signs commits with a program that
+/// fails, names the default branch `master`, sets another identity and ignores rule files.
+#[test]
+fn fixture_repositories_ignore_the_machines_git_configuration() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("ignore"), "*.yml\n").unwrap();
+    let hostile = format!(
+        "[user]\n\tname = Someone Else\n\temail = else@example.org\n\
+         [commit]\n\tgpgsign = true\n[gpg]\n\tprogram = false\n\
+         [init]\n\tdefaultBranch = master\n[core]\n\texcludesFile = {}\n",
+        home.path().join("ignore").display()
+    );
+    std::fs::write(home.path().join(".gitconfig"), &hostile).unwrap();
+    std::fs::create_dir_all(home.path().join(".config/git")).unwrap();
+    std::fs::write(home.path().join(".config/git/config"), hostile).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let in_home = |mut cmd: std::process::Command| {
+        cmd.current_dir(dir.path())
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join(".config"));
+        cmd
+    };
+    // Plain git reads that configuration: a commit would fail to sign.
+    let out = in_home(std::process::Command::new("git"))
+        .args(["config", "--get", "init.defaultBranch"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "master");
+    let isolated = |args: &[&str]| {
+        let mut cmd = in_home(common::git::command(dir.path()));
+        let out = cmd.args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_string()
+    };
+    isolated(&["init", "-q"]);
+    std::fs::write(dir.path().join("a.yml"), rule(1, "test")).unwrap();
+    isolated(&["add", "-A"]);
+    isolated(&["commit", "-q", "-m", "one"]);
+    assert_eq!(isolated(&["symbolic-ref", "--short", "HEAD"]), "main");
+    assert_eq!(isolated(&["ls-files"]), "a.yml");
+    assert_eq!(
+        isolated(&["log", "-1", "--format=%an <%ae> %G?"]),
+        "Rule Author <author@example.com> N"
+    );
 }

@@ -342,7 +342,7 @@ fn fix_rewrites_only_the_offending_values() {
 
 #[test]
 fn changed_since_lints_only_changed_files_but_sees_all() {
-    let r = repo(&[
+    let mut r = repo(&[
         (
             "rules/a.yml",
             &rule(RULE_ID, "Example web shell by hash", &hash(1)),
@@ -356,7 +356,7 @@ fn changed_since_lints_only_changed_files_but_sees_all() {
             ),
         ),
     ]);
-    commit_all(r.path(), "two rules");
+    r.commit("two rules");
     // Nothing changed: nothing linted, nothing reported (b's warning is old).
     let (code, out, _) = run(r.path(), &["lint", "--changed-since", "HEAD"]);
     assert_eq!(code, 0);

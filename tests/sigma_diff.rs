@@ -1,13 +1,13 @@
 //! `ruleforge diff` (and `--check`, `changelog`) on Sigma rules, in real git repositories
 //! built at test time. The Sigma fixtures are made up for these tests.
 
-#[path = "common/diff.rs"]
-mod fixture;
+mod common;
 
-use fixture::{diff_json, rule, Repo};
+use common::diff::{diff_json, rule};
+use common::GitRepo;
 use serde_json::Value;
 
-fn run(repo: &Repo, args: &[&str]) -> String {
+fn run(repo: &GitRepo, args: &[&str]) -> String {
     let out = repo.ruleforge().args(args).output().unwrap();
     assert!(
         out.status.success(),
@@ -107,8 +107,8 @@ level: high
 
 /// Base: Sigma rules 1..=6 (6 deprecated) and native rule 1. Head: 10 added, 2 removed,
 /// 3 modified, 4 moved, 5 deprecated, 6 undeprecated, 7 reformatted only (added in base).
-fn sigma_repo() -> (Repo, String, String) {
-    let mut repo = Repo::new();
+fn sigma_repo() -> (GitRepo, String, String) {
+    let mut repo = GitRepo::new();
     for n in 1..=7 {
         repo.write(
             &spath(n),
@@ -259,7 +259,7 @@ fn sigma_text_and_markdown_show_values_per_selection() {
 
 #[test]
 fn reordering_keys_and_values_is_not_a_change() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&spath(1), &sigma(1, "test"));
     let base = repo.commit("base");
     repo.edit(&spath(1), |t| {
@@ -284,8 +284,8 @@ fn reordering_keys_and_values_is_not_a_change() {
 
 #[test]
 fn native_and_sigma_rules_with_one_id_are_kept_apart() {
-    let mut repo = Repo::new();
-    let shared = fixture::id(1);
+    let mut repo = GitRepo::new();
+    let shared = common::diff::id(1);
     repo.write("rules/native/rule-1.yml", &rule(1, "test"));
     repo.write(
         "rules/sigma/same-id.yml",
@@ -314,7 +314,7 @@ fn native_and_sigma_rules_with_one_id_are_kept_apart() {
 
 #[test]
 fn multi_document_file_rule_and_correlation() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write("rules/sigma/logons.yml", &multi(10, "5m"));
     let base = repo.commit("base");
     repo.write("rules/sigma/logons.yml", &multi(20, "10m"));
@@ -343,7 +343,7 @@ fn multi_document_file_rule_and_correlation() {
 
 #[test]
 fn unparsable_sigma_file_names_file_and_line() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(&spath(1), &sigma(1, "test"));
     let base = repo.commit("base");
     repo.edit(&spath(1), |t| {
@@ -381,7 +381,7 @@ fn unparsable_sigma_file_names_file_and_line() {
 
 #[test]
 fn policy_checks_on_sigma_rules() {
-    let mut repo = Repo::new();
+    let mut repo = GitRepo::new();
     repo.write(
         "ruleforge.toml",
         "[policy]\nrequire-deprecation-before-delete = true\n",

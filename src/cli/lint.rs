@@ -1,7 +1,6 @@
 //! `ruleforge lint`: schema validation and lint rules in one pass.
 
 use super::CmdResult;
-use crate::diagnostic::{Applicability, Severity};
 use crate::lint::{self, SelectorArgs};
 use crate::report::{self, Counts, Format};
 use std::path::PathBuf;
@@ -100,22 +99,7 @@ pub fn exec(args: Args) -> CmdResult {
         });
         super::policy::run(base, &root, &cfg, &opts, scope.as_deref(), &mut outcome)?;
     }
-    let counts = Counts {
-        files: outcome.files_checked,
-        errors: outcome.count(Severity::Error),
-        warnings: outcome.count(Severity::Warning),
-        infos: outcome.count(Severity::Info),
-        fixed: outcome.fixed,
-        fixable: outcome
-            .diagnostics
-            .iter()
-            .filter(|d| {
-                d.fix
-                    .as_ref()
-                    .is_some_and(|f| f.applicability == Applicability::Safe)
-            })
-            .count(),
-    };
+    let counts = Counts::of(&outcome);
     let text = match args.output_format {
         Format::Text => {
             let mut t = report::text::render(
@@ -135,11 +119,11 @@ pub fn exec(args: Args) -> CmdResult {
         Format::Github => report::github::render(&outcome.diagnostics, &outcome.sources),
     };
     super::print(&text);
-    let fail = counts.errors > 0
-        || ((args.deny_warnings || cfg.lint.deny_warnings) && counts.warnings > 0);
-    Ok(if fail {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(
+        if counts.fails(args.deny_warnings || cfg.lint.deny_warnings) {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }

@@ -6,7 +6,7 @@ pub mod json;
 pub mod sarif;
 pub mod text;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::source::SourceFile;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -59,4 +59,33 @@ pub struct Counts {
     pub infos: usize,
     pub fixed: usize,
     pub fixable: usize,
+}
+
+impl Counts {
+    /// The counts of a lint run: findings by severity, fixes applied, and findings a safe fix
+    /// could still repair.
+    pub fn of(outcome: &crate::lint::Outcome) -> Counts {
+        Counts {
+            files: outcome.files_checked,
+            errors: outcome.count(Severity::Error),
+            warnings: outcome.count(Severity::Warning),
+            infos: outcome.count(Severity::Info),
+            fixed: outcome.fixed,
+            fixable: outcome
+                .diagnostics
+                .iter()
+                .filter(|d| {
+                    d.fix
+                        .as_ref()
+                        .is_some_and(|f| f.applicability == Applicability::Safe)
+                })
+                .count(),
+        }
+    }
+
+    /// Whether the run fails (exit 1): an error was found, or a warning while warnings are
+    /// denied (`--deny-warnings`, `lint.deny-warnings`).
+    pub fn fails(&self, deny_warnings: bool) -> bool {
+        self.errors > 0 || (deny_warnings && self.warnings > 0)
+    }
 }

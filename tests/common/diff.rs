@@ -1,121 +1,11 @@
-//! Fixture git repositories for the diff and policy tests: real repositories built with the
-//! `git` CLI, with fixed identities and dates so commit ids are the same on every run.
+//! Fixture rules for the diff and policy tests, and the diff output checked against its
+//! schema. The repositories are [`GitRepo`]s: fixed identity and dates, so commit ids are the
+//! same on every run.
 
 #![allow(dead_code)]
 
-use assert_cmd::Command;
+use super::git::GitRepo;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use tempfile::TempDir;
-
-pub struct Repo {
-    pub dir: TempDir,
-    /// Commits made so far (each gets its own fixed date).
-    commits: u32,
-}
-
-/// `git` with a clean, fixed environment (no user or system configuration).
-pub fn git_cmd(cwd: &Path) -> std::process::Command {
-    let mut c = std::process::Command::new("git");
-    c.current_dir(cwd)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Rule Author")
-        .env("GIT_AUTHOR_EMAIL", "author@example.com")
-        .env("GIT_COMMITTER_NAME", "Rule Author")
-        .env("GIT_COMMITTER_EMAIL", "author@example.com")
-        .env("GIT_TERMINAL_PROMPT", "0");
-    c
-}
-
-pub fn git_in(cwd: &Path, args: &[&str]) -> String {
-    let out = git_cmd(cwd).args(args).output().expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-impl Repo {
-    pub fn new() -> Repo {
-        let dir = tempfile::tempdir().expect("temp dir");
-        git_in(dir.path(), &["init", "-q", "-b", "main"]);
-        Repo { dir, commits: 0 }
-    }
-
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    pub fn git(&self, args: &[&str]) -> String {
-        git_in(self.path(), args)
-    }
-
-    pub fn write(&self, rel: &str, text: &str) {
-        let p = self.path().join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-
-    pub fn read(&self, rel: &str) -> String {
-        std::fs::read_to_string(self.path().join(rel)).unwrap()
-    }
-
-    /// Rewrites a file with `f`.
-    pub fn edit(&self, rel: &str, f: impl FnOnce(String) -> String) {
-        let text = self.read(rel);
-        self.write(rel, &f(text));
-    }
-
-    pub fn remove(&self, rel: &str) {
-        std::fs::remove_file(self.path().join(rel)).unwrap();
-    }
-
-    pub fn mv(&self, from: &str, to: &str) {
-        let t = self.path().join(to);
-        std::fs::create_dir_all(t.parent().unwrap()).unwrap();
-        std::fs::rename(self.path().join(from), t).unwrap();
-    }
-
-    /// Stages everything and commits with a fixed date; returns the commit id.
-    pub fn commit(&mut self, message: &str) -> String {
-        self.commits += 1;
-        let date = format!("2024-01-{:02}T12:00:00Z", self.commits);
-        self.git(&["add", "-A"]);
-        let out = git_cmd(self.path())
-            .args(["commit", "-q", "--allow-empty", "-m", message])
-            .env("GIT_AUTHOR_DATE", &date)
-            .env("GIT_COMMITTER_DATE", &date)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        self.git(&["rev-parse", "HEAD"])
-    }
-
-    /// `ruleforge` run in the repository.
-    pub fn ruleforge(&self) -> Command {
-        self.ruleforge_in(self.path())
-    }
-
-    pub fn ruleforge_in(&self, cwd: &Path) -> Command {
-        let mut c = Command::cargo_bin("ruleforge").unwrap();
-        c.current_dir(cwd)
-            .env("NO_COLOR", "1")
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_CONFIG_GLOBAL", "/dev/null");
-        c
-    }
-
-    pub fn root(&self) -> PathBuf {
-        self.path().to_path_buf()
-    }
-}
 
 /// The id of fixture rule `n`.
 pub fn id(n: u32) -> String {
@@ -176,7 +66,7 @@ pub fn diff_schema() -> jsonschema::Validator {
 }
 
 /// Runs `ruleforge diff ARGS --format json`, checks it against the schema, returns it.
-pub fn diff_json(repo: &Repo, args: &[&str]) -> Value {
+pub fn diff_json(repo: &GitRepo, args: &[&str]) -> Value {
     let out = repo
         .ruleforge()
         .arg("diff")

@@ -1,7 +1,11 @@
 //! Helpers shared by the integration tests: temporary repositories and the real binary.
 #![allow(dead_code)]
 
+pub mod diff;
+pub mod git;
+
 use assert_cmd::Command;
+pub use git::GitRepo;
 use std::path::Path;
 
 pub const RULE_ID: &str = "0b9e6c5e-3a5f-4f0a-9d57-6c1f0f1a2b3c";
@@ -61,35 +65,14 @@ pub fn hash(n: u8) -> String {
     format!("{:064x}", 0xabcdef00_u64 + n as u64)
 }
 
-/// Runs `git` in `dir` with a fixed identity and dates.
-pub fn git(dir: &Path, args: &[&str]) {
-    let out = std::process::Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "ruleforge tests")
-        .env("GIT_AUTHOR_EMAIL", "tests@ruleforge.invalid")
-        .env("GIT_COMMITTER_NAME", "ruleforge tests")
-        .env("GIT_COMMITTER_EMAIL", "tests@ruleforge.invalid")
-        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A fresh git repository with `ruleforge.toml` and the given files.
-pub fn repo(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    std::fs::write(dir.path().join("ruleforge.toml"), "").unwrap();
+/// A fresh git repository with `ruleforge.toml` and the given files (not committed).
+pub fn repo(files: &[(&str, &str)]) -> GitRepo {
+    let repo = GitRepo::new();
+    repo.write("ruleforge.toml", "");
     for (path, text) in files {
-        write(dir.path(), path, text);
+        repo.write(path, text);
     }
-    dir
+    repo
 }
 
 pub fn write(root: &Path, path: &str, text: &str) {
@@ -98,18 +81,22 @@ pub fn write(root: &Path, path: &str, text: &str) {
     std::fs::write(p, text).unwrap();
 }
 
-pub fn commit_all(dir: &Path, message: &str) {
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", message]);
-}
-
-/// The `ruleforge` binary, run in `dir`, without colours.
+/// The `ruleforge` binary, run in `dir`, without colours and isolated from the machine's git
+/// configuration like the test repositories are.
 pub fn ruleforge(dir: &Path) -> Command {
-    let mut c = Command::cargo_bin("ruleforge").unwrap();
-    c.current_dir(dir)
+    let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("ruleforge"));
+    git::isolate(&mut c)
+        .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CLICOLOR_FORCE");
-    c
+    Command::from_std(c)
+}
+
+impl GitRepo {
+    /// The `ruleforge` binary, run at the repository root.
+    pub fn ruleforge(&self) -> Command {
+        ruleforge(self.path())
+    }
 }
 
 /// Runs and returns (exit code, stdout, stderr).

@@ -1,0 +1,155 @@
+//! `ruleforge-bench run`: generates corpora of the given sizes and measures every command on
+//! them beside the two floors.
+
+use crate::measure::{measure, median, Measure};
+use crate::{events, gen, Res};
+use std::path::Path;
+use std::process::Command;
+
+/// The bytes of the corpus's rule files.
+fn corpus_bytes(dir: &Path) -> u64 {
+    crate::sum_over_files(&dir.join("rules"), &|e| e.metadata().map_or(0, |m| m.len()))
+}
+
+pub fn run(
+    sizes: &[usize],
+    work: &Path,
+    ruleforge: &Path,
+    n_events: usize,
+    yamllint: bool,
+    repeat: usize,
+) -> Res {
+    let me = std::env::current_exe().map_err(|e| e.to_string())?;
+    let rf = ruleforge
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", ruleforge.display()))?;
+    std::fs::create_dir_all(work).map_err(|e| e.to_string())?;
+    let work = work.canonicalize().map_err(|e| e.to_string())?;
+    println!("| rules | command | wall s | CPU s | peak RSS MiB | rules/s | MB/s | exit | x parse floor |");
+    println!("|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+    for &n in sizes {
+        let dir = work.join(format!("corpus-{n}"));
+        if !dir.join(".git").exists() {
+            let _ = std::fs::remove_dir_all(&dir);
+            gen(n, 1, &dir, 1, 10)?;
+        }
+        let events_file = work.join(format!("events-{n}.ndjson"));
+        if !events_file.exists() {
+            events(n, 1, n_events, 10, &events_file)?;
+        }
+        let out = work.join(format!("bundle-{n}"));
+        let _ = std::fs::remove_dir_all(&out);
+        let key = work.join("bench.key");
+        let pubkey = work.join("bench.pub");
+        if !key.exists() {
+            Command::new(&rf)
+                .args(["keygen", "--no-password", "--force", "--secret-key"])
+                .arg(&key)
+                .arg("--public-key")
+                .arg(&pubkey)
+                .status()
+                .map_err(|e| e.to_string())?;
+        }
+        let bytes = corpus_bytes(&dir) as f64;
+        let mut rows: Vec<(String, Command)> = Vec::new();
+        let mut c = Command::new(&me);
+        c.arg("floor-read").arg(&dir);
+        rows.push(("floor: read all files".into(), c));
+        let mut c = Command::new(&me);
+        c.arg("floor-parse").arg(&dir);
+        rows.push(("floor: read + parse all files".into(), c));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir).args(["lint", "--select", "ALL"]);
+        rows.push(("lint --select ALL".into(), c));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir).args(["fmt", "--check"]);
+        rows.push(("fmt --check".into(), c));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir).args(["diff", "HEAD~1", "HEAD"]);
+        rows.push(("diff HEAD~1 HEAD (10 rules changed)".into(), c));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir)
+            .args(["bundle", "--out"])
+            .arg(&out)
+            .arg("--secret-key")
+            .arg(&key);
+        rows.push(("bundle (signed)".into(), c));
+        rows.push(("verify".into(), Command::new("true")));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir)
+            .args(["match", "rules", "--event"])
+            .arg(&events_file);
+        rows.push((format!("match ({n_events} events)"), c));
+        let rounds = repeat.max(1);
+        let mut results: Vec<Vec<Measure>> = vec![Vec::new(); rows.len()];
+        for _ in 0..rounds {
+            for (k, (name, cmd)) in rows.iter_mut().enumerate() {
+                if name == "verify" {
+                    let archive = std::fs::read_dir(&out).ok().and_then(|rd| {
+                        rd.filter_map(Result::ok)
+                            .map(|e| e.path())
+                            .find(|p| p.extension().is_some_and(|e| e == "gz"))
+                    });
+                    let Some(archive) = archive else {
+                        continue;
+                    };
+                    *cmd = Command::new(&rf);
+                    // The corpus commits are dated 2025-01-01: verify as of the next day.
+                    cmd.arg("verify")
+                        .arg(&archive)
+                        .arg("--public-key")
+                        .arg(&pubkey)
+                        .args(["--now", "2025-01-02"]);
+                }
+                results[k].push(measure(cmd)?);
+            }
+        }
+        // Ratios to the parse floor are taken round by round.
+        let floor_row = rows
+            .iter()
+            .position(|(name, _)| name.starts_with("floor: read + parse"))
+            .expect("the parse floor is measured");
+        let floors: Vec<f64> = results[floor_row].iter().map(|m| m.wall).collect();
+        let floor_parse = median(floors.clone());
+        for ((name, _), ms) in rows.iter().zip(&results) {
+            if ms.is_empty() {
+                println!("| {n} | {name} | | | | | | no bundle | |");
+                continue;
+            }
+            let wall = median(ms.iter().map(|m| m.wall).collect());
+            let cpu = median(ms.iter().map(|m| m.cpu).collect());
+            let rss = ms.iter().map(|m| m.max_rss_kb).max().unwrap_or(0);
+            let ratio = median(ms.iter().zip(&floors).map(|(m, f)| m.wall / f).collect());
+            let status = ms.iter().map(|m| m.status).find(|&s| s != 0).unwrap_or(0);
+            let events_per_s = if name.starts_with("match") {
+                format!(" ({:.0} events/s)", n_events as f64 / wall)
+            } else {
+                String::new()
+            };
+            println!(
+                "| {n} | {name}{events_per_s} | {wall:.2} | {cpu:.2} | {:.0} | {:.0} | {:.1} | {status} | {ratio:.2} |",
+                rss as f64 / 1024.0,
+                n as f64 / wall,
+                bytes / 1e6 / wall,
+            );
+        }
+        if yamllint && n == sizes[0] {
+            let mut c = Command::new("yamllint");
+            c.current_dir(&dir).args(["-d", "relaxed", "rules"]);
+            match measure(&mut c) {
+                Ok(m) => println!(
+                    "| {n} | yamllint -d relaxed (reference) | {:.2} | {:.2} | {:.0} | {:.0} | {:.1} | {} | {:.2} |",
+                    m.wall,
+                    m.cpu,
+                    m.max_rss_kb as f64 / 1024.0,
+                    n as f64 / m.wall,
+                    bytes / 1e6 / m.wall,
+                    m.status,
+                    m.wall / floor_parse
+                ),
+                Err(e) => println!("| {n} | yamllint | not run: {e} | | | | | | |"),
+            }
+        }
+    }
+    Ok(())
+}
