@@ -1,5 +1,10 @@
 //! `ruleforge.toml`: rule roots, lint selection, bundle and policy settings.
 //! Described by `schemas/config.schema.json`; unknown keys are errors.
+//!
+//! The configuration is data: it checks what TOML and globs can tell (types, unknown keys,
+//! patterns that do not compile) and keeps rule selectors as strings; `lint` checks those
+//! against its registry when it builds its options (`lint::Options::from_config`), naming
+//! this file in the error.
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -16,6 +21,10 @@ pub struct Config {
     pub bundle: BundleConfig,
     pub policy: PolicyConfig,
     pub kinds: KindsConfig,
+    /// Where the configuration was read from (`ruleforge.toml`, `<commit>:ruleforge.toml`),
+    /// for messages; `None` for the defaults.
+    #[serde(skip)]
+    pub origin: Option<String>,
 }
 
 /// Which files hold which kind of rule, by glob over repository-relative paths. A file that no
@@ -97,15 +106,37 @@ impl Default for PolicyConfig {
     }
 }
 
-/// A configuration problem: the message names the file and place.
+/// A configuration problem (exit code 2): the message names the file and place.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ConfigError(pub String);
+pub enum ConfigError {
+    /// Not valid TOML, or a key or value the configuration does not have. `location` is
+    /// `path:line:col` (or the path alone when TOML gives no place).
+    #[error("{location}: {message}")]
+    Syntax { location: String, message: String },
+    /// A glob of `[kinds]` or `[lint.per-path-ignores]` that does not compile.
+    #[error("{path}: invalid {table} pattern `{pattern}`: {error}")]
+    Pattern {
+        path: String,
+        table: &'static str,
+        pattern: String,
+        error: globset::Error,
+    },
+    /// The file cannot be read.
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: std::io::Error },
+}
+
+impl ConfigError {
+    /// The process exit code for this error: 2, a configuration error.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
 
 impl Config {
     /// Parses configuration text; `path` is used in messages.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let cfg: Config = toml::from_str(text).map_err(|e| {
+        let mut cfg: Config = toml::from_str(text).map_err(|e| {
             let place = e
                 .span()
                 .map(|s| {
@@ -118,18 +149,11 @@ impl Config {
                     format!(":{line}:{col}")
                 })
                 .unwrap_or_default();
-            ConfigError(format!("{}{place}: {}", path.display(), e.message()))
+            ConfigError::Syntax {
+                location: format!("{}{place}", path.display()),
+                message: e.message().to_string(),
+            }
         })?;
-        for code in cfg
-            .lint
-            .select
-            .iter()
-            .chain(&cfg.lint.ignore)
-            .chain(cfg.lint.per_path_ignores.values().flatten())
-        {
-            crate::lint::registry::check_selector(code)
-                .map_err(|m| ConfigError(format!("{}: {m}", path.display())))?;
-        }
         for (table, pat) in cfg
             .kinds
             .sigma
@@ -137,21 +161,22 @@ impl Config {
             .map(|p| ("kinds.sigma", p))
             .chain(cfg.kinds.native.iter().map(|p| ("kinds.native", p)))
         {
-            globset::Glob::new(pat).map_err(|e| {
-                ConfigError(format!(
-                    "{}: invalid {table} pattern `{pat}`: {e}",
-                    path.display()
-                ))
+            globset::Glob::new(pat).map_err(|error| ConfigError::Pattern {
+                path: path.display().to_string(),
+                table,
+                pattern: pat.clone(),
+                error,
             })?;
         }
         for pat in cfg.lint.per_path_ignores.keys() {
-            globset::Glob::new(pat).map_err(|e| {
-                ConfigError(format!(
-                    "{}: invalid per-path-ignores pattern `{pat}`: {e}",
-                    path.display()
-                ))
+            globset::Glob::new(pat).map_err(|error| ConfigError::Pattern {
+                path: path.display().to_string(),
+                table: "per-path-ignores",
+                pattern: pat.clone(),
+                error,
             })?;
         }
+        cfg.origin = Some(path.display().to_string());
         Ok(cfg)
     }
 
@@ -166,7 +191,10 @@ impl Config {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
                 Ok(Config::default())
             }
-            Err(e) => Err(ConfigError(format!("{}: cannot read: {e}", path.display()))),
+            Err(error) => Err(ConfigError::Read {
+                path: path.display().to_string(),
+                error,
+            }),
         }
     }
 }
@@ -191,8 +219,9 @@ mod tests {
     fn unknown_keys_are_errors_with_place() {
         let e =
             Config::parse("[lint]\nrots = [\"rules\"]\n", Path::new("ruleforge.toml")).unwrap_err();
-        assert!(e.0.starts_with("ruleforge.toml:2:1:"), "{}", e.0);
-        assert!(e.0.contains("rots"), "{}", e.0);
+        let e = e.to_string();
+        assert!(e.starts_with("ruleforge.toml:2:1:"), "{e}");
+        assert!(e.contains("rots"), "{e}");
     }
 
     #[test]
@@ -204,7 +233,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.lint.roots, vec!["detections"]);
         assert_eq!(c.bundle, BundleConfig::default());
-        assert!(Config::parse("[lint]\nselect = [\"XX9\"]\n", Path::new("x")).is_err());
+        assert_eq!(c.origin.as_deref(), Some("x"));
     }
 
     #[test]
@@ -217,7 +246,7 @@ mod tests {
         assert_eq!(c.kinds.sigma, vec!["sigma/**"]);
         assert_eq!(c.kinds.native, vec!["rules/**"]);
         let e = Config::parse("[kinds]\nsigma = [\"a[\"]\n", Path::new("x")).unwrap_err();
-        assert!(e.0.contains("kinds.sigma"), "{}", e.0);
+        assert!(e.to_string().contains("kinds.sigma"), "{e}");
         assert!(Config::parse("[kinds]\nyara = []\n", Path::new("x")).is_err());
     }
 }

@@ -21,6 +21,7 @@
 use crate::diagnostic::Span;
 use crate::indicator::{self, Checked, IndicatorType};
 use crate::source::SourceFile;
+use crate::yaml::emit::{needs_escape, quote};
 use crate::yaml::{self, Entry, LoadError, Node, NodeKind, Resolved};
 use std::collections::HashMap;
 
@@ -32,22 +33,15 @@ const TEST_ORDER: [&str; 3] = ["name", "expect", "event"];
 pub const MODELINE_PREFIX: &str = "# yaml-language-server:";
 
 /// Why a file could not be formatted.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum FormatError {
     /// The file does not parse (the same error lint reports).
+    #[error(transparent)]
     Load(LoadError),
     /// The file uses a construct the canonical layout cannot express, or the result would not
     /// mean the same: the file is left as it is.
+    #[error("{message}")]
     Unsupported { span: Option<Span>, message: String },
-}
-
-impl std::fmt::Display for FormatError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            FormatError::Load(e) => write!(f, "{} {}", e.code, e.message),
-            FormatError::Unsupported { message, .. } => f.write_str(message),
-        }
-    }
 }
 
 /// Formats a rule file's text.
@@ -483,52 +477,6 @@ enum ScalarOut {
     Inline(String),
     /// `|` header (with chomping indicator) and content lines.
     Block(&'static str, Vec<String>),
-}
-
-/// Characters YAML cannot hold outside double quotes.
-fn needs_escape(c: char) -> bool {
-    c.is_control() && c != '\t'
-        || matches!(
-            c,
-            '\u{feff}' | '\u{fffe}' | '\u{ffff}' | '\u{2028}' | '\u{2029}'
-        )
-}
-
-/// How a string is written inline: plain, single-quoted or double-quoted.
-pub fn quote(value: &str) -> String {
-    if crate::lint::fix::plain_safe(value) && !value.chars().any(|c| c == '\t' || needs_escape(c)) {
-        value.to_string()
-    } else if !value.chars().any(|c| c == '\n' || needs_escape(c)) {
-        format!("'{}'", value.replace('\'', "''"))
-    } else {
-        double_quote(value)
-    }
-}
-
-fn double_quote(value: &str) -> String {
-    let mut s = String::with_capacity(value.len() + 2);
-    s.push('"');
-    for c in value.chars() {
-        match c {
-            '\\' => s.push_str("\\\\"),
-            '"' => s.push_str("\\\""),
-            '\n' => s.push_str("\\n"),
-            '\t' => s.push_str("\\t"),
-            '\r' => s.push_str("\\r"),
-            '\0' => s.push_str("\\0"),
-            c if needs_escape(c) => {
-                let n = c as u32;
-                if n <= 0xff {
-                    s.push_str(&format!("\\x{n:02x}"));
-                } else {
-                    s.push_str(&format!("\\u{n:04x}"));
-                }
-            }
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-    s
 }
 
 /// A multi-line string as a literal block, when one can hold it exactly.

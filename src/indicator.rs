@@ -228,8 +228,52 @@ fn check_hash(ty: IndicatorType, value: &str, len: usize) -> Checked {
     }
 }
 
+/// Why an `ip`, `domain` or `url` value has no canonical form (the reason RF201 gives).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    /// An `ip` value with a `/` that is not a network.
+    #[error("not a valid CIDR network")]
+    NotCidr,
+    /// An `ip` value that is not an IPv4 or IPv6 address.
+    #[error("not a valid IPv4 or IPv6 address")]
+    NotIpAddress,
+    /// A domain with a `*` or `?` elsewhere than a leading `*.`.
+    #[error("a domain may only use a leading `*.` wildcard")]
+    DomainWildcard,
+    /// Nothing left once a trailing dot is dropped.
+    #[error("empty domain")]
+    EmptyDomain,
+    /// Rejected by the IDNA/hostname rules.
+    #[error("not a valid domain name (IDNA/hostname rules)")]
+    NotIdna,
+    /// Longer than 253 characters in ASCII.
+    #[error("domain longer than 253 characters")]
+    DomainTooLong,
+    /// Two dots in a row.
+    #[error("empty label in domain")]
+    EmptyLabel,
+    /// A label longer than 63 characters.
+    #[error("label `{0}` is longer than 63 characters")]
+    LabelTooLong(String),
+    /// A label with characters other than letters, digits and inner hyphens.
+    #[error("label `{0}` is not a valid hostname label")]
+    BadLabel(String),
+    /// One label and no wildcard.
+    #[error("a domain needs at least two labels")]
+    OneLabel,
+    /// The top-level label is all digits.
+    #[error("the top-level label is numeric: is this an IP address?")]
+    NumericTopLevel,
+    /// Not parsable as a URL.
+    #[error("not a valid URL: {0}")]
+    NotUrl(url::ParseError),
+    /// A URL without a host.
+    #[error("URL has no host")]
+    NoHost,
+}
+
 /// Canonical text of an address or network: host bits cleared, single hosts without a prefix.
-pub fn canonical_ip(value: &str) -> Result<String, String> {
+pub fn canonical_ip(value: &str) -> Result<String, ValueError> {
     if let Ok(addr) = IpAddr::from_str(value) {
         return Ok(addr.to_string());
     }
@@ -243,9 +287,9 @@ pub fn canonical_ip(value: &str) -> Result<String, String> {
             }
         }
         Err(_) => Err(if value.contains('/') {
-            "not a valid CIDR network".into()
+            ValueError::NotCidr
         } else {
-            "not a valid IPv4 or IPv6 address".into()
+            ValueError::NotIpAddress
         }),
     }
 }
@@ -261,34 +305,33 @@ pub fn parse_net(value: &str) -> Option<IpNet> {
 fn check_ip(value: &str) -> Checked {
     match canonical_ip(value) {
         Ok(canonical) => Checked::Valid { canonical },
-        Err(e) => Checked::Invalid(e),
+        Err(e) => Checked::Invalid(e.to_string()),
     }
 }
 
 /// Canonical domain: lower-case A-labels, no trailing dot. `*.` prefix allowed.
-pub fn canonical_domain(value: &str) -> Result<String, String> {
+pub fn canonical_domain(value: &str) -> Result<String, ValueError> {
     let (wild, rest) = match value.strip_prefix("*.") {
         Some(r) => (true, r),
         None => (false, value),
     };
     if rest.contains('*') || rest.contains('?') {
-        return Err("a domain may only use a leading `*.` wildcard".into());
+        return Err(ValueError::DomainWildcard);
     }
     let trimmed = rest.strip_suffix('.').unwrap_or(rest);
     if trimmed.is_empty() {
-        return Err("empty domain".into());
+        return Err(ValueError::EmptyDomain);
     }
-    let ascii = idna::domain_to_ascii_strict(trimmed)
-        .map_err(|_| "not a valid domain name (IDNA/hostname rules)".to_string())?;
+    let ascii = idna::domain_to_ascii_strict(trimmed).map_err(|_| ValueError::NotIdna)?;
     if ascii.len() > 253 {
-        return Err("domain longer than 253 characters".into());
+        return Err(ValueError::DomainTooLong);
     }
     let labels: Vec<&str> = ascii.split('.').collect();
     if let Some(l) = labels.iter().find(|l| l.is_empty() || l.len() > 63) {
         return Err(if l.is_empty() {
-            "empty label in domain".into()
+            ValueError::EmptyLabel
         } else {
-            format!("label `{l}` is longer than 63 characters")
+            ValueError::LabelTooLong(l.to_string())
         });
     }
     if let Some(l) = labels.iter().find(|l| {
@@ -296,16 +339,16 @@ pub fn canonical_domain(value: &str) -> Result<String, String> {
             || l.starts_with('-')
             || l.ends_with('-')
     }) {
-        return Err(format!("label `{l}` is not a valid hostname label"));
+        return Err(ValueError::BadLabel(l.to_string()));
     }
     if labels.len() < 2 && !wild {
-        return Err("a domain needs at least two labels".into());
+        return Err(ValueError::OneLabel);
     }
     if labels
         .last()
         .is_some_and(|t| t.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err("the top-level label is numeric: is this an IP address?".into());
+        return Err(ValueError::NumericTopLevel);
     }
     Ok(if wild { format!("*.{ascii}") } else { ascii })
 }
@@ -313,23 +356,23 @@ pub fn canonical_domain(value: &str) -> Result<String, String> {
 fn check_domain(value: &str) -> Checked {
     match canonical_domain(value) {
         Ok(canonical) => Checked::Valid { canonical },
-        Err(e) => Checked::Invalid(e),
+        Err(e) => Checked::Invalid(e.to_string()),
     }
 }
 
 /// Canonical URL (WHATWG serialization). `*` wildcards are kept as written.
-pub fn canonical_url(value: &str) -> Result<String, String> {
+pub fn canonical_url(value: &str) -> Result<String, ValueError> {
     if value.contains('*') {
         let probe = value.replace('*', "x");
-        let u = url::Url::parse(&probe).map_err(|e| format!("not a valid URL: {e}"))?;
+        let u = url::Url::parse(&probe).map_err(ValueError::NotUrl)?;
         if !u.has_host() {
-            return Err("URL has no host".into());
+            return Err(ValueError::NoHost);
         }
         return Ok(value.to_string());
     }
-    let u = url::Url::parse(value).map_err(|e| format!("not a valid URL: {e}"))?;
+    let u = url::Url::parse(value).map_err(ValueError::NotUrl)?;
     if !u.has_host() {
-        return Err("URL has no host".into());
+        return Err(ValueError::NoHost);
     }
     Ok(u.to_string())
 }
@@ -337,7 +380,7 @@ pub fn canonical_url(value: &str) -> Result<String, String> {
 fn check_url(value: &str) -> Checked {
     match canonical_url(value) {
         Ok(canonical) => Checked::Valid { canonical },
-        Err(e) => Checked::Invalid(e),
+        Err(e) => Checked::Invalid(e.to_string()),
     }
 }
 

@@ -229,7 +229,7 @@ tests:
     event:
       file.hash.sha256: 2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824
 "#,
-        author = crate::format::quote(author),
+        author = crate::yaml::emit::quote(author),
     )
 }
 

@@ -1,8 +1,10 @@
 //! ruleforge: validate, lint, format, test, diff and package YAML indicator rules.
 //!
 //! The library follows the data: [`load`] (files or git trees) → [`yaml`] (YAML with spans)
-//! → [`rule`] (typed model) → [`schema`] (JSON Schema) → [`lint`] (checks) → [`report`]
-//! (text, JSON, SARIF, GitHub). The `ruleforge` binary is a thin layer over it.
+//! → [`rule`], [`sigma`] (typed models; [`kind`] decides which a file holds) → [`schema`]
+//! (JSON Schema) → [`lint`] (checks) → [`report`] (text, JSON, SARIF, GitHub). Modules only
+//! import the layers below them; [`diagnostic`] is a leaf. The `ruleforge` binary is a thin
+//! layer over it.
 
 pub mod benign;
 pub mod bundle;

@@ -1,6 +1,11 @@
 //! Finding rule files and reading them safely (size limit, UTF-8, BOM).
+//!
+//! Two kinds of failure: a file that cannot be read at all is an [`IoError`] (the command
+//! stops, exit code 2); a file that is read but cannot be used as text is a
+//! [`ContentError`], which `lint` reports as a finding (RF003, RF004) while the other files
+//! are still checked.
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::Span;
 use crate::source::SourceFile;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -20,12 +25,65 @@ pub struct Input {
     pub origin: Origin,
 }
 
-/// An I/O failure (exit code 2), as opposed to bad content (a diagnostic).
+/// An I/O failure (exit code 2), as opposed to bad content (a diagnostic). `path` is the
+/// path as given, or repository-relative.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}: {message}")]
-pub struct IoError {
-    pub path: String,
-    pub message: String,
+pub enum IoError {
+    /// A path to lint that does not exist.
+    #[error("{path}: no such file or directory")]
+    NotFound { path: String },
+    /// A file or folder that cannot be read.
+    #[error("{path}: {error}")]
+    Read { path: String, error: std::io::Error },
+    /// A blob of the object database that cannot be read.
+    #[error("{path}: {error}")]
+    Blob {
+        path: String,
+        error: crate::git::GitError,
+    },
+    /// Fixed text that cannot be written back.
+    #[error("{path}: cannot write fixes: {error}")]
+    WriteFixes { path: String, error: std::io::Error },
+}
+
+impl IoError {
+    /// The process exit code for this error: 2, an I/O error.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
+/// A file read but not usable as rule text. `lint` reports it as a finding.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ContentError {
+    /// Larger than the size limit (`lint.max-file-size`); not read (RF003).
+    #[error("file is {size} bytes, over the {limit}-byte limit (lint.max-file-size): not read")]
+    TooLarge { size: u64, limit: u64 },
+    /// UTF-16 (it starts with a byte-order mark), not UTF-8 (RF004).
+    #[error("file is UTF-16, not UTF-8: re-save it as UTF-8")]
+    Utf16 {
+        /// The first invalid byte, as [`ContentError::NotUtf8`].
+        span: Span,
+    },
+    /// Not valid UTF-8 (RF004). `span` covers the replacement character that stands for the
+    /// bad byte in the lossy text returned with the error.
+    #[error("file is not valid UTF-8: invalid byte 0x{byte:02x} at line {line} column {column}")]
+    NotUtf8 {
+        byte: u8,
+        line: usize,
+        column: usize,
+        span: Span,
+    },
+}
+
+impl ContentError {
+    /// Where the problem is (`None`: the whole file).
+    pub fn span(&self) -> Option<Span> {
+        match self {
+            ContentError::TooLarge { .. } => None,
+            ContentError::Utf16 { span } | ContentError::NotUtf8 { span, .. } => Some(*span),
+        }
+    }
 }
 
 pub fn is_rule_file(p: &Path) -> bool {
@@ -53,13 +111,13 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
                 .map(|d| d.join(p))
                 .unwrap_or_else(|_| p.clone())
         };
-        let meta = std::fs::metadata(&abs).map_err(|e| IoError {
-            path: p.display().to_string(),
-            message: if e.kind() == std::io::ErrorKind::NotFound {
-                "no such file or directory".into()
+        let meta = std::fs::metadata(&abs).map_err(|error| {
+            let path = p.display().to_string();
+            if error.kind() == std::io::ErrorKind::NotFound {
+                IoError::NotFound { path }
             } else {
-                e.to_string()
-            },
+                IoError::Read { path, error }
+            }
         })?;
         if meta.is_dir() {
             // Canonicalize the folder once; entries below it are joined to it (only symlinks
@@ -86,16 +144,16 @@ fn canon(p: &Path) -> PathBuf {
 /// the root itself). Sub-folders are walked in parallel; relative paths are built by
 /// appending names, not by re-deriving them from absolute paths.
 fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| IoError {
+    let entries = std::fs::read_dir(dir).map_err(|error| IoError::Read {
         path: dir.display().to_string(),
-        message: e.to_string(),
+        error,
     })?;
     let mut out = Vec::new();
     let mut subdirs = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| IoError {
+        let entry = entry.map_err(|error| IoError::Read {
             path: dir.display().to_string(),
-            message: e.to_string(),
+            error,
         })?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -103,9 +161,9 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
             continue;
         }
         let path = entry.path();
-        let ft = entry.file_type().map_err(|e| IoError {
+        let ft = entry.file_type().map_err(|error| IoError::Read {
             path: path.display().to_string(),
-            message: e.to_string(),
+            error,
         })?;
         let child = if rel.is_empty() {
             name.into_owned()
@@ -135,18 +193,18 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
     Ok(out)
 }
 
-/// Reads an input into a `SourceFile`. Bad content (too large, not UTF-8) becomes a
-/// diagnostic with the best source available for rendering; unreadable files are I/O errors.
-#[allow(clippy::result_large_err, clippy::type_complexity)]
-pub fn read(
-    input: &Input,
-    max_size: u64,
-) -> Result<Result<SourceFile, (Diagnostic, SourceFile)>, IoError> {
+/// A file read but not usable, with the best source available for rendering the problem.
+pub type BadContent = (ContentError, SourceFile);
+
+/// Reads an input into a `SourceFile`. Bad content (too large, not UTF-8) comes back as a
+/// [`ContentError`] with the best source available for rendering; unreadable files are I/O
+/// errors.
+pub fn read(input: &Input, max_size: u64) -> Result<Result<SourceFile, BadContent>, IoError> {
     let bytes = match &input.origin {
         Origin::Disk(p) => {
-            let io = |e: std::io::Error| IoError {
+            let io = |error: std::io::Error| IoError::Read {
                 path: input.path.clone(),
-                message: e.to_string(),
+                error,
             };
             let file = std::fs::File::open(p).map_err(io)?;
             let len = file.metadata().map_err(io)?.len();
@@ -156,9 +214,9 @@ pub fn read(
             }
         }
         Origin::Blob(blob) => {
-            let bytes = blob.read(max_size).map_err(|e| IoError {
+            let bytes = blob.read(max_size).map_err(|error| IoError::Blob {
                 path: input.path.clone(),
-                message: e.0,
+                error,
             })?;
             if bytes.len() as u64 > max_size {
                 return Ok(Err(too_large(input, bytes.len() as u64, max_size)));
@@ -188,23 +246,18 @@ pub(crate) fn read_capped(
     Ok(Ok(buf))
 }
 
-fn too_large(input: &Input, len: u64, max: u64) -> (Diagnostic, SourceFile) {
+fn too_large(input: &Input, len: u64, max: u64) -> BadContent {
     (
-        Diagnostic::new(
-            "RF003",
-            &input.path,
-            None,
-            format!(
-                "file is {len} bytes, over the {max}-byte limit (lint.max-file-size): not read"
-            ),
-        ),
+        ContentError::TooLarge {
+            size: len,
+            limit: max,
+        },
         SourceFile::new(&input.path, ""),
     )
 }
 
 /// Decodes UTF-8 (dropping a BOM).
-#[allow(clippy::result_large_err)]
-pub fn decode(path: &str, mut bytes: Vec<u8>) -> Result<SourceFile, (Diagnostic, SourceFile)> {
+pub fn decode(path: &str, mut bytes: Vec<u8>) -> Result<SourceFile, BadContent> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
@@ -217,22 +270,19 @@ pub fn decode(path: &str, mut bytes: Vec<u8>) -> Result<SourceFile, (Diagnostic,
             let lossy = String::from_utf8_lossy(&bytes).into_owned();
             let src = SourceFile::new(path, lossy);
             let lc = src.line_col(at);
-            let msg = if utf16 {
-                "file is UTF-16, not UTF-8: re-save it as UTF-8".to_string()
-            } else {
-                format!(
-                    "file is not valid UTF-8: invalid byte 0x{:02x} at line {} column {}",
-                    bytes[at], lc.line, lc.column
-                )
-            };
             // The lossy text keeps the valid prefix; the bad byte became U+FFFD there.
-            let d = Diagnostic::new(
-                "RF004",
-                path,
-                Some(Span::new(at, at + '\u{FFFD}'.len_utf8())),
-                msg,
-            );
-            Err((d, src))
+            let span = Span::new(at, at + '\u{FFFD}'.len_utf8());
+            let e = if utf16 {
+                ContentError::Utf16 { span }
+            } else {
+                ContentError::NotUtf8 {
+                    byte: bytes[at],
+                    line: lc.line,
+                    column: lc.column,
+                    span,
+                }
+            };
+            Err((e, src))
         }
     }
 }
@@ -243,10 +293,13 @@ mod tests {
 
     #[test]
     fn non_utf8_points_at_the_byte() {
-        let (d, _) = decode("a.yml", b"id: x\ntitle: caf\xe9\n".to_vec()).unwrap_err();
-        assert_eq!(d.code, "RF004");
-        assert_eq!(d.span, Some(Span::new(16, 19)));
-        assert!(d.message.contains("line 2 column 11"), "{}", d.message);
+        let (e, _) = decode("a.yml", b"id: x\ntitle: caf\xe9\n".to_vec()).unwrap_err();
+        assert!(
+            matches!(e, ContentError::NotUtf8 { byte: 0xe9, .. }),
+            "{e:?}"
+        );
+        assert_eq!(e.span(), Some(Span::new(16, 19)));
+        assert!(e.to_string().contains("line 2 column 11"), "{e}");
     }
 
     #[test]

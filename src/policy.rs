@@ -20,10 +20,14 @@
 use crate::diagnostic::{Diagnostic, Fix, Related};
 use crate::diff::{ChangeKind, Diff, RuleChange, Snapshot};
 use crate::kind::RuleKind;
-use crate::lint::context::parse_date;
-use crate::lint::fix::scalar_replacement;
+use crate::lint::rules::{
+    rf501_modified_not_bumped, rf502_id_changed, rf503_deleted_without_deprecation,
+    rf504_created_changed, rf505_stable_demoted,
+};
 use crate::report::Sources;
+use crate::rule::{format_date, parse_date};
 use crate::suppress::Suppressions;
+use crate::yaml::emit::scalar_replacement;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use time::Date;
@@ -45,11 +49,6 @@ impl Options {
     }
 }
 
-fn date_text(d: Date) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    d.format(fmt).unwrap_or_default()
-}
-
 /// Every policy finding of `diff`, before selection and suppressions.
 pub fn check(diff: &Diff, opts: &Options) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -66,9 +65,7 @@ pub fn check(diff: &Diff, opts: &Options) -> Vec<Diagnostic> {
                     && !old.is_deprecated()
                     && !replaced.contains(c.id.as_str()) =>
             {
-                out.push(Diagnostic::new(
-                    "RF503",
-                    &old.path,
+                out.push(rf503_deleted_without_deprecation::RULE.diagnostic(&old.path,
                     None,
                     format!(
                         "{} `{}` ({}) was deleted without first being deprecated (its status was `{}`): set `status: deprecated` in an earlier change",
@@ -95,9 +92,7 @@ pub fn check(diff: &Diff, opts: &Options) -> Vec<Diagnostic> {
             RuleKind::Native => "add a new file that `supersedes` it",
             RuleKind::Sigma => "add a new rule whose `related` lists it as `obsolete`",
         };
-        out.push(Diagnostic::new(
-            "RF502",
-            &ch.path,
+        out.push(rf502_id_changed::RULE.diagnostic(&ch.path,
             span,
             format!(
                 "the id of this {} changed from `{}` to `{}`: ids never change; restore `{}` (to replace the rule, deprecate it and {replace})",
@@ -165,9 +160,9 @@ fn modified_not_bumped(
     } else {
         return;
     };
-    let mut d = Diagnostic::new("RF501", &new.path, Some(nm.span), message);
+    let mut d = rf501_modified_not_bumped::RULE.diagnostic(&new.path, Some(nm.span), message);
     if opts.today > od {
-        let today = date_text(opts.today);
+        let today = format_date(opts.today);
         if let Some(text) = scalar_replacement(new.source.slice(nm.span), &today) {
             d = d.with_fix(Fix::safe(
                 format!("set `modified` to {today}"),
@@ -187,9 +182,7 @@ fn created_changed(c: &RuleChange, old: &Snapshot, new: &Snapshot, out: &mut Vec
     let (Some(oc), Some(nc)) = (old.created(), new.created()) else {
         return;
     };
-    let mut d = Diagnostic::new(
-        "RF504",
-        &new.path,
+    let mut d = rf504_created_changed::RULE.diagnostic(&new.path,
         Some(nc.span),
         format!(
             "`{key}` changed from {} to {}: it records when the rule was first written and never changes",
@@ -229,9 +222,7 @@ fn stable_demoted(c: &RuleChange, old: &Snapshot, new: &Snapshot, out: &mut Vec<
         _ => "say why in `description`",
     };
     let span = new.status_spanned().map(|s| s.span);
-    out.push(Diagnostic::new(
-        "RF505",
-        &new.path,
+    out.push(rf505_stable_demoted::RULE.diagnostic(&new.path,
         span,
         format!(
             "stable rule demoted to `{}` without explanation: {missing} (or add `# ruleforge: ignore[RF505]` to the status line)",

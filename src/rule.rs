@@ -283,6 +283,19 @@ pub fn scalar_text(n: &Node) -> Option<String> {
     }
 }
 
+/// Parses a `YYYY-MM-DD` date, the form of `created`, `modified` and `expires` (and of
+/// Sigma's `date` and `modified`).
+pub fn parse_date(s: &str) -> Option<time::Date> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, fmt).ok()
+}
+
+/// A date as `YYYY-MM-DD`.
+pub fn format_date(d: time::Date) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    d.format(fmt).unwrap_or_default()
+}
+
 /// A rule file read from disk or from a git tree, parsed as far as it goes.
 #[derive(Debug)]
 pub struct RuleFile {

@@ -1,13 +1,18 @@
 //! JSON Schema validation of rule documents, with errors mapped back to YAML spans.
 //! The schemas are embedded at build time and compiled once.
 //!
-//! One error mapping serves every kind of document: a [`Target`] names the schema, the
-//! diagnostic code, how the document is called in messages and the keys a misspelt key
+//! One error mapping serves every kind of document: a [`Target`] names the schema, the kind
+//! of rule it describes, how the document is called in messages and the keys a misspelt key
 //! is compared with. Native rules use [`NATIVE_RULE`]; Sigma rules, correlation rules and
 //! filters use [`SIGMA_RULE`], [`SIGMA_CORRELATION`] and [`SIGMA_FILTER`] (the official
-//! schemas, vendored in `schemas/sigma/`).
+//! schemas, vendored in `schemas/sigma/`; [`for_sigma`] picks one by document type).
+//!
+//! Validation returns [`Violation`]s (a place and a message); `lint` reports them under its
+//! codes (RF010 for native rules, RF600 for Sigma documents).
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::Span;
+use crate::kind::RuleKind;
+use crate::sigma::DocType;
 use crate::yaml::Node;
 use crate::yaml_json::YamlJson;
 use jsonschema::error::ValidationErrorKind;
@@ -53,8 +58,8 @@ impl Compiled {
 pub struct Target {
     /// The schema text (embedded).
     pub text: &'static str,
-    /// The diagnostic code of violations.
-    pub code: &'static str,
+    /// The kind of rule the schema describes.
+    pub kind: RuleKind,
     /// How the whole document is called in messages ("the rule", "the Sigma rule").
     pub document: &'static str,
     /// The top-level keys, for "did you mean" hints.
@@ -84,10 +89,10 @@ static SIGMA_RULE_CELL: Compiled = Compiled::new();
 static SIGMA_CORRELATION_CELL: Compiled = Compiled::new();
 static SIGMA_FILTER_CELL: Compiled = Compiled::new();
 
-/// Native indicator rules (`schemas/rule.schema.json`), code RF010.
+/// Native indicator rules (`schemas/rule.schema.json`), reported as RF010.
 pub static NATIVE_RULE: Target = Target {
     text: RULE_SCHEMA,
-    code: "RF010",
+    kind: RuleKind::Native,
     document: "the rule",
     top_keys: TOP_KEYS,
     // `/id` patterns are RF101's.
@@ -102,20 +107,20 @@ fn sigma_skip(pointer: &str, kind: &ValidationErrorKind) -> bool {
         || matches!(kind, ValidationErrorKind::UniqueItems)
 }
 
-/// Sigma detection rules (official schema), code RF600.
+/// Sigma detection rules (official schema), reported as RF600.
 pub static SIGMA_RULE: Target = Target {
     text: SIGMA_RULE_SCHEMA,
-    code: "RF600",
+    kind: RuleKind::Sigma,
     document: "the Sigma rule",
     top_keys: &crate::sigma::DETECTION_KEYS,
     skip: sigma_skip,
     cell: &SIGMA_RULE_CELL,
 };
 
-/// Sigma correlation rules (official schema), code RF600.
+/// Sigma correlation rules (official schema), reported as RF600.
 pub static SIGMA_CORRELATION: Target = Target {
     text: SIGMA_CORRELATION_SCHEMA,
-    code: "RF600",
+    kind: RuleKind::Sigma,
     document: "the Sigma correlation rule",
     top_keys: &[
         "title",
@@ -138,10 +143,10 @@ pub static SIGMA_CORRELATION: Target = Target {
     cell: &SIGMA_CORRELATION_CELL,
 };
 
-/// Sigma filters (official schema), code RF600.
+/// Sigma filters (official schema), reported as RF600.
 pub static SIGMA_FILTER: Target = Target {
     text: SIGMA_FILTER_SCHEMA,
-    code: "RF600",
+    kind: RuleKind::Sigma,
     document: "the Sigma filter",
     top_keys: &[
         "title",
@@ -158,18 +163,35 @@ pub static SIGMA_FILTER: Target = Target {
     cell: &SIGMA_FILTER_CELL,
 };
 
+/// The schema of a Sigma document type.
+pub fn for_sigma(doc_type: DocType) -> &'static Target {
+    match doc_type {
+        DocType::Rule => &SIGMA_RULE,
+        DocType::Correlation => &SIGMA_CORRELATION,
+        DocType::Filter => &SIGMA_FILTER,
+    }
+}
+
+/// A place where a document does not match its schema, and what is wrong there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub span: Span,
+    pub message: String,
+}
+
 pub fn rule_validator() -> &'static Validator {
     NATIVE_RULE.validator()
 }
 
-/// Validates a rule document; returns RF010 diagnostics pointing at the offending nodes.
-/// Errors on `/id` patterns are left to RF101, which explains them better.
-pub fn validate_rule(path: &str, root: &Node) -> Vec<Diagnostic> {
-    validate(&NATIVE_RULE, path, root)
+/// Validates a rule document; violations point at the offending nodes. Errors on `/id`
+/// patterns are left to RF101, which explains them better.
+pub fn validate_rule(root: &Node) -> Vec<Violation> {
+    validate(&NATIVE_RULE, root)
 }
 
-/// Validates a document against `target`; diagnostics point at the offending nodes.
-pub fn validate(target: &'static Target, path: &str, root: &Node) -> Vec<Diagnostic> {
+/// Validates a document against `target`; violations point at the offending nodes, in the
+/// order of the file.
+pub fn validate(target: &'static Target, root: &Node) -> Vec<Violation> {
     let mut out = Vec::new();
     // Most documents are valid: the boolean check on the tree as it is costs far less than
     // converting it to JSON and collecting errors, which only invalid documents pay for.
@@ -184,9 +206,9 @@ pub fn validate(target: &'static Target, path: &str, root: &Node) -> Vec<Diagnos
         }
         let schema_path = err.schema_path().as_str().to_string();
         let (span, message) = describe(target, root, &pointer, &schema_path, err.kind(), &instance);
-        out.push(Diagnostic::new(target.code, path, Some(span), message));
+        out.push(Violation { span, message });
     }
-    out.sort_by_key(|d| d.span.map(|s| s.start));
+    out.sort_by_key(|v| v.span.start);
     out
 }
 
@@ -420,9 +442,9 @@ const TOP_KEYS: &[&str] = &crate::rule::KEYS;
 fn known_keys(target: &Target, pointer: &str, bad: &str) -> String {
     let candidates: Vec<&str> = if pointer.is_empty() {
         target.top_keys.to_vec()
-    } else if pointer == "/logsource" && target.code == "RF600" {
+    } else if pointer == "/logsource" && target.kind == RuleKind::Sigma {
         vec!["category", "product", "service", "definition"]
-    } else if pointer.starts_with("/indicators/") && target.code == "RF010" {
+    } else if pointer.starts_with("/indicators/") && target.kind == RuleKind::Native {
         crate::indicator::IndicatorType::ALL
             .iter()
             .map(|t| t.name())
@@ -437,7 +459,7 @@ fn known_keys(target: &Target, pointer: &str, bad: &str) -> String {
         .min();
     match best {
         Some((_, c)) => format!(" (did you mean `{c}`?)"),
-        None if pointer.starts_with("/indicators/") && target.code == "RF010" => {
+        None if pointer.starts_with("/indicators/") && target.kind == RuleKind::Native => {
             format!(" (indicator types: {})", candidates.join(", "))
         }
         None => String::new(),

@@ -91,13 +91,12 @@ impl Suppressions {
 mod tests {
     use super::*;
 
+    fn rule(code: &str) -> &'static crate::diagnostic::LintRule {
+        crate::lint::registry::lookup(code).expect("a registered code")
+    }
+
     fn diag(code: &'static str, at: usize) -> Diagnostic {
-        Diagnostic::new(
-            code,
-            "a.yml",
-            Some(crate::diagnostic::Span::new(at, at + 1)),
-            "m",
-        )
+        rule(code).diagnostic("a.yml", Some(crate::diagnostic::Span::new(at, at + 1)), "m")
     }
 
     #[test]
@@ -107,7 +106,7 @@ mod tests {
             "# ruleforge: ignore-file[RF113]\nid: x\nv: 10.0.0.1 # ruleforge: ignore[RF205]\n# ruleforge: ignore\nw: y\n",
         );
         let s = Suppressions::parse(&src);
-        assert!(s.suppresses(&Diagnostic::new("RF113", "a.yml", None, "m"), &src));
+        assert!(s.suppresses(&rule("RF113").diagnostic("a.yml", None, "m"), &src));
         let v = src.text.find("10.0").unwrap();
         assert!(s.suppresses(&diag("RF205", v), &src));
         assert!(!s.suppresses(&diag("RF201", v), &src));

@@ -8,6 +8,8 @@
 //! - scalars resolve with the YAML 1.2 core schema (`yes`/`no`/`on` are strings,
 //!   no sexagesimal numbers, `0o` for octal).
 
+pub mod emit;
+
 use crate::diagnostic::Span;
 use crate::source::SourceFile;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
@@ -269,20 +271,40 @@ pub fn key_text(key: &Node) -> String {
     }
 }
 
-/// Why a file could not be read as YAML.
-#[derive(Debug, Clone, PartialEq)]
+/// Why a file could not be read as YAML: the kind of problem (which `lint` maps to its
+/// code), a message, and the place.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{message}")]
 pub struct LoadError {
-    pub code: &'static str,
+    pub kind: LoadErrorKind,
     pub message: String,
     pub span: Span,
     /// A second place (the first occurrence of a duplicate key).
     pub other: Option<Span>,
 }
 
+/// The kinds of YAML problems, each reported by its own lint rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoadErrorKind {
+    /// Not valid YAML: a scan or parse error, an alias to an unknown anchor, nesting deeper
+    /// than [`MAX_DEPTH`] (RF001).
+    Syntax,
+    /// A mapping key appears twice (RF002); `other` is the first occurrence.
+    DuplicateKey,
+    /// No YAML value at all: empty, only comments, or only empty documents (RF005).
+    Empty,
+    /// More than [`MAX_NODES`] nodes, directly or through aliases (RF006).
+    TooManyNodes,
+    /// A tab in indentation, the usual cause of a scan error (RF007).
+    TabIndentation,
+    /// A second document where one is expected (RF008).
+    SecondDocument,
+}
+
 impl LoadError {
-    fn new(code: &'static str, message: impl Into<String>, span: Span) -> Self {
+    pub fn new(kind: LoadErrorKind, message: impl Into<String>, span: Span) -> Self {
         LoadError {
-            code,
+            kind,
             message: message.into(),
             span,
             other: None,
@@ -318,7 +340,7 @@ fn parse_stream(src: &SourceFile, multi: bool) -> Result<Documents, LoadError> {
             .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
     {
         return Err(LoadError::new(
-            "RF005",
+            LoadErrorKind::Empty,
             "the file is empty: a rule file holds one YAML mapping",
             Span::empty(0),
         ));
@@ -346,7 +368,7 @@ fn parse_stream(src: &SourceFile, multi: bool) -> Result<Documents, LoadError> {
     b.finish_document();
     if b.docs.nodes.is_empty() {
         return Err(LoadError::new(
-            "RF005",
+            LoadErrorKind::Empty,
             "the file holds no YAML value: a rule file holds one YAML mapping",
             Span::empty(0),
         ));
@@ -420,13 +442,13 @@ impl Builder<'_> {
             let t = self.src.line_text(l);
             let col = t.find('\t').unwrap_or(0);
             return LoadError::new(
-                "RF007",
+                LoadErrorKind::TabIndentation,
                 "tab character in indentation: YAML indents with spaces only",
                 Span::new(start + col, start + col + 1),
             );
         }
         LoadError::new(
-            "RF001",
+            LoadErrorKind::Syntax,
             format!("invalid YAML: {}", e.info()),
             Span::new(at, (at + 1).min(self.src.text.len()).max(at)),
         )
@@ -442,7 +464,7 @@ impl Builder<'_> {
                 let marker = Span::new(start, end.max(start + 3).min(self.src.text.len()));
                 if self.documents > 1 && !self.multi {
                     return Err(LoadError::new(
-                        "RF008",
+                        LoadErrorKind::SecondDocument,
                         "a second YAML document starts here: a rule file holds exactly one document",
                         marker,
                     ));
@@ -532,7 +554,7 @@ impl Builder<'_> {
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
                     return Err(LoadError::new(
-                        "RF001",
+                        LoadErrorKind::Syntax,
                         "alias to an unknown anchor",
                         Span::new(start, end),
                     ));
@@ -540,7 +562,7 @@ impl Builder<'_> {
                 let size = target.count();
                 if self.nodes + size > MAX_NODES {
                     return Err(LoadError::new(
-                        "RF006",
+                        LoadErrorKind::TooManyNodes,
                         format!(
                             "aliases expand this document past {MAX_NODES} nodes (alias bomb?): refusing to expand"
                         ),
@@ -561,7 +583,7 @@ impl Builder<'_> {
     fn check_depth(&self, at: usize) -> Result<(), LoadError> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(LoadError::new(
-                "RF001",
+                LoadErrorKind::Syntax,
                 format!("nesting deeper than {MAX_DEPTH} levels"),
                 Span::empty(at),
             ));
@@ -577,7 +599,7 @@ impl Builder<'_> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
             return Err(LoadError::new(
-                "RF006",
+                LoadErrorKind::TooManyNodes,
                 format!("the document has more than {MAX_NODES} nodes"),
                 node.span,
             ));
@@ -611,8 +633,11 @@ impl Builder<'_> {
                     };
                     if let Some(first) = first {
                         let text = key_text(&node);
-                        let mut err =
-                            LoadError::new("RF002", format!("duplicate key `{text}`"), node.span);
+                        let mut err = LoadError::new(
+                            LoadErrorKind::DuplicateKey,
+                            format!("duplicate key `{text}`"),
+                            node.span,
+                        );
                         err.other = Some(first);
                         return Err(err);
                     }
@@ -707,7 +732,7 @@ mod tests {
     #[test]
     fn duplicate_key_names_both_places() {
         let e = load("a: 1\nb: 2\na: 3\n").unwrap_err();
-        assert_eq!(e.code, "RF002");
+        assert_eq!(e.kind, LoadErrorKind::DuplicateKey);
         assert_eq!(e.span, Span::new(10, 11));
         assert_eq!(e.other, Some(Span::new(0, 1)));
     }
@@ -722,7 +747,7 @@ mod tests {
         }
         let t = std::time::Instant::now();
         let e = load(&s).unwrap_err();
-        assert_eq!(e.code, "RF006");
+        assert_eq!(e.kind, LoadErrorKind::TooManyNodes);
         assert!(t.elapsed().as_secs() < 5);
     }
 
@@ -731,7 +756,7 @@ mod tests {
         let mut s: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
         s.push_str("k7: again\n");
         let e = load(&s).unwrap_err();
-        assert_eq!(e.code, "RF002");
+        assert_eq!(e.kind, LoadErrorKind::DuplicateKey);
         assert_eq!(e.other.map(|o| o.start), Some(s.find("k7:").unwrap()));
         let ok: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
         assert!(load(&ok).is_ok());
@@ -745,9 +770,15 @@ mod tests {
 
     #[test]
     fn empty_and_multi_document() {
-        assert_eq!(load("").unwrap_err().code, "RF005");
-        assert_eq!(load("# only a comment\n").unwrap_err().code, "RF005");
-        assert_eq!(load("a: 1\n---\nb: 2\n").unwrap_err().code, "RF008");
+        assert_eq!(load("").unwrap_err().kind, LoadErrorKind::Empty);
+        assert_eq!(
+            load("# only a comment\n").unwrap_err().kind,
+            LoadErrorKind::Empty
+        );
+        assert_eq!(
+            load("a: 1\n---\nb: 2\n").unwrap_err().kind,
+            LoadErrorKind::SecondDocument
+        );
     }
 
     #[test]
@@ -768,18 +799,21 @@ mod tests {
         assert_eq!(docs.nodes[1].to_json()["b"], 2);
         // Anchors do not cross documents.
         let src = SourceFile::new("t.yml", "a: &x 1\n---\nb: *x\n");
-        assert_eq!(parse_documents(&src).unwrap_err().code, "RF001");
+        assert_eq!(
+            parse_documents(&src).unwrap_err().kind,
+            LoadErrorKind::Syntax
+        );
         assert_eq!(
             parse_documents(&SourceFile::new("t.yml", "---\n---\n"))
                 .unwrap_err()
-                .code,
-            "RF005"
+                .kind,
+            LoadErrorKind::Empty
         );
     }
 
     #[test]
     fn tabs_are_named() {
         let e = load("a:\n\tb: 1\n").unwrap_err();
-        assert_eq!(e.code, "RF007");
+        assert_eq!(e.kind, LoadErrorKind::TabIndentation);
     }
 }

@@ -522,3 +522,43 @@ fn match_reports_bad_input() {
         .code(2)
         .stderr(predicate::str::contains("missing.ndjson"));
 }
+
+/// The configuration's rule selectors are checked by lint, and every command reads its
+/// configuration through the same place: `fmt`, `test` and `new` reject what `lint` rejects,
+/// naming the file.
+#[test]
+fn every_command_rejects_a_configuration_lint_rejects() {
+    let r = Repo::new();
+    r.write("rules/good.yml", CANONICAL);
+    r.write("ruleforge.toml", "[lint]\nignore = [\"RF9X\"]\n");
+    for args in [
+        &["lint"][..],
+        &["fmt", "--check"],
+        &["test"],
+        &["new", "--title", "A new rule title"],
+    ] {
+        r.cmd(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(
+                "ruleforge.toml: unknown rule code or prefix `RF9X` (see `ruleforge rule --all`)",
+            ));
+    }
+}
+
+/// An error that stops a command keeps its cause: the context the command adds, then the
+/// library's message.
+#[test]
+fn errors_keep_their_cause() {
+    let r = Repo::new();
+    r.write("rules/good.yml", CANONICAL);
+    r.cmd(&["match", "rules", "--event", "no-such-events.json"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::is_match(
+                r"ruleforge: error: no-such-events\.json: .*(No such file|not found)",
+            )
+            .unwrap(),
+        );
+}

@@ -19,8 +19,8 @@ use common::diff::{id, path, rule};
 use common::GitRepo;
 use ruleforge::config::Config;
 use ruleforge::diagnostic::{Applicability, Diagnostic, Severity};
-use ruleforge::lint::registry::{self, Check, Selection};
-use ruleforge::lint::{self, Options, Outcome};
+use ruleforge::lint::registry::{self, Check};
+use ruleforge::lint::{self, Options, Outcome, SelectorArgs};
 use ruleforge::report::{self, Counts, Sources};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -132,15 +132,11 @@ fn files(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 /// The options of `ruleforge lint --select ALL` run at `root` under configuration `cfg`.
 fn options(cfg: &Config) -> Options {
-    let selection = Selection::new(vec!["ALL".into()], cfg.lint.ignore.clone());
-    let mut opts = Options::new(selection, today());
-    opts.max_file_size = cfg.lint.max_file_size;
-    opts.kinds = ruleforge::kind::KindPatterns::new(&cfg.kinds).unwrap();
-    for (pattern, codes) in &cfg.lint.per_path_ignores {
-        let glob = globset::Glob::new(pattern).unwrap().compile_matcher();
-        opts.per_path_ignores.push((glob, codes.clone()));
-    }
-    opts
+    let select_all = SelectorArgs {
+        select: vec!["ALL".into()],
+        ..SelectorArgs::default()
+    };
+    Options::from_config_with(cfg, &select_all, today()).unwrap()
 }
 
 /// What `ruleforge lint --select ALL` run at a repository root finds and prints.

@@ -210,23 +210,40 @@ impl<R: Read> Read for Limited<R> {
     }
 }
 
+/// Why a member path is unsafe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PathProblem {
+    #[error("empty path")]
+    Empty,
+    #[error("absolute path")]
+    Absolute,
+    #[error("backslash or control character in path")]
+    BadCharacter,
+    #[error("empty path component")]
+    EmptyComponent,
+    #[error("`.` path component")]
+    Dot,
+    #[error("`..` path component (path traversal)")]
+    DotDot,
+}
+
 /// Checks a member path: relative, `/`-separated, no empty, `.` or `..` component, no
 /// backslash or control character.
-pub fn check_path(path: &str) -> Result<(), String> {
+pub fn check_path(path: &str) -> Result<(), PathProblem> {
     if path.is_empty() {
-        return Err("empty path".into());
+        return Err(PathProblem::Empty);
     }
     if path.starts_with('/') {
-        return Err("absolute path".into());
+        return Err(PathProblem::Absolute);
     }
     if path.contains('\\') || path.chars().any(|c| c.is_control()) {
-        return Err("backslash or control character in path".into());
+        return Err(PathProblem::BadCharacter);
     }
     for part in path.split('/') {
         match part {
-            "" => return Err("empty path component".into()),
-            "." => return Err("`.` path component".into()),
-            ".." => return Err("`..` path component (path traversal)".into()),
+            "" => return Err(PathProblem::EmptyComponent),
+            "." => return Err(PathProblem::Dot),
+            ".." => return Err(PathProblem::DotDot),
             _ => {}
         }
     }
@@ -266,9 +283,9 @@ pub fn read(archive: &[u8], limit: u64) -> Result<Vec<(String, Vec<u8>)>, Verify
                 path: String::from_utf8_lossy(e.as_bytes()).into_owned(),
                 reason: "path is not UTF-8".into(),
             })?;
-            check_path(&path).map_err(|reason| VerifyError::UnsafePath {
+            check_path(&path).map_err(|problem| VerifyError::UnsafePath {
                 path: path.clone(),
-                reason,
+                reason: problem.to_string(),
             })?;
             let kind = entry.header().entry_type();
             if !matches!(kind, tar::EntryType::Regular) {

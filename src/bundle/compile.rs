@@ -7,9 +7,9 @@
 use super::sigma::{SigmaEntry, SigmaSet};
 use crate::indicator::{Checked, IndicatorType, Syntax};
 use crate::kind::KindPatterns;
-use crate::lint::context::parse_date;
-use crate::lint::{parse_source, Parsed, ParsedRef};
+use crate::kind::{parse_source, Parsed, ParsedRef};
 use crate::load::{self, Input};
+use crate::rule::parse_date;
 use crate::rule::{Rule, RuleFile, Spanned};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -311,8 +311,8 @@ pub fn compile_all(
         .map(|input| {
             let source = match load::read(input, max_file_size) {
                 Ok(Ok(s)) => s,
-                Ok(Err((d, _))) => {
-                    return CompiledFile::Native(Err(format!("{}: {}", d.path, d.message)))
+                Ok(Err((e, _))) => {
+                    return CompiledFile::Native(Err(format!("{}: {e}", input.path)))
                 }
                 Err(e) => return CompiledFile::Native(Err(e.to_string())),
             };

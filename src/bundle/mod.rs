@@ -351,17 +351,24 @@ pub fn format_time(t: OffsetDateTime) -> String {
     )
 }
 
+/// A time that is neither RFC 3339 nor a `YYYY-MM-DD` date.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{input}` is not an RFC 3339 time (2027-01-31T12:00:00Z) or a date (2027-01-31)")]
+pub struct TimeError {
+    pub input: String,
+}
+
 /// Parses RFC 3339 (`2027-01-31T12:00:00Z`, any offset) or a date (`2027-01-31`, midnight UTC).
-pub fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
+pub fn parse_time(s: &str) -> Result<OffsetDateTime, TimeError> {
     if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
         return Ok(t);
     }
-    if let Some(d) = crate::lint::context::parse_date(s) {
+    if let Some(d) = crate::rule::parse_date(s) {
         return Ok(d.midnight().assume_utc());
     }
-    Err(format!(
-        "`{s}` is not an RFC 3339 time (2027-01-31T12:00:00Z) or a date (2027-01-31)"
-    ))
+    Err(TimeError {
+        input: s.to_string(),
+    })
 }
 
 /// The bundle version of a commit time: `YYYYMMDDHHMMSS` in UTC.
@@ -391,6 +398,16 @@ pub enum BuildError {
     /// Rule content that cannot be compiled (exit code 1); one line per problem.
     #[error("{}", .0.join("\n"))]
     Content(Vec<String>),
+}
+
+impl BuildError {
+    /// The process exit code for this error: 1 for rule content, 2 for the rest.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            BuildError::Setup(_) => 2,
+            BuildError::Content(_) => 1,
+        }
+    }
 }
 
 /// The rule files and configuration of one commit.
@@ -441,7 +458,8 @@ pub fn read_revision(
             let label = format!("{short}:{cfg_path}");
             let text = std::str::from_utf8(blob.content())
                 .map_err(|_| BuildError::Setup(format!("{label}: not valid UTF-8")))?;
-            let cfg = Config::parse(text, Path::new(&label)).map_err(|e| BuildError::Setup(e.0))?;
+            let cfg = Config::parse(text, Path::new(&label))
+                .map_err(|e| BuildError::Setup(e.to_string()))?;
             (cfg, Some(label))
         }
         Err(_) => (Config::default(), None),
@@ -480,26 +498,14 @@ pub fn lint_revision(
 }
 
 fn kind_patterns(rev: &Revision) -> Result<crate::kind::KindPatterns, BuildError> {
-    crate::kind::KindPatterns::new(&rev.config.kinds)
+    let kinds = &rev.config.kinds;
+    crate::kind::KindPatterns::new(&kinds.sigma, &kinds.native)
         .map_err(|e| BuildError::Setup(format!("[kinds]: {e}")))
 }
 
 fn lint_options(rev: &Revision, today: time::Date) -> Result<crate::lint::Options, BuildError> {
-    use crate::lint::{registry::Selection, Options};
-    let cfg = &rev.config.lint;
-    let mut opts = Options::new(
-        Selection::new(cfg.select.clone(), cfg.ignore.clone()),
-        today,
-    );
-    opts.max_file_size = cfg.max_file_size;
-    opts.kinds = kind_patterns(rev)?;
-    for (pat, codes) in &cfg.per_path_ignores {
-        let glob = globset::Glob::new(pat)
-            .map_err(|e| BuildError::Setup(format!("per-path-ignores `{pat}`: {e}")))?;
-        opts.per_path_ignores
-            .push((glob.compile_matcher(), codes.clone()));
-    }
-    Ok(opts)
+    crate::lint::Options::from_config(&rev.config, today)
+        .map_err(|e| BuildError::Setup(e.to_string()))
 }
 
 /// A built (unsigned) bundle.

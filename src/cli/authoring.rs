@@ -1,7 +1,5 @@
 //! Pieces shared by the authoring commands (`fmt`, `new`, `test`, `match`).
 
-use super::Failure;
-use crate::config::{self, Config};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::load::{self, Input};
 use crate::matcher::RuleSpec;
@@ -10,18 +8,21 @@ use crate::source::SourceFile;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
-/// The repository root, its configuration, and the paths to work on (`paths`, or the rule
-/// roots of `ruleforge.toml` when empty).
-pub fn targets(paths: &[PathBuf]) -> Result<(PathBuf, Config, Vec<PathBuf>), Failure> {
-    let cwd = std::env::current_dir()?;
-    let root = config::find_root(&cwd);
-    let cfg = Config::load(&root)?;
+/// The workspace (root, configuration, options), and the paths to work on (`paths`, or the
+/// rule roots of `ruleforge.toml` when empty).
+pub fn targets(paths: &[PathBuf]) -> anyhow::Result<(super::Workspace, Vec<PathBuf>)> {
+    let ws = super::Workspace::open(None, &Default::default())?;
     let paths = if paths.is_empty() {
-        cfg.lint.roots.iter().map(|r| root.join(r)).collect()
+        ws.config
+            .lint
+            .roots
+            .iter()
+            .map(|r| ws.root.join(r))
+            .collect()
     } else {
         paths.to_vec()
     };
-    Ok((root, cfg, paths))
+    Ok((ws, paths))
 }
 
 /// `path:line:col: CODE message`, as lint prints it.
@@ -33,16 +34,15 @@ pub fn diag_line(d: &Diagnostic, src: Option<&SourceFile>) -> String {
     )
 }
 
-/// The diagnostic for a file that does not load (read error, YAML error).
+/// The diagnostic for a file that does not load (YAML error).
 pub fn load_error(file: &RuleFile) -> Option<Diagnostic> {
     let e = file.parsed.as_ref().err()?;
-    let mut d = Diagnostic::new(e.code, &file.source.path, Some(e.span), e.message.clone());
-    if let Some(other) = e.other {
-        let lc = file.source.line_col(other.start);
-        d.message
-            .push_str(&format!(" (first defined on line {})", lc.line));
-    }
-    Some(d)
+    Some(crate::lint::load_diagnostic(&file.source, e))
+}
+
+/// The line for a file that is read but not usable as text (too large, not UTF-8).
+pub fn content_line(e: &load::ContentError, src: &SourceFile) -> String {
+    diag_line(&crate::lint::content_diagnostic(&src.path, e), Some(src))
 }
 
 /// A rule file read and parsed, or the one-line reason it could not be.
@@ -52,12 +52,12 @@ pub enum Loaded {
 }
 
 /// Reads and parses `inputs` in parallel (order kept).
-pub fn load_all(inputs: &[Input], max_size: u64) -> Result<Vec<Loaded>, Failure> {
+pub fn load_all(inputs: &[Input], max_size: u64) -> anyhow::Result<Vec<Loaded>> {
     inputs
         .par_iter()
         .map(|input| {
             Ok(match load::read(input, max_size)? {
-                Err((d, src)) => Loaded::Error(diag_line(&d, Some(&src))),
+                Err((e, src)) => Loaded::Error(content_line(&e, &src)),
                 Ok(src) => {
                     let file = RuleFile::parse(src);
                     match load_error(&file) {
@@ -68,7 +68,7 @@ pub fn load_all(inputs: &[Input], max_size: u64) -> Result<Vec<Loaded>, Failure>
             })
         })
         .collect::<Result<Vec<_>, load::IoError>>()
-        .map_err(Failure::from)
+        .map_err(anyhow::Error::from)
 }
 
 /// The rule of a loaded file as a matcher spec, or a one-line error when its condition does
@@ -78,8 +78,7 @@ pub fn spec_of(file: &RuleFile) -> Result<RuleSpec, String> {
     if let Err(e) = rule.parsed_condition() {
         let c = rule.condition.as_ref().expect("a condition failed");
         let span = condition_error_span(&file.source, c.span, &c.value, e.offset);
-        let d = Diagnostic::new(
-            "RF301",
+        let d = crate::lint::rules::rf301_condition_syntax::RULE.diagnostic(
             &file.source.path,
             Some(span),
             format!("condition does not parse: {}", e.message),

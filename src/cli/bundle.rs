@@ -1,10 +1,11 @@
 //! `ruleforge bundle`: build (and sign) the bundle of a git revision.
 
-use super::{CmdResult, Failure};
+use super::CmdResult;
 use crate::bundle::{self, sign, BuildError};
 use crate::diagnostic::Severity;
 use crate::fsutil::write_atomic_mode;
 use crate::report::{self, Counts};
+use anyhow::{anyhow, Context};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -27,23 +28,22 @@ pub struct Args {
     pub secret_key_env: Option<String>,
 }
 
-fn load_key(args: &Args) -> Result<Option<sign::SigningKey>, Failure> {
+fn load_key(args: &Args) -> anyhow::Result<Option<sign::SigningKey>> {
     let (text, source) = match (&args.secret_key, &args.secret_key_env) {
         (Some(p), _) => (
-            std::fs::read_to_string(p).map_err(|e| {
-                Failure(format!("{}: cannot read the secret key: {e}", p.display()))
-            })?,
+            std::fs::read_to_string(p)
+                .with_context(|| format!("{}: cannot read the secret key", p.display()))?,
             p.display().to_string(),
         ),
         (None, Some(var)) => {
             let v = std::env::var(var).map_err(|e| {
-                Failure(format!(
+                anyhow!(
                     "--secret-key-env {var}: the environment variable is {}",
                     match e {
                         std::env::VarError::NotPresent => "not set",
                         std::env::VarError::NotUnicode(_) => "not valid UTF-8",
                     }
-                ))
+                )
             })?;
             (v, format!("${var}"))
         }
@@ -63,12 +63,7 @@ pub fn exec(args: Args) -> CmdResult {
     let workdir = repo
         .workdir()
         .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()))
-        .ok_or_else(|| {
-            Failure(format!(
-                "{}: a bare repository has no rule root",
-                root.display()
-            ))
-        })?;
+        .ok_or_else(|| anyhow!("{}: a bare repository has no rule root", root.display()))?;
     let prefix = crate::load::relative(&workdir, &root);
     let prefix = if root.starts_with(&workdir) {
         prefix
@@ -79,8 +74,7 @@ pub fn exec(args: Args) -> CmdResult {
     // The key first: a wrong password should not cost a build.
     let key = load_key(&args)?;
 
-    let rev =
-        bundle::read_revision(&repo, &args.rev, &prefix).map_err(|e| Failure(e.to_string()))?;
+    let rev = bundle::read_revision(&repo, &args.rev, &prefix)?;
     let short = &rev.commit[..12];
     crate::timings::mark("bundle: revision read");
     let progress = super::progress::Progress::start(
@@ -89,8 +83,7 @@ pub fn exec(args: Args) -> CmdResult {
         "files",
         Some(rev.inputs.len() as u64),
     );
-    let (outcome, compiled) =
-        bundle::lint_and_compile(&rev, super::today()).map_err(|e| Failure(e.to_string()))?;
+    let (outcome, compiled) = bundle::lint_and_compile(&rev, super::today())?;
     drop(progress);
     crate::timings::mark("bundle: linted and compiled");
     let errors: Vec<_> = outcome
@@ -125,7 +118,7 @@ pub fn exec(args: Args) -> CmdResult {
 
     let built = match bundle::build_with(&rev, Some(compiled)) {
         Ok(b) => b,
-        Err(BuildError::Setup(m)) => return Err(Failure(m)),
+        Err(e @ BuildError::Setup(_)) => return Err(e.into()),
         Err(BuildError::Content(lines)) => {
             let mut err = anstream::stderr().lock();
             for l in &lines {
@@ -162,24 +155,19 @@ pub fn exec(args: Args) -> CmdResult {
     };
 
     crate::timings::mark("bundle: signed");
-    std::fs::create_dir_all(&args.out).map_err(|e| {
-        Failure(format!(
-            "{}: cannot create the output folder: {e}",
-            args.out.display()
-        ))
-    })?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("{}: cannot create the output folder", args.out.display()))?;
     let archive_path = args.out.join(&built.file_name);
     let sig_path = args.out.join(format!("{}.minisig", built.file_name));
     write_atomic_mode(&archive_path, &built.archive, 0o644, true)
-        .map_err(|e| Failure(format!("{}: cannot write: {e}", archive_path.display())))?;
+        .with_context(|| format!("{}: cannot write", archive_path.display()))?;
     if let Some(sig) = &signature {
         if let Err(e) = write_atomic_mode(&sig_path, sig.as_bytes(), 0o644, true) {
             // No unsigned bundle left where a signed one was asked for.
             let _ = std::fs::remove_file(&archive_path);
-            return Err(Failure(format!(
-                "{}: cannot write: {e}",
-                sig_path.display()
-            )));
+            return Err(
+                anyhow::Error::new(e).context(format!("{}: cannot write", sig_path.display()))
+            );
         }
     }
     crate::timings::mark("bundle: archive and signature written and synced to disk");

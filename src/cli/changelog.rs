@@ -26,7 +26,8 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> CmdResult {
-    let (repo, cfg, opts, _root) = super::diff::setup(args.config.as_deref())?;
+    let (repo, ws, opts) = super::diff::setup(args.config.as_deref())?;
+    let cfg = ws.config;
     let d = diff::compute(&repo, &args.base, Some(&args.head), &opts)?;
     let text = changelog::render(
         &d,

@@ -1,8 +1,9 @@
 //! `ruleforge coverage`: ATT&CK coverage of the rules (see `crate::coverage`).
 
 use super::authoring;
-use super::{CmdResult, Failure};
+use super::CmdResult;
 use crate::coverage::{self, attack::Attack, heatmap, json, navigator, text};
+use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,11 +34,10 @@ pub enum CoverageFormat {
 }
 
 pub fn exec(args: Args) -> CmdResult {
-    let (root, cfg, paths) = authoring::targets(&args.paths)?;
-    let inputs = crate::load::discover(&root, &paths)?;
-    let kinds =
-        crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
-    let (rules, skipped) = coverage::read_rules(&inputs, &kinds, cfg.lint.max_file_size)?;
+    let (ws, paths) = authoring::targets(&args.paths)?;
+    let inputs = crate::load::discover(&ws.root, &paths)?;
+    let (rules, skipped) =
+        coverage::read_rules(&inputs, &ws.lint.kinds, ws.config.lint.max_file_size)?;
     let c = coverage::compute(Attack::enterprise(), rules, skipped);
     let output = match args.format {
         CoverageFormat::Text => text::render_text(&c),
@@ -49,7 +49,7 @@ pub fn exec(args: Args) -> CmdResult {
     };
     match &args.out {
         Some(path) => crate::fsutil::write_atomic(path, output.as_bytes())
-            .map_err(|e| Failure(format!("{}: cannot write: {e}", path.display())))?,
+            .with_context(|| format!("{}: cannot write", path.display()))?,
         None => super::print(&output),
     }
     Ok(ExitCode::SUCCESS)

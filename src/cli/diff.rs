@@ -1,12 +1,11 @@
 //! `ruleforge diff BASE [HEAD]`: the semantic diff of the rule set between two revisions
 //! (HEAD defaults to the working tree), or with `--check` the policy findings between them.
 
-use super::{CmdResult, Failure};
-use crate::config::{self, Config};
+use super::CmdResult;
 use crate::diagnostic::Severity;
 use crate::diff;
-use crate::lint::{registry::Selection, Options};
 use crate::report::{self, Counts, Format};
+use anyhow::{anyhow, Context};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -50,53 +49,30 @@ pub struct Args {
     pub config: Option<PathBuf>,
 }
 
-/// The repository, configuration and diff options for the current directory.
+/// The repository, the workspace (root, configuration, lint options) and the diff options
+/// for the current directory.
 pub(super) fn setup(
     config_file: Option<&Path>,
-) -> Result<(git2::Repository, Config, diff::Options, PathBuf), Failure> {
-    let cwd = std::env::current_dir()?;
-    let root = config::find_root(&cwd);
-    let cfg = match config_file {
-        Some(p) => Config::load_file(p, true)?,
-        None => Config::load(&root)?,
-    };
-    let repo = crate::git::open_for_comparison(&root)?;
-    let kinds =
-        crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
-    let opts = diff::Options {
-        roots: cfg.lint.roots.clone(),
-        prefix: diff::prefix_for(&repo, &root),
-        max_file_size: cfg.lint.max_file_size,
-        kinds,
-    };
-    Ok((repo, cfg, opts, root))
-}
-
-/// Lint options from the configuration alone (selection and per-path ignores).
-pub(super) fn config_lint_options(cfg: &Config) -> Result<Options, Failure> {
-    let mut opts = Options::new(
-        Selection::new(cfg.lint.select.clone(), cfg.lint.ignore.clone()),
-        super::today(),
+) -> anyhow::Result<(git2::Repository, super::Workspace, diff::Options)> {
+    let ws = super::Workspace::open(config_file, &Default::default())?;
+    let repo = crate::git::open_for_comparison(&ws.root)?;
+    let opts = diff::Options::for_lint(
+        ws.config.lint.roots.clone(),
+        diff::prefix_for(&repo, &ws.root),
+        &ws.lint,
     );
-    opts.max_file_size = cfg.lint.max_file_size;
-    for (pat, codes) in &cfg.lint.per_path_ignores {
-        let glob = globset::Glob::new(pat)
-            .map_err(|e| Failure(format!("per-path-ignores `{pat}`: {e}")))?;
-        opts.per_path_ignores
-            .push((glob.compile_matcher(), codes.clone()));
-    }
-    Ok(opts)
+    Ok((repo, ws, opts))
 }
 
 /// Prints `text`, or writes it atomically to `output`.
-pub(super) fn emit(text: &str, output: Option<&Path>) -> Result<(), Failure> {
+pub(super) fn emit(text: &str, output: Option<&Path>) -> anyhow::Result<()> {
     match output {
         None => {
             super::print(text);
             Ok(())
         }
         Some(p) => crate::fsutil::write_atomic(p, text.as_bytes())
-            .map_err(|e| Failure(format!("{}: cannot write: {e}", p.display()))),
+            .with_context(|| format!("{}: cannot write", p.display())),
     }
 }
 
@@ -137,15 +113,15 @@ pub(super) fn render_findings(
 pub fn exec(args: Args) -> CmdResult {
     for rev in std::iter::once(&args.base).chain(&args.head) {
         if rev.contains("..") && !rev.contains("...") {
-            return Err(Failure(format!(
+            return Err(anyhow!(
                 "`{rev}` is a range: give two revisions (`ruleforge diff A B`), or `A...B` for the merge base of A and B"
-            )));
+            ));
         }
     }
-    let (repo, cfg, opts, _root) = setup(args.config.as_deref())?;
+    let (repo, ws, opts) = setup(args.config.as_deref())?;
+    let (cfg, lint_opts) = (ws.config, ws.lint);
     let d = diff::compute(&repo, &args.base, args.head.as_deref(), &opts)?;
     if args.check {
-        let lint_opts = config_lint_options(&cfg)?;
         let popts = crate::policy::Options::from_config(&cfg.policy, super::today());
         let (diags, sources) = crate::policy::run(&d, &popts, &lint_opts);
         let files = d.changes.len();

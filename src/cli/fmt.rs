@@ -1,10 +1,10 @@
 //! `ruleforge fmt`: rewrites rule files into the canonical layout, comments kept.
 
 use super::authoring;
-use super::{CmdResult, Failure};
-use crate::diagnostic::Diagnostic;
+use super::CmdResult;
 use crate::format::{self, FormatError};
 use crate::load::{self, Origin};
+use anyhow::Context;
 use rayon::prelude::*;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -44,11 +44,10 @@ enum Outcome {
 }
 
 pub fn exec(args: Args) -> CmdResult {
-    let (root, cfg, paths) = authoring::targets(&args.paths)?;
+    let (ws, paths) = authoring::targets(&args.paths)?;
+    let (root, cfg, kinds) = (ws.root, ws.config, ws.lint.kinds);
     let inputs = load::discover(&root, &paths)?;
     let write = !args.check && !args.diff;
-    let kinds =
-        crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
     let progress = super::progress::Progress::start(
         super::progress::wanted(true),
         if write { "formatting" } else { "checking" },
@@ -57,13 +56,13 @@ pub fn exec(args: Args) -> CmdResult {
     );
     let outcomes: Vec<Outcome> = inputs
         .par_iter()
-        .map(|input| -> Result<Outcome, Failure> {
+        .map(|input| -> anyhow::Result<Outcome> {
             let _counted = Counted;
             let src = match load::read(input, cfg.lint.max_file_size)? {
                 Ok(s) => s,
-                Err((d, src)) => return Ok(Outcome::Error(authoring::diag_line(&d, Some(&src)))),
+                Err((e, src)) => return Ok(Outcome::Error(authoring::content_line(&e, &src))),
             };
-            if is_sigma(&src, &kinds) {
+            if crate::kind::kind_of(&src, &kinds) == crate::kind::RuleKind::Sigma {
                 return Ok(Outcome::Sigma);
             }
             let new = match format::format_source(&src) {
@@ -77,7 +76,11 @@ pub fn exec(args: Args) -> CmdResult {
                     return Ok(Outcome::Error(authoring::diag_line(&d, Some(&file.source))));
                 }
                 Err(FormatError::Unsupported { span, message }) => {
-                    let d = Diagnostic::new("RF001", &input.path, span, message);
+                    let d = crate::lint::rules::rf001_yaml_syntax::RULE.diagnostic(
+                        &input.path,
+                        span,
+                        message,
+                    );
                     let line = authoring::diag_line(&d, Some(&src));
                     // Not a lint finding: drop the code.
                     return Ok(Outcome::Error(line.replacen(" RF001 ", " ", 1)));
@@ -98,7 +101,7 @@ pub fn exec(args: Args) -> CmdResult {
             if write {
                 if let Origin::Disk(p) = &input.origin {
                     crate::fsutil::write_atomic(p, new.as_bytes())
-                        .map_err(|e| Failure(format!("{}: cannot write: {e}", input.path)))?;
+                        .with_context(|| format!("{}: cannot write", input.path))?;
                 }
             }
             Ok(Outcome::Changed {
@@ -172,22 +175,4 @@ pub fn exec(args: Args) -> CmdResult {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Whether `src` is a Sigma file (by `[kinds]`, else by shape, as `lint` decides). A file with
-/// a top-level `indicators:` key is native without parsing it twice.
-fn is_sigma(src: &crate::source::SourceFile, kinds: &crate::kind::KindPatterns) -> bool {
-    use crate::kind::RuleKind;
-    match kinds.for_path(&src.path) {
-        Some(k) => return k == RuleKind::Sigma,
-        None if src.text.lines().any(|l| l.starts_with("indicators:")) => return false,
-        None => {}
-    }
-    match crate::yaml::parse_documents(src) {
-        Ok(docs) => {
-            let shapes: Vec<_> = docs.nodes.iter().map(crate::kind::detect).collect();
-            shapes.contains(&Some(RuleKind::Sigma)) && !shapes.contains(&Some(RuleKind::Native))
-        }
-        Err(_) => false,
-    }
 }

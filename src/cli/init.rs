@@ -1,6 +1,6 @@
 //! `ruleforge init [DIR]`: turns a folder into a rules repository (see `crate::init`).
 
-use super::{CmdResult, Failure};
+use super::CmdResult;
 use crate::init::{self, Options};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -24,7 +24,7 @@ pub fn exec(args: Args) -> CmdResult {
         rule_id: None,
         today: super::today().to_string(),
     };
-    let report = init::init(&args.dir, &opts).map_err(|e| Failure(e.to_string()))?;
+    let report = init::init(&args.dir, &opts)?;
     let mut out = String::new();
     let shown = args.dir.display();
     if report.git_initialized {

@@ -1,8 +1,9 @@
 //! `ruleforge keygen`: an Ed25519 key pair in the minisign formats.
 
-use super::{CmdResult, Failure};
+use super::CmdResult;
 use crate::bundle::sign;
 use crate::fsutil::write_atomic_mode;
+use anyhow::anyhow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -61,17 +62,15 @@ fn exists(p: &Path) -> bool {
 
 pub fn exec(args: Args) -> CmdResult {
     if args.secret_key == args.public_key {
-        return Err(Failure(
-            "--secret-key and --public-key name the same file".into(),
-        ));
+        return Err(anyhow!("--secret-key and --public-key name the same file"));
     }
     if !args.force {
         for p in [&args.secret_key, &args.public_key] {
             if exists(p) {
-                return Err(Failure(format!(
+                return Err(anyhow!(
                     "{}: already exists; refusing to overwrite it (use --force)",
                     p.display()
-                )));
+                ));
             }
         }
     }
@@ -80,9 +79,9 @@ pub fn exec(args: Args) -> CmdResult {
     } else {
         let pw = read_password("Password for the new secret key: ", true)?;
         if pw.is_empty() {
-            return Err(Failure(format!(
+            return Err(anyhow!(
                 "empty password (set {PASSWORD_ENV}, or use --no-password for an unprotected key)"
-            )));
+            ));
         }
         Some(pw)
     };
@@ -90,12 +89,12 @@ pub fn exec(args: Args) -> CmdResult {
     let write = |p: &Path, text: &str, mode: u32| {
         write_atomic_mode(p, text.as_bytes(), mode, args.force).map_err(|e| {
             if e.kind() == std::io::ErrorKind::AlreadyExists {
-                Failure(format!(
+                anyhow!(
                     "{}: already exists; refusing to overwrite it (use --force)",
                     p.display()
-                ))
+                )
             } else {
-                Failure(format!("{}: cannot write: {e}", p.display()))
+                anyhow::Error::new(e).context(format!("{}: cannot write", p.display()))
             }
         })
     };

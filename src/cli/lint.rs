@@ -1,8 +1,7 @@
 //! `ruleforge lint`: schema validation and lint rules in one pass.
 
-use super::{CmdResult, Failure};
-use crate::config::{self, Config};
-use crate::lint::{self, registry::Selection, Options};
+use super::CmdResult;
+use crate::lint::{self, SelectorArgs};
 use crate::report::{self, Counts, Format};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,47 +45,18 @@ pub struct Args {
 }
 
 pub fn exec(args: Args) -> CmdResult {
-    let cwd = std::env::current_dir()?;
-    let root = config::find_root(&cwd);
-    let cfg = match &args.config {
-        Some(p) => Config::load_file(p, true)?,
-        None => Config::load(&root)?,
+    let selectors = SelectorArgs {
+        select: args.select.clone(),
+        extend_select: args.extend_select.clone(),
+        ignore: args.ignore.clone(),
     };
-    for sel in args
-        .select
-        .iter()
-        .chain(&args.ignore)
-        .chain(&args.extend_select)
-    {
-        crate::lint::registry::check_selector(sel).map_err(Failure)?;
-    }
-    let mut select = if args.select.is_empty() {
-        cfg.lint.select.clone()
-    } else {
-        args.select.clone()
-    };
-    if !args.extend_select.is_empty() {
-        if select.is_empty() {
-            select = crate::lint::registry::all_rules()
-                .filter(|r| r.default_enabled)
-                .map(|r| r.code.to_string())
-                .collect();
-        }
-        select.extend(args.extend_select.iter().cloned());
-    }
-    let mut ignore = cfg.lint.ignore.clone();
-    ignore.extend(args.ignore.iter().cloned());
-    let mut opts = Options::new(Selection::new(select, ignore), super::today());
+    let super::Workspace {
+        cwd,
+        root,
+        config: cfg,
+        lint: mut opts,
+    } = super::Workspace::open(args.config.as_deref(), &selectors)?;
     opts.fix = args.fix;
-    opts.max_file_size = cfg.lint.max_file_size;
-    opts.kinds =
-        crate::kind::KindPatterns::new(&cfg.kinds).map_err(|e| Failure(format!("[kinds]: {e}")))?;
-    for (pat, codes) in &cfg.lint.per_path_ignores {
-        let glob = globset::Glob::new(pat)
-            .map_err(|e| Failure(format!("per-path-ignores `{pat}`: {e}")))?;
-        opts.per_path_ignores
-            .push((glob.compile_matcher(), codes.clone()));
-    }
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
         cfg.lint.roots.iter().map(|r| root.join(r)).collect()
     } else {

@@ -3,7 +3,8 @@
 //! `ruleforge man --out DIR` writes every page (`ruleforge.1`, `ruleforge-lint.1`, ...) for
 //! packaging.
 
-use super::{Cli, CmdResult, Failure};
+use super::{Cli, CmdResult};
+use anyhow::{anyhow, Context};
 use clap::CommandFactory;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,11 +19,11 @@ pub struct Args {
 }
 
 /// The roff text of one page.
-fn render(cmd: clap::Command) -> Result<Vec<u8>, Failure> {
+fn render(cmd: clap::Command) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
     clap_mangen::Man::new(cmd)
         .render(&mut out)
-        .map_err(|e| Failure(format!("cannot render the manual page: {e}")))?;
+        .context("cannot render the manual page")?;
     Ok(out)
 }
 
@@ -42,12 +43,12 @@ fn pages() -> Vec<(String, clap::Command)> {
 
 pub fn exec(args: Args) -> CmdResult {
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).with_context(|| dir.display().to_string())?;
         let mut written = String::new();
         for (name, cmd) in pages() {
             let path = dir.join(format!("{name}.1"));
             crate::fsutil::write_atomic(&path, &render(cmd)?)
-                .map_err(|e| Failure(format!("{}: cannot write: {e}", path.display())))?;
+                .with_context(|| format!("{}: cannot write", path.display()))?;
             written.push_str(&format!("{}\n", path.display()));
         }
         super::print(&written);
@@ -63,11 +64,11 @@ pub fn exec(args: Args) -> CmdResult {
             .skip(1)
             .map(|(n, _)| n.trim_start_matches("ruleforge-").to_string())
             .collect();
-        return Err(Failure(format!(
+        return Err(anyhow!(
             "no command `{}` (commands: {})",
             args.command.unwrap_or_default(),
             known.join(", ")
-        )));
+        ));
     };
     super::print(&String::from_utf8_lossy(&render(cmd)?));
     Ok(ExitCode::SUCCESS)

@@ -1,8 +1,9 @@
 //! `ruleforge match`: evaluates events against a rule set, fast.
 
 use super::authoring;
-use super::{CmdResult, Failure};
+use super::CmdResult;
 use crate::matcher::{CompiledSet, EventError, EventValues, Observable, RuleSpec, SetMatch};
+use anyhow::{anyhow, Context};
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
@@ -28,8 +29,9 @@ pub struct Args {
 /// Loads the rule set. This is the place where other rule sources plug in: a signed bundle
 /// reader turns the bundle's compiled rules into [`RuleSpec`]s (they carry the same id,
 /// title, groups and condition) and returns them here, e.g. when `path` names a bundle file.
-fn load_rule_set(args: &Args) -> Result<Vec<RuleSpec>, Failure> {
-    let (root, cfg, paths) = authoring::targets(&args.rules)?;
+fn load_rule_set(args: &Args) -> anyhow::Result<Vec<RuleSpec>> {
+    let (ws, paths) = authoring::targets(&args.rules)?;
+    let (root, cfg) = (ws.root, ws.config);
     let inputs = crate::load::discover(&root, &paths)?;
     // Parse and reduce each file to its matcher spec in parallel, keeping only the specs: a
     // large rule set never holds every YAML tree in memory at once.
@@ -38,7 +40,7 @@ fn load_rule_set(args: &Args) -> Result<Vec<RuleSpec>, Failure> {
         .par_iter()
         .map(|input| {
             Ok(match crate::load::read(input, max)? {
-                Err((d, src)) => Err(authoring::diag_line(&d, Some(&src))),
+                Err((e, src)) => Err(authoring::content_line(&e, &src)),
                 Ok(src) => {
                     let file = crate::rule::RuleFile::parse(src);
                     match authoring::load_error(&file) {
@@ -63,7 +65,7 @@ fn load_rule_set(args: &Args) -> Result<Vec<RuleSpec>, Failure> {
             let _ = writeln!(err, "{e}");
         }
         if !args.skip_invalid {
-            return Err(Failure(format!(
+            return Err(anyhow!(
                 "{} rule {} not load (fix them, or pass --skip-invalid)",
                 errors.len(),
                 if errors.len() == 1 {
@@ -71,7 +73,7 @@ fn load_rule_set(args: &Args) -> Result<Vec<RuleSpec>, Failure> {
                 } else {
                     "files do"
                 }
-            )));
+            ));
         }
     }
     Ok(specs)
@@ -91,11 +93,11 @@ struct Sink<'s, W: Write> {
 
 impl<W: Write> Sink<'_, W> {
     /// Writes `bytes`; `Ok(false)` when the reader went away (a closed pipe ends the run).
-    fn write(&mut self, bytes: &[u8]) -> Result<bool, Failure> {
+    fn write(&mut self, bytes: &[u8]) -> anyhow::Result<bool> {
         match self.out.write_all(bytes) {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
-            Err(e) => Err(Failure(format!("writing output: {e}"))),
+            Err(e) => Err(anyhow!("writing output: {e}")),
         }
     }
 }
@@ -147,7 +149,7 @@ fn ndjson<R: BufRead, W: Write>(
     mut reader: R,
     name: &str,
     sink: &mut Sink<'_, W>,
-) -> Result<usize, Failure> {
+) -> anyhow::Result<usize> {
     let set = sink.set;
     let mut buf: Vec<u8> = Vec::new();
     let mut spans: Vec<std::ops::Range<usize>> = Vec::with_capacity(BATCH);
@@ -162,7 +164,7 @@ fn ndjson<R: BufRead, W: Write>(
             let start = buf.len();
             let n = reader
                 .read_until(b'\n', &mut buf)
-                .map_err(|e| Failure(format!("{name}: {e}")))?;
+                .with_context(|| name.to_string())?;
             if n == 0 {
                 eof = true;
                 break;
@@ -204,7 +206,7 @@ fn sequential<R: Read, W: Write>(
     lines: usize,
     mut events: usize,
     sink: &mut Sink<'_, W>,
-) -> Result<usize, Failure> {
+) -> anyhow::Result<usize> {
     let stream = serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>();
     let mut batch = Vec::with_capacity(BATCH);
     for v in stream {
@@ -217,7 +219,7 @@ fn sequential<R: Read, W: Write>(
                 Some(m) if lines > 0 => format!("{m} at line {line} column {column}"),
                 _ => msg,
             };
-            Failure(format!("{name}:{line}:{column}: invalid JSON: {msg}"))
+            anyhow!("{name}:{line}:{column}: invalid JSON: {msg}")
         })?;
         batch.push(to_obs(&v, name, events)?);
         events += 1;
@@ -234,8 +236,8 @@ fn sequential<R: Read, W: Write>(
     Ok(events)
 }
 
-fn to_obs(v: &serde_json::Value, name: &str, i: usize) -> Result<Observable, Failure> {
-    Observable::from_json(v).map_err(|e| Failure(format!("{name}: event {i}: {e}")))
+fn to_obs(v: &serde_json::Value, name: &str, i: usize) -> anyhow::Result<Observable> {
+    Observable::from_json(v).with_context(|| format!("{name}: event {i}"))
 }
 
 /// Matches `batch` (events `base`…) in parallel and writes the matches in order.
@@ -243,7 +245,7 @@ fn run_batch<W: Write>(
     batch: &[Observable],
     base: usize,
     sink: &mut Sink<'_, W>,
-) -> Result<bool, Failure> {
+) -> anyhow::Result<bool> {
     let set = sink.set;
     let results: Vec<(Vec<u8>, usize)> = batch
         .par_iter()
@@ -270,7 +272,7 @@ pub fn exec(args: Args) -> CmdResult {
     let reader: Box<dyn Read> = if name == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        Box::new(std::fs::File::open(&args.event).map_err(|e| Failure(format!("{name}: {e}")))?)
+        Box::new(std::fs::File::open(&args.event).with_context(|| name.to_string())?)
     };
     let t0 = Instant::now();
     let specs = load_rule_set(&args)?;
@@ -279,9 +281,7 @@ pub fn exec(args: Args) -> CmdResult {
     let t_compile = t0.elapsed() - t_load;
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let first = loop {
-        let buf = reader
-            .fill_buf()
-            .map_err(|e| Failure(format!("{name}: {e}")))?;
+        let buf = reader.fill_buf().with_context(|| name.to_string())?;
         if buf.is_empty() {
             break None;
         }
@@ -318,9 +318,11 @@ pub fn exec(args: Args) -> CmdResult {
             let mut bytes = Vec::new();
             reader
                 .read_to_end(&mut bytes)
-                .map_err(|e| Failure(format!("{name}: {e}")))?;
-            let all: Vec<serde_json::Value> = serde_json::from_slice(&bytes)
-                .map_err(|e| Failure(format!("{name}:{}:{}: {e}", e.line(), e.column())))?;
+                .with_context(|| name.to_string())?;
+            let all: Vec<serde_json::Value> = serde_json::from_slice(&bytes).map_err(|e| {
+                let place = format!("{name}:{}:{}", e.line(), e.column());
+                anyhow::Error::new(e).context(place)
+            })?;
             drop(bytes);
             for (c, chunk) in all.chunks(BATCH).enumerate() {
                 let base = c * BATCH;

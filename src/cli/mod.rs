@@ -83,17 +83,36 @@ pub enum Command {
     Man(man::Args),
 }
 
-/// Failure of a command: exit code 2 with a one-line message.
-#[derive(Debug)]
-pub struct Failure(pub String);
+/// What a command returns: its exit code, or the error that stopped it, with the library's
+/// typed error inside and the context the command added (`path: cannot write: <cause>`).
+pub type CmdResult = anyhow::Result<ExitCode>;
 
-impl<E: std::fmt::Display> From<E> for Failure {
-    fn from(e: E) -> Self {
-        Failure(e.to_string())
-    }
+/// The exit code of an error that stopped a command: the one its library error type states
+/// (the first in the chain that states one), else 2 (usage, configuration or I/O error).
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    e.chain()
+        .find_map(|cause| {
+            let stated = [
+                cause
+                    .downcast_ref::<crate::config::ConfigError>()
+                    .map(|e| e.exit_code()),
+                cause
+                    .downcast_ref::<crate::lint::OptionsError>()
+                    .map(|e| e.exit_code()),
+                cause
+                    .downcast_ref::<crate::load::IoError>()
+                    .map(|e| e.exit_code()),
+                cause
+                    .downcast_ref::<crate::bundle::BuildError>()
+                    .map(|e| e.exit_code()),
+                cause
+                    .downcast_ref::<crate::bundle::VerifyError>()
+                    .map(|e| e.exit_code()),
+            ];
+            stated.into_iter().flatten().next()
+        })
+        .unwrap_or(2)
 }
-
-pub type CmdResult = Result<ExitCode, Failure>;
 
 pub fn main() -> ExitCode {
     crate::timings::init();
@@ -130,9 +149,10 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
-        Err(Failure(msg)) => {
-            let _ = writeln!(anstream::stderr(), "ruleforge: error: {msg}");
-            ExitCode::from(2)
+        Err(e) => {
+            // `{:#}`: the message with its causes, `context: cause: cause`.
+            let _ = writeln!(anstream::stderr(), "ruleforge: error: {e:#}");
+            ExitCode::from(exit_code(&e))
         }
     }
 }
@@ -152,7 +172,68 @@ pub fn print(text: &str) {
     }
 }
 
+/// Where a command runs: the current folder, the repository root for it, the configuration
+/// (`explicit`, else `ruleforge.toml` at the root, else the defaults) and the lint options it
+/// gives, with command-line selectors over the configuration's. Every command reads its
+/// configuration here, so one that `lint` would reject is rejected by every command.
+pub struct Workspace {
+    pub cwd: std::path::PathBuf,
+    pub root: std::path::PathBuf,
+    pub config: crate::config::Config,
+    pub lint: crate::lint::Options,
+}
+
+impl Workspace {
+    pub fn open(
+        explicit: Option<&std::path::Path>,
+        selectors: &crate::lint::SelectorArgs,
+    ) -> anyhow::Result<Workspace> {
+        use crate::config::{self, Config};
+        let cwd = std::env::current_dir()?;
+        let root = config::find_root(&cwd);
+        let config = match explicit {
+            Some(p) => Config::load_file(p, true)?,
+            None => Config::load(&root)?,
+        };
+        let lint = crate::lint::Options::from_config_with(&config, selectors, today())?;
+        Ok(Workspace {
+            cwd,
+            root,
+            config,
+            lint,
+        })
+    }
+}
+
 /// Today's date (UTC).
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    #[test]
+    fn exit_codes_come_from_the_error_types() {
+        let content = anyhow::Error::new(crate::bundle::BuildError::Content(vec!["x".into()]))
+            .context("bundle");
+        assert_eq!(exit_code(&content), 1);
+        let setup = anyhow::Error::new(crate::bundle::BuildError::Setup("x".into()));
+        assert_eq!(exit_code(&setup), 2);
+        assert_eq!(exit_code(&anyhow::anyhow!("usage")), 2);
+    }
+
+    #[test]
+    fn the_message_keeps_the_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied");
+        let e = Err::<(), _>(io)
+            .context("rules/a.yml: cannot write")
+            .unwrap_err();
+        assert_eq!(
+            format!("{e:#}"),
+            "rules/a.yml: cannot write: permission denied"
+        );
+    }
 }

@@ -1,13 +1,13 @@
 //! `ruleforge new`: scaffolds a rule file, or derives one from an existing rule.
 
 use super::authoring::{self, Loaded};
-use super::{CmdResult, Failure};
-use crate::config::{self, Config};
+use super::CmdResult;
 use crate::diagnostic::Span;
 use crate::format::{self, MODELINE_PREFIX};
 use crate::lint::rules::rf113_file_name_convention::suggest;
 use crate::source::SourceFile;
 use crate::yaml::{Entry, Node, NodeKind, Scalar};
+use anyhow::{anyhow, Context};
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
@@ -53,7 +53,7 @@ pub(super) fn git_user(root: &Path) -> Option<String> {
 }
 
 fn scaffold(id: &str, title: &str, author: &str, today: &str) -> String {
-    let q = format::quote;
+    let q = crate::yaml::emit::quote;
     format!(
         "id: {id}
 title: {title}
@@ -133,7 +133,7 @@ fn derive(
     title: &str,
     author: Option<&str>,
     today: &str,
-) -> Result<String, Failure> {
+) -> anyhow::Result<String> {
     let (node, rule) = file.parsed.as_ref().expect("parsed");
     let old_id = rule
         .id
@@ -171,7 +171,7 @@ fn derive(
         },
     );
     format::format_node(&file.source, &root)
-        .map_err(|e| Failure(format!("{}: cannot copy the rule: {e}", file.source.path)))
+        .with_context(|| format!("{}: cannot copy the rule", file.source.path))
 }
 
 /// Replaces (or adds) the modeline on the first line.
@@ -186,31 +186,34 @@ fn with_modeline(text: &str, modeline: &str) -> String {
 }
 
 pub fn exec(args: Args) -> CmdResult {
-    let cwd = std::env::current_dir()?;
-    let root = config::find_root(&cwd);
-    let cfg = Config::load(&root)?;
+    let super::Workspace {
+        cwd,
+        root,
+        config: cfg,
+        ..
+    } = super::Workspace::open(None, &Default::default())?;
     let title = args.title.trim();
     if title.is_empty() {
-        return Err(Failure("the title is empty".into()));
+        return Err(anyhow!("the title is empty"));
     }
     let name = suggest(&format!("{title}.yml"));
     if name == ".yml" {
-        return Err(Failure(format!(
+        return Err(anyhow!(
             "cannot derive a file name from the title `{title}`: use letters or digits"
-        )));
+        ));
     }
     let dir = match &args.dir {
         Some(d) => cwd.join(d),
         None => root.join(cfg.lint.roots.first().map_or("rules", String::as_str)),
     };
-    std::fs::create_dir_all(&dir).map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).with_context(|| dir.display().to_string())?;
     let dir = dir.canonicalize()?;
     let path = dir.join(&name);
     let shown = authoring::display_path(&path);
     if path.exists() {
-        return Err(Failure(format!(
+        return Err(anyhow!(
             "{shown} already exists: choose another title or --dir"
-        )));
+        ));
     }
     let modeline = format!(
         "{MODELINE_PREFIX} $schema={}",
@@ -223,11 +226,11 @@ pub fn exec(args: Args) -> CmdResult {
         None => {
             let body = scaffold(&id, title, author.as_deref().unwrap_or("TODO"), &today);
             let src = SourceFile::new(name.clone(), format!("{modeline}\n{body}"));
-            format::format_source(&src)
-                .map_err(|e| Failure(format!("cannot format the new rule: {e}")))?
+            format::format_source(&src).context("cannot format the new rule")?
         }
         Some(from) => {
-            let (root, cfg, paths) = authoring::targets(&[])?;
+            let (ws, paths) = authoring::targets(&[])?;
+            let (root, cfg) = (ws.root, ws.config);
             let inputs = crate::load::discover(&root, &paths)?;
             let loaded = authoring::load_all(&inputs, cfg.lint.max_file_size)?;
             let file = loaded
@@ -243,10 +246,10 @@ pub fn exec(args: Args) -> CmdResult {
                     _ => None,
                 })
                 .ok_or_else(|| {
-                    Failure(format!(
+                    anyhow!(
                         "no rule with id `{from}` under {}",
                         cfg.lint.roots.join(", ")
-                    ))
+                    )
                 })?;
             let text = derive(file, &id, title, author.as_deref(), &today)?;
             with_modeline(&text, &modeline)
@@ -256,17 +259,15 @@ pub fn exec(args: Args) -> CmdResult {
     let mut tmp = tempfile::Builder::new()
         .prefix(".ruleforge-")
         .tempfile_in(&dir)
-        .map_err(|e| Failure(format!("{}: {e}", dir.display())))?;
+        .with_context(|| dir.display().to_string())?;
     tmp.write_all(text.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Failure(format!("{shown}: {e}")))?;
+        .with_context(|| shown.clone())?;
     tmp.persist_noclobber(&path).map_err(|e| {
         if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            Failure(format!(
-                "{shown} already exists: choose another title or --dir"
-            ))
+            anyhow!("{shown} already exists: choose another title or --dir")
         } else {
-            Failure(format!("{shown}: {}", e.error))
+            anyhow::Error::new(e.error).context(shown.clone())
         }
     })?;
     super::print(&format!("{shown}\n"));

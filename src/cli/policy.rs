@@ -1,9 +1,9 @@
 //! The policy part of `ruleforge lint --base REV`: diff REV against the working tree and add
 //! the policy findings (RF501..RF505) to the lint outcome.
 
-use super::Failure;
 use crate::config::Config;
 use crate::lint::{fix, Options, Outcome};
+use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -17,14 +17,13 @@ pub(super) fn run(
     opts: &Options,
     scope: Option<&[String]>,
     outcome: &mut Outcome,
-) -> Result<(), Failure> {
+) -> anyhow::Result<()> {
     let repo = crate::git::open_for_comparison(root)?;
-    let dopts = crate::diff::Options {
-        roots: cfg.lint.roots.clone(),
-        prefix: crate::diff::prefix_for(&repo, root),
-        max_file_size: cfg.lint.max_file_size,
-        kinds: opts.kinds.clone(),
-    };
+    let dopts = crate::diff::Options::for_lint(
+        cfg.lint.roots.clone(),
+        crate::diff::prefix_for(&repo, root),
+        opts,
+    );
     let popts = crate::policy::Options::from_config(&cfg.policy, opts.today);
     let in_scope = |path: &str| {
         scope.is_none_or(|s| {
@@ -53,7 +52,7 @@ pub(super) fn run(
             let (text, n) = fix::apply(&src.text, list);
             if n > 0 {
                 crate::fsutil::write_atomic(&root.join(path), text.as_bytes())
-                    .map_err(|e| Failure(format!("{path}: cannot write fixes: {e}")))?;
+                    .with_context(|| format!("{path}: cannot write fixes"))?;
                 fixed += n;
                 outcome.files_fixed += 1;
             }

@@ -31,6 +31,7 @@ fn explain(r: &LintRule) -> String {
     let _ = writeln!(s, "{}.", r.summary);
     let _ = writeln!(s);
     let _ = writeln!(s, "Default severity: {}", r.severity);
+    let _ = writeln!(s, "Category: {}", r.category);
     let _ = writeln!(
         s,
         "Enabled by default: {}",
@@ -76,7 +77,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 fn to_json(r: &LintRule) -> serde_json::Value {
     serde_json::json!({
-        "code": r.code, "name": r.name, "severity": r.severity.as_str(), "summary": r.summary,
+        "code": r.code, "name": r.name, "severity": r.severity.as_str(),
+        "category": r.category.as_str(), "summary": r.summary,
         "explanation": r.explanation, "fixable": r.fixable, "default_enabled": r.default_enabled,
     })
 }
@@ -91,9 +93,9 @@ pub fn exec(args: Args) -> CmdResult {
         match found {
             Some(r) => vec![r],
             None => {
-                return Err(super::Failure(format!(
+                return Err(anyhow::anyhow!(
                     "unknown rule `{code}` (see `ruleforge rule --all`)"
-                )))
+                ))
             }
         }
     };

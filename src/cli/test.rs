@@ -96,7 +96,8 @@ fn expect_word(e: Option<bool>) -> &'static str {
 }
 
 pub fn exec(args: Args) -> CmdResult {
-    let (root, cfg, paths) = authoring::targets(&args.paths)?;
+    let (ws, paths) = authoring::targets(&args.paths)?;
+    let (root, cfg) = (ws.root, ws.config);
     let inputs = crate::load::discover(&root, &paths)?;
     let loaded = authoring::load_all(&inputs, cfg.lint.max_file_size)?;
     let results: Vec<FileOutcome> = loaded

@@ -6,8 +6,9 @@
 //! unsafe path…), 6 manifest or members (schema, missing, unlisted, size, hash), 7 expired,
 //! 8 rollback.
 
-use super::{CmdResult, Failure};
+use super::CmdResult;
 use crate::bundle::{self, TrustedKey, VerifyError, VerifyOptions};
+use anyhow::Context;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,12 +35,12 @@ pub fn exec(args: Args) -> CmdResult {
     let mut keys = Vec::new();
     for p in &args.public_keys {
         let text = std::fs::read_to_string(p)
-            .map_err(|e| Failure(format!("{}: cannot read the public key: {e}", p.display())))?;
+            .with_context(|| format!("{}: cannot read the public key", p.display()))?;
         keys.push(TrustedKey::parse_named(&text, &p.display().to_string())?);
     }
     let mut opts = VerifyOptions::default();
     if let Some(now) = &args.now {
-        opts.now = bundle::parse_time(now).map_err(|e| Failure(format!("--now: {e}")))?;
+        opts.now = bundle::parse_time(now).context("--now")?;
     }
     opts.current_version = args.current_version;
     let sig_path = args.signature.clone().unwrap_or_else(|| {
@@ -51,20 +52,15 @@ pub fn exec(args: Args) -> CmdResult {
     let mut signature = Vec::new();
     std::fs::File::open(&sig_path)
         .and_then(|f| f.take(64 * 1024).read_to_end(&mut signature))
-        .map_err(|e| {
-            Failure(format!(
-                "{}: cannot read the signature: {e}",
-                sig_path.display()
-            ))
-        })?;
+        .with_context(|| format!("{}: cannot read the signature", sig_path.display()))?;
     let signature = String::from_utf8(signature).unwrap_or_default();
 
     let file = std::fs::File::open(&args.bundle)
-        .map_err(|e| Failure(format!("{}: cannot read: {e}", args.bundle.display())))?;
+        .with_context(|| format!("{}: cannot read", args.bundle.display()))?;
     let mut archive = Vec::new();
     file.take(opts.max_unpacked + 1)
         .read_to_end(&mut archive)
-        .map_err(|e| Failure(format!("{}: cannot read: {e}", args.bundle.display())))?;
+        .with_context(|| format!("{}: cannot read", args.bundle.display()))?;
     let result = if archive.len() as u64 > opts.max_unpacked {
         Err(VerifyError::TooLarge {
             limit: opts.max_unpacked,

@@ -194,7 +194,7 @@ pub fn read_rules(
         .map(|input| -> Result<_, IoError> {
             let src = match load::read(input, max_size)? {
                 Ok(src) => src,
-                Err((d, _)) => return Ok(Err(format!("{}: {}", input.path, d.message))),
+                Err((e, _)) => return Ok(Err(format!("{}: {e}", input.path))),
             };
             let docs = match crate::yaml::parse_documents(&src) {
                 Ok(d) => d.nodes,

@@ -103,10 +103,10 @@ pub(super) fn changed_files(
             if let Some(path) = strip(path) {
                 match read_blob(repo, id, opts.max_file_size) {
                     Ok(bytes) => out.base.push(File { path, bytes }),
-                    Err(message) => out.unreadable.push(Unreadable {
+                    Err(e) => out.unreadable.push(Unreadable {
                         path,
                         side: Side::Base,
-                        message,
+                        message: e.to_string(),
                     }),
                 }
             }
@@ -118,14 +118,14 @@ pub(super) fn changed_files(
             let read = match (id, repo.workdir()) {
                 (Some(id), _) => read_blob(repo, id, opts.max_file_size),
                 (None, Some(wd)) => read_disk(&wd.join(git_path), opts.max_file_size),
-                (None, None) => Err("no working tree".into()),
+                (None, None) => Err(ReadError::NoWorkTree),
             };
             match read {
                 Ok(bytes) => out.head.push(File { path, bytes }),
-                Err(message) => out.unreadable.push(Unreadable {
+                Err(e) => out.unreadable.push(Unreadable {
                     path,
                     side: Side::Head,
-                    message,
+                    message: e.to_string(),
                 }),
             }
         }
@@ -223,40 +223,52 @@ pub(super) fn changed_files(
     Ok(out)
 }
 
+/// Why a changed file was not read (its message goes into [`Unreadable`]).
+#[derive(Debug, thiserror::Error)]
+enum ReadError {
+    #[error("cannot read blob {id}: {}", .error.message())]
+    Blob { id: git2::Oid, error: git2::Error },
+    #[error("cannot read: {0}")]
+    Io(std::io::Error),
+    #[error("file is {size} bytes, over the {limit}-byte limit (lint.max-file-size): not read")]
+    TooLarge { size: u64, limit: u64 },
+    /// The file grew past the limit while it was read.
+    #[error("file is over the {limit}-byte limit (lint.max-file-size): not read")]
+    GrewTooLarge { limit: u64 },
+    #[error("no working tree")]
+    NoWorkTree,
+}
+
 /// Reads a blob; an oversized blob is reported without being copied.
-fn read_blob(repo: &Repository, id: git2::Oid, max: u64) -> Result<Vec<u8>, String> {
+fn read_blob(repo: &Repository, id: git2::Oid, max: u64) -> Result<Vec<u8>, ReadError> {
     let blob = repo
         .find_blob(id)
-        .map_err(|e| format!("cannot read blob {id}: {}", e.message()))?;
+        .map_err(|error| ReadError::Blob { id, error })?;
     if blob.size() as u64 > max {
-        return Err(format!(
-            "file is {} bytes, over the {max}-byte limit (lint.max-file-size): not read",
-            blob.size()
-        ));
+        return Err(ReadError::TooLarge {
+            size: blob.size() as u64,
+            limit: max,
+        });
     }
     Ok(blob.content().to_vec())
 }
 
-fn read_disk(p: &Path, max: u64) -> Result<Vec<u8>, String> {
+fn read_disk(p: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
-    let file = std::fs::File::open(p).map_err(|e| format!("cannot read: {e}"))?;
-    let len = file
-        .metadata()
-        .map_err(|e| format!("cannot read: {e}"))?
-        .len();
+    let file = std::fs::File::open(p).map_err(ReadError::Io)?;
+    let len = file.metadata().map_err(ReadError::Io)?.len();
     if len > max {
-        return Err(format!(
-            "file is {len} bytes, over the {max}-byte limit (lint.max-file-size): not read"
-        ));
+        return Err(ReadError::TooLarge {
+            size: len,
+            limit: max,
+        });
     }
     let mut buf = Vec::with_capacity(len as usize);
     file.take(max + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(ReadError::Io)?;
     if buf.len() as u64 > max {
-        return Err(format!(
-            "file is over the {max}-byte limit (lint.max-file-size): not read"
-        ));
+        return Err(ReadError::GrewTooLarge { limit: max });
     }
     Ok(buf)
 }

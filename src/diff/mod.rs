@@ -398,6 +398,18 @@ impl Options {
             kinds: KindPatterns::default(),
         }
     }
+
+    /// The options for rule roots `roots` (relative to the ruleforge root, which is `prefix`
+    /// relative to the work tree: see [`prefix_for`]), with the size limit and `[kinds]` of
+    /// the lint options, so diff reads files as `lint` does.
+    pub fn for_lint(roots: Vec<String>, prefix: String, lint: &crate::lint::Options) -> Self {
+        Options {
+            roots,
+            prefix,
+            max_file_size: lint.max_file_size,
+            kinds: lint.kinds.clone(),
+        }
+    }
 }
 
 /// The ruleforge root relative to the repository's work tree, `/`-separated (`""` when they
@@ -476,10 +488,10 @@ fn read_snapshots(
     let path = f.path.clone();
     let source = match crate::load::decode(&f.path, f.bytes) {
         Ok(s) => s,
-        Err((d, _)) => return vec![Err(bad(d.message))],
+        Err((e, _)) => return vec![Err(bad(e.to_string()))],
     };
-    match crate::lint::parse_source(source, &opts.kinds) {
-        crate::lint::Parsed::Native(file) => {
+    match crate::kind::parse_source(source, &opts.kinds) {
+        crate::kind::Parsed::Native(file) => {
             let source = Arc::new(file.source);
             match file.parsed {
                 Err(e) => {
@@ -501,7 +513,7 @@ fn read_snapshots(
                 }
             }
         }
-        crate::lint::Parsed::Sigma(file) => {
+        crate::kind::Parsed::Sigma(file) => {
             let source = Arc::new(file.source);
             match file.parsed {
                 Err(e) => {

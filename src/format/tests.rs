@@ -1,4 +1,5 @@
 use super::*;
+use crate::yaml::emit::double_quote;
 use proptest::prelude::*;
 
 fn fmt(text: &str) -> String {
@@ -214,12 +215,12 @@ fn scalars_that_are_not_strings_keep_their_spelling() {
 fn broken_yaml_is_an_error() {
     let e = format_source(&SourceFile::new("r.yml", "a: [\n")).unwrap_err();
     assert!(
-        matches!(e, FormatError::Load(ref l) if l.code == "RF001"),
+        matches!(e, FormatError::Load(ref l) if l.kind == crate::yaml::LoadErrorKind::Syntax),
         "{e:?}"
     );
     let e = format_source(&SourceFile::new("r.yml", "a: 1\na: 2\n")).unwrap_err();
     assert!(
-        matches!(e, FormatError::Load(ref l) if l.code == "RF002"),
+        matches!(e, FormatError::Load(ref l) if l.kind == crate::yaml::LoadErrorKind::DuplicateKey),
         "{e:?}"
     );
 }
@@ -408,7 +409,7 @@ impl Writer {
     }
 
     fn scalar(&mut self, s: &str) -> String {
-        if crate::lint::fix::plain_safe(s) && !s.contains(['\t', '\n']) && self.bit() {
+        if crate::yaml::emit::plain_safe(s) && !s.contains(['\t', '\n']) && self.bit() {
             s.to_string()
         } else if !s.contains('\n') && self.bit() {
             format!("'{}'", s.replace('\'', "''"))

@@ -171,9 +171,3 @@ pub struct RepoContext<'a> {
     /// Sigma documents (one summary per document).
     pub sigma: &'a [RuleSummary],
 }
-
-/// Parses a `YYYY-MM-DD` date.
-pub fn parse_date(s: &str) -> Option<Date> {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s, fmt).ok()
-}

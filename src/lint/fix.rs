@@ -15,70 +15,10 @@ pub fn with_value_fix(
     value: &str,
     message: &str,
 ) -> Diagnostic {
-    match scalar_replacement(cx.source.slice(span), value) {
+    match crate::yaml::emit::scalar_replacement(cx.source.slice(span), value) {
         Some(text) => d.with_fix(Fix::safe(message, span, text)),
         None => d,
     }
-}
-
-/// The source text that spells `value` in the style of `original`.
-pub fn scalar_replacement(original: &str, value: &str) -> Option<String> {
-    if original.contains('\n') || value.contains('\n') {
-        return None;
-    }
-    match original.as_bytes().first() {
-        Some(b'\'') => Some(format!("'{}'", value.replace('\'', "''"))),
-        Some(b'"') => Some(format!(
-            "\"{}\"",
-            value.replace('\\', "\\\\").replace('"', "\\\"")
-        )),
-        Some(b'|') | Some(b'>') => None,
-        _ if plain_safe(value) => Some(value.to_string()),
-        _ => Some(format!("'{}'", value.replace('\'', "''"))),
-    }
-}
-
-/// Whether `value` can be written as a plain scalar and still read back as the same string.
-pub fn plain_safe(value: &str) -> bool {
-    let first = value.chars().next();
-    !value.is_empty()
-        && !matches!(
-            first,
-            Some(
-                '-' | '?'
-                    | ':'
-                    | ','
-                    | '['
-                    | ']'
-                    | '{'
-                    | '}'
-                    | '#'
-                    | '&'
-                    | '*'
-                    | '!'
-                    | '|'
-                    | '>'
-                    | '\''
-                    | '"'
-                    | '%'
-                    | '@'
-                    | '`'
-                    | ' '
-            )
-        )
-        && !value.contains(": ")
-        && !value.contains(" #")
-        && !value.ends_with(':')
-        && !value.ends_with(' ')
-        && matches!(
-            crate::yaml::Scalar {
-                value: value.to_string(),
-                plain: true,
-                tag: None
-            }
-            .resolve(),
-            crate::yaml::Resolved::Str(_)
-        )
 }
 
 /// Maps an offset inside a condition's text to a span in the file. Falls back to the whole
@@ -171,22 +111,4 @@ pub fn apply(text: &str, diagnostics: &[Diagnostic]) -> (String, usize) {
     }
     out.push_str(&text[at..]);
     (out, applied)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn replacements_keep_quoting() {
-        assert_eq!(scalar_replacement("'ABC'", "abc").as_deref(), Some("'abc'"));
-        assert_eq!(
-            scalar_replacement("\"A\"", "a\"b").as_deref(),
-            Some("\"a\\\"b\"")
-        );
-        assert_eq!(scalar_replacement("ABC", "abc").as_deref(), Some("abc"));
-        assert_eq!(scalar_replacement("X", "123").as_deref(), Some("'123'"));
-        assert_eq!(scalar_replacement("x", "a: b").as_deref(), Some("'a: b'"));
-        assert_eq!(scalar_replacement("|\n  x", "y"), None);
-    }
 }

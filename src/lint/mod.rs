@@ -3,65 +3,28 @@
 
 pub mod context;
 pub mod fix;
+mod options;
 pub mod registry;
 pub mod rules;
 
+pub use options::{check_config, Options, OptionsError, SelectorArgs};
+pub use registry::Selection;
+
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::kind::{KindPatterns, RuleKind};
+use crate::kind::RuleKind;
+use crate::kind::{parse_source, Parsed, ParsedRef};
+use crate::load::ContentError;
 use crate::load::{self, Input, IoError};
 use crate::rule::{Rule, RuleFile};
 use crate::sigma::SigmaFile;
 use crate::source::SourceFile;
 use crate::suppress::Suppressions;
-use crate::yaml::LoadError;
+use crate::yaml::{LoadError, LoadErrorKind};
 use context::{FileContext, RepoContext, RuleSummary, SigmaContext};
 use rayon::prelude::*;
-use registry::{Check, Selection};
-use std::collections::{HashMap, HashSet};
+use registry::Check;
+use std::collections::HashMap;
 use std::sync::Arc;
-use time::Date;
-
-/// How to lint.
-#[derive(Clone)]
-pub struct Options {
-    pub selection: Selection,
-    /// (glob over repository-relative paths, codes ignored there)
-    pub per_path_ignores: Vec<(globset::GlobMatcher, Vec<String>)>,
-    pub max_file_size: u64,
-    pub today: Date,
-    /// Apply safe fixes and write the files back.
-    pub fix: bool,
-    /// When set, only these paths get per-file checks and findings; repository-wide checks
-    /// still see every rule (`--changed-since`).
-    pub only: Option<HashSet<String>>,
-    /// `[kinds]` of `ruleforge.toml`: which paths hold which kind of rule.
-    pub kinds: KindPatterns,
-}
-
-impl Options {
-    pub fn new(selection: Selection, today: Date) -> Self {
-        Options {
-            selection,
-            per_path_ignores: Vec::new(),
-            max_file_size: crate::config::DEFAULT_MAX_FILE_SIZE,
-            today,
-            fix: false,
-            only: None,
-            kinds: KindPatterns::default(),
-        }
-    }
-
-    /// Whether `d` survives the selection and the per-path ignores.
-    pub fn enabled(&self, d: &Diagnostic) -> bool {
-        self.selection.is_code_enabled(d.code)
-            && !self.per_path_ignores.iter().any(|(g, codes)| {
-                g.is_match(&d.path)
-                    && codes
-                        .iter()
-                        .any(|c| c == "ALL" || d.code.starts_with(c.as_str()))
-            })
-    }
-}
 
 /// The result of a lint run.
 #[derive(Debug, Default)]
@@ -94,91 +57,6 @@ struct Checked<T> {
     fixed: usize,
 }
 
-/// A file parsed as the kind it holds.
-#[derive(Debug)]
-#[allow(clippy::large_enum_variant)] // one per file, moved once
-pub enum Parsed {
-    Native(RuleFile),
-    Sigma(SigmaFile),
-}
-
-/// A parsed file of either kind, borrowed: what the per-file hook of [`run_with`] sees.
-#[derive(Debug, Clone, Copy)]
-pub enum ParsedRef<'a> {
-    Native(&'a RuleFile),
-    Sigma(&'a SigmaFile),
-}
-
-impl Parsed {
-    pub fn kind(&self) -> RuleKind {
-        match self {
-            Parsed::Native(_) => RuleKind::Native,
-            Parsed::Sigma(_) => RuleKind::Sigma,
-        }
-    }
-    pub fn source(&self) -> &SourceFile {
-        match self {
-            Parsed::Native(f) => &f.source,
-            Parsed::Sigma(f) => &f.source,
-        }
-    }
-}
-
-/// Parses a file as the kind it holds: the kind `[kinds]` gives its path, else the kind its
-/// shape shows (`kind::detect`), else native. Several YAML documents are accepted in Sigma
-/// files only; in a native file the second one is RF008.
-pub fn parse_source(source: SourceFile, kinds: &KindPatterns) -> Parsed {
-    let hint = kinds.for_path(&source.path);
-    if hint == Some(RuleKind::Native) {
-        return Parsed::Native(RuleFile::parse(source));
-    }
-    match crate::yaml::parse_documents(&source) {
-        Err(e) => {
-            if hint == Some(RuleKind::Sigma) {
-                Parsed::Sigma(SigmaFile {
-                    source,
-                    parsed: Err(e),
-                })
-            } else {
-                Parsed::Native(RuleFile {
-                    source,
-                    parsed: Err(e),
-                })
-            }
-        }
-        Ok(docs) => {
-            let shapes: Vec<Option<RuleKind>> =
-                docs.nodes.iter().map(crate::kind::detect).collect();
-            let sigma = hint == Some(RuleKind::Sigma)
-                || (shapes.contains(&Some(RuleKind::Sigma))
-                    && !shapes.contains(&Some(RuleKind::Native)));
-            if sigma {
-                return Parsed::Sigma(SigmaFile::from_documents(source, docs.nodes));
-            }
-            if docs.nodes.len() > 1 {
-                let e = LoadError {
-                    code: "RF008",
-                    message:
-                        "a second YAML document starts here: a rule file holds exactly one document"
-                            .into(),
-                    span: docs.starts.get(1).copied().unwrap_or_default(),
-                    other: None,
-                };
-                return Parsed::Native(RuleFile {
-                    source,
-                    parsed: Err(e),
-                });
-            }
-            let node = docs.nodes.into_iter().next().expect("one document");
-            let rule = Rule::from_node(&node);
-            Parsed::Native(RuleFile {
-                source,
-                parsed: Ok((node, rule)),
-            })
-        }
-    }
-}
-
 /// Parses and checks one file of either kind (the per-file part of `run`).
 pub fn check_source(source: SourceFile, opts: &Options) -> Vec<Diagnostic> {
     match parse_source(source, &opts.kinds) {
@@ -187,9 +65,35 @@ pub fn check_source(source: SourceFile, opts: &Options) -> Vec<Diagnostic> {
     }
 }
 
-fn load_error(source: &SourceFile, e: &LoadError) -> Diagnostic {
+/// The rule that reports a kind of YAML problem.
+pub fn yaml_rule(kind: LoadErrorKind) -> &'static registry::LintRule {
+    use rules::*;
+    match kind {
+        LoadErrorKind::Syntax => &rf001_yaml_syntax::RULE,
+        LoadErrorKind::DuplicateKey => &rf002_duplicate_key::RULE,
+        LoadErrorKind::Empty => &rf005_empty_file::RULE,
+        LoadErrorKind::TooManyNodes => &rf006_alias_limit::RULE,
+        LoadErrorKind::TabIndentation => &rf007_tab_indentation::RULE,
+        LoadErrorKind::SecondDocument => &rf008_multiple_documents::RULE,
+    }
+}
+
+/// The finding for a file that is read but cannot be used as text (RF003, RF004).
+pub fn content_diagnostic(path: &str, e: &ContentError) -> Diagnostic {
+    let rule = match e {
+        ContentError::TooLarge { .. } => &rules::rf003_file_too_large::RULE,
+        ContentError::Utf16 { .. } | ContentError::NotUtf8 { .. } => {
+            &rules::rf004_invalid_utf8::RULE
+        }
+    };
+    rule.diagnostic(path, e.span(), e.to_string())
+}
+
+/// The finding for a file that is not a YAML document (RF001, RF002, RF005..RF008); a
+/// duplicate key names its first occurrence.
+pub fn load_diagnostic(source: &SourceFile, e: &LoadError) -> Diagnostic {
     let path = source.path.as_str();
-    let mut d = Diagnostic::new(e.code, path, Some(e.span), e.message.clone());
+    let mut d = yaml_rule(e.kind).diagnostic(path, Some(e.span), e.message.clone());
     if let Some(other) = e.other {
         let lc = source.line_col(other.start);
         d.message
@@ -209,16 +113,18 @@ pub fn check_sigma_file(file: &SigmaFile, opts: &Options) -> Vec<Diagnostic> {
     let path = file.source.path.as_str();
     let mut out = Vec::new();
     match &file.parsed {
-        Err(e) => out.push(load_error(&file.source, e)),
+        Err(e) => out.push(load_diagnostic(&file.source, e)),
         Ok(docs) => {
-            let schema = opts.selection.is_code_enabled("RF600");
+            let schema_rule = &rules::rf600_sigma_schema_violation::RULE;
+            let schema = opts.selection.is_enabled(schema_rule);
             for (i, doc) in docs.iter().enumerate() {
                 if schema {
-                    out.extend(crate::schema::validate(
-                        doc.rule.doc_type.schema(),
-                        path,
-                        &doc.node,
-                    ));
+                    let target = crate::schema::for_sigma(doc.rule.doc_type);
+                    out.extend(
+                        crate::schema::validate(target, &doc.node)
+                            .into_iter()
+                            .map(|v| schema_rule.diagnostic(path, Some(v.span), v.message)),
+                    );
                 }
                 let cx = SigmaContext {
                     path,
@@ -246,10 +152,15 @@ pub fn check_file(file: &RuleFile, opts: &Options) -> Vec<Diagnostic> {
     let path = file.source.path.as_str();
     let mut out = Vec::new();
     match &file.parsed {
-        Err(e) => out.push(load_error(&file.source, e)),
+        Err(e) => out.push(load_diagnostic(&file.source, e)),
         Ok((node, rule)) => {
-            if opts.selection.is_code_enabled("RF010") {
-                out.extend(crate::schema::validate_rule(path, node));
+            let schema_rule = &rules::rf010_schema_violation::RULE;
+            if opts.selection.is_enabled(schema_rule) {
+                out.extend(
+                    crate::schema::validate_rule(node)
+                        .into_iter()
+                        .map(|v| schema_rule.diagnostic(path, Some(v.span), v.message)),
+                );
             }
             let cx = FileContext {
                 path,
@@ -277,7 +188,8 @@ fn process<T>(
 ) -> Result<Checked<T>, IoError> {
     let source = match load::read(input, opts.max_file_size)? {
         Ok(s) => s,
-        Err((d, src)) => {
+        Err((e, src)) => {
+            let d = content_diagnostic(&input.path, &e);
             let diagnostics: Vec<_> = [d].into_iter().filter(|d| opts.enabled(d)).collect();
             return Ok(Checked {
                 path: input.path.clone(),
@@ -320,10 +232,10 @@ fn process<T>(
         }
         if file.source.text != original {
             if let load::Origin::Disk(p) = &input.origin {
-                crate::fsutil::write_atomic(p, file.source.text.as_bytes()).map_err(|e| {
-                    IoError {
+                crate::fsutil::write_atomic(p, file.source.text.as_bytes()).map_err(|error| {
+                    IoError::WriteFixes {
                         path: input.path.clone(),
-                        message: format!("cannot write fixes: {e}"),
+                        error,
                     }
                 })?;
             }
@@ -491,4 +403,57 @@ pub fn run_with<T: Send>(
         ))
     });
     Ok((outcome, extras))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The loader finds problems by kind; lint reports each kind under its own code.
+    #[test]
+    fn loader_problems_map_to_their_codes() {
+        let cases = [
+            ("a: [\n", "RF001"),
+            ("a: 1\na: 2\n", "RF002"),
+            ("# nothing\n", "RF005"),
+            ("a:\n\tb: 1\n", "RF007"),
+            ("a: 1\n---\nb: 2\n", "RF008"),
+        ];
+        for (text, code) in cases {
+            let source = SourceFile::new("a.yml", text);
+            let e = crate::yaml::parse(&source).unwrap_err();
+            let d = load_diagnostic(&source, &e);
+            assert_eq!(d.code, code, "{text:?}");
+            assert_eq!(d.span, Some(e.span));
+        }
+        let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
+        for c in b'b'..=b'l' {
+            let (prev, cur) = ((c - 1) as char, c as char);
+            bomb.push_str(&format!("{cur}: &{cur} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+        }
+        let source = SourceFile::new("a.yml", bomb);
+        let e = crate::yaml::parse(&source).unwrap_err();
+        assert_eq!(load_diagnostic(&source, &e).code, "RF006");
+
+        let too_large = ContentError::TooLarge { size: 9, limit: 8 };
+        let d = content_diagnostic("a.yml", &too_large);
+        assert_eq!((d.code, d.span), ("RF003", None));
+        let (bad, _) = load::decode("a.yml", b"a: \xff\n".to_vec()).unwrap_err();
+        let d = content_diagnostic("a.yml", &bad);
+        assert_eq!((d.code, d.span), ("RF004", bad.span()));
+    }
+
+    #[test]
+    fn a_duplicate_key_names_its_first_place() {
+        let source = SourceFile::new("a.yml", "a: 1\nb: 2\na: 3\n");
+        let e = crate::yaml::parse(&source).unwrap_err();
+        let d = load_diagnostic(&source, &e);
+        assert!(
+            d.message.ends_with("(first defined on line 1)"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.related.len(), 1);
+        assert_eq!(d.related[0].span, e.other);
+    }
 }

@@ -8,23 +8,8 @@
 
 use super::context::{FileContext, RepoContext, SigmaContext};
 use super::rules;
-use crate::diagnostic::{Diagnostic, Severity};
-
-/// A lint rule's self-description.
-#[derive(Debug)]
-pub struct LintRule {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    /// One line: what the rule reports.
-    pub summary: &'static str,
-    /// One paragraph: why it matters and what to do, shown by `ruleforge rule CODE`.
-    pub explanation: &'static str,
-    /// Whether `--fix` can repair findings (safe fixes).
-    pub fixable: bool,
-    /// Enabled without `--select`.
-    pub default_enabled: bool,
-}
+use crate::diagnostic::Diagnostic;
+pub use crate::diagnostic::{Category, LintRule};
 
 pub type FileCheck = fn(&FileContext<'_>, &mut Vec<Diagnostic>);
 pub type RepoCheck = fn(&RepoContext<'_>, &mut Vec<Diagnostic>);
@@ -186,14 +171,21 @@ pub fn all_rules() -> impl Iterator<Item = &'static LintRule> {
     ALL.iter().map(|r| r.rule)
 }
 
+/// A selector that is not `ALL`, a code or a code prefix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown rule code or prefix `{selector}` (see `ruleforge rule --all`)")]
+pub struct UnknownSelector {
+    pub selector: String,
+}
+
 /// Validates a selector (`ALL`, a code or a code prefix).
-pub fn check_selector(sel: &str) -> Result<(), String> {
+pub fn check_selector(sel: &str) -> Result<(), UnknownSelector> {
     if sel == "ALL" || all_rules().any(|r| r.code.starts_with(sel)) && sel.starts_with("RF") {
         Ok(())
     } else {
-        Err(format!(
-            "unknown rule code or prefix `{sel}` (see `ruleforge rule --all`)"
-        ))
+        Err(UnknownSelector {
+            selector: sel.to_string(),
+        })
     }
 }
 

@@ -145,12 +145,11 @@ impl Observable {
     /// Reads a JSON object. Nested objects are flattened into dotted names
     /// (`{"file": {"hash": {"sha256": "…"}}}` is `file.hash.sha256`); arrays give several
     /// values; numbers and booleans are read as their JSON text; `null` is absent.
-    pub fn from_json(value: &serde_json::Value) -> Result<Observable, String> {
+    pub fn from_json(value: &serde_json::Value) -> Result<Observable, NotAnObject> {
         let serde_json::Value::Object(map) = value else {
-            return Err(format!(
-                "an event must be a JSON object, found {}",
-                json_kind(value)
-            ));
+            return Err(NotAnObject {
+                found: json_kind(value),
+            });
         };
         let mut obs = Observable::new();
         for (k, v) in map {
@@ -188,6 +187,14 @@ impl Observable {
         }
         serde_json::Value::Object(map)
     }
+}
+
+/// An event that is not a JSON object.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("an event must be a JSON object, found {found}")]
+pub struct NotAnObject {
+    /// What it is instead (`an array`, `a string`...).
+    pub found: &'static str,
 }
 
 impl From<&[(String, Vec<String>)]> for Observable {

@@ -25,7 +25,7 @@ pub fn to_value(diags: &[Diagnostic], sources: &Sources) -> Value {
                 "fullDescription": {"text": r.explanation},
                 "help": {"text": format!("{}\n\nRun `ruleforge rule {}` for details.", r.explanation, r.code)},
                 "defaultConfiguration": {"level": level(r.severity)},
-                "properties": {"tags": [category(r.code)]},
+                "properties": {"tags": [r.category.as_str()]},
             })
         })
         .collect();
@@ -109,19 +109,42 @@ pub fn to_value(diags: &[Diagnostic], sources: &Sources) -> Value {
     })
 }
 
-fn category(code: &str) -> &'static str {
-    match &code[..3] {
-        "RF0" => "structure",
-        "RF1" => "metadata",
-        "RF2" => "indicators",
-        "RF3" => "condition",
-        "RF4" => "repository",
-        _ => "policy",
-    }
-}
-
 pub fn render(diags: &[Diagnostic], sources: &Sources) -> String {
     let mut s = serde_json::to_string_pretty(&to_value(diags, sources)).expect("SARIF serializes");
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The category of each rule comes from its registry entry: Sigma rules are filed by what
+    /// they check, not all as "policy".
+    #[test]
+    fn rule_categories_come_from_the_registry() {
+        let v = to_value(&[], &Sources::new());
+        let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+        let tag = |code: &str| {
+            let r = rules.iter().find(|r| r["id"] == code).unwrap();
+            r["properties"]["tags"][0].as_str().unwrap().to_string()
+        };
+        for (code, category) in [
+            ("RF001", "structure"),
+            ("RF101", "metadata"),
+            ("RF201", "indicators"),
+            ("RF301", "condition"),
+            ("RF401", "repository"),
+            ("RF501", "policy"),
+            ("RF600", "structure"),
+            ("RF601", "condition"),
+            ("RF610", "detection"),
+            ("RF635", "logsource"),
+            ("RF656", "metadata"),
+            ("RF690", "repository"),
+        ] {
+            assert_eq!(tag(code), category, "{code}");
+        }
+        assert_eq!(rules.len(), registry::all_rules().count());
+    }
 }

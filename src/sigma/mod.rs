@@ -48,15 +48,6 @@ impl DocType {
             DocType::Filter => "filter",
         }
     }
-
-    /// The schema this type is validated against.
-    pub fn schema(self) -> &'static crate::schema::Target {
-        match self {
-            DocType::Rule => &crate::schema::SIGMA_RULE,
-            DocType::Correlation => &crate::schema::SIGMA_CORRELATION,
-            DocType::Filter => &crate::schema::SIGMA_FILTER,
-        }
-    }
 }
 
 /// One Sigma document.

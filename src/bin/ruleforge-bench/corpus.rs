@@ -205,7 +205,7 @@ pub fn rule(seed: u64, n: usize) -> (String, String) {
             for _ in 0..k {
                 let v = value(&mut rng, t);
                 // Quoted only where `ruleforge fmt` would quote: the corpus is canonical.
-                if ruleforge::lint::fix::plain_safe(&v) {
+                if ruleforge::yaml::emit::plain_safe(&v) {
                     let _ = writeln!(s, "      - {v}");
                 } else {
                     let _ = writeln!(s, "      - '{}'", v.replace('\'', "''"));
@@ -310,7 +310,7 @@ mod tests {
             let file =
                 ruleforge::rule::RuleFile::parse(ruleforge::source::SourceFile::new(path, text));
             let opts = ruleforge::lint::Options::new(
-                ruleforge::lint::registry::Selection::new(vec!["ALL".into()], vec![]),
+                ruleforge::lint::Selection::new(vec!["ALL".into()], vec![]),
                 time::macros::date!(2026 - 01 - 01),
             );
             let diags = ruleforge::lint::check_file(&file, &opts);

@@ -223,7 +223,7 @@ mod tests {
     fn generated_sigma_rules_are_clean() {
         assert_eq!(sigma_rule(3, 9), sigma_rule(3, 9));
         let opts = ruleforge::lint::Options::new(
-            ruleforge::lint::registry::Selection::new(vec!["ALL".into()], vec![]),
+            ruleforge::lint::Selection::new(vec!["ALL".into()], vec![]),
             time::macros::date!(2026 - 01 - 01),
         );
         for n in 0..300 {

@@ -106,18 +106,18 @@ pub mod rf693_sigma_unknown_related_id;
 pub mod rf694_sigma_deprecated_rule_referenced;
 pub mod rf695_sigma_unknown_correlated_rule;
 
+pub mod attack_tags;
+pub mod repository_common;
 pub mod sigma_common;
 
 /// What rule files use.
 pub mod prelude {
     pub use crate::benign;
-    pub use crate::diagnostic::{Diagnostic, Related, Severity, Span};
+    pub use crate::diagnostic::{Category, Diagnostic, LintRule, Related, Severity, Span};
     pub use crate::indicator::{self, Checked, IndicatorType, Syntax};
-    pub use crate::lint::context::{
-        parse_date, FileContext, RepoContext, RuleSummary, SigmaContext,
-    };
+    pub use crate::lint::context::{FileContext, RepoContext, RuleSummary, SigmaContext};
     pub use crate::lint::fix::{condition_span, find_word, with_value_fix};
-    pub use crate::lint::registry::LintRule;
+    pub use crate::rule::parse_date;
     pub use crate::sigma::modifiers::VType;
     pub use crate::sigma::DocType;
     pub use crate::yaml::Node;

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF101",
     name: "invalid-id",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "The rule id is not a canonical UUID",
     explanation: "Rule ids are lower-case hyphenated UUIDs (`8-4-4-4-12` hex digits). Scanners, bundles and diffs track rules by id, so every tool must spell the id the same way: upper-case, braced or URN forms are rejected (with a safe fix to the canonical form when the value is a UUID in another spelling). Generate ids with `ruleforge new`.",
     fixable: true,
@@ -19,8 +20,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         Ok(u) => {
             let canonical = u.hyphenated().to_string();
             if canonical != id.value {
-                let d = Diagnostic::new(
-                    RULE.code,
+                let d = RULE.diagnostic(
                     cx.path,
                     Some(id.span),
                     format!(
@@ -37,8 +37,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
                 ));
             }
         }
-        Err(_) => out.push(Diagnostic::new(
-            RULE.code,
+        Err(_) => out.push(RULE.diagnostic(
             cx.path,
             Some(id.span),
             format!("id `{}` is not a UUID", id.value),

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF102",
     name: "modified-before-created",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "`modified` is earlier than `created`",
     explanation: "`modified` records the last change and can never precede `created`. An inverted pair usually means the two dates were swapped or a copied rule kept its old `created`. Fix the dates; the diff policy checks also rely on `modified` moving forward.",
     fixable: false,
@@ -19,8 +20,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     };
     if let (Some(cd), Some(md)) = (parse_date(&c.value), parse_date(&m.value)) {
         if md < cd {
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 Some(m.span),
                 format!("`modified` ({}) is before `created` ({})", m.value, c.value),

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF103",
     name: "date-in-future",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "`created` or `modified` is in the future",
     explanation: "A rule cannot have been written or changed after today. A future date is a typo (a wrong year) and breaks ordering in diffs and changelogs. Use today's date (`ruleforge new` fills it in).",
     fixable: false,
@@ -21,8 +22,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(d) = d else { continue };
         if let Some(date) = parse_date(&d.value) {
             if date > cx.today {
-                out.push(Diagnostic::new(
-                    RULE.code,
+                out.push(RULE.diagnostic(
                     cx.path,
                     Some(d.span),
                     format!(

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF105",
     name: "deprecated-without-replacement",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "A deprecated rule names no replacement in `related`",
     explanation: "When a rule is deprecated, the people and scanners relying on it need to know what covers the threat now. Add a `related` entry pointing at the replacement (for example `{id: <new rule id>, type: supersedes}` on the new rule and a link back here), or explain in `description` why nothing replaces it and suppress this finding.",
     fixable: false,
@@ -16,8 +17,7 @@ pub const RULE: LintRule = LintRule {
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     if cx.rule.is_deprecated() && cx.rule.related.is_empty() {
         let span = cx.rule.status.as_ref().map(|s| s.span);
-        out.push(Diagnostic::new(
-            RULE.code,
+        out.push(RULE.diagnostic(
             cx.path,
             span,
             "deprecated rule has no `related` entry naming its replacement",

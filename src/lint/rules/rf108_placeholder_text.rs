@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF108",
     name: "placeholder-text",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "A field still holds placeholder text such as TODO",
     explanation: "`ruleforge new` scaffolds rules with placeholders (`TODO`) that must be replaced before the rule ships; the same goes for `TBD`, `FIXME`, `XXX`, `CHANGEME` and lorem ipsum left in a title, description, author or false-positive note. The finding is an error so that an unfinished rule cannot reach a bundle.",
     fixable: false,
@@ -21,8 +22,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     ];
     let mut check = |key: &str, v: &crate::rule::Spanned<String>| {
         if let Some(word) = placeholder(&v.value) {
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 Some(v.span),
                 format!("`{key}` holds placeholder text `{word}`"),

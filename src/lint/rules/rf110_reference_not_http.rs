@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF110",
     name: "reference-not-http",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "A reference is not an http(s) URL",
     explanation: "`references` lists the public reports the rule's values come from, so reviewers can check them. Each must be an absolute `http` or `https` URL. Defanged links (`hxxp://`), bare domains and free text belong in `description`.",
     fixable: false,
@@ -19,8 +20,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
             .ok()
             .is_some_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
         if !ok {
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 Some(r.span),
                 format!("reference `{}` is not an http(s) URL", r.value),

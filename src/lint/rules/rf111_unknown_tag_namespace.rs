@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF111",
     name: "unknown-tag-namespace",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "A tag is outside the known namespaces",
     explanation: "Tags are namespaced so that tools can filter on them: `attack.*` (MITRE ATT&CK techniques, tactics, groups, software), `cve.*`, `actor.*`, `malware.*`, `campaign.*`, `tool.*` and `tlp.*`. A tag in another namespace (or with none) is usually a typo and will not be found by those filters.",
     fixable: false,
@@ -20,8 +21,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     for t in &cx.rule.tags {
         let ns = t.value.split('.').next().unwrap_or("");
         if !NAMESPACES.contains(&ns) || !t.value.contains('.') {
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 Some(t.span),
                 format!(

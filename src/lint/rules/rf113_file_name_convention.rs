@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF113",
     name: "file-name-convention",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "The file name does not follow the naming convention",
     explanation: "Rule files are named in lower-case kebab-case with the `.yml` extension (`sunburst-c2-domains.yml`): predictable names keep listings sorted, avoid case clashes on Windows and macOS checkouts, and make paths safe in shells and URLs. Rename the file; its `id` stays the same, so diffs report a move, not a new rule.",
     fixable: false,
@@ -16,8 +17,7 @@ pub const RULE: LintRule = LintRule {
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     let name = cx.path.rsplit('/').next().unwrap_or(cx.path);
     if !conventional(name) {
-        out.push(Diagnostic::new(
-            RULE.code,
+        out.push(RULE.diagnostic(
             cx.path,
             None,
             format!(

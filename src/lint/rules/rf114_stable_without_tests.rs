@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF114",
     name: "stable-without-tests",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "A stable rule has no tests",
     explanation: "`status: stable` promises that the rule does what it says. That promise is only checkable with `tests`: at least one event it must match and one it must not, run by `ruleforge test` with the reference matcher. Add tests or lower the status to `test`.",
     fixable: false,
@@ -26,11 +27,6 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
             (false, true) => "has no `match` test",
             _ => "has no `no_match` test",
         };
-        out.push(Diagnostic::new(
-            RULE.code,
-            cx.path,
-            Some(s.span),
-            format!("stable rule {missing}"),
-        ));
+        out.push(RULE.diagnostic(cx.path, Some(s.span), format!("stable rule {missing}")));
     }
 }

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF115",
     name: "test-unknown-field",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "A test event uses a field no indicator type is matched against",
     explanation: "Test events are flat maps of Elastic Common Schema fields. A field that no indicator type reads (`file.sha256` instead of `file.hash.sha256`) is silently ignored by the matcher, so the test proves nothing. The message lists the fields the rule's types are matched against.",
     fixable: false,
@@ -34,7 +35,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
                     .collect();
                 used.sort_unstable();
                 used.dedup();
-                out.push(Diagnostic::new(RULE.code, cx.path, Some(e.key.span), format!("`{name}` is not a field any indicator type is matched against; this rule's types read: {}", used.join(", "))));
+                out.push(RULE.diagnostic(cx.path, Some(e.key.span), format!("`{name}` is not a field any indicator type is matched against; this rule's types read: {}", used.join(", "))));
             }
         }
     }

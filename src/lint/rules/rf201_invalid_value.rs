@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF201",
     name: "invalid-indicator-value",
     severity: Severity::Error,
+    category: Category::Indicators,
     summary: "An indicator value is not valid for its type",
     explanation: "Each indicator type has a syntax: hashes are hex digests of the right length, `ip` is an IPv4/IPv6 address or CIDR network (no octal or shortened forms), `domain` follows hostname and IDNA rules, `url` is an absolute URL with a host, `email` is `local@domain`, `regex:` values must compile. An invalid value never matches anything, so the rule silently detects less than it claims.",
     fixable: false,
@@ -20,8 +21,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
             if indicator::defang_applies(ty) && indicator::refang(&v.raw).is_some() {
                 continue; // RF203 reports defanged values.
             }
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 Some(v.span),
                 format!("invalid `{}` value `{}`: {why}", ty.name(), v.raw),

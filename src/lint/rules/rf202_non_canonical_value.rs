@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF202",
     name: "non-canonical-value",
     severity: Severity::Warning,
+    category: Category::Indicators,
     summary: "An indicator value is not in its canonical form",
     explanation: "Every type has one canonical spelling: lower-case hex hashes, lower-case punycode domains without a trailing dot, CIDR networks with the host bits cleared (and single hosts without `/32`), compressed lower-case IPv6, normalized URLs, lower-case e-mail addresses. Canonical values make diffs, duplicate detection and scanners' lookups exact. The safe fix rewrites the value; the meaning is unchanged.",
     fixable: true,
@@ -18,8 +19,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(ty) = t.ty else { continue };
         if let Checked::Valid { canonical } = &v.checked {
             if canonical != &v.raw {
-                let d = Diagnostic::new(
-                    RULE.code,
+                let d = RULE.diagnostic(
                     cx.path,
                     Some(v.span),
                     format!(

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF203",
     name: "defanged-value",
     severity: Severity::Error,
+    category: Category::Indicators,
     summary: "An indicator value is defanged",
     explanation: "Reports defang network indicators (`hxxp://`, `evil[.]com`, `1.2.3[.]4`, `user[@]example.com`) so that nobody clicks them. In a rule they are useless: a scanner compares real values and never sees `[.]`. The safe fix refangs the value.",
     fixable: true,
@@ -24,8 +25,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
                 Checked::Valid { canonical } => canonical,
                 _ => refanged,
             };
-            let d = Diagnostic::new(
-                RULE.code,
+            let d = RULE.diagnostic(
                 cx.path,
                 Some(v.span),
                 format!(

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF204",
     name: "duplicate-value-in-rule",
     severity: Severity::Warning,
+    category: Category::Indicators,
     summary: "The same indicator value appears twice in one rule",
     explanation: "A value listed twice for the same type (after canonicalization, so `ABC…` and `abc…` are the same) adds nothing but noise, and often hides a copy-paste mistake where a different value was meant. Remove the repetition.",
     fixable: false,
@@ -25,8 +26,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
                 } else {
                     format!(" in group `{first_group}`")
                 };
-                out.push(Diagnostic::new(
-                    RULE.code,
+                out.push(RULE.diagnostic(
                     cx.path,
                     Some(v.span),
                     format!(

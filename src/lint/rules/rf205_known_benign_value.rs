@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF205",
     name: "known-benign-value",
     severity: Severity::Warning,
+    category: Category::Indicators,
     summary: "An indicator value is known to be benign",
     explanation: "Some values are never evidence of an intrusion: private, loopback, link-local, multicast, documentation and reserved address ranges; public DNS resolvers; the hashes of the empty file; the domains of Microsoft, Google and other widely used services. They usually enter a rule when an analyst copies a whole report table. They cause floods of false positives. The lists ship with ruleforge (MISP warninglists, CC0; see data/benign/README.md). Suppress the finding inline if the value really is intended.",
     fixable: false,
@@ -29,8 +30,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
             _ => None,
         };
         if let Some(why) = why {
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 Some(v.span),
                 format!("`{}` value `{}` is {why}", ty.name(), v.raw),

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF206",
     name: "overly-broad-value",
     severity: Severity::Error,
+    category: Category::Indicators,
     summary: "An indicator value matches far too much",
     explanation: "A value that matches almost everything turns a rule into an alert storm: a glob of only wildcards (`*`) or with fewer than three literal characters, a domain wildcard over a whole top-level domain (`*.com`), a huge network (`0.0.0.0/0`, `::/0`, anything shorter than /8 for IPv4 or /16 for IPv6), a regular expression that matches the empty string or any single character (`.*`, `.+`). Narrow the value, or combine it with another group through `condition`.",
     fixable: false,
@@ -17,8 +18,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     for (_, t, v) in cx.rule.values() {
         let Some(ty) = t.ty else { continue };
         if let Some(why) = broad(ty, v) {
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 Some(v.span),
                 format!("`{}` value `{}` is overly broad: {why}", ty.name(), v.raw),

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF302",
     name: "condition-unknown-group",
     severity: Severity::Error,
+    category: Category::Condition,
     summary: "The condition names a group that does not exist",
     explanation: "Every group named in `condition`, and every `prefix*` used with `1 of`/`all of`, must refer to groups under `indicators`. An unknown name is usually a typo or a group that was renamed; an `of` over no group is always false, so the rule would never fire.",
     fixable: false,
@@ -24,7 +25,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     for g in named {
         if !groups.contains(&g.as_str()) {
             let span = find_word(cx, c, &g);
-            out.push(Diagnostic::new(RULE.code, cx.path, Some(span), format!("condition names group `{g}`, which is not defined under `indicators` (groups: {})", groups.join(", "))));
+            out.push(RULE.diagnostic(cx.path, Some(span), format!("condition names group `{g}`, which is not defined under `indicators` (groups: {})", groups.join(", "))));
         }
     }
     let mut prefixes = Vec::new();
@@ -37,8 +38,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
             } else {
                 format!("`{p}*`")
             };
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 Some(span),
                 format!("{what} matches no group under `indicators`"),

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF303",
     name: "condition-unused-group",
     severity: Severity::Warning,
+    category: Category::Condition,
     summary: "A group is not used by the condition",
     explanation: "A group that the condition never refers to (by name, by `prefix*` or through `them`) can never influence a match: its values are dead weight and usually the sign of a renamed group or a forgotten `or`. Use it in the condition or delete it.",
     fixable: false,
@@ -25,8 +26,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
         let used =
             named.contains(&g.name) || prefixes.iter().any(|p| g.name.starts_with(p.as_str()));
         if !used {
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 Some(g.span),
                 format!("group `{}` is not used by the condition", g.name),

@@ -2,11 +2,13 @@
 
 #[allow(unused_imports)]
 use super::prelude::*;
+use super::repository_common as rc;
 
 pub const RULE: LintRule = LintRule {
     code: "RF401",
     name: "duplicate-id",
     severity: Severity::Error,
+    category: Category::Repository,
     summary: "Two rule files have the same id",
     explanation: "Ids identify rules across the repository, bundles and scanners: two files with the same id make one of them invisible to diffs and overwrite each other in a bundle. This usually happens when a file is copied to start a new rule. Give the copy a fresh id (`ruleforge new --from` does that and records the relation).",
     fixable: false,
@@ -14,39 +16,11 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut by_id: FxHashMap<&str, Vec<&RuleSummary>> = FxHashMap::default();
-    for r in cx.rules {
-        if let Some(id) = &r.id {
-            by_id.entry(id.value.as_str()).or_default().push(r);
-        }
-    }
-    for (id, rules) in by_id {
-        if rules.len() < 2 {
-            continue;
-        }
-        for r in &rules {
-            let others: Vec<&&RuleSummary> = rules.iter().filter(|o| o.path != r.path).collect();
-            let mut d = Diagnostic::new(
-                RULE.code,
-                &r.path,
-                r.id.as_ref().map(|i| i.span),
-                format!(
-                    "id `{id}` is also used by {}",
-                    others
-                        .iter()
-                        .map(|o| o.path.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-            for o in others {
-                d = d.with_related(Related {
-                    path: o.path.clone(),
-                    span: o.id.as_ref().map(|i| i.span),
-                    message: "the same id".into(),
-                });
-            }
-            out.push(d);
-        }
+    let ids = cx.rules.iter().filter_map(|r| {
+        r.id.as_ref()
+            .map(|id| (id.value.as_str(), (r, Some(id.span))))
+    });
+    for (id, group) in rc::duplicates(ids) {
+        rc::report_duplicates(&RULE, "id", &group, |_| id, out);
     }
 }

@@ -7,6 +7,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF402",
     name: "value-in-several-rules",
     severity: Severity::Warning,
+    category: Category::Repository,
     summary: "The same indicator value appears in several rules",
     explanation: "When one value sits in several rules, a single event raises several alerts, and an update (or removal) of the value must be made everywhere at once. Sometimes it is intended (a hash in a family rule and a campaign rule); often it is a copy that drifted. The message names the other rules so you can decide; suppress it inline when intended.",
     fixable: false,
@@ -67,8 +68,7 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
             } else {
                 String::new()
             };
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 &r.path,
                 Some(span),
                 format!("`{}` value `{value}` is also in {shown}{more}", ty.name()),

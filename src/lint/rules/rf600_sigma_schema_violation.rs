@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF600",
     name: "sigma-schema-violation",
     severity: Severity::Error,
+    category: Category::Structure,
     summary: "The Sigma document does not match the official Sigma JSON Schema",
     explanation: "Sigma rules, correlation rules and filters are validated against the official Sigma JSON Schemas (vendored in `schemas/sigma/`, the version SigmaHQ CI pins): required keys (`title`, `logsource`, `detection`, `condition`), value types, allowed `status`, `level` and `related` types, date and tag patterns. Each violation points at the offending key or value. Fix the document; editors can use the same schema for completion.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF601",
     name: "sigma-condition-syntax",
     severity: Severity::Error,
+    category: Category::Condition,
     summary: "The Sigma condition does not parse",
     explanation: "A Sigma condition combines selection names with lower-case `and`, `or`, `not`, parentheses and the quantifiers `1 of`, `any of`, `all of` over a name pattern or `them`. A condition that does not parse makes the whole rule unusable in every backend. The diagnostic points at the column where parsing failed and says what was expected there.",
     fixable: false,

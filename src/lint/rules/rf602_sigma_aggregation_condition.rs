@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF602",
     name: "sigma-aggregation-condition",
     severity: Severity::Error,
+    category: Category::Condition,
     summary: "The condition uses the deprecated `|` aggregation syntax",
     explanation: "Sigma 1 expressed aggregations inside the condition (`selection | count() by host > 10`). The syntax was replaced by correlation rules, and pySigma and its backends reject it. Move the aggregation into a correlation rule (`correlation: {type: event_count, rules: [...], group-by: [...], timespan: ..., condition: {gte: ...}}`) that refers to this rule by `name` or `id`.",
     fixable: false,

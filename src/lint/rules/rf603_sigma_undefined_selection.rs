@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF603",
     name: "sigma-undefined-selection",
     severity: Severity::Error,
+    category: Category::Condition,
     summary: "The condition refers to a selection that is not defined",
     explanation: "Every name in the condition must be a search identifier defined under `detection`, and every `1 of`/`all of` pattern must match at least one of them (patterns do not match names starting with `_` unless they start with `_` themselves). A misspelt or deleted selection makes the rule fail to convert or silently match nothing. Define the selection or fix the name.",
     fixable: false,

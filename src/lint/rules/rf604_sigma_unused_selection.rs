@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF604",
     name: "sigma-unused-selection",
     severity: Severity::Error,
+    category: Category::Condition,
     summary: "A selection is defined but the condition never uses it",
     explanation: "A search identifier under `detection` that no condition refers to (by name or through a `1 of`/`all of` pattern) has no effect: usually a filter someone forgot to add to the condition (`and not filter_*`), so the rule matches more than its author thinks. Use it in the condition or delete it.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF605",
     name: "sigma-all-of-them",
     severity: Severity::Warning,
+    category: Category::Condition,
     summary: "The condition uses `all of them`",
     explanation: "With `all of them`, every selection must match, including selections added later as filters: adding `filter_legit` to the rule would then require the filter to match instead of excluding it. Name what must match explicitly: `all of selection_*`.",
     fixable: false,

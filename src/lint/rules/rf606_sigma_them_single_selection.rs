@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF606",
     name: "sigma-them-single-selection",
     severity: Severity::Warning,
+    category: Category::Condition,
     summary: "The condition uses `them` but there is only one selection",
     explanation: "`1 of them` or `all of them` over a single selection is just that selection, written in a way that changes meaning as soon as a second selection (for example a filter) is added. Name the selection.",
     fixable: false,

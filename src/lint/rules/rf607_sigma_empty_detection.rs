@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF607",
     name: "sigma-empty-detection",
     severity: Severity::Error,
+    category: Category::Condition,
     summary: "The detection defines no selection, or a selection is empty",
     explanation: "A selection defined as an empty list or mapping matches nothing (pySigma rejects it: \"Detection is empty\"), and a detection without any selection has nothing to match. Fill in the selection or remove it.",
     fixable: false,

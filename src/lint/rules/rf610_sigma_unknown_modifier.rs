@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF610",
     name: "sigma-unknown-modifier",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "A field uses a value modifier Sigma does not define",
     explanation: "Value modifiers (`contains`, `startswith`, `endswith`, `all`, `re`, `cidr`, `base64offset`, `windash`, `exists`, `gt`, ...) change how values match. An unknown or misspelt modifier makes pySigma and every backend reject the rule. The message suggests the closest known modifier.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF611",
     name: "sigma-modifier-type-mismatch",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "A modifier cannot apply to the value it is given",
     explanation: "Modifiers apply left to right, each to the type the previous one produced: `contains` takes a string, `gt` a number, `exists` a boolean, `i`/`m`/`s` a regular expression; `re` and `cidr` only apply to unmodified values, so they must come first. A chain such as `contains|re`, `cidr|contains` or `contains` on a number is rejected by pySigma. The diagnostic points at the modifier that cannot apply.",
     fixable: false,

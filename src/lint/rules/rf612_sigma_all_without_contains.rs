@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF612",
     name: "sigma-all-without-contains",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "The `all` modifier is used without `contains`",
     explanation: "With `all`, every listed value must match the same field. Without `contains` each value must equal the whole field, so two different values can never both match: the rule is dead. Add `contains` (`CommandLine|contains|all`), or drop `all` if any value should match.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF613",
     name: "sigma-all-with-single-value",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "The `all` modifier is applied to a single value",
     explanation: "`all` makes every value of a list match; with one value it does nothing, which usually means values were lost or the list was written as a single string. List the values or drop `all`.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF614",
     name: "sigma-base64offset-without-contains",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "The `base64offset` modifier is used without `contains`",
     explanation: "`base64offset` produces the three base64 encodings of a value at each byte offset; they only occur inside a longer encoded string, so they must be matched with `contains`. Write `field|base64offset|contains`.",
     fixable: false,

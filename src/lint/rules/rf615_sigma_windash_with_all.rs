@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF615",
     name: "sigma-windash-with-all",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "The `windash` modifier is combined with `all`",
     explanation: "`windash` expands each value into variants with `-`, `/` and other dashes, meant as alternatives; with `all` every variant would have to match at once, which never happens. Drop `all` or `windash`.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF616",
     name: "sigma-repeated-modifier",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "The same modifier appears twice on one field",
     explanation: "Applying a modifier twice (`contains|contains`) is a typo or a copy-paste slip; it does nothing useful (`base64` is the exception: double encoding is legitimate). Remove the repetition.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF617",
     name: "sigma-regex-with-wildcard-modifier",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "A regular expression is combined with `contains`, `startswith` or `endswith`",
     explanation: "A `re` value is a regular expression: `contains`, `startswith` and `endswith` only pad it with `.*`, which backends handle inconsistently and readers misread as wildcard matching. Say it in the expression itself (`^...`, `...$`, or no anchor) and drop the extra modifier.",
     fixable: false,

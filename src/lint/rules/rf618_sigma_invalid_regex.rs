@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF618",
     name: "sigma-invalid-regex",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "A `re` value is not a valid regular expression",
     explanation: "Values with the `re` modifier must be valid regular expressions (the PCRE subset Sigma specifies). An unbalanced parenthesis or bracket, a dangling backslash or a bad repetition makes pySigma reject the rule. Constructs this checker cannot judge (look-around, backreferences) are left to RF619.",
     fixable: false,

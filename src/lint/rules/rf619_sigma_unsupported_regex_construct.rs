@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF619",
     name: "sigma-unsupported-regex-construct",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "A regular expression uses look-around or an atomic group",
     explanation: "Many SIEM query languages cannot express look-ahead `(?=`, `(?!`, look-behind `(?<=`, `(?<!` or atomic groups `(?>`: backends reject or mistranslate such rules. Rewrite the expression without them (often with a second selection and `and not`).",
     fixable: false,

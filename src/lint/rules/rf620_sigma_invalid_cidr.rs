@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF620",
     name: "sigma-invalid-cidr",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "A `cidr` value is not an IP network",
     explanation: "Values with the `cidr` modifier must be IPv4 or IPv6 networks in CIDR notation (`10.0.0.0/8`, `fe80::/10`) without host bits set (`10.0.0.1/8` is rejected by pySigma). Write the network address.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF621",
     name: "sigma-cidr-on-non-ip-field",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "The `cidr` modifier is used on a field that does not look like an IP address field",
     explanation: "The `cidr` modifier compares IP addresses; on a field whose name says nothing of an address (`CommandLine`, `Image`) it is almost always a mistake, and backends translate it to an IP range query the field cannot satisfy. Use the address field (`DestinationIp`, `src_ip`, `ClientAddress`, ...).",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF622",
     name: "sigma-empty-value",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "An empty value matches everything or nothing",
     explanation: "An empty string with `contains`, `startswith` or `endswith` matches every value of the field, and an empty or null keyword matches nothing useful; both usually come from a value that was deleted or never filled in. (`Field: ''` without modifiers, matching an empty field, is fine.)",
     fixable: false,

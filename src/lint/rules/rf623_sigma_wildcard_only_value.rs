@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF623",
     name: "sigma-wildcard-only-value",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "A value consists only of wildcards",
     explanation: "A value such as `*` matches any value of the field, so the selection only tests that the field is present, and expensively. Say that with `Field|exists: true`, or write the value you meant.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF624",
     name: "sigma-escaped-wildcard",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "A value contains an escaped wildcard",
     explanation: "In Sigma strings `\\*` and `\\?` are a literal asterisk and question mark. Often the backslash was meant as a path separator before a wildcard (`C:\\Temp\\*`), which then silently matches a literal `*`. Write `\\\\*` for a backslash followed by a wildcard; keep `\\*` only when a literal asterisk is meant (and suppress this finding there).",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF625",
     name: "sigma-dangling-backslash",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "A value ends with an odd run of backslashes after escaped ones",
     explanation: "In Sigma strings `\\\\` is one literal backslash and a lone backslash before an ordinary character stands for itself, so a value ending in three backslashes (`C:\\\\\\`) mixes both conventions: it means two backslashes, not the one or three the author may have intended. Write backslashes consistently (doubled only before wildcards).",
     fixable: false,

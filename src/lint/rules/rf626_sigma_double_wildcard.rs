@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF626",
     name: "sigma-double-wildcard",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "A value contains consecutive `*` wildcards",
     explanation: "`**` matches the same as `*` but costs more in some backends, and often hides a slip (a value glued to a `contains` that already adds wildcards). Use a single `*`.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF627",
     name: "sigma-number-as-string",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "A number is written as a quoted string",
     explanation: "Quoting a number (`EventID: '4688'`) makes it a string: backends then compare text instead of numbers, which misses `04688` or breaks on numeric fields. Write the number unquoted.",
     fixable: false,

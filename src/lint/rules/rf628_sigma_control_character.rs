@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF628",
     name: "sigma-control-character",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "A value contains a control character",
     explanation: "A tab, newline or other control character inside a value is almost always an accident of YAML escaping: in a double-quoted string `\"C:\\temp\"` turns `\\t` into a tab. Use single quotes for Windows paths (`'C:\\temp'`) or double the backslash.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF629",
     name: "sigma-wildcard-instead-of-modifier",
     severity: Severity::Warning,
+    category: Category::Detection,
     summary: "Wildcards are used where `contains`, `startswith` or `endswith` says it better",
     explanation: "When every value of a field starts and/or ends with `*` and has no other wildcard, the modifier states the intent and lets backends pick their fastest operator: `*foo*` is `|contains: foo`, `foo*` is `|startswith: foo`, `*foo` is `|endswith: foo`.",
     fixable: false,

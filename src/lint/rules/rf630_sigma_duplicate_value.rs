@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF630",
     name: "sigma-duplicate-value",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "A field lists the same value twice",
     explanation: "A repeated value in one list (compared case-insensitively, as Sigma matches, unless the item is case-sensitive: `cased`, `re`, `base64`) adds nothing and usually hides a typo in what was meant to be a different value. Remove or correct the duplicate.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF631",
     name: "sigma-field-name-with-space",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "A field name contains a space",
     explanation: "Field names with spaces (`Process Name`) come from display names, not from the log schema, and no backend field mapping knows them. Use the field name of the log source (`ProcessName`, `process_name`).",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF632",
     name: "sigma-invalid-hash-value",
     severity: Severity::Error,
+    category: Category::Detection,
     summary: "A `Hashes` value is not `ALGORITHM=hex digest` with a known algorithm and the right length",
     explanation: "Sysmon writes hashes as `SHA256=<64 hex>,MD5=<32 hex>,IMPHASH=<32 hex>`. A value of `Hashes`/`Hash` must be one `ALGORITHM=digest` pair with `MD5`, `SHA1`, `SHA256` or `IMPHASH` in upper case and a digest of the right length, or it never matches.",
     fixable: false,

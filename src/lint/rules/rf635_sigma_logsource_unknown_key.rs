@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF635",
     name: "sigma-logsource-unknown-key",
     severity: Severity::Error,
+    category: Category::Logsource,
     summary: "`logsource` has a key other than category, product, service and definition",
     explanation: "A log source is identified by `category`, `product` and `service` (plus a free-text `definition`). Other keys are ignored by every backend, so the rule may run against the wrong logs. Move the information into `definition` or a standard key.",
     fixable: false,

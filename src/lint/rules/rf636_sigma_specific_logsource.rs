@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF636",
     name: "sigma-specific-logsource",
     severity: Severity::Error,
+    category: Category::Logsource,
     summary: "A rule selects a Windows event id that a generic log source category covers",
     explanation: "Sigma has generic log source categories (`process_creation`, `network_connection`, `registry_set`, ...) that backends map to Sysmon, Security or EDR events alike. A rule on `product: windows, service: sysmon` with `EventID: 1`, or on `service: security` with `EventID: 4688`, ties itself to one sensor. Use the generic category and drop the EventID.",
     fixable: false,

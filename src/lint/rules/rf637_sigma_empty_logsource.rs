@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF637",
     name: "sigma-empty-logsource",
     severity: Severity::Error,
+    category: Category::Logsource,
     summary: "`logsource` names no category, product or service",
     explanation: "Backends choose the index, table or event type from `category`, `product` and `service`; a log source with none of them (only a `definition`, or nothing) cannot be converted and pySigma rejects it. Name at least one.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF640",
     name: "sigma-invalid-id",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "The Sigma rule id is not a UUID",
     explanation: "Sigma rule ids are UUIDs (version 4 recommended): correlation rules, filters, `related` links and every SIEM that imports the rule track it by id. pySigma rejects other ids. Generate one with `uuidgen` or `python3 -c \"import uuid; print(uuid.uuid4())\"`.",
     fixable: false,

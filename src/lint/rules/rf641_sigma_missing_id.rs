@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF641",
     name: "sigma-missing-id",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "The Sigma rule has no id",
     explanation: "Without an `id` a rule cannot be referenced by correlation rules, filters or `related` links, and SIEMs that import it cannot tell an update from a new rule. Add a UUID v4 `id`.",
     fixable: false,

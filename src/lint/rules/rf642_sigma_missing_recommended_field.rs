@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF642",
     name: "sigma-missing-recommended-field",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "The Sigma rule lacks author, date, description, level or status",
     explanation: "SigmaHQ requires `author`, `date`, `description`, `level` and `status` on every rule: they tell users who wrote it, since when it exists, what it detects, how urgent a hit is and how mature the rule is. Add the missing field.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF643",
     name: "sigma-modified-before-date",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "`modified` is earlier than `date`",
     explanation: "`date` is when the rule was created and `modified` when it last changed, so `modified` cannot be earlier. The dates were probably swapped or mistyped.",
     fixable: false,

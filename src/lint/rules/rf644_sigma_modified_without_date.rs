@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF644",
     name: "sigma-modified-without-date",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "`modified` is set but `date` is missing",
     explanation: "A rule records its creation in `date` and later changes in `modified`. A rule with only `modified` lost its creation date; a new rule has only `date`. Add `date`.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF645",
     name: "sigma-redundant-modified",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "`modified` equals `date`",
     explanation: "A `modified` equal to `date` says nothing: the rule was not modified after it was created. Remove `modified` until the rule changes.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF646",
     name: "sigma-invalid-date",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "`date` or `modified` is not a real calendar date",
     explanation: "Sigma dates are `YYYY-MM-DD`. The schema checks the shape; this rule checks that the date exists (`2024-02-30` does not) — pySigma rejects such a rule.",
     fixable: false,

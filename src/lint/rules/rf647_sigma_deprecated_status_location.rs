@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF647",
     name: "sigma-deprecated-status-location",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "A deprecated or unsupported rule is outside a `deprecated/` or `unsupported/` folder",
     explanation: "SigmaHQ keeps rules with `status: deprecated` or `status: unsupported` in the `deprecated/` and `unsupported/` folders, which conversion pipelines skip. Elsewhere such a rule is still converted and deployed. Move the file (its `id` stays).",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF648",
     name: "sigma-title-style",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "The title is longer than 120 characters, starts with `Detect(s)` or ends with a period",
     explanation: "Titles are shown in alert lists: SigmaHQ keeps them under 120 characters, without the redundant \"Detects\" prefix (every rule detects) and without a trailing period.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF649",
     name: "sigma-description-style",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "The description is shorter than 16 characters, or holds a link while `references` is empty",
     explanation: "The description explains what the rule detects and why it matters: a few words are not enough. Links belong in `references`, where tools find them.",
     fixable: false,

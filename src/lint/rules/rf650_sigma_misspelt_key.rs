@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF650",
     name: "sigma-misspelt-key",
     severity: Severity::Warning,
+    category: Category::Structure,
     summary: "A top-level key is a misspelling of a Sigma key",
     explanation: "Sigma allows custom top-level keys, so a misspelt `related` or `references` is silently kept as a custom attribute and the links it holds are lost. Spell the key as the specification does.",
     fixable: false,

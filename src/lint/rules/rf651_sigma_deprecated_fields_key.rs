@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF651",
     name: "sigma-deprecated-fields-key",
     severity: Severity::Warning,
+    category: Category::Structure,
     summary: "The rule uses the deprecated `fields` key",
     explanation: "The `fields` list (fields to show with a hit) is deprecated in SigmaHQ: backends ignore it and it drifts out of date. Remove it.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF655",
     name: "sigma-unknown-tag-namespace",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "A tag is outside the Sigma tag namespaces",
     explanation: "Sigma tags are namespaced: `attack`, `car`, `cve`, `d3fend`, `detection`, `stp`, `tlp`. Other namespaces are not understood by Sigma tooling (ATT&CK navigators, SIEM importers). Use a known namespace, or a custom top-level key for private metadata.",
     fixable: false,

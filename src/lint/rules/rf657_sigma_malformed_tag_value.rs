@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF657",
     name: "sigma-malformed-tag-value",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "A `cve.`, `car.`, `stp.` or `detection.` tag does not have the form its namespace requires",
     explanation: "Namespaced tags have fixed forms: `cve.2021-26855` (year-number), `car.2016-04-005`, `stp.1` to `stp.5` with an optional `a`/`u`/`k`, and `detection.dfir`, `detection.emerging-threats` or `detection.threat-hunting`.",
     fixable: false,

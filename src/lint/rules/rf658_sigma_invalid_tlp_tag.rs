@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF658",
     name: "sigma-invalid-tlp-tag",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "A `tlp.` tag is not a TLP 2.0 label",
     explanation: "Traffic Light Protocol 2.0 labels are `tlp.clear`, `tlp.green`, `tlp.amber`, `tlp.amber-strict` and `tlp.red` (`white` was renamed `clear`). Use one of them.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF659",
     name: "sigma-duplicate-tag",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "The same tag appears twice",
     explanation: "A repeated tag adds nothing and is usually a copy-paste slip, sometimes hiding the tag that was meant. Remove the duplicate.",
     fixable: false,

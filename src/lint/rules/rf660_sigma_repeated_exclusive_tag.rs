@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF660",
     name: "sigma-repeated-exclusive-tag",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "The rule has more than one `detection.` or more than one `tlp.` tag",
     explanation: "A rule belongs to one detection category (`detection.dfir`, `detection.emerging-threats` or `detection.threat-hunting`) and has one TLP label; two of either contradict each other.",
     fixable: false,

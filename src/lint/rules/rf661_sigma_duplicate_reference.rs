@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF661",
     name: "sigma-duplicate-reference",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "The same reference appears twice",
     explanation: "A repeated reference adds nothing; it is usually a copy-paste slip that hides the link that was meant. Remove the duplicate.",
     fixable: false,

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF665",
     name: "sigma-file-name-length",
     severity: Severity::Error,
+    category: Category::Metadata,
     summary: "The Sigma file name is shorter than 10 or longer than 90 characters",
     explanation: "SigmaHQ file names describe the rule (`proc_creation_win_certutil_download.yml`): fewer than 10 characters say nothing, more than 90 break tooling and are truncated in listings.",
     fixable: false,
@@ -22,8 +23,7 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
     let name = cx.file_name();
     let n = name.chars().count();
     if !(10..=90).contains(&n) {
-        out.push(Diagnostic::new(
-            RULE.code,
+        out.push(RULE.diagnostic(
             cx.path,
             None,
             format!("file name `{name}` has {n} characters: use 10 to 90"),

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF666",
     name: "sigma-file-name-convention",
     severity: Severity::Warning,
+    category: Category::Metadata,
     summary: "The Sigma file name is not lower-case snake_case `.yml`",
     explanation: "SigmaHQ names rule files in lower-case snake_case with the `.yml` extension, starting with the log source (`proc_creation_win_...`, `net_connection_lnx_...`); correlation rule files start with `correlation_`. Predictable names keep the repository sorted and searchable. Rename the file (its `id` stays).",
     fixable: false,
@@ -27,8 +28,7 @@ pub fn check(cx: &SigmaContext<'_>, out: &mut Vec<Diagnostic>) {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         });
         if !ok {
-            out.push(Diagnostic::new(
-                RULE.code,
+            out.push(RULE.diagnostic(
                 cx.path,
                 None,
                 format!("file name `{name}` should be lower-case snake_case ending in `.yml`"),

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF667",
     name: "sigma-correlation-structure",
     severity: Severity::Error,
+    category: Category::Structure,
     summary: "A correlation rule lacks `group-by`, or a temporal one correlates fewer than two rules",
     explanation: "`event_count`, `value_count`, `temporal` and `temporal_ordered` correlations count or order events per group: without `group-by` they aggregate everything together, which is almost never meant. A temporal correlation needs at least two rules to relate.",
     fixable: false,

@@ -4,11 +4,13 @@
 
 #[allow(unused_imports)]
 use super::prelude::*;
+use super::repository_common as rc;
 
 pub const RULE: LintRule = LintRule {
     code: "RF690",
     name: "sigma-duplicate-id",
     severity: Severity::Error,
+    category: Category::Repository,
     summary: "Two Sigma documents have the same id",
     explanation: "Ids identify Sigma rules in correlations, filters, `related` links and every SIEM that imports them: two documents with one id overwrite each other. Usually a file was copied to start a new rule; give the copy a fresh UUID.",
     fixable: false,
@@ -16,50 +18,11 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut by: BTreeMap<&str, Vec<(&RuleSummary, Option<Span>)>> = BTreeMap::new();
-    for r in cx.sigma {
-        if let Some(id) = &r.id {
-            by.entry(id.value.as_str())
-                .or_default()
-                .push((r, Some(id.span)));
-        }
-    }
-    for (k, g) in by.iter().filter(|(_, g)| g.len() > 1) {
-        report(out, "id", k, g);
-    }
-}
-
-fn report(
-    out: &mut Vec<Diagnostic>,
-    what: &str,
-    key: &str,
-    group: &[(&RuleSummary, Option<Span>)],
-) {
-    for (r, span) in group {
-        let others: Vec<&(&RuleSummary, Option<Span>)> = group
-            .iter()
-            .filter(|(o, s)| !(o.path == r.path && s == span))
-            .collect();
-        let mut d = Diagnostic::new(
-            RULE.code,
-            &r.path,
-            span.or(r.sigma.as_ref().map(|s| s.anchor)),
-            format!(
-                "{what} `{key}` is also used by {}",
-                others
-                    .iter()
-                    .map(|(o, _)| o.path.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
-        for (o, s) in others {
-            d = d.with_related(Related {
-                path: o.path.clone(),
-                span: *s,
-                message: format!("the same {what}"),
-            });
-        }
-        out.push(d);
+    let ids = cx.sigma.iter().filter_map(|r| {
+        r.id.as_ref()
+            .map(|id| (id.value.as_str(), (r, Some(id.span))))
+    });
+    for (id, group) in rc::duplicates(ids) {
+        rc::report_duplicates(&RULE, "id", &group, |_| id, out);
     }
 }

@@ -4,11 +4,13 @@
 
 #[allow(unused_imports)]
 use super::prelude::*;
+use super::repository_common as rc;
 
 pub const RULE: LintRule = LintRule {
     code: "RF691",
     name: "sigma-duplicate-title",
     severity: Severity::Error,
+    category: Category::Repository,
     summary: "Two Sigma documents have the same title",
     explanation: "Titles are what analysts see in alert lists: two rules with one title cannot be told apart there. Make each title say what distinguishes the rule (the log source, the technique variant).",
     fixable: false,
@@ -16,50 +18,16 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut by: BTreeMap<&str, Vec<(&RuleSummary, Option<Span>)>> = BTreeMap::new();
-    for r in cx.sigma {
-        if let Some(t) = &r.title {
-            by.entry(t.value.as_str())
-                .or_default()
-                .push((r, Some(t.span)));
-        }
-    }
-    for (k, g) in by.iter().filter(|(_, g)| g.len() > 1) {
-        report(out, "title", k, g);
+    let titles = cx.sigma.iter().filter_map(|r| {
+        r.title
+            .as_ref()
+            .map(|t| (rc::title_key(&t.value), (r, Some(t.span))))
+    });
+    for (_, group) in rc::duplicates(titles) {
+        rc::report_duplicates(&RULE, "title", &group, own_title, out);
     }
 }
 
-fn report(
-    out: &mut Vec<Diagnostic>,
-    what: &str,
-    key: &str,
-    group: &[(&RuleSummary, Option<Span>)],
-) {
-    for (r, span) in group {
-        let others: Vec<&(&RuleSummary, Option<Span>)> = group
-            .iter()
-            .filter(|(o, s)| !(o.path == r.path && s == span))
-            .collect();
-        let mut d = Diagnostic::new(
-            RULE.code,
-            &r.path,
-            span.or(r.sigma.as_ref().map(|s| s.anchor)),
-            format!(
-                "{what} `{key}` is also used by {}",
-                others
-                    .iter()
-                    .map(|(o, _)| o.path.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        );
-        for (o, s) in others {
-            d = d.with_related(Related {
-                path: o.path.clone(),
-                span: *s,
-                message: format!("the same {what}"),
-            });
-        }
-        out.push(d);
-    }
+fn own_title(r: &RuleSummary) -> &str {
+    r.title.as_ref().map_or("", |t| t.value.as_str())
 }

@@ -4,11 +4,13 @@
 
 #[allow(unused_imports)]
 use super::prelude::*;
+use super::repository_common as rc;
 
 pub const RULE: LintRule = LintRule {
     code: "RF693",
     name: "sigma-unknown-related-id",
     severity: Severity::Warning,
+    category: Category::Repository,
     summary: "A `related` entry names an id no Sigma document in the repository has",
     explanation: "`related` links (derived, obsolete, merged, renamed, similar) are followed by people and tools; a link to an id that exists nowhere is a typo or points at a rule that was deleted instead of deprecated. Fix the id, or keep the old rule with `status: deprecated`.",
     fixable: false,
@@ -16,24 +18,14 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let ids: FxHashSet<&str> = cx
-        .sigma
-        .iter()
-        .filter_map(|r| r.id.as_ref().map(|i| i.value.as_str()))
-        .collect();
-    for r in cx.sigma {
-        for rel in &r.related {
-            if !ids.contains(rel.value.as_str()) {
-                out.push(Diagnostic::new(
-                    RULE.code,
-                    &r.path,
-                    Some(rel.span),
-                    format!(
-                        "related id `{}` is not the id of any Sigma rule in the repository",
-                        rel.value
-                    ),
-                ));
-            }
-        }
+    for (r, rel) in rc::unknown_related(cx.sigma) {
+        out.push(RULE.diagnostic(
+            &r.path,
+            Some(rel.span),
+            format!(
+                "related id `{}` is not the id of any Sigma rule in the repository",
+                rel.value
+            ),
+        ));
     }
 }

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF694",
     name: "sigma-deprecated-rule-referenced",
     severity: Severity::Warning,
+    category: Category::Repository,
     summary: "A correlation rule or filter refers to a deprecated rule",
     explanation: "A deprecated rule is no longer maintained and is skipped by conversion pipelines, so a correlation or filter built on it silently stops working. Refer to the rule that replaced it (see the deprecated rule's `related` links).",
     fixable: false,
@@ -33,8 +34,7 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
         for rf in &s.refs {
             if let Some(dep) = deprecated.get(rf.value.as_str()) {
                 out.push(
-                    Diagnostic::new(
-                        RULE.code,
+                    RULE.diagnostic(
                         &r.path,
                         Some(rf.span),
                         format!(

@@ -9,6 +9,7 @@ pub const RULE: LintRule = LintRule {
     code: "RF695",
     name: "sigma-unknown-correlated-rule",
     severity: Severity::Error,
+    category: Category::Repository,
     summary: "A correlation rule or filter refers to a rule that does not exist",
     explanation: "The `rules` of a correlation rule or filter name Sigma rules by `id` or `name`. A name that matches no rule in the repository makes the correlation impossible to convert (pySigma fails to resolve it). Fix the reference or add the rule.",
     fixable: false,
@@ -29,8 +30,7 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
         let Some(s) = &r.sigma else { continue };
         for rf in &s.refs {
             if !known.contains(rf.value.as_str()) {
-                out.push(Diagnostic::new(
-                    RULE.code,
+                out.push(RULE.diagnostic(
                     &r.path,
                     Some(rf.span),
                     format!(

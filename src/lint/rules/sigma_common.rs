@@ -67,5 +67,5 @@ pub fn diag(
     span: Span,
     msg: impl Into<String>,
 ) -> Diagnostic {
-    Diagnostic::new(rule.code, cx.path, Some(span), msg)
+    rule.diagnostic(cx.path, Some(span), msg)
 }
