@@ -17,6 +17,7 @@ pub mod diff;
 pub mod format;
 pub mod fsutil;
 pub mod git;
+pub mod import;
 pub mod indicator;
 pub mod init;
 pub mod kind;

@@ -771,8 +771,13 @@ fn fixture_repositories_ignore_the_machines_git_configuration() {
             .env("XDG_CONFIG_HOME", home.path().join(".config"));
         cmd
     };
-    // Plain git reads that configuration: a commit would fail to sign.
-    let out = in_home(std::process::Command::new("git"))
+    // Plain git reads that configuration: a commit would fail to sign. (A calling
+    // environment may point git at another global file, as `.ci/run` does: not here.)
+    let mut plain = std::process::Command::new("git");
+    for var in ["GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"] {
+        plain.env_remove(var);
+    }
+    let out = in_home(plain)
         .args(["config", "--get", "init.defaultBranch"])
         .output()
         .unwrap();

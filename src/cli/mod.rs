@@ -8,6 +8,7 @@ mod completions;
 mod coverage;
 mod diff;
 mod fmt;
+mod import;
 mod init;
 mod keygen;
 mod lint;
@@ -81,6 +82,8 @@ pub enum Command {
     Completions(completions::Args),
     /// Print the manual page of ruleforge or of one command (roff; `man -l` shows it).
     Man(man::Args),
+    /// Write rules from STIX 2.1 bundles, MISP events or plain indicator lists.
+    Import(import::Args),
 }
 
 /// What a command returns: its exit code, or the error that stopped it, with the library's
@@ -146,6 +149,7 @@ pub fn main() -> ExitCode {
         Command::Schema(a) => schema::exec(a),
         Command::Completions(a) => completions::exec(a),
         Command::Man(a) => man::exec(a),
+        Command::Import(a) => import::exec(a),
     };
     match result {
         Ok(code) => code,
