@@ -14,6 +14,7 @@ pub mod config;
 pub mod coverage;
 pub mod diagnostic;
 pub mod diff;
+pub mod export;
 pub mod format;
 pub mod fsutil;
 pub mod git;

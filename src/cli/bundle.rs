@@ -2,9 +2,8 @@
 
 use super::CmdResult;
 use crate::bundle::{self, sign, BuildError};
-use crate::diagnostic::Severity;
 use crate::fsutil::write_atomic_mode;
-use crate::report::{self, Counts};
+
 use anyhow::{anyhow, Context};
 use std::io::Write;
 use std::path::PathBuf;
@@ -60,16 +59,7 @@ pub fn exec(args: Args) -> CmdResult {
     let cwd = std::env::current_dir()?;
     let root = crate::config::find_root(&cwd);
     let repo = crate::git::open(&root)?;
-    let workdir = repo
-        .workdir()
-        .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()))
-        .ok_or_else(|| anyhow!("{}: a bare repository has no rule root", root.display()))?;
-    let prefix = crate::load::relative(&workdir, &root);
-    let prefix = if root.starts_with(&workdir) {
-        prefix
-    } else {
-        String::new()
-    };
+    let prefix = super::repo_prefix(&repo, &root)?;
 
     // The key first: a wrong password should not cost a build.
     let key = load_key(&args)?;
@@ -86,33 +76,10 @@ pub fn exec(args: Args) -> CmdResult {
     let (outcome, compiled) = bundle::lint_and_compile(&rev, super::today())?;
     drop(progress);
     crate::timings::mark("bundle: linted and compiled");
-    let errors: Vec<_> = outcome
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .cloned()
-        .collect();
-    if !errors.is_empty() {
-        let counts = Counts {
-            files: outcome.files_checked,
-            errors: errors.len(),
-            warnings: 0,
-            infos: 0,
-            fixed: 0,
-            fixable: 0,
-        };
-        let styled =
-            anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
-        let text = report::text::render(&errors, &outcome.sources, &counts, styled);
-        let mut err = anstream::stderr().lock();
-        let _ = err.write_all(text.as_bytes());
-        let _ = writeln!(
-            err,
-            "ruleforge: error: lint found {} error{} at `{}` (commit {short}): no bundle built",
-            errors.len(),
-            if errors.len() == 1 { "" } else { "s" },
-            args.rev
-        );
+    if super::lint_gate(
+        &outcome,
+        &format!("at `{}` (commit {short}): no bundle built", args.rev),
+    ) {
         return Ok(ExitCode::from(1));
     }
 

@@ -7,6 +7,7 @@ mod changelog;
 mod completions;
 mod coverage;
 mod diff;
+mod export;
 mod fmt;
 mod import;
 mod init;
@@ -84,6 +85,8 @@ pub enum Command {
     Man(man::Args),
     /// Write rules from STIX 2.1 bundles, MISP events or plain indicator lists.
     Import(import::Args),
+    /// Export the rules for YARA, ClamAV, Suricata, Zeek, STIX 2.1, Sigma and MISP.
+    Export(export::Args),
 }
 
 /// What a command returns: its exit code, or the error that stopped it, with the library's
@@ -150,6 +153,7 @@ pub fn main() -> ExitCode {
         Command::Completions(a) => completions::exec(a),
         Command::Man(a) => man::exec(a),
         Command::Import(a) => import::exec(a),
+        Command::Export(a) => export::exec(a),
     };
     match result {
         Ok(code) => code,
@@ -207,6 +211,55 @@ impl Workspace {
             lint,
         })
     }
+}
+
+/// The ruleforge root relative to the top folder of `repo`'s work tree (`""` when they are
+/// the same), as [`crate::bundle::read_revision`] takes it.
+pub fn repo_prefix(repo: &git2::Repository, root: &std::path::Path) -> anyhow::Result<String> {
+    let workdir = repo
+        .workdir()
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.to_path_buf()))
+        .ok_or_else(|| anyhow::anyhow!("{}: a bare repository has no rule root", root.display()))?;
+    Ok(if root.starts_with(&workdir) {
+        crate::load::relative(&workdir, root)
+    } else {
+        String::new()
+    })
+}
+
+/// The lint gate of `bundle` and `export`: when the outcome has errors, prints them (with
+/// code frames) and `ruleforge: error: lint found N errors <what>` on stderr, and returns
+/// true.
+pub fn lint_gate(outcome: &crate::lint::Outcome, what: &str) -> bool {
+    use crate::diagnostic::Severity;
+    let errors: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect();
+    if errors.is_empty() {
+        return false;
+    }
+    let counts = crate::report::Counts {
+        files: outcome.files_checked,
+        errors: errors.len(),
+        warnings: 0,
+        infos: 0,
+        fixed: 0,
+        fixable: 0,
+    };
+    let styled = anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
+    let text = crate::report::text::render(&errors, &outcome.sources, &counts, styled);
+    let mut err = anstream::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = writeln!(
+        err,
+        "ruleforge: error: lint found {} error{} {what}",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" },
+    );
+    true
 }
 
 /// Today's date (UTC).

@@ -1,0 +1,134 @@
+//! Writing an export: `DIR/<target>/…` and `DIR/export-report.json`, all or nothing.
+//!
+//! Everything is first written (and synced) into a staging folder inside `DIR`; then each
+//! target folder replaces the old one by a rename, and the report goes last. A failure
+//! before the renames leaves `DIR` as it was; the staging folder is removed in every case.
+//! Each `DIR/<target>/` is replaced whole: files an earlier export wrote and this one does
+//! not are gone, so a scanner never loads a stale rule file.
+
+use super::{report, Target, TargetOutput};
+use std::fs;
+use std::io::Write;
+use std::path::{Component, Path};
+
+/// Why an export could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("{path}: {action}: {source}")]
+    Io {
+        path: String,
+        action: &'static str,
+        source: std::io::Error,
+    },
+    #[error("export target `{target}` produced an unsafe file name `{name}`")]
+    BadName { target: &'static str, name: String },
+}
+
+fn io<'a>(path: &'a Path, action: &'static str) -> impl FnOnce(std::io::Error) -> WriteError + 'a {
+    move |source| WriteError::Io {
+        path: path.display().to_string(),
+        action,
+        source,
+    }
+}
+
+/// A file name a target may use: relative, `/`-separated, no `.`/`..`, no empty parts.
+pub fn safe_relative(name: &str) -> bool {
+    !name.is_empty()
+        && !name.contains('\\')
+        && !name.contains('\0')
+        && Path::new(name)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+        && !name
+            .split('/')
+            .any(|p| p.is_empty() || p == "." || p == "..")
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent).map_err(io(parent, "cannot create the folder"))?;
+    }
+    let mut f = fs::File::create(path).map_err(io(path, "cannot create"))?;
+    f.write_all(bytes).map_err(io(path, "cannot write"))?;
+    f.sync_all().map_err(io(path, "cannot sync"))?;
+    Ok(())
+}
+
+/// Writes `outputs` and the report under `out` (created if missing).
+pub fn write_all(
+    out: &Path,
+    outputs: &[(Target, TargetOutput)],
+    report: &report::ExportReport,
+) -> Result<(), WriteError> {
+    for (t, o) in outputs {
+        if let Some((name, _)) = o.files.iter().find(|(n, _)| !safe_relative(n)) {
+            return Err(WriteError::BadName {
+                target: t.name(),
+                name: name.clone(),
+            });
+        }
+    }
+    fs::create_dir_all(out).map_err(io(out, "cannot create the output folder"))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".ruleforge-export.")
+        .tempdir_in(out)
+        .map_err(io(
+            out,
+            "cannot create a staging folder in the output folder",
+        ))?;
+    let stage = staging.path();
+    for (t, o) in outputs {
+        let dir = stage.join(t.name());
+        fs::create_dir_all(&dir).map_err(io(&dir, "cannot create the folder"))?;
+        for (name, bytes) in &o.files {
+            write_synced(&dir.join(name), bytes)?;
+        }
+    }
+    let report_staged = stage.join(report::REPORT_NAME);
+    write_synced(&report_staged, &report.to_json())?;
+
+    // The renames: each target folder, then the report.
+    let old = stage.join(".old");
+    fs::create_dir(&old).map_err(io(&old, "cannot create the folder"))?;
+    for (t, _) in outputs {
+        let dest = out.join(t.name());
+        match fs::symlink_metadata(&dest) {
+            Ok(m) if m.is_dir() => {
+                fs::rename(&dest, old.join(t.name()))
+                    .map_err(io(&dest, "cannot move the earlier export aside"))?;
+            }
+            Ok(_) => {
+                return Err(WriteError::Io {
+                    path: dest.display().to_string(),
+                    action: "cannot replace",
+                    source: std::io::Error::other("it exists and is not a folder"),
+                })
+            }
+            Err(_) => {}
+        }
+        fs::rename(stage.join(t.name()), &dest).map_err(io(&dest, "cannot move into place"))?;
+    }
+    let report_dest = out.join(report::REPORT_NAME);
+    fs::rename(&report_staged, &report_dest).map_err(io(&report_dest, "cannot move into place"))?;
+    if let Ok(d) = fs::File::open(out) {
+        let _ = d.sync_all();
+    }
+    // `staging` (with the earlier exports moved aside) is removed when it drops.
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unsafe_names_are_refused() {
+        for bad in ["", "../x", "a/../b", "/etc/x", "a//b", "./a", "a\\b", "a/"] {
+            assert!(!safe_relative(bad), "{bad:?}");
+        }
+        for good in ["ruleforge.yar", "rules/a.yml", "x.y.z"] {
+            assert!(safe_relative(good), "{good:?}");
+        }
+    }
+}
