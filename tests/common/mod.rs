@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod diff;
+pub mod engines;
 pub mod git;
 
 use assert_cmd::Command;
