@@ -18,6 +18,7 @@
 
 pub mod model;
 pub mod report;
+pub mod stix;
 pub mod write;
 pub mod zeek;
 
@@ -96,6 +97,7 @@ impl Target {
     fn exporter(self) -> Option<Exporter> {
         match self {
             Target::Zeek => Some(zeek::export),
+            Target::Stix => Some(stix::export),
             _ => None,
         }
     }
@@ -105,6 +107,7 @@ impl Target {
         let mut v = report::common::ALL.to_vec();
         v.extend_from_slice(match self {
             Target::Zeek => &zeek::REASONS[..],
+            Target::Stix => &stix::REASONS[..],
             _ => &[],
         });
         v
