@@ -18,6 +18,7 @@
 
 pub mod model;
 pub mod report;
+pub mod sigma;
 pub mod stix;
 pub mod write;
 pub mod zeek;
@@ -98,6 +99,7 @@ impl Target {
         match self {
             Target::Zeek => Some(zeek::export),
             Target::Stix => Some(stix::export),
+            Target::Sigma => Some(sigma::export),
             _ => None,
         }
     }
@@ -108,6 +110,7 @@ impl Target {
         v.extend_from_slice(match self {
             Target::Zeek => &zeek::REASONS[..],
             Target::Stix => &stix::REASONS[..],
+            Target::Sigma => &sigma::REASONS[..],
             _ => &[],
         });
         v

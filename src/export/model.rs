@@ -288,6 +288,47 @@ pub fn select(files: Vec<ExportFile>, sel: &Selection) -> Result<ExportSet, Vec<
     }
 }
 
+/// Whether a Rust regex (a `regex:` value) uses syntax that PCRE / Python `re` — what STIX
+/// `MATCHES` and Sigma `|re` read — treat differently or reject; `Some(what)` names it.
+pub fn rust_only_regex(re: &str) -> Option<&'static str> {
+    const RUST_ONLY: [(&str, &str); 10] = [
+        ("\\p", "a Unicode class `\\p{…}`"),
+        ("\\P", "a Unicode class `\\P{…}`"),
+        ("[[:", "an ASCII class `[[:name:]]`"),
+        ("\\x{", "an escape `\\x{…}`"),
+        ("\\z", "`\\z`"),
+        ("(?<", "a named group `(?<name>…)`"),
+        ("&&", "a class intersection `&&`"),
+        ("--", "a class difference `--`"),
+        ("~~", "a class symmetric difference `~~`"),
+        ("(?U", "the swap-greed flag"),
+    ];
+    for (needle, what) in RUST_ONLY {
+        if re.contains(needle) {
+            return Some(what);
+        }
+    }
+    // Flags after the start: Rust scopes them to the rest of the group, Python rejects them.
+    let bytes = re.as_bytes();
+    for (i, _) in re.match_indices("(?") {
+        let rest = &re[i + 2..];
+        let flags = rest
+            .bytes()
+            .take_while(|b| b"imsuxU-".contains(b))
+            .count();
+        if flags > 0 && rest.as_bytes().get(flags) == Some(&b')') && i > 0 {
+            let escaped = bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
+            if !escaped {
+                return Some("inline flags after the start");
+            }
+        }
+        if rest.starts_with('u') || rest.starts_with("-u") {
+            return Some("the Unicode flag `u`");
+        }
+    }
+    None
+}
+
 /// Why a condition has no positive OR-of-ANDs form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DnfError {
@@ -436,6 +477,16 @@ mod tests {
         let mut with_x = refs.clone();
         with_x.push("x");
         assert!(matches!(d(&big, &with_x), Err(DnfError::TooLarge(_))));
+    }
+
+    #[test]
+    fn rust_only_regex_syntax_is_found() {
+        assert!(rust_only_regex(r"\p{Greek}+").is_some());
+        assert!(rust_only_regex(r"a(?i)b").is_some());
+        assert!(rust_only_regex(r"[[:alpha:]]").is_some());
+        assert!(rust_only_regex(r"(?i)-e(nc|ncodedcommand)? [A-Za-z0-9+/=]{16,}").is_none());
+        assert!(rust_only_regex(r"^python-requests/2\.[0-9]+").is_none());
+        assert!(rust_only_regex(r"(?i:abc)x").is_none());
     }
 
     #[test]

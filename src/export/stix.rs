@@ -115,46 +115,6 @@ fn glob_regex(glob: &str, question_is_wild: bool) -> String {
     out
 }
 
-/// Whether a Rust regex uses syntax that PCRE / Python `re` read differently or reject.
-fn rust_only_regex(re: &str) -> Option<&'static str> {
-    const RUST_ONLY: [(&str, &str); 10] = [
-        ("\\p", "a Unicode class `\\p{…}`"),
-        ("\\P", "a Unicode class `\\P{…}`"),
-        ("[[:", "an ASCII class `[[:name:]]`"),
-        ("\\x{", "an escape `\\x{…}`"),
-        ("\\z", "`\\z`"),
-        ("(?<", "a named group `(?<name>…)`"),
-        ("&&", "a class intersection `&&`"),
-        ("--", "a class difference `--`"),
-        ("~~", "a class symmetric difference `~~`"),
-        ("(?U", "the swap-greed flag"),
-    ];
-    for (needle, what) in RUST_ONLY {
-        if re.contains(needle) {
-            return Some(what);
-        }
-    }
-    // Flags after the start: Rust scopes them to the rest of the group, Python rejects them.
-    let bytes = re.as_bytes();
-    for (i, _) in re.match_indices("(?") {
-        let rest = &re[i + 2..];
-        let flags = rest
-            .bytes()
-            .take_while(|b| b"imsuxU-".contains(b))
-            .count();
-        if flags > 0 && rest.as_bytes().get(flags) == Some(&b')') && i > 0 {
-            let escaped = bytes[..i].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
-            if !escaped {
-                return Some("inline flags after the start");
-            }
-        }
-        if rest.starts_with('u') || rest.starts_with("-u") {
-            return Some("the Unicode flag `u`");
-        }
-    }
-    None
-}
-
 /// The STIX object path of a type, or `None` when STIX 2.1 has no such property.
 fn path(ty: IndicatorType) -> Option<&'static str> {
     use IndicatorType::*;
@@ -187,7 +147,7 @@ fn comparison(
     };
     let matches = |re: &str| format!("{path} MATCHES {}", literal(re));
     if let Pattern::Regex(re) = pattern {
-        if let Some(what) = rust_only_regex(re) {
+        if let Some(what) = super::model::rust_only_regex(re) {
             return Err(Skip::with(
                 REGEX,
                 format!("`{}` value `{}` uses {what}", ty.name(), pattern.rule_text()),
@@ -639,16 +599,6 @@ mod tests {
         assert_eq!(glob_regex("*.aspx", true), r"^.*\.aspx$");
         assert_eq!(glob_regex("?.ashx", true), r"^.\.ashx$");
         assert_eq!(glob_regex("http://a/x?id=*", false), r"^http://a/x\?id=.*$");
-    }
-
-    #[test]
-    fn rust_only_regex_syntax_is_found() {
-        assert!(rust_only_regex(r"\p{Greek}+").is_some());
-        assert!(rust_only_regex(r"a(?i)b").is_some());
-        assert!(rust_only_regex(r"[[:alpha:]]").is_some());
-        assert!(rust_only_regex(r"(?i)-e(nc|ncodedcommand)? [A-Za-z0-9+/=]{16,}").is_none());
-        assert!(rust_only_regex(r"^python-requests/2\.[0-9]+").is_none());
-        assert!(rust_only_regex(r"(?i:abc)x").is_none());
     }
 
     #[test]
