@@ -31,7 +31,7 @@
 //! matches `C:\a\x\b`), so such values are left out. `regex:` values with syntax only Rust
 //! has are left out (see [`super::model::rust_only_regex`]).
 //!
-//! Metadata: `title`, `id` (the rule id; with several log sources, UUIDv5 ids from the rule id
+//! Metadata: `title` (with the log source in parentheses when there are several), `id` (the rule id; with several log sources, UUIDv5 ids from the rule id
 //! and the log source, each `related` to the rule id as `derived`), `status`, `description`,
 //! `references`, `author`, `date`, `modified`, `level` (`info` → `informational`), `tags` in
 //! Sigma's namespaces (`attack.*`, `cve.*`); the other tags (`actor.*`, `malware.*`,
@@ -433,7 +433,13 @@ struct Document {
 
 fn render(rule: &ExportRule, doc: &Document, id: &str, related: bool) -> String {
     let mut y = String::new();
-    let _ = writeln!(y, "title: {}", q(&rule.title));
+    let title = if related {
+        // Each document needs its own title (Sigma tools index rules by title too).
+        format!("{} ({})", rule.title, doc.source.category.replace('_', " "))
+    } else {
+        rule.title.clone()
+    };
+    let _ = writeln!(y, "title: {}", q(&title));
     let _ = writeln!(y, "id: {id}");
     if related {
         let _ = writeln!(y, "related:\n  - id: {}\n    type: derived", rule.id);
