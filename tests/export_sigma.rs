@@ -152,6 +152,30 @@ fn several_log_sources_give_several_documents() {
 }
 
 #[test]
+fn a_term_goes_to_the_log_source_all_its_groups_share() {
+    // A user agent alone is a proxy query; with a URL path, both are in web server logs.
+    let dir = tempfile::tempdir().unwrap();
+    let id = "7f000000-0000-4000-8000-0000000000b3";
+    one_rule(
+        dir.path(),
+        id,
+        "  agent:\n    user_agent:\n      - 'Mozilla/5.0 zgrab/0.x'\n  path:\n    url_path:\n      - /owa/auth/*\n  lone_agent:\n    user_agent:\n      - 'curl/*'\n",
+        "condition: (agent and path) or lone_agent\n",
+    );
+    let report = export(dir.path(), &dir.path().join("out"), &[], &[]);
+    assert_eq!(outcome(&report, id)["status"], "exported");
+    let text = read(&dir.path().join("out"), id).unwrap();
+    let docs: Vec<&str> = text.split("\n---\n").collect();
+    assert_eq!(docs.len(), 2, "{text}");
+    assert!(docs[0].contains("category: proxy"), "{text}");
+    assert!(docs[0].contains(r"- c-useragent|re: '^curl/.*$'"), "{text}");
+    assert!(docs[1].contains("category: webserver"), "{text}");
+    assert!(docs[1].contains(r"- cs-user-agent|re: '^Mozilla/5\.0 zgrab/0\.x$'"), "{text}");
+    assert!(docs[1].contains("- cs-uri-stem|startswith: '/owa/auth/'"), "{text}");
+    assert!(docs[1].contains("condition: sel_agent_user_agent and sel_path_url_path"), "{text}");
+}
+
+#[test]
 fn every_sigma_skip_reason() {
     let cases: [(&str, &str, &str); 6] = [
         (

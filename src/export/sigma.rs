@@ -1,7 +1,7 @@
 //! Sigma: one file per rule, `sigma/<rule id>.yml`.
 //!
-//! What it can express: log queries. Each indicator type is looked for in the log source
-//! whose events carry it; a condition AND-term must stay within one log source (an event
+//! What it can express: log queries. Each indicator type is looked for in the log sources
+//! whose events carry it (the first one all groups of a term share); a condition AND-term must stay within one log source (an event
 //! comes from one log), so the terms are grouped by log source and each log source becomes
 //! one Sigma rule (a rule spanning several gives a file with several documents). Inside a
 //! rule, each (group, type) is a selection — a list of maps, one per field the type is read
@@ -22,7 +22,7 @@
 //! | `registry_path` | `registry_set` (windows) | `TargetObject` | yes |
 //! | `domain` | `dns` | `query` (with and without one trailing dot); `*.base` as `|endswith: '.base'` | yes |
 //! | `ip` | `network_connection` (windows) | `DestinationIp|cidr`, `SourceIp|cidr` | yes |
-//! | `user_agent` | `proxy` | `c-useragent|re: '^…$'` (case-sensitive) | yes (`*` as `.*`: a header holds no line break) |
+//! | `user_agent` | `proxy`, or `webserver` when the term also needs `url_path` | `c-useragent|re: '^…$'` / `cs-user-agent|re` (case-sensitive) | yes (`*` as `.*`: a header holds no line break) |
 //! | `url_path` | `webserver` | `cs-uri-stem` | yes |
 //! | `url` | `proxy` | `c-uri` | only with `--approximate`: Sigma compares case-insensitively and without WHATWG normalization |
 //! | `email` | — | — | no: Sigma has no standard e-mail log source |
@@ -109,18 +109,39 @@ const WEBSERVER: LogSource = LogSource {
     product: None,
 };
 
-fn logsource(ty: IndicatorType) -> Option<LogSource> {
+/// The log sources that carry a type, in order of preference (empty: none).
+fn sources(ty: IndicatorType) -> &'static [LogSource] {
     use IndicatorType::*;
-    Some(match ty {
-        Md5 | Sha1 | Sha256 | CommandLine | ProcessName => PROCESS,
-        FilePath | FileName => FILE,
-        RegistryPath => REGISTRY,
-        Domain => DNS,
-        Ip => NETWORK,
-        Url | UserAgent => PROXY,
-        UrlPath => WEBSERVER,
-        Email => return None,
-    })
+    match ty {
+        Md5 | Sha1 | Sha256 | CommandLine | ProcessName => &[PROCESS],
+        FilePath | FileName => &[FILE],
+        RegistryPath => &[REGISTRY],
+        Domain => &[DNS],
+        Ip => &[NETWORK],
+        Url => &[PROXY],
+        UserAgent => &[PROXY, WEBSERVER],
+        UrlPath => &[WEBSERVER],
+        Email => &[],
+    }
+}
+
+/// The fields of a log source a type is read from (any of them: OR).
+fn fields(ty: IndicatorType, source: LogSource) -> &'static [&'static str] {
+    use IndicatorType::*;
+    match ty {
+        Md5 | Sha1 | Sha256 => &["Hashes"],
+        CommandLine => &["CommandLine", "ParentCommandLine"],
+        ProcessName => &["Image", "ParentImage"],
+        FilePath | FileName => &["TargetFilename"],
+        RegistryPath => &["TargetObject"],
+        Domain => &["query"],
+        Ip => &["DestinationIp", "SourceIp"],
+        UserAgent if source == WEBSERVER => &["cs-user-agent"],
+        UserAgent => &["c-useragent"],
+        UrlPath => &["cs-uri-stem"],
+        Url => &["c-uri"],
+        Email => &[],
+    }
 }
 
 /// One piece of a Sigma value.
@@ -192,7 +213,7 @@ fn glob_value(p: &[Piece]) -> (&'static str, String) {
 }
 
 /// A `regex:` value as (modifiers, pattern): a leading `(?i)` becomes `|i`.
-fn regex_value(ty: IndicatorType, re: &str, text: &str) -> Result<(String, String), Skip> {
+fn regex_value(ty: IndicatorType, re: &str, text: &str) -> Result<(&'static str, String), Skip> {
     if let Some(what) = rust_only_regex(re) {
         return Err(Skip::with(
             REGEX,
@@ -200,42 +221,25 @@ fn regex_value(ty: IndicatorType, re: &str, text: &str) -> Result<(String, Strin
         ));
     }
     Ok(match re.strip_prefix("(?i)") {
-        Some(rest) => ("|re|i".to_string(), rest.to_string()),
-        None => ("|re".to_string(), re.to_string()),
+        Some(rest) => ("|re|i", rest.to_string()),
+        None => ("|re", re.to_string()),
     })
 }
 
-/// The `(field with modifiers, value)` entries of one value, or why there are none.
+/// The `(modifiers, value)` entries of one value, or why there are none; each is looked for
+/// in every field of the type.
 fn entries(
     ty: IndicatorType,
     pattern: &Pattern,
     opts: &Options,
     notes: &mut Vec<String>,
-) -> Result<Vec<(String, String)>, Skip> {
+) -> Result<Vec<(&'static str, String)>, Skip> {
     use IndicatorType::*;
     let text = pattern.rule_text();
-    if logsource(ty).is_none() {
+    if sources(ty).is_empty() {
         return Err(Skip::with(NO_LOGSOURCE, format!("`{}`", ty.name())));
     }
-    let on = |fields: &[&str], modifier: &str, value: String| -> Vec<(String, String)> {
-        fields
-            .iter()
-            .map(|f| (format!("{f}{modifier}"), value.clone()))
-            .collect()
-    };
-    let fields: &[&str] = match ty {
-        Md5 | Sha1 | Sha256 => &["Hashes"],
-        CommandLine => &["CommandLine", "ParentCommandLine"],
-        ProcessName => &["Image", "ParentImage"],
-        FilePath | FileName => &["TargetFilename"],
-        RegistryPath => &["TargetObject"],
-        Domain => &["query"],
-        Ip => &["DestinationIp", "SourceIp"],
-        UserAgent => &["c-useragent"],
-        UrlPath => &["cs-uri-stem"],
-        Url => &["c-uri"],
-        Email => unreachable!("no log source"),
-    };
+    let on = |modifier: &'static str, value: String| vec![(modifier, value)];
     if let Pattern::Regex(re) = pattern {
         if ty == Url && !opts.approximate {
             return Err(Skip::with(URL, format!("`{text}`")));
@@ -246,7 +250,7 @@ fn entries(
                 "`{text}`: Sigma reads the logged URL, ruleforge the WHATWG-normalized URL"
             ));
         }
-        return Ok(on(fields, &modifiers, re));
+        return Ok(on(modifiers, re));
     }
     Ok(match (ty, pattern) {
         (Md5 | Sha1 | Sha256, Pattern::Exact(hex)) => {
@@ -256,7 +260,6 @@ fn entries(
                 _ => "SHA256",
             };
             on(
-                fields,
                 "|contains",
                 format!("{alg}={}", hex.to_ascii_uppercase()),
             )
@@ -278,21 +281,20 @@ fn entries(
             } else {
                 sigma_string(rest)
             };
-            on(fields, "|endswith", value)
+            on("|endswith", value)
         }
         (CommandLine | FilePath | RegistryPath | UrlPath, Pattern::Exact(v) | Pattern::Glob(v)) => {
             let (modifier, value) = glob_value(&pieces(v, true));
-            on(fields, modifier, value)
+            on(modifier, value)
         }
         (Domain, Pattern::Exact(name)) => {
-            let mut v = on(fields, "", name.clone());
-            v.extend(on(fields, "", format!("{name}.")));
-            v
+            vec![("", name.clone()), ("", format!("{name}."))]
         }
         (Domain, Pattern::Subdomains(base)) => {
-            let mut v = on(fields, "|endswith", format!(".{base}"));
-            v.extend(on(fields, "|endswith", format!(".{base}.")));
-            v
+            vec![
+                ("|endswith", format!(".{base}")),
+                ("|endswith", format!(".{base}.")),
+            ]
         }
         (Ip, Pattern::Exact(net)) => {
             let net = if net.contains('/') {
@@ -302,7 +304,7 @@ fn entries(
             } else {
                 format!("{net}/32")
             };
-            on(fields, "|cidr", net)
+            on("|cidr", net)
         }
         (UserAgent, Pattern::Exact(v) | Pattern::Glob(v)) => {
             let mut re = String::from("^");
@@ -316,7 +318,7 @@ fn entries(
                 }
             }
             re.push('$');
-            on(fields, "|re", re)
+            on("|re", re)
         }
         (Url, Pattern::Exact(v) | Pattern::Glob(v)) => {
             if !opts.approximate {
@@ -326,7 +328,7 @@ fn entries(
                 "`{text}`: Sigma compares the logged URL case-insensitively, ruleforge the WHATWG-normalized URL (path case-sensitively)"
             ));
             let (modifier, value) = glob_value(&pieces(v, false));
-            on(fields, modifier, value)
+            on(modifier, value)
         }
         (_, p) => {
             return Err(Skip::with(
@@ -358,30 +360,39 @@ fn selection_name(group: &str, ty: IndicatorType) -> String {
     format!("sel_{clean}_{}", ty.name())
 }
 
-/// The selections of a group (one per type) with the group's log source, or why none.
-fn group_selections(
+/// What a group can say: the log sources all its types share and, per type, its entries.
+struct GroupValues {
+    sources: Vec<LogSource>,
+    types: Vec<(IndicatorType, Vec<(&'static str, String)>)>,
+}
+
+/// The entries of a group, or why it cannot be expressed. Values left out go to `omitted`.
+fn group_values(
     name: &str,
     group: &Group,
     opts: &Options,
     omitted: &mut Vec<Omitted>,
     notes: &mut Vec<String>,
-) -> Result<(LogSource, Vec<Selection>), Skip> {
-    let mut sources = std::collections::BTreeSet::new();
-    let mut selections = Vec::new();
+) -> Result<GroupValues, Skip> {
+    let mut shared: Option<Vec<LogSource>> = None;
+    let mut types = Vec::new();
     for (ty, patterns) in group {
-        let Some(source) = logsource(*ty) else {
+        if sources(*ty).is_empty() {
             return Err(Skip::with(NO_LOGSOURCE, format!("`{}`", ty.name())));
-        };
-        sources.insert(source);
-        let mut by_field: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        }
+        let here = sources(*ty);
+        shared = Some(match shared {
+            None => here.to_vec(),
+            Some(s) => s.into_iter().filter(|x| here.contains(x)).collect(),
+        });
+        let mut values: Vec<(&'static str, String)> = Vec::new();
         let mut first_skip = None;
         for p in patterns {
             match entries(*ty, p, opts, notes) {
                 Ok(es) => {
-                    for (field, value) in es {
-                        let values = by_field.entry(field).or_default();
-                        if !values.contains(&value) {
-                            values.push(value);
+                    for e in es {
+                        if !values.contains(&e) {
+                            values.push(e);
                         }
                     }
                 }
@@ -394,22 +405,48 @@ fn group_selections(
                 }
             }
         }
-        if by_field.is_empty() {
+        if values.is_empty() {
             return Err(first_skip.unwrap_or_else(|| Skip::new(common::NOTHING_EXPRESSIBLE)));
         }
-        selections.push(Selection {
-            name: selection_name(name, *ty),
-            maps: by_field.into_iter().collect(),
-        });
+        types.push((*ty, values));
     }
-    if sources.len() > 1 {
-        return Err(Skip::with(LOGSOURCES, format!("group `{name}`")));
+    let sources = shared.unwrap_or_default();
+    if sources.is_empty() {
+        return Err(Skip::with(
+            if types.is_empty() {
+                common::NOTHING_EXPRESSIBLE
+            } else {
+                LOGSOURCES
+            },
+            format!("group `{name}`"),
+        ));
     }
-    let source = sources
-        .into_iter()
-        .next()
-        .ok_or_else(|| Skip::with(common::NOTHING_EXPRESSIBLE, format!("group `{name}`")))?;
-    Ok((source, selections))
+    Ok(GroupValues { sources, types })
+}
+
+/// The selections of a group in one log source: one per type, one map per (field, modifier).
+fn selections(name: &str, group: &GroupValues, source: LogSource) -> Vec<Selection> {
+    group
+        .types
+        .iter()
+        .map(|(ty, values)| {
+            let mut maps: Vec<(String, Vec<String>)> = Vec::new();
+            for field in fields(*ty, source) {
+                for (modifier, value) in values {
+                    let key = format!("{field}{modifier}");
+                    match maps.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, vs)) => vs.push(value.clone()),
+                        None => maps.push((key, vec![value.clone()])),
+                    }
+                }
+            }
+            maps.sort_by(|a, b| a.0.cmp(&b.0));
+            Selection {
+                name: selection_name(name, *ty),
+                maps,
+            }
+        })
+        .collect()
 }
 
 /// A YAML scalar for a Sigma file: single-quoted, or double-quoted for what single quotes
@@ -522,10 +559,10 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (RuleOutcome, Option<String
     let mut omitted = Vec::new();
     let mut value_omitted = Vec::new();
     let mut notes = Vec::new();
-    let mut groups: BTreeMap<&str, Result<(LogSource, Vec<Selection>), Skip>> = BTreeMap::new();
+    let mut groups: BTreeMap<&str, Result<GroupValues, Skip>> = BTreeMap::new();
     for name in terms.iter().flatten() {
         if !groups.contains_key(name.as_str()) {
-            let g = group_selections(
+            let g = group_values(
                 name,
                 &rule.groups[name],
                 opts,
@@ -535,17 +572,21 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (RuleOutcome, Option<String
             groups.insert(name, g);
         }
     }
-    // Terms by log source: the condition text of each.
+    // Each term goes to the first log source all its groups share.
     let mut by_source: BTreeMap<LogSource, Vec<Vec<&str>>> = BTreeMap::new();
     for term in &terms {
-        let mut source = None;
+        let mut shared: Option<Vec<LogSource>> = None;
         let mut failed = None;
         for g in term {
             match &groups[g.as_str()] {
-                Ok((s, _)) if source.is_none_or(|x| x == *s) => source = Some(*s),
-                Ok(_) => {
-                    failed = Some(Skip::with(LOGSOURCES, term.join(" and ")));
-                    break;
+                Ok(values) => {
+                    shared = Some(match shared {
+                        None => values.sources.clone(),
+                        Some(s) => s
+                            .into_iter()
+                            .filter(|x| values.sources.contains(x))
+                            .collect(),
+                    });
                 }
                 Err(skip) => {
                     failed = Some(skip.clone());
@@ -553,6 +594,7 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (RuleOutcome, Option<String
                 }
             }
         }
+        let source = shared.as_ref().and_then(|s| s.first().copied());
         match (failed, source) {
             (Some(skip), _) => omitted.push(Omitted {
                 groups: term.clone(),
@@ -562,7 +604,10 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (RuleOutcome, Option<String
                 .entry(s)
                 .or_default()
                 .push(term.iter().map(String::as_str).collect()),
-            (None, None) => {}
+            (None, None) => omitted.push(Omitted {
+                groups: term.clone(),
+                skip: Skip::with(LOGSOURCES, term.join(" and ")),
+            }),
         }
     }
     for o in value_omitted {
@@ -586,25 +631,20 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (RuleOutcome, Option<String
         let mut used: Vec<&str> = source_terms.iter().flatten().copied().collect();
         used.sort_unstable();
         used.dedup();
-        let mut selections = Vec::new();
-        let mut term_texts = Vec::new();
+        let mut all_selections = Vec::new();
+        let mut names_of: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for g in &used {
-            if let Ok((_, sels)) = &groups[g] {
-                for s in sels {
-                    selections.push(Selection {
-                        name: s.name.clone(),
-                        maps: s.maps.clone(),
-                    });
-                }
+            if let Ok(values) = &groups[g] {
+                let sels = selections(g, values, *source);
+                names_of.insert(g, sels.iter().map(|s| s.name.clone()).collect());
+                all_selections.extend(sels);
             }
         }
+        let mut term_texts = Vec::new();
         for term in source_terms {
             let names: Vec<String> = term
                 .iter()
-                .flat_map(|g| match &groups[g] {
-                    Ok((_, sels)) => sels.iter().map(|s| s.name.clone()).collect(),
-                    Err(_) => Vec::new(),
-                })
+                .flat_map(|g| names_of.get(g).cloned().unwrap_or_default())
                 .collect();
             term_texts.push(names.join(" and "));
         }
@@ -625,7 +665,7 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (RuleOutcome, Option<String
         };
         let doc = Document {
             source: *source,
-            selections,
+            selections: all_selections,
             condition,
         };
         let id = if several {
