@@ -145,7 +145,10 @@ fn several_log_sources_give_several_documents() {
     assert!(docs[0].contains("category: dns") && docs[1].contains("category: network_connection"));
     assert!(docs[0].starts_with("title: 'Export test (dns)'"), "{text}");
     for d in &docs {
-        assert!(!d.contains(&format!("\nid: {id}")), "each document has its own id");
+        assert!(
+            !d.contains(&format!("\nid: {id}")),
+            "each document has its own id"
+        );
         assert!(d.contains(&format!("related:\n  - id: {id}\n    type: derived")));
     }
     assert!(docs[1].contains("- DestinationIp|cidr: '192.0.2.0/24'"));
@@ -170,9 +173,18 @@ fn a_term_goes_to_the_log_source_all_its_groups_share() {
     assert!(docs[0].contains("category: proxy"), "{text}");
     assert!(docs[0].contains(r"- c-useragent|re: '^curl/.*$'"), "{text}");
     assert!(docs[1].contains("category: webserver"), "{text}");
-    assert!(docs[1].contains(r"- cs-user-agent|re: '^Mozilla/5\.0 zgrab/0\.x$'"), "{text}");
-    assert!(docs[1].contains("- cs-uri-stem|startswith: '/owa/auth/'"), "{text}");
-    assert!(docs[1].contains("condition: sel_agent_user_agent and sel_path_url_path"), "{text}");
+    assert!(
+        docs[1].contains(r"- cs-user-agent|re: '^Mozilla/5\.0 zgrab/0\.x$'"),
+        "{text}"
+    );
+    assert!(
+        docs[1].contains("- cs-uri-stem|startswith: '/owa/auth/'"),
+        "{text}"
+    );
+    assert!(
+        docs[1].contains("condition: sel_agent_user_agent and sel_path_url_path"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -236,7 +248,10 @@ fn urls_only_with_approximate_and_listed() {
     assert_eq!(o["status"], "exported");
     assert!(o["approximations"][0].as_str().unwrap().contains("WHATWG"));
     let text = read(&dir.path().join("out"), id).unwrap();
-    assert!(text.contains("- c-uri: 'https://evil.example/gate'"), "{text}");
+    assert!(
+        text.contains("- c-uri: 'https://evil.example/gate'"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -314,10 +329,14 @@ fn ruleforge_lint_finds_no_error_in_the_export() {
             .args(["lint", "--output-format", "json", "sigma"])
             .output()
             .unwrap();
-        assert_ne!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
-        let findings: Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
-            panic!("lint JSON: {e}: {}", String::from_utf8_lossy(&o.stdout))
-        });
+        assert_ne!(
+            o.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let findings: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("lint JSON: {e}: {}", String::from_utf8_lossy(&o.stdout)));
         let text = findings.to_string();
         assert!(text.contains("sigma/"), "lint read the files: {text}");
         let errors: Vec<&Value> = findings
@@ -385,7 +404,10 @@ fn engines_splunk_and_elasticsearch_backends_convert_every_rule() {
                 String::from_utf8_lossy(&o.stderr)
             );
             let queries = stdout.lines().filter(|l| !l.trim().is_empty()).count();
-            assert!(queries >= files, "{files} files, {queries} queries:\n{stdout}");
+            assert!(
+                queries >= files,
+                "{files} files, {queries} queries:\n{stdout}"
+            );
             assert!(stdout.contains(expect), "{target}: {stdout}");
         }
     }

@@ -78,14 +78,24 @@ fn the_whole_condition_is_one_observation_expression() {
     // `1 of hash_* or (proc and cmd)`: the hash groups, inside one `[ … ]`.
     let ind = indicator(&bundle, &vector_id(10)).expect("rule 10 is exported");
     let pattern = ind["pattern"].as_str().unwrap();
-    assert!(pattern.starts_with('[') && pattern.ends_with(']'), "{pattern}");
-    assert_eq!(pattern.matches('[').count(), 1, "one observation: {pattern}");
+    assert!(
+        pattern.starts_with('[') && pattern.ends_with(']'),
+        "{pattern}"
+    );
+    assert_eq!(
+        pattern.matches('[').count(),
+        1,
+        "one observation: {pattern}"
+    );
     assert!(pattern.contains("file:hashes.MD5 = '0123456789abcdef0123456789abcdef'"));
     assert!(pattern.contains("file:hashes.MD5 = '0123456789ABCDEF0123456789ABCDEF'"));
     // (proc and cmd) needs process_name, which STIX has no property for: partial.
     let o = outcome(&report, &vector_id(10));
     assert_eq!(o["status"], "partial");
-    assert_eq!(o["omitted"][0]["groups"], serde_json::json!(["cmd", "proc"]));
+    assert_eq!(
+        o["omitted"][0]["groups"],
+        serde_json::json!(["cmd", "proc"])
+    );
     assert_eq!(o["omitted"][0]["code"], "stix-no-property");
     // Globs and case-insensitive values become anchored MATCHES.
     let domains = indicator(&bundle, &vector_id(7)).unwrap()["pattern"]
@@ -194,18 +204,10 @@ fn urls_only_with_approximate_and_listed() {
         .as_str()
         .unwrap()
         .contains("url:value"));
-    let (bundle, report) = export(
-        dir.path(),
-        &dir.path().join("out"),
-        &["--approximate"],
-        &[],
-    );
+    let (bundle, report) = export(dir.path(), &dir.path().join("out"), &["--approximate"], &[]);
     let o = outcome(&report, id);
     assert_eq!(o["status"], "exported");
-    assert!(o["approximations"][0]
-        .as_str()
-        .unwrap()
-        .contains("WHATWG"));
+    assert!(o["approximations"][0].as_str().unwrap().contains("WHATWG"));
     assert!(indicator(&bundle, id).unwrap()["pattern"]
         .as_str()
         .unwrap()

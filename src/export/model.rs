@@ -139,6 +139,8 @@ pub struct ExportSigma {
 }
 
 /// What one rule file gives the exporter.
+// One value per file, moved once into the set: boxing the rule would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ExportFile {
     Native(Result<ExportRule, String>),
@@ -338,10 +340,7 @@ pub fn rust_only_regex(re: &str) -> Option<&'static str> {
                 if rest.first() == Some(&'<') && !matches!(rest.get(1), Some('=' | '!')) {
                     return Some("a named group `(?<name>…)`");
                 }
-                let flags = rest
-                    .iter()
-                    .take_while(|f| "imsuxU-".contains(**f))
-                    .count();
+                let flags = rest.iter().take_while(|f| "imsuxU-".contains(**f)).count();
                 if rest[..flags].iter().any(|f| matches!(f, 'u' | 'U')) {
                     return Some("the `u` or `U` flag");
                 }

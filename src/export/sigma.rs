@@ -259,10 +259,7 @@ fn entries(
                 Sha1 => "SHA1",
                 _ => "SHA256",
             };
-            on(
-                "|contains",
-                format!("{alg}={}", hex.to_ascii_uppercase()),
-            )
+            on("|contains", format!("{alg}={}", hex.to_ascii_uppercase()))
         }
         (ProcessName | FileName, Pattern::Exact(v) | Pattern::Glob(v)) => {
             let p = pieces(v, true);
@@ -497,7 +494,11 @@ fn render(rule: &ExportRule, doc: &Document, id: &str, related: bool) -> String 
     if let Some(d) = &rule.created {
         let _ = writeln!(y, "date: {d}");
     }
-    if let Some(m) = rule.modified.as_deref().filter(|m| Some(*m) != rule.created.as_deref()) {
+    if let Some(m) = rule
+        .modified
+        .as_deref()
+        .filter(|m| Some(*m) != rule.created.as_deref())
+    {
         let _ = writeln!(y, "modified: {m}");
     }
     let (sigma_tags, other_tags): (Vec<&String>, Vec<&String>) = rule
@@ -611,10 +612,7 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (RuleOutcome, Option<String
         }
     }
     for o in value_omitted {
-        if groups
-            .get(o.groups[0].as_str())
-            .is_some_and(|g| g.is_ok())
-        {
+        if groups.get(o.groups[0].as_str()).is_some_and(|g| g.is_ok()) {
             omitted.push(o);
         }
     }
@@ -730,7 +728,10 @@ mod tests {
         let p = pieces(r"C:\inetpub\wwwroot\aspnet_client\*", true);
         assert_eq!(
             glob_value(&p),
-            ("|startswith", r"C:\inetpub\wwwroot\aspnet_client\\".to_string())
+            (
+                "|startswith",
+                r"C:\inetpub\wwwroot\aspnet_client\\".to_string()
+            )
         );
         assert_eq!(sigma_string(&pieces(r"a\*b", true)), r"a\\*b");
         assert_eq!(sigma_string(&pieces(r"a\\b", false)), r"a\\\b");

@@ -150,7 +150,11 @@ fn comparison(
         if let Some(what) = super::model::rust_only_regex(re) {
             return Err(Skip::with(
                 REGEX,
-                format!("`{}` value `{}` uses {what}", ty.name(), pattern.rule_text()),
+                format!(
+                    "`{}` value `{}` uses {what}",
+                    ty.name(),
+                    pattern.rule_text()
+                ),
             ));
         }
     }
@@ -184,18 +188,16 @@ fn comparison(
                 None,
             )
         }
-        (Domain, Pattern::Exact(name)) => (
-            matches(&format!("(?i)^{}\\.?$", regex::escape(name))),
-            None,
-        ),
+        (Domain, Pattern::Exact(name)) => {
+            (matches(&format!("(?i)^{}\\.?$", regex::escape(name))), None)
+        }
         (Domain, Pattern::Subdomains(base)) => (
             matches(&format!("(?is)^.+\\.{}\\.?$", regex::escape(base))),
             None,
         ),
-        (Email, Pattern::Exact(addr)) => (
-            matches(&format!("(?i)^{}\\.?$", regex::escape(addr))),
-            None,
-        ),
+        (Email, Pattern::Exact(addr)) => {
+            (matches(&format!("(?i)^{}\\.?$", regex::escape(addr))), None)
+        }
         (Ip, Pattern::Exact(net)) => (ip_comparison(net), None),
         (UserAgent, Pattern::Exact(v)) => (format!("{path} = {}", literal(v)), None),
         (UserAgent, Pattern::Glob(g)) => (matches(&format!("(?s){}", glob_regex(g, true))), None),
@@ -221,10 +223,16 @@ fn ip_comparison(net: &str) -> String {
     };
     if addr.contains(':') {
         let len = len.unwrap_or(128);
-        format!("ipv6-addr:value ISSUBSET {}", literal(&format!("{addr}/{len}")))
+        format!(
+            "ipv6-addr:value ISSUBSET {}",
+            literal(&format!("{addr}/{len}"))
+        )
     } else {
         let len = len.unwrap_or(32);
-        format!("ipv4-addr:value ISSUBSET {}", literal(&format!("{addr}/{len}")))
+        format!(
+            "ipv4-addr:value ISSUBSET {}",
+            literal(&format!("{addr}/{len}"))
+        )
     }
 }
 
@@ -258,8 +266,9 @@ fn group_expr(
         }
         if alternatives.is_empty() {
             // Nothing of this type: the group can never match; the values are listed above.
-            return Err(first_skip
-                .unwrap_or_else(|| Skip::with(common::NOTHING_EXPRESSIBLE, ty.name().to_string())));
+            return Err(first_skip.unwrap_or_else(|| {
+                Skip::with(common::NOTHING_EXPRESSIBLE, ty.name().to_string())
+            }));
         }
         clauses.push(if alternatives.len() == 1 {
             alternatives.pop().expect("one")
@@ -563,10 +572,7 @@ pub fn export(set: &ExportSet, opts: &Options) -> TargetOutput {
             .filter_map(|i| TLP.get(i))
             .filter_map(|(l, _)| tlp_marking(l)),
     );
-    let ids: Vec<&str> = indicators
-        .iter()
-        .filter_map(|i| i["id"].as_str())
-        .collect();
+    let ids: Vec<&str> = indicators.iter().filter_map(|i| i["id"].as_str()).collect();
     let bundle_id = uuid::Uuid::new_v5(
         &ID_NAMESPACE,
         format!("bundle:{producer}:{}", ids.join(",")).as_bytes(),
