@@ -273,6 +273,49 @@ fn sigma_source_rules_are_copied_as_written() {
 }
 
 #[test]
+fn documents_of_a_multi_document_file_become_files_of_their_own() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    let rule = "5f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e51";
+    let correlation = "5f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e52";
+    std::fs::write(
+        dir.path().join("rules/whoami_by_iis_rules.yml"),
+        format!(
+            "title: Whoami by IIS\nid: {rule}\nname: whoami_by_iis\nstatus: test\n\
+             description: Whoami run by IIS.\nauthor: tests\ndate: 2025-01-15\n\
+             logsource:\n    category: process_creation\n    product: windows\n\
+             detection:\n    selection:\n        ParentImage|endswith: '\\w3wp.exe'\n        Image|endswith: '\\whoami.exe'\n    condition: selection\n\
+             level: high\n---\n\
+             title: Many whoami by IIS\nid: {correlation}\nstatus: test\nauthor: tests\ndate: 2025-01-15\n\
+             correlation:\n    type: event_count\n    rules:\n        - whoami_by_iis\n    group-by:\n        - ComputerName\n    timespan: 1h\n    condition:\n        gte: 5\n\
+             level: high\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let report = export(dir.path(), &out, &[], &[]);
+    for id in [rule, correlation] {
+        assert_eq!(outcome(&report, id)["status"], "exported");
+    }
+    let text = read(&out, rule).unwrap();
+    assert!(!text.contains("---"), "{text}");
+    assert!(
+        text.contains("    - Image|endswith: '\\whoami.exe'\n")
+            || text.contains("  selection:\n    Image|endswith: '\\whoami.exe'\n"),
+        "{text}"
+    );
+    let text = read(&out, correlation).unwrap();
+    assert!(
+        text.contains("correlation:\n  condition:\n    gte: 5\n"),
+        "{text}"
+    );
+    lint_finds_no_error(&out);
+    if let Some(sigma) = sigma_tool() {
+        sigma_check(&sigma, &out);
+    }
+}
+
+#[test]
 fn the_export_is_byte_reproducible() {
     let a = tempfile::tempdir().unwrap();
     let b = tempfile::tempdir().unwrap();
@@ -324,30 +367,35 @@ fn exports(work: &Path) -> Vec<std::path::PathBuf> {
 fn ruleforge_lint_finds_no_error_in_the_export() {
     let work = tempfile::tempdir().unwrap();
     for out in exports(work.path()) {
-        let o = Command::new(env!("CARGO_BIN_EXE_ruleforge"))
-            .current_dir(&out)
-            .args(["lint", "--output-format", "json", "sigma"])
-            .output()
-            .unwrap();
-        assert_ne!(
-            o.status.code(),
-            Some(2),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        let findings: Value = serde_json::from_slice(&o.stdout)
-            .unwrap_or_else(|e| panic!("lint JSON: {e}: {}", String::from_utf8_lossy(&o.stdout)));
-        let text = findings.to_string();
-        assert!(text.contains("sigma/"), "lint read the files: {text}");
-        let errors: Vec<&Value> = findings
-            .as_array()
-            .or_else(|| findings["diagnostics"].as_array())
-            .expect("a list of findings")
-            .iter()
-            .filter(|d| d["severity"] == "error")
-            .collect();
-        assert!(errors.is_empty(), "{errors:#?}");
+        lint_finds_no_error(&out);
     }
+}
+
+/// `ruleforge lint` on `out/sigma` reports no error.
+fn lint_finds_no_error(out: &Path) {
+    let o = Command::new(env!("CARGO_BIN_EXE_ruleforge"))
+        .current_dir(out)
+        .args(["lint", "--output-format", "json", "sigma"])
+        .output()
+        .unwrap();
+    assert_ne!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let findings: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("lint JSON: {e}: {}", String::from_utf8_lossy(&o.stdout)));
+    let text = findings.to_string();
+    assert!(text.contains("sigma/"), "lint read the files: {text}");
+    let errors: Vec<&Value> = findings
+        .as_array()
+        .or_else(|| findings["diagnostics"].as_array())
+        .expect("a list of findings")
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
 }
 
 fn sigma_tool() -> Option<String> {
@@ -361,23 +409,28 @@ fn engines_sigma_check_finds_no_error() {
     };
     let work = tempfile::tempdir().unwrap();
     for out in exports(work.path()) {
-        // Offline: the ATT&CK and D3FEND tag validators download their data.
-        let o = Command::new(&sigma)
-            .args(["check", "-x", "attacktag", "-x", "d3_fendtag"])
-            .arg(out.join("sigma"))
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success(),
-            "sigma check: {stdout}{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        assert!(
-            stdout.contains("Found 0 errors, 0 condition errors"),
-            "{stdout}"
-        );
+        sigma_check(&sigma, &out);
     }
+}
+
+/// `sigma check` on `out/sigma` finds no error.
+fn sigma_check(sigma: &str, out: &Path) {
+    // Offline: the ATT&CK and D3FEND tag validators download their data.
+    let o = Command::new(sigma)
+        .args(["check", "-x", "attacktag", "-x", "d3_fendtag"])
+        .arg(out.join("sigma"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "sigma check: {stdout}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        stdout.contains("Found 0 errors, 0 condition errors"),
+        "{stdout}"
+    );
 }
 
 #[test]

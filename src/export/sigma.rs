@@ -38,7 +38,8 @@
 //! `campaign.*`) and the TLP go to the custom field `ruleforge` (not lost).
 //!
 //! Sigma-kind source rules are copied: a one-document file as written, byte for byte; a
-//! document of a multi-document file as its JSON form (JSON is YAML).
+//! document of a multi-document file written back as YAML on its own (keys sorted, comments
+//! not kept).
 
 use super::model::{rust_only_regex, ExportRule, ExportSigma, Group, Pattern};
 use super::report::{common, Omitted, Reason, Skip};
@@ -688,16 +689,86 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (RuleOutcome, Option<String
 }
 
 /// A Sigma source document: the file as written when it holds one document, else the
-/// document's JSON form.
+/// document written back as YAML (keys sorted, comments not kept).
 fn copy_sigma(s: &ExportSigma) -> (RuleOutcome, String) {
     let text = if s.documents_in_file == 1 {
         s.text.to_string()
     } else {
-        let mut t = serde_json::to_string_pretty(&s.entry.document).expect("JSON serializes");
-        t.push('\n');
+        let mut t = String::new();
+        yaml_block(&s.entry.document, 0, &mut t);
         t
     };
     (RuleOutcome::exported(&s.entry.id, &s.path), text)
+}
+
+/// A JSON scalar as YAML (strings quoted, so PyYAML's YAML 1.1 typing reads them back as
+/// strings).
+fn yaml_scalar(v: &serde_json::Value) -> Option<String> {
+    use serde_json::Value::*;
+    Some(match v {
+        Null => "null".to_string(),
+        Bool(b) => b.to_string(),
+        Number(n) => n.to_string(),
+        String(s) => q(s),
+        Array(a) if a.is_empty() => "[]".to_string(),
+        Object(o) if o.is_empty() => "{}".to_string(),
+        _ => return None,
+    })
+}
+
+/// A key: plain when it is a Sigma field or identifier (`Image|endswith`), else quoted.
+fn yaml_key(k: &str) -> String {
+    let plain = k
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '|' | '.' | '-'));
+    if plain {
+        k.to_string()
+    } else {
+        q(k)
+    }
+}
+
+/// A JSON value as block YAML at `indent` (a document when `indent` is 0).
+fn yaml_block(v: &serde_json::Value, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, val) in map {
+                match yaml_scalar(val) {
+                    Some(s) => {
+                        let _ = writeln!(out, "{pad}{}: {s}", yaml_key(k));
+                    }
+                    None => {
+                        let _ = writeln!(out, "{pad}{}:", yaml_key(k));
+                        yaml_block(val, indent + 2, out);
+                    }
+                }
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                match yaml_scalar(item) {
+                    Some(s) => {
+                        let _ = writeln!(out, "{pad}- {s}");
+                    }
+                    None => {
+                        // The item at indent + 2, its first line's indentation made the dash.
+                        let mut inner = String::new();
+                        yaml_block(item, indent + 2, &mut inner);
+                        out.push_str(&pad);
+                        out.push_str("- ");
+                        out.push_str(&inner[indent + 2..]);
+                    }
+                }
+            }
+        }
+        scalar => {
+            let _ = writeln!(out, "{pad}{}", yaml_scalar(scalar).unwrap_or_default());
+        }
+    }
 }
 
 /// Writes `<rule id>.yml` for every exported rule and every Sigma document.
@@ -736,6 +807,22 @@ mod tests {
         assert_eq!(sigma_string(&pieces(r"a\*b", true)), r"a\\*b");
         assert_eq!(sigma_string(&pieces(r"a\\b", false)), r"a\\\b");
         assert_eq!(sigma_string(&pieces("a*b?", false)), r"a\*b\?");
+    }
+
+    #[test]
+    fn documents_are_written_back_as_yaml() {
+        let doc = serde_json::json!({
+            "detection": {"condition": "sel", "sel": [{"Image|endswith": "\\x.exe", "n": 1}, "kw"]},
+            "tags": ["attack.t1190"],
+            "date": "2025-01-15",
+            "empty": [],
+        });
+        let mut out = String::new();
+        yaml_block(&doc, 0, &mut out);
+        assert_eq!(
+            out,
+            "detection:\n  condition: 'sel'\n  sel:\n    - Image|endswith: '\\x.exe'\n      n: 1\n    - 'kw'\ntags:\n  - 'attack.t1190'\ndate: '2025-01-15'\nempty: []\n"
+        );
     }
 
     #[test]
