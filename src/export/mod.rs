@@ -18,6 +18,8 @@
 
 pub mod model;
 pub mod report;
+pub mod sigma;
+pub mod stix;
 pub mod write;
 pub mod zeek;
 
@@ -96,6 +98,8 @@ impl Target {
     fn exporter(self) -> Option<Exporter> {
         match self {
             Target::Zeek => Some(zeek::export),
+            Target::Stix => Some(stix::export),
+            Target::Sigma => Some(sigma::export),
             _ => None,
         }
     }
@@ -105,6 +109,8 @@ impl Target {
         let mut v = report::common::ALL.to_vec();
         v.extend_from_slice(match self {
             Target::Zeek => &zeek::REASONS[..],
+            Target::Stix => &stix::REASONS[..],
+            Target::Sigma => &sigma::REASONS[..],
             _ => &[],
         });
         v

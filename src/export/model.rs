@@ -139,6 +139,8 @@ pub struct ExportSigma {
 }
 
 /// What one rule file gives the exporter.
+// One value per file, moved once into the set: boxing the rule would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ExportFile {
     Native(Result<Box<ExportRule>, String>),
@@ -286,6 +288,71 @@ pub fn select(files: Vec<ExportFile>, sel: &Selection) -> Result<ExportSet, Vec<
     } else {
         Err(errors)
     }
+}
+
+/// Whether a Rust regex (a `regex:` value) uses syntax that PCRE / Python `re` — what STIX
+/// `MATCHES` and Sigma `|re` read — treat differently or reject; `Some(what)` names it.
+pub fn rust_only_regex(re: &str) -> Option<&'static str> {
+    let chars: Vec<char> = re.chars().collect();
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        match c {
+            '\\' => {
+                match next {
+                    Some('p' | 'P') => return Some("a Unicode class `\\p{…}`"),
+                    Some('x') if chars.get(i + 2) == Some(&'{') => {
+                        return Some("an escape `\\x{…}`")
+                    }
+                    Some('z') => return Some("`\\z`"),
+                    _ => {}
+                }
+                i += 2;
+                continue;
+            }
+            '[' if in_class => {
+                return Some(if next == Some(':') {
+                    "an ASCII class `[[:name:]]`"
+                } else {
+                    "a nested character class"
+                })
+            }
+            '[' => {
+                in_class = true;
+                i += 1;
+                // A `]` first in the class (after an optional `^`) is a literal.
+                if chars.get(i) == Some(&'^') {
+                    i += 1;
+                }
+                if chars.get(i) == Some(&']') {
+                    i += 1;
+                }
+                continue;
+            }
+            ']' if in_class => in_class = false,
+            '&' | '-' | '~' if in_class && next == Some(c) => {
+                return Some("a character class set operation (`&&`, `--`, `~~`)")
+            }
+            '(' if !in_class && next == Some('?') => {
+                let rest = &chars[i + 2..];
+                if rest.first() == Some(&'<') && !matches!(rest.get(1), Some('=' | '!')) {
+                    return Some("a named group `(?<name>…)`");
+                }
+                let flags = rest.iter().take_while(|f| "imsuxU-".contains(**f)).count();
+                if rest[..flags].iter().any(|f| matches!(f, 'u' | 'U')) {
+                    return Some("the `u` or `U` flag");
+                }
+                if flags > 0 && rest.get(flags) == Some(&')') && i > 0 {
+                    return Some("inline flags after the start");
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Why a condition has no positive OR-of-ANDs form.
@@ -436,6 +503,23 @@ mod tests {
         let mut with_x = refs.clone();
         with_x.push("x");
         assert!(matches!(d(&big, &with_x), Err(DnfError::TooLarge(_))));
+    }
+
+    #[test]
+    fn rust_only_regex_syntax_is_found() {
+        assert!(rust_only_regex(r"\p{Greek}+").is_some());
+        assert!(rust_only_regex(r"a(?i)b").is_some());
+        assert!(rust_only_regex(r"[[:alpha:]]").is_some());
+        assert!(rust_only_regex(r"(?i)-e(nc|ncodedcommand)? [A-Za-z0-9+/=]{16,}").is_none());
+        assert!(rust_only_regex(r"^python-requests/2\.[0-9]+").is_none());
+        assert!(rust_only_regex(r"(?i:abc)x").is_none());
+        // Escaped backslashes and literal dashes are not Rust-only syntax.
+        assert!(rust_only_regex(r"(?i):\\ProgramData\\[\w]{1,6}\.(zip|7z|rar)$").is_none());
+        assert!(rust_only_regex(r"powershell.* --enc").is_none());
+        assert!(rust_only_regex(r"[a-z--b]").is_some());
+        assert!(rust_only_regex(r"[]a]x").is_none());
+        assert!(rust_only_regex(r"(?<n>x)").is_some());
+        assert!(rust_only_regex(r"(?<=x)").is_none());
     }
 
     #[test]
