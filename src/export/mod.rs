@@ -18,6 +18,7 @@
 
 pub mod model;
 pub mod report;
+pub mod suricata;
 pub mod write;
 pub mod zeek;
 
@@ -95,6 +96,7 @@ impl Target {
 
     fn exporter(self) -> Option<Exporter> {
         match self {
+            Target::Suricata => Some(suricata::export),
             Target::Zeek => Some(zeek::export),
             _ => None,
         }
@@ -104,6 +106,7 @@ impl Target {
     pub fn reasons(self) -> Vec<report::Reason> {
         let mut v = report::common::ALL.to_vec();
         v.extend_from_slice(match self {
+            Target::Suricata => &suricata::REASONS[..],
             Target::Zeek => &zeek::REASONS[..],
             _ => &[],
         });
