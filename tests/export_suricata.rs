@@ -394,3 +394,226 @@ fn engines_suricata_replay_fires_what_the_reference_matcher_matches() {
     let fired_rules: BTreeSet<&str> = got.iter().map(|(_, id)| id.as_str()).collect();
     assert_eq!(fired_rules.len(), replay_rules().len());
 }
+
+/// The outcome of each rule of a fresh repository holding `rules` (path, text).
+fn outcomes(rules: &[(String, String)]) -> BTreeMap<String, Value> {
+    let repo = common::repo(&[]);
+    for (path, text) in rules {
+        repo.write(path, text);
+    }
+    statuses(&export(repo.path(), &[]))
+}
+
+#[test]
+fn every_skip_reason_is_reported() {
+    let id = |n: u32| format!("{n:08x}-0000-4000-8000-000000000000");
+    // 17 user agents AND 16 hosts in one HTTP transaction: 272 signatures.
+    let too_many = format!(
+        "  a:\n    user_agent:\n{}    domain:\n{}",
+        (0..17)
+            .map(|i| format!("      - Agent/{i}.0\n"))
+            .collect::<String>(),
+        (0..16)
+            .map(|i| format!("      - h{i}.example\n"))
+            .collect::<String>()
+    );
+    let cases: Vec<(String, &str, &str, &str)> = vec![
+        (
+            id(1),
+            "  host:\n    command_line:\n      - '*whoami*'\n",
+            "",
+            "suricata-not-observed",
+        ),
+        (
+            id(2),
+            "  agent:\n    user_agent:\n      - 'regex:^python-requests/'\n",
+            "",
+            "suricata-pattern",
+        ),
+        (
+            id(3),
+            "  agent:\n    user_agent:\n      - 'Tool/?.0'\n",
+            "",
+            "suricata-pattern",
+        ),
+        (
+            id(4),
+            "  c2:\n    domain:\n      - c2.example.com\n  drop:\n    sha256:\n      - b75f163ca9b9240bf4b37ad92bc7556b40a17e27c2b8ed5c8991385fe07d17d0\n",
+            "condition: c2 and drop\n",
+            "suricata-and",
+        ),
+        (
+            id(5),
+            "  gate:\n    url:\n      - https://files.example/gate.php\n",
+            "",
+            "suricata-url",
+        ),
+        (
+            id(6),
+            "  gate:\n    url:\n      - http://files.example:8080/gate.php\n",
+            "",
+            "suricata-url",
+        ),
+        (
+            id(7),
+            "  path:\n    url_path:\n      - /owa/auth/x.js\n",
+            "",
+            "suricata-uri",
+        ),
+        (
+            id(8),
+            too_many.as_str(),
+            "",
+            "suricata-too-many",
+        ),
+        (
+            id(9),
+            "  c2:\n    domain:\n      - c2.example.com\n  benign:\n    domain:\n      - ok.example.com\n",
+            "condition: c2 and not benign\n",
+            "negation",
+        ),
+    ];
+    let rules: Vec<(String, String)> = cases
+        .iter()
+        .map(|(id, ind, cond, _)| {
+            (
+                format!("rules/{id}.yml"),
+                rule(id, "Skip reason case", "2021-03-10", ind, cond),
+            )
+        })
+        .collect();
+    let got = outcomes(&rules);
+    for (id, _, _, code) in &cases {
+        let o = &got[id];
+        if o["status"] == "skipped" {
+            assert_eq!(o["code"], *code, "{id}: {o}");
+        } else {
+            // Partial: the reason is on the omitted term.
+            assert_eq!(o["status"], "partial", "{id}: {o}");
+            let codes: Vec<&str> = o["omitted"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["code"].as_str().unwrap())
+                .collect();
+            assert!(codes.contains(code), "{id}: {o}");
+        }
+        assert!(
+            !o.to_string().is_empty() && o.to_string().contains("message"),
+            "{id}: {o}"
+        );
+    }
+    // Every reason of the target (besides the common ones) is covered above.
+    let covered: BTreeSet<&str> = cases.iter().map(|c| c.3).collect();
+    for r in ruleforge::export::suricata::REASONS {
+        assert!(covered.contains(r.code), "no test for {}", r.code);
+    }
+}
+
+#[test]
+fn partial_rules_keep_what_suricata_can_see() {
+    let id = "77777777-7777-4777-8777-777777777777";
+    let rules = vec![(
+        "rules/p.yml".to_string(),
+        rule(
+            id,
+            "Mixed",
+            "2021-03-10",
+            "  c2:\n    domain:\n      - c2.example.com\n  drop:\n    file_path:\n      - 'C:\\temp\\x.exe'\n",
+            "",
+        ),
+    )];
+    let o = &outcomes(&rules)[id];
+    assert_eq!(o["status"], "partial", "{o}");
+    assert_eq!(o["omitted"][0]["groups"], json!(["drop"]));
+    assert_eq!(o["omitted"][0]["code"], "suricata-not-observed");
+}
+
+#[test]
+fn sids_are_stable_and_rev_follows_modified() {
+    let repo = common::repo(&[]);
+    let write = |modified: &str, domains: &str| {
+        repo.write(
+            "rules/d.yml",
+            &rule(
+                DOMAIN_RULE,
+                "C2 domains",
+                modified,
+                &format!("  c2:\n    domain:\n{domains}"),
+                "",
+            ),
+        );
+    };
+    write("2021-03-10", "      - a.example\n");
+    export(repo.path(), &[]);
+    let first = repo.read("out/suricata/ruleforge.rules");
+    write("2021-04-01", "      - a.example\n      - b.example\n");
+    export(repo.path(), &[]);
+    let second = repo.read("out/suricata/ruleforge.rules");
+    let sigs = |text: &str| -> BTreeMap<String, (u64, u32)> {
+        text.lines()
+            .filter(|l| l.starts_with("alert "))
+            .map(|l| {
+                let key = format!(
+                    "{} {}",
+                    l.split_whitespace().nth(1).unwrap(),
+                    l.split("content:")
+                        .nth(1)
+                        .unwrap()
+                        .split(';')
+                        .next()
+                        .unwrap()
+                );
+                let num = |k: &str| {
+                    l.split(k)
+                        .nth(1)
+                        .unwrap()
+                        .split(';')
+                        .next()
+                        .unwrap()
+                        .to_string()
+                };
+                (
+                    key,
+                    (num("sid:").parse().unwrap(), num("rev:").parse().unwrap()),
+                )
+            })
+            .collect()
+    };
+    let (a, b) = (sigs(&first), sigs(&second));
+    assert_eq!(a.len(), 3, "{first}");
+    assert_eq!(b.len(), 6, "{second}");
+    for (key, (sid, rev)) in &a {
+        let (sid2, rev2) = b[key];
+        assert_eq!(*sid, sid2, "{key}: the sid moved");
+        assert_eq!(*rev, 20210310);
+        assert_eq!(rev2, 20210401, "{key}: rev did not follow modified");
+        assert!((3_000_000_000..4_000_000_000).contains(sid));
+    }
+    let all: BTreeSet<u64> = b.values().map(|(s, _)| *s).collect();
+    assert_eq!(all.len(), 6, "sids are unique");
+    // The same input gives the same bytes.
+    export(repo.path(), &[]);
+    assert_eq!(repo.read("out/suricata/ruleforge.rules"), second);
+}
+
+#[test]
+fn engines_shipped_rules_load_in_suricata() {
+    let Some(suricata) = suricata() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = common::ruleforge(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .args(["export", "suricata", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let rules = out.join("suricata/ruleforge.rules");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    assert!(text.lines().filter(|l| l.starts_with("alert ")).count() > 10);
+    suricata_loads(&suricata, &rules, &tmp.path().join("log"));
+}
