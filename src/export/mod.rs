@@ -16,6 +16,7 @@
 //! Outputs are byte-reproducible: the same rules give the same bytes (no clocks, no
 //! random ids: ids derive from rule ids, times from rule dates).
 
+pub mod misp;
 pub mod model;
 pub mod report;
 pub mod suricata;
@@ -97,6 +98,7 @@ impl Target {
     fn exporter(self) -> Option<Exporter> {
         match self {
             Target::Suricata => Some(suricata::export),
+            Target::Misp => Some(misp::export),
             Target::Zeek => Some(zeek::export),
             _ => None,
         }
@@ -107,6 +109,7 @@ impl Target {
         let mut v = report::common::ALL.to_vec();
         v.extend_from_slice(match self {
             Target::Suricata => &suricata::REASONS[..],
+            Target::Misp => &misp::REASONS[..],
             Target::Zeek => &zeek::REASONS[..],
             _ => &[],
         });
