@@ -6,7 +6,9 @@
 //! alone, an OR, as the group's values are). A term that ANDs several types (or groups) becomes
 //! MISP objects with `to_ids: false` on every attribute: the object records that the values
 //! belong together, and an IDS export, which would split the AND into single values, does not
-//! use them. One object per combination of values (at most [`MAX_OBJECTS_PER_TERM`]).
+//! use them. One object per combination of values (at most [`MAX_OBJECTS_PER_TERM`]): a
+//! `file` object for hashes, file names and paths; an `http-request` object for hosts, IPs,
+//! user agents, URLs and URL paths, which MISP's template accepts only with a URL or a path.
 //!
 //! | ruleforge type | attribute (category) | object relation | faithful? |
 //! |----------------|----------------------|-----------------|-----------|
@@ -159,7 +161,7 @@ fn term_items(
     term: &[String],
     attributes: &mut Vec<Value>,
     objects: &mut Vec<Value>,
-) -> Result<(), Skip> {
+) -> Result<Vec<Skip>, Skip> {
     let rule = b.rule;
     let term_text = term.join(" and ");
     let mut merged: BTreeMap<IndicatorType, &Vec<Pattern>> = BTreeMap::new();
@@ -173,7 +175,23 @@ fn term_items(
             }
         }
     }
-    // Every value must be literal and have a type before anything is written.
+    if merged.len() == 1 {
+        // One type: each literal value is an attribute of its own; the others are left out.
+        let (ty, patterns) = merged.iter().next().expect("one type");
+        let (t, category) = attribute_type(*ty)?;
+        let mut left_out = Vec::new();
+        for p in patterns.iter() {
+            match literal(*ty, p) {
+                Ok(v) => attributes.push(b.attribute(&term_text, t, category, &v, true, None)),
+                Err(skip) => left_out.push(skip),
+            }
+        }
+        if attributes.is_empty() {
+            return Err(left_out.remove(0));
+        }
+        return Ok(left_out);
+    }
+    // Several types: every value must be literal and have a type before anything is written.
     let mut values: BTreeMap<IndicatorType, Vec<String>> = BTreeMap::new();
     for (ty, patterns) in &merged {
         let mut list = Vec::new();
@@ -183,14 +201,6 @@ fn term_items(
             list.push(v);
         }
         values.insert(*ty, list);
-    }
-    if values.len() == 1 {
-        let (ty, list) = values.iter().next().expect("one type");
-        for v in list {
-            let (t, category) = attribute_type(*ty)?;
-            attributes.push(b.attribute(&term_text, t, category, v, true, None));
-        }
-        return Ok(());
     }
     let mut template = None;
     for ty in values.keys() {
@@ -210,6 +220,20 @@ fn term_items(
         }
     }
     let (name, template_uuid, version) = template.expect("two types at least");
+    // The http-request template requires a url or a uri; a host alone would need an invented one.
+    if name == HTTP_TEMPLATE.0
+        && !values.contains_key(&IndicatorType::Url)
+        && !values.contains_key(&IndicatorType::UrlPath)
+    {
+        let names: Vec<&str> = values.keys().map(|t| t.name()).collect();
+        return Err(Skip::with(
+            AND_TERM,
+            format!(
+                "{} (an HTTP request object needs a `url` or `url_path`)",
+                names.join(" and ")
+            ),
+        ));
+    }
     let count = values
         .values()
         .fold(1usize, |n, l| n.saturating_mul(l.len()));
@@ -262,7 +286,7 @@ fn term_items(
             "Attribute": attrs,
         }));
     }
-    Ok(())
+    Ok(Vec::new())
 }
 
 /// Midnight UTC of a `YYYY-MM-DD` date, in seconds since 1970.
@@ -307,9 +331,13 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (Option<Vec<u8>>, RuleOutco
     for term in &terms {
         let (mut a, mut o) = (Vec::new(), Vec::new());
         match term_items(&b, term, &mut a, &mut o) {
-            Ok(()) => {
+            Ok(left_out) => {
                 attributes.append(&mut a);
                 objects.append(&mut o);
+                omitted.extend(left_out.into_iter().map(|skip| Omitted {
+                    groups: term.clone(),
+                    skip,
+                }));
             }
             Err(skip) => omitted.push(Omitted {
                 groups: term.clone(),
