@@ -527,6 +527,30 @@ fn partial_rules_keep_what_suricata_can_see() {
     assert_eq!(o["status"], "partial", "{o}");
     assert_eq!(o["omitted"][0]["groups"], json!(["drop"]));
     assert_eq!(o["omitted"][0]["code"], "suricata-not-observed");
+
+    // One value a type cannot carry is left out of that type's OR; the others stay.
+    let mixed = "88888888-8888-4888-8888-888888888888";
+    let repo = common::repo(&[]);
+    repo.write(
+        "rules/m.yml",
+        &rule(
+            mixed,
+            "Mixed agents",
+            "2021-03-10",
+            "  agent:\n    user_agent:\n      - EvilAgent/1.0\n      - 'Tool/?.0'\n",
+            "",
+        ),
+    );
+    let o = &statuses(&export(repo.path(), &[]))[mixed];
+    assert_eq!(o["status"], "partial", "{o}");
+    assert_eq!(o["omitted"][0]["code"], "suricata-pattern");
+    assert!(o["omitted"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Tool/?.0"));
+    let rules = repo.read("out/suricata/ruleforge.rules");
+    assert!(rules.contains("content:\"EvilAgent/1.0\""), "{rules}");
+    assert!(!rules.contains("Tool/"), "{rules}");
 }
 
 #[test]

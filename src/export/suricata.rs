@@ -210,7 +210,7 @@ fn ip_list(patterns: &[Pattern]) -> String {
 }
 
 /// The signatures of one AND-term (its groups merged), or why there are none.
-fn term_signatures(rule: &ExportRule, term: &[String]) -> Result<Vec<Sig>, Skip> {
+fn term_signatures(rule: &ExportRule, term: &[String]) -> Result<(Vec<Sig>, Vec<Skip>), Skip> {
     use IndicatorType::*;
     let term_text = term.join(" and ");
     let mut merged: BTreeMap<IndicatorType, &Vec<Pattern>> = BTreeMap::new();
@@ -274,18 +274,24 @@ fn term_signatures(rule: &ExportRule, term: &[String]) -> Result<Vec<Sig>, Skip>
             .iter()
             .map(|p| p.rule_text().to_ascii_lowercase())
             .collect();
-        return Ok(vec![sig(
-            ty.name().to_string(),
-            "ip",
-            format!("{keyword}:{{list}};"),
-            Some((ext, hashes)),
-        )]);
+        return Ok((
+            vec![sig(
+                ty.name().to_string(),
+                "ip",
+                format!("{keyword}:{{list}};"),
+                Some((ext, hashes)),
+            )],
+            Vec::new(),
+        ));
     }
     if merged.is_empty() {
         if addr == "any" {
             return Err(Skip::new(super::report::common::NOTHING_EXPRESSIBLE));
         }
-        return Ok(vec![sig("ip".into(), "ip", String::new(), None)]);
+        return Ok((
+            vec![sig("ip".into(), "ip", String::new(), None)],
+            Vec::new(),
+        ));
     }
     // Every value becomes a choice of options on the buffers of its protocol; the product of
     // the choices over the types is the set of signatures (AND across types, OR across values).
@@ -313,6 +319,7 @@ fn term_signatures(rule: &ExportRule, term: &[String]) -> Result<Vec<Sig>, Skip>
         ));
     }
     let mut out = Vec::new();
+    let mut left_out: Vec<Skip> = Vec::new();
     for proto in protos {
         // (key, options) for each type, then their product.
         let mut combos: Vec<(Vec<String>, Vec<String>)> = vec![(vec![], vec![])];
@@ -326,20 +333,30 @@ fn term_signatures(rule: &ExportRule, term: &[String]) -> Result<Vec<Sig>, Skip>
                             "tls" => "tls.sni",
                             _ => "http.host",
                         };
-                        domain(p, buffer)?
+                        domain(p, buffer)
                     }
-                    UserAgent => user_agent(p)?,
-                    Url => {
-                        let (host, target) = http_url(p)?;
+                    UserAgent => user_agent(p),
+                    Url => http_url(p).map(|(host, target)| {
                         format!(
                             "http.host.raw; {} nocase; startswith; endswith; http.uri.raw; {} startswith; endswith;",
                             content(&host),
                             content(&target)
                         )
-                    }
+                    }),
                     _ => unreachable!("other types are refused or handled above"),
                 };
-                choices.push((format!("{}={}", ty.name(), p.rule_text()), opts));
+                // A value left out of a type's OR narrows the match, never widens it.
+                match opts {
+                    Ok(opts) => choices.push((format!("{}={}", ty.name(), p.rule_text()), opts)),
+                    Err(skip) => {
+                        if !left_out.contains(&skip) {
+                            left_out.push(skip);
+                        }
+                    }
+                }
+            }
+            if choices.is_empty() {
+                return Err(left_out.remove(left_out.len() - 1));
             }
             let mut next = Vec::with_capacity(combos.len() * choices.len());
             for (keys, opts) in &combos {
@@ -357,7 +374,7 @@ fn term_signatures(rule: &ExportRule, term: &[String]) -> Result<Vec<Sig>, Skip>
             out.push(sig(keys.join("\n"), proto, opts.join(" "), None));
         }
     }
-    Ok(out)
+    Ok((out, left_out))
 }
 
 /// The rule's signatures (without sids) and its outcome.
@@ -370,7 +387,13 @@ fn rule_signatures(rule: &ExportRule) -> (Vec<Sig>, RuleOutcome) {
     let mut omitted = Vec::new();
     for term in &terms {
         match term_signatures(rule, term) {
-            Ok(s) => sigs.extend(s),
+            Ok((s, left_out)) => {
+                sigs.extend(s);
+                omitted.extend(left_out.into_iter().map(|skip| Omitted {
+                    groups: term.clone(),
+                    skip,
+                }));
+            }
             Err(skip) => omitted.push(Omitted {
                 groups: term.clone(),
                 skip,
