@@ -58,7 +58,7 @@ fn replay_rules() -> Vec<(String, String)> {
                 DOMAIN_RULE,
                 "C2 domains",
                 "2021-03-10",
-                "  c2:\n    domain:\n      - c2.example.com\n      - '*.dga.example'\n",
+                "  c2:\n    domain:\n      - c2.example.com\n      - '*.dga.example'\n  c2_list:\n    domain:\n      - list1.example.net\n      - list2.example.net\n      - list3.example.net\n      - list4.example.net\n",
                 "",
             ),
         ),
@@ -133,6 +133,9 @@ fn traffic() -> Vec<(Value, Value)> {
         items.push((item, event));
     };
     for name in [
+        "list2.example.net",
+        "LIST3.Example.NET",
+        "list5.example.net",
         "c2.example.com",
         "C2.Example.COM",
         "x.c2.example.com",
@@ -145,7 +148,12 @@ fn traffic() -> Vec<(Value, Value)> {
             json!({"dns.question.name": name}),
         );
     }
-    for sni in ["c2.example.com", "deep.sub.dga.example", "example.com"] {
+    for sni in [
+        "c2.example.com",
+        "deep.sub.dga.example",
+        "example.com",
+        "List4.example.net",
+    ] {
         push(
             json!({"kind": "tls", "sni": sni}),
             json!({"destination.domain": sni}),
@@ -164,6 +172,7 @@ fn traffic() -> Vec<(Value, Value)> {
     };
     for (host, uri, ua, body) in [
         ("c2.example.com", "/", "curl/8.0", "ok"),
+        ("list1.example.net", "/", "curl/8.0", "ok"),
         ("www.example", "/", "EvilAgent/1.0", "ok"),
         ("www.example", "/", "EvilAgent/1.0 extra", "ok"),
         ("www.example", "/", "evilagent/1.0", "ok"),

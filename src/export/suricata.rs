@@ -1,6 +1,6 @@
-//! Suricata 7: `suricata/ruleforge.rules`, plus one hash list per file-hash signature
-//! (`<sid>.md5`, `<sid>.sha1`, `<sid>.sha256`, loaded by `filemd5`/`filesha1`/`filesha256`
-//! relative to the rules file).
+//! Suricata 7: `suricata/ruleforge.rules`, plus one list per file-hash signature (`<sid>.md5`,
+//! `<sid>.sha1`, `<sid>.sha256`, loaded by `filemd5`/`filesha1`/`filesha256`) and per domain
+//! dataset (`<sid>.domains`), each read relative to the rules file.
 //!
 //! What it can express: what Suricata sees on the wire, one signature per AND-term of the
 //! condition and per value (Suricata cannot OR two contents in one signature; address lists
@@ -14,6 +14,7 @@
 //! |----------------|----------|-----------|
 //! | `domain` (exact) | `dns.query` / `tls.sni` / `http.host`: `content:"x"; nocase; startswith; endswith;` | yes (ASCII case-insensitive; rule domains are lower-case punycode) |
 //! | `domain` (`*.base`) | the same buffers, `content:".base"; nocase; endswith;` | yes: every proper subdomain, never `base` itself (Suricata's `dotprefix` would also fire on `base`) |
+//! | `domain` (exact, [`DATASET_MIN`] or more in a single-type term) | a `dataset` per buffer (`to_lowercase`, base64 list file `<sid>.domains`) | yes |
 //! | `ip` | the address list of the signature, `any <> [list]` over `ip` | yes (either end of the packet, as the reference matcher reads `source.ip` and `destination.ip`) |
 //! | `md5`, `sha1`, `sha256` | `filemd5` / `filesha1` / `filesha256` with a list file | yes (files Suricata extracts from a transfer) |
 //! | `user_agent` (exact, or `*` globs without `?`) | `http.user_agent` contents anchored with `startswith`/`endswith`, case-sensitive | yes |
@@ -46,6 +47,9 @@ pub const SID_BASE: u64 = 3_000_000_000;
 pub const SID_RANGE: u64 = 1_000_000_000;
 /// The most signatures one AND-term may become (the product of its value counts).
 pub const MAX_SIGNATURES_PER_TERM: usize = 256;
+/// From this many exact domains in one single-type term on, they go into a dataset (one
+/// signature per buffer) instead of a signature each.
+pub const DATASET_MIN: usize = 4;
 
 pub const NOT_OBSERVED: Reason = Reason {
     code: "suricata-not-observed",
@@ -293,6 +297,44 @@ fn term_signatures(rule: &ExportRule, term: &[String]) -> Result<(Vec<Sig>, Vec<
             Vec::new(),
         ));
     }
+    let mut out = Vec::new();
+    // A long list of exact domains: one dataset per buffer instead of a signature per value.
+    let remaining: Vec<Pattern>;
+    if merged.len() == 1 {
+        if let Some(domains) = merged.get(&Domain).copied() {
+            let exact: Vec<&str> = domains
+                .iter()
+                .filter_map(|p| match p {
+                    Pattern::Exact(d) => Some(d.as_str()),
+                    _ => None,
+                })
+                .collect();
+            if exact.len() >= DATASET_MIN {
+                let lines: Vec<String> = exact.iter().map(|d| base64(d.as_bytes())).collect();
+                for (proto, buffer) in [
+                    ("dns", "dns.query"),
+                    ("tls", "tls.sni"),
+                    ("http", "http.host"),
+                ] {
+                    out.push(sig(
+                        "domain-dataset".into(),
+                        proto,
+                        format!("{buffer}; to_lowercase; dataset:isset,ruleforge-{{sid}},type string,load {{list}};"),
+                        Some(("domains", lines.clone())),
+                    ));
+                }
+                remaining = domains
+                    .iter()
+                    .filter(|p| !matches!(p, Pattern::Exact(_)))
+                    .cloned()
+                    .collect();
+                if remaining.is_empty() {
+                    return Ok((out, Vec::new()));
+                }
+                merged.insert(Domain, &remaining);
+            }
+        }
+    }
     // Every value becomes a choice of options on the buffers of its protocol; the product of
     // the choices over the types is the set of signatures (AND across types, OR across values).
     let http = merged.contains_key(&UserAgent) || merged.contains_key(&Url);
@@ -318,7 +360,6 @@ fn term_signatures(rule: &ExportRule, term: &[String]) -> Result<(Vec<Sig>, Vec<
             format!("{count} signatures for {term_text}, at most {MAX_SIGNATURES_PER_TERM}"),
         ));
     }
-    let mut out = Vec::new();
     let mut left_out: Vec<Skip> = Vec::new();
     for proto in protos {
         // (key, options) for each type, then their product.
@@ -424,6 +465,26 @@ pub fn preferred_sid(rule_id: &str, key: &str) -> u64 {
     SID_BASE + n % SID_RANGE
 }
 
+/// Standard base64 with padding (Suricata's dataset files hold strings base64-encoded).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// `YYYY-MM-DD` → `YYYYMMDD` (1 without a date).
 fn rev(rule: &ExportRule) -> u32 {
     rule.modified
@@ -464,7 +525,9 @@ pub fn export(set: &ExportSet, _opts: &Options) -> TargetOutput {
             let mut body = s.body.clone();
             if let Some((ext, hashes)) = &s.list {
                 let name = format!("{sid}.{ext}");
-                body = body.replace("{list}", &name);
+                body = body
+                    .replace("{list}", &name)
+                    .replace("{sid}", &sid.to_string());
                 let mut data = hashes.join("\n");
                 data.push('\n');
                 files.push((name, data.into_bytes()));
@@ -518,6 +581,15 @@ mod tests {
             glob_contents("a.example", true),
             "content:\"a.example\"; nocase; startswith; endswith;"
         );
+    }
+
+    #[test]
+    fn base64_is_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"c2.example.com"), "YzIuZXhhbXBsZS5jb20=");
     }
 
     #[test]
