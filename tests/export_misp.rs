@@ -85,8 +85,13 @@ fn rules() -> Vec<(String, String)> {
 }
 
 fn export(dir: &Path) -> Value {
+    export_with(dir, &[])
+}
+
+fn export_with(dir: &Path, extra: &[&str]) -> Value {
     let out = common::ruleforge(dir)
         .args(["export", "misp", "--out", "out"])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -366,4 +371,37 @@ fn every_skip_reason_is_reported() {
     for r in ruleforge::export::misp::REASONS {
         assert!(covered.contains(r.code), "no test for {}", r.code);
     }
+}
+
+#[test]
+fn subdomains_become_a_domain_attribute_only_with_approximate() {
+    let repo = common::repo(&[]);
+    for (path, text) in rules() {
+        repo.write(&path, &text);
+    }
+    let event = |repo: &common::GitRepo| -> Value {
+        serde_json::from_str(&repo.read(&format!("out/misp/{NET_RULE}.json"))).unwrap()
+    };
+    let has_domain = |e: &Value| {
+        e["Event"]["Attribute"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["type"] == "domain" && a["value"] == "dga.example")
+    };
+    let plain = statuses(&export(repo.path()));
+    assert_eq!(plain[NET_RULE]["status"], "partial");
+    assert!(plain[NET_RULE].get("approximations").is_none());
+    assert!(!has_domain(&event(&repo)));
+
+    let approx = statuses(&export_with(repo.path(), &["--approximate"]));
+    assert_eq!(
+        approx[NET_RULE]["status"], "exported",
+        "{}",
+        approx[NET_RULE]
+    );
+    let notes = approx[NET_RULE]["approximations"].as_array().unwrap();
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].as_str().unwrap().contains("*.dga.example"));
+    assert!(has_domain(&event(&repo)));
 }

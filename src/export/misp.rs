@@ -22,7 +22,9 @@
 //! | `registry_path` (exact) | `regkey` (Persistence mechanism) | — | yes |
 //! | `email` | `email` (Network activity) | — | yes |
 //!
-//! Not expressible: globs, `regex:` values and `*.` subdomains (`misp-pattern`),
+//! Not expressible: globs, `regex:` values and `*.` subdomains (`misp-pattern`; with
+//! `--approximate`, `*.base` becomes the `domain` attribute `base`, which MISP also matches on
+//! `base` itself, and the report lists it),
 //! `command_line` and `process_name` (no attribute type compares them; `misp-type`), AND-terms
 //! that no object template holds (`misp-and`).
 //!
@@ -122,6 +124,10 @@ struct Builder<'a> {
     rule: &'a ExportRule,
     namespace: Uuid,
     timestamp: String,
+    /// `--approximate`: `*.base` may become a MISP `domain` attribute.
+    approximate: bool,
+    /// The approximations used.
+    notes: std::cell::RefCell<Vec<String>>,
 }
 
 impl Builder<'_> {
@@ -181,9 +187,25 @@ fn term_items(
         let (t, category) = attribute_type(*ty)?;
         let mut left_out = Vec::new();
         for p in patterns.iter() {
-            match literal(*ty, p) {
-                Ok(v) => attributes.push(b.attribute(&term_text, t, category, &v, true, None)),
-                Err(skip) => left_out.push(skip),
+            match (p, b.approximate) {
+                // MISP's `domain` type matches the name and its subdomains: wider than `*.base`.
+                (Pattern::Subdomains(base), true) => {
+                    attributes.push(b.attribute(
+                        &term_text,
+                        "domain",
+                        "Network activity",
+                        base,
+                        true,
+                        None,
+                    ));
+                    b.notes.borrow_mut().push(format!(
+                        "`*.{base}` as the MISP `domain` `{base}`, which also matches `{base}` itself"
+                    ));
+                }
+                _ => match literal(*ty, p) {
+                    Ok(v) => attributes.push(b.attribute(&term_text, t, category, &v, true, None)),
+                    Err(skip) => left_out.push(skip),
+                },
             }
         }
         if attributes.is_empty() {
@@ -324,6 +346,8 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (Option<Vec<u8>>, RuleOutco
         rule,
         namespace,
         timestamp: timestamp.clone(),
+        approximate: opts.approximate,
+        notes: Default::default(),
     };
     let mut attributes = Vec::new();
     let mut objects = Vec::new();
@@ -396,10 +420,9 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (Option<Vec<u8>>, RuleOutco
     }});
     let mut bytes = serde_json::to_vec_pretty(&event).expect("the event serializes");
     bytes.push(b'\n');
-    (
-        Some(bytes),
-        RuleOutcome::with_omitted(&rule.id, &rule.path, omitted),
-    )
+    let mut outcome = RuleOutcome::with_omitted(&rule.id, &rule.path, omitted);
+    outcome.approximations = b.notes.into_inner();
+    (Some(bytes), outcome)
 }
 
 /// Writes `<rule id>.json` for every rule with something to carry.
