@@ -485,6 +485,15 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
+/// `preferred`, or the next free sid after it (wrapping inside the range); marks it used.
+fn assign_sid(used: &mut BTreeSet<u64>, preferred: u64) -> u64 {
+    let mut sid = preferred;
+    while !used.insert(sid) {
+        sid = SID_BASE + (sid - SID_BASE + 1) % SID_RANGE;
+    }
+    sid
+}
+
 /// `YYYY-MM-DD` → `YYYYMMDD` (1 without a date).
 fn rev(rule: &ExportRule) -> u32 {
     rule.modified
@@ -518,10 +527,7 @@ pub fn export(set: &ExportSet, _opts: &Options) -> TargetOutput {
         rules.push(outcome);
         let rev = rev(rule);
         for s in sigs {
-            let mut sid = preferred_sid(&rule.id, &s.key);
-            while !used.insert(sid) {
-                sid = SID_BASE + (sid - SID_BASE + 1) % SID_RANGE;
-            }
+            let sid = assign_sid(&mut used, preferred_sid(&rule.id, &s.key));
             let mut body = s.body.clone();
             if let Some((ext, hashes)) = &s.list {
                 let name = format!("{sid}.{ext}");
@@ -581,6 +587,16 @@ mod tests {
             glob_contents("a.example", true),
             "content:\"a.example\"; nocase; startswith; endswith;"
         );
+    }
+
+    #[test]
+    fn colliding_sids_take_the_next_free_one() {
+        let mut used = BTreeSet::new();
+        let last = SID_BASE + SID_RANGE - 1;
+        assert_eq!(assign_sid(&mut used, last), last);
+        assert_eq!(assign_sid(&mut used, last), SID_BASE);
+        assert_eq!(assign_sid(&mut used, last), SID_BASE + 1);
+        assert_eq!(assign_sid(&mut used, SID_BASE + 5), SID_BASE + 5);
     }
 
     #[test]
