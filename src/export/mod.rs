@@ -16,10 +16,12 @@
 //! Outputs are byte-reproducible: the same rules give the same bytes (no clocks, no
 //! random ids: ids derive from rule ids, times from rule dates).
 
+pub mod misp;
 pub mod model;
 pub mod report;
 pub mod sigma;
 pub mod stix;
+pub mod suricata;
 pub mod write;
 pub mod zeek;
 
@@ -97,6 +99,8 @@ impl Target {
 
     fn exporter(self) -> Option<Exporter> {
         match self {
+            Target::Suricata => Some(suricata::export),
+            Target::Misp => Some(misp::export),
             Target::Zeek => Some(zeek::export),
             Target::Stix => Some(stix::export),
             Target::Sigma => Some(sigma::export),
@@ -108,6 +112,8 @@ impl Target {
     pub fn reasons(self) -> Vec<report::Reason> {
         let mut v = report::common::ALL.to_vec();
         v.extend_from_slice(match self {
+            Target::Suricata => &suricata::REASONS[..],
+            Target::Misp => &misp::REASONS[..],
             Target::Zeek => &zeek::REASONS[..],
             Target::Stix => &stix::REASONS[..],
             Target::Sigma => &sigma::REASONS[..],
