@@ -16,9 +16,11 @@
 //! Outputs are byte-reproducible: the same rules give the same bytes (no clocks, no
 //! random ids: ids derive from rule ids, times from rule dates).
 
+pub mod hashes;
 pub mod model;
 pub mod report;
 pub mod write;
+pub mod yara;
 pub mod zeek;
 
 pub use model::{ExportRule, ExportSet, ExportSigma, Pattern};
@@ -95,6 +97,7 @@ impl Target {
 
     fn exporter(self) -> Option<Exporter> {
         match self {
+            Target::Yara => Some(yara::export),
             Target::Zeek => Some(zeek::export),
             _ => None,
         }
@@ -104,6 +107,7 @@ impl Target {
     pub fn reasons(self) -> Vec<report::Reason> {
         let mut v = report::common::ALL.to_vec();
         v.extend_from_slice(match self {
+            Target::Yara => &yara::REASONS[..],
             Target::Zeek => &zeek::REASONS[..],
             _ => &[],
         });
