@@ -16,6 +16,7 @@
 //! Outputs are byte-reproducible: the same rules give the same bytes (no clocks, no
 //! random ids: ids derive from rule ids, times from rule dates).
 
+pub mod clamav;
 pub mod hashes;
 pub mod model;
 pub mod report;
@@ -98,6 +99,7 @@ impl Target {
     fn exporter(self) -> Option<Exporter> {
         match self {
             Target::Yara => Some(yara::export),
+            Target::Clamav => Some(clamav::export),
             Target::Zeek => Some(zeek::export),
             _ => None,
         }
@@ -108,6 +110,7 @@ impl Target {
         let mut v = report::common::ALL.to_vec();
         v.extend_from_slice(match self {
             Target::Yara => &yara::REASONS[..],
+            Target::Clamav => &clamav::REASONS[..],
             Target::Zeek => &zeek::REASONS[..],
             _ => &[],
         });

@@ -384,3 +384,46 @@ pub fn pairs(list: &[(&str, &str)]) -> BTreeSet<(String, String)> {
         .map(|(i, s)| (i.to_string(), s.to_string()))
         .collect()
 }
+
+/// For engines that name one rule per flagged digest (ClamAV): every file a rule exported
+/// whole matches is flagged, and every flagged file is matched by a rule the engine carries.
+pub fn assert_flags_files(
+    engine: &str,
+    hits: &BTreeSet<(String, String)>,
+    reference: &BTreeSet<(String, String)>,
+    report: &serde_json::Value,
+    target: &str,
+) {
+    let rules = report["targets"][target]["rules"].as_array().unwrap();
+    let with_status = |keep: &dyn Fn(&str) -> bool| -> BTreeSet<String> {
+        let ids: BTreeSet<&str> = rules
+            .iter()
+            .filter(|r| keep(r["status"].as_str().unwrap()))
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        reference
+            .iter()
+            .filter(|(i, _)| ids.contains(i.as_str()))
+            .map(|(_, s)| s.clone())
+            .collect()
+    };
+    let whole = with_status(&|s| s == "exported");
+    let carried = with_status(&|s| s != "skipped");
+    let flagged: BTreeSet<String> = hits.iter().map(|(_, s)| s.clone()).collect();
+    assert!(
+        whole.is_subset(&flagged),
+        "{engine}: missed {:?}",
+        whole.difference(&flagged).collect::<Vec<_>>()
+    );
+    assert!(
+        flagged.is_subset(&carried),
+        "{engine}: flagged {:?}, which no exported rule matches",
+        flagged.difference(&carried).collect::<Vec<_>>()
+    );
+    for (id, sample) in hits {
+        assert!(
+            reference.contains(&(id.clone(), sample.clone())),
+            "{engine}: names rule {id} on {sample}, which the reference matcher does not match"
+        );
+    }
+}
