@@ -114,13 +114,12 @@ pub(crate) mod test_rules {
     use super::super::model::{ExportRule, Group, Pattern};
     use crate::indicator::IndicatorType;
 
+    /// A group in a test: its types, each with its values.
+    pub type TestGroup<'a> = (&'a str, &'a [(IndicatorType, &'a [&'a str])]);
+
     /// A rule with `groups` (name, [(type, [values])]) and `condition`; values are taken as
     /// canonical, classified, sorted and deduplicated like the model does.
-    pub fn rule(
-        id: &str,
-        condition: &str,
-        groups: &[(&str, &[(IndicatorType, &[&str])])],
-    ) -> ExportRule {
+    pub fn rule(id: &str, condition: &str, groups: &[TestGroup<'_>]) -> ExportRule {
         ExportRule {
             id: id.to_string(),
             path: format!("rules/{id}.yml"),

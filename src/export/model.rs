@@ -139,6 +139,8 @@ pub struct ExportSigma {
 }
 
 /// What one rule file gives the exporter.
+// One value per file, moved straight into the set: boxing would add an allocation per rule.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ExportFile {
     Native(Result<ExportRule, String>),
