@@ -145,7 +145,9 @@ fn engines_shipped_rules_load_in_clamscan() {
 
 #[test]
 fn every_clamav_reason_is_reported_on_its_rule() {
+    fs_::assert_reasons_documented(ruleforge::export::Target::Clamav);
     let (f, report) = fixture();
+    fs_::assert_report_valid(&report);
     let st = |id| fs_::status(&report, "clamav", id);
     for id in [ids::SHA256, ids::MD5, ids::SHA1] {
         assert_eq!(st(id)["status"], "exported", "{id}");

@@ -199,7 +199,9 @@ fn engines_shipped_rules_compile_in_both_engines() {
 
 #[test]
 fn every_yara_reason_is_reported_on_its_rule() {
+    fs_::assert_reasons_documented(ruleforge::export::Target::Yara);
     let (_f, report) = fixture();
+    fs_::assert_report_valid(&report);
     let st = |id| fs_::status(&report, "yara", id);
     for id in [
         ids::SHA256,

@@ -427,3 +427,56 @@ pub fn assert_flags_files(
         );
     }
 }
+
+/// The report validates against `schemas/export-report.schema.json` (read from disk).
+pub fn assert_report_valid(report: &serde_json::Value) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/export-report.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = v.iter_errors(report).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "export report: {errors:?}");
+}
+
+/// Every reason of `target` is prefixed with its name and documented in its section of
+/// `docs/exports.md`.
+pub fn assert_reasons_documented(target: ruleforge::export::Target) {
+    let docs =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/exports.md"))
+            .unwrap();
+    let heading = format!("\n## {}\n", target.name());
+    let start = docs
+        .find(&heading)
+        .unwrap_or_else(|| panic!("docs/exports.md has no `## {}`", target.name()));
+    let rest = &docs[start + heading.len()..];
+    let section = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+    let common: Vec<&str> = ruleforge::export::report::common::ALL
+        .iter()
+        .map(|r| r.code)
+        .collect();
+    for reason in target.reasons() {
+        if common.contains(&reason.code) {
+            assert!(
+                docs.contains(&format!("`{}`", reason.code)),
+                "{}",
+                reason.code
+            );
+            continue;
+        }
+        assert!(
+            reason.code.starts_with(&format!("{}-", target.name())),
+            "{}",
+            reason.code
+        );
+        assert!(
+            section.contains(&format!("| `{}` |", reason.code)),
+            "docs/exports.md `## {}` does not document `{}`",
+            target.name(),
+            reason.code
+        );
+    }
+}
