@@ -106,8 +106,7 @@ fn function(ty: IndicatorType) -> &'static str {
 }
 
 /// One group as a YARA expression, or why it cannot be one. Values that cannot be expressed
-/// are reported in `omitted` (the OR of the rest is still exact on every other file); a type
-/// left with no value makes the group impossible to express.
+/// go to `omitted`; a type left with no value makes the group impossible to express.
 fn group_expr(
     name: &str,
     group: &Group,
@@ -123,44 +122,29 @@ fn group_expr(
     let mut types = Vec::with_capacity(group.len());
     for (ty, patterns) in group {
         let mut alternatives = Vec::with_capacity(patterns.len());
-        let mut last_skip = None;
+        let mut left_out = Vec::new();
         for p in patterns {
-            let skip = match hashes::classify(*ty, p) {
+            let detail = || format!("`{}` value `{}`", ty.name(), p.rule_text());
+            match hashes::classify(*ty, p) {
                 HashValue::Digest(hex) => {
-                    alternatives.push(format!("hash.{}(0, filesize) == \"{hex}\"", function(*ty)));
-                    continue;
+                    alternatives.push(format!("hash.{}(0, filesize) == \"{hex}\"", function(*ty)))
                 }
-                HashValue::EmptyFile => Skip::with(
-                    EMPTY_FILE,
-                    format!("`{}` value `{}`", ty.name(), p.rule_text()),
-                ),
-                HashValue::NotADigest => Skip::with(
-                    NOT_A_DIGEST,
-                    format!("`{}` value `{}`", ty.name(), p.rule_text()),
-                ),
-            };
-            last_skip = Some(skip);
-        }
-        match (alternatives.len(), last_skip) {
-            (0, Some(skip)) => return Err(skip),
-            (0, None) => return Err(Skip::with(NOT_A_DIGEST, format!("`{}`", ty.name()))),
-            (_, Some(_)) => {
-                // Report each left-out value of a type that still has others.
-                for p in patterns {
-                    let detail = format!("`{}` value `{}`", ty.name(), p.rule_text());
-                    let skip = match hashes::classify(*ty, p) {
-                        HashValue::Digest(_) => continue,
-                        HashValue::EmptyFile => Skip::with(EMPTY_FILE, detail),
-                        HashValue::NotADigest => Skip::with(NOT_A_DIGEST, detail),
-                    };
-                    omitted.push(Omitted {
-                        groups: term.to_vec(),
-                        skip,
-                    });
-                }
+                HashValue::EmptyFile => left_out.push(Skip::with(EMPTY_FILE, detail())),
+                HashValue::NotADigest => left_out.push(Skip::with(NOT_A_DIGEST, detail())),
             }
-            (_, None) => {}
         }
+        if alternatives.is_empty() {
+            // No value of this type is left: the group cannot be true on any file YARA sees.
+            return Err(left_out
+                .into_iter()
+                .next()
+                .unwrap_or_else(|| Skip::with(NOT_A_DIGEST, format!("`{}`", ty.name()))));
+        }
+        // Values of a type that still has others: the OR of the rest is exact elsewhere.
+        omitted.extend(left_out.into_iter().map(|skip| Omitted {
+            groups: term.to_vec(),
+            skip,
+        }));
         types.push(if alternatives.len() == 1 {
             alternatives.pop().expect("one")
         } else {
