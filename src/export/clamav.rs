@@ -15,10 +15,13 @@
 //! | every other type | — | no: not a property of the file's bytes |
 //!
 //! The file size is not known, so every signature has the wildcard size `*`, which needs
-//! the functionality level `73` (ClamAV 0.98 and later) and which ClamAV allows at most
-//! [`MAX_WILDCARD_PER_TYPE`] times per hash type: signatures past that are left out with a
-//! reason. ClamAV does not scan empty files (so the empty file's digests are left out) nor
-//! files of 5 bytes or less (a digest does not say the size, so this cannot be checked).
+//! the functionality level `73` (ClamAV 0.98 and later). ClamAV keeps the wildcard digests of
+//! one hash type in one array, and refuses to load a database when that array would reach
+//! 128 MiB (ClamAV 1.4.6: `mpool_malloc(): Attempt to allocate 134217728 bytes`, then "Can't
+//! allocate memory"): at most [`max_wildcard`] signatures per type (8,388,607 MD5, 6,710,886
+//! SHA-1, 4,194,303 SHA-256). Signatures past that are left out with a reason, rule by rule.
+//! ClamAV does not scan empty files (so the empty file's digests are left out) nor files of
+//! 5 bytes or less (a digest does not say the size, so this cannot be checked).
 //!
 //! Signature names are `Ruleforge.<title>.<rule id>` in `[A-Za-z0-9_.-]` (a `:` would end
 //! the field); ClamAV reports them with `.UNOFFICIAL` appended. ClamAV reports one name per
@@ -36,8 +39,19 @@ use std::collections::BTreeSet;
 pub const MD5_FILE: &str = "ruleforge.hdb";
 pub const SHA_FILE: &str = "ruleforge.hsb";
 
-/// ClamAV's limit on hash signatures of one hash type with a wildcard size.
-pub const MAX_WILDCARD_PER_TYPE: usize = 4_194_304;
+/// The size at which ClamAV's allocator refuses the array of one hash type's digests.
+pub const MAX_ARRAY_BYTES: usize = 128 * 1024 * 1024;
+
+/// The most wildcard-size signatures of hash type `ty` ClamAV loads: their digests must stay
+/// below [`MAX_ARRAY_BYTES`].
+pub fn max_wildcard(ty: IndicatorType) -> usize {
+    let digest_bytes = match ty {
+        IndicatorType::Md5 => 16,
+        IndicatorType::Sha1 => 20,
+        _ => 32,
+    };
+    (MAX_ARRAY_BYTES - 1) / digest_bytes
+}
 
 /// The longest title part of a signature name.
 const MAX_TITLE: usize = 64;
@@ -60,7 +74,7 @@ pub const NOT_A_DIGEST: Reason = Reason {
 };
 pub const LIMIT: Reason = Reason {
     code: "clamav-limit",
-    sentence: "ClamAV loads at most 4,194,304 wildcard-size signatures per hash type: this rule's would pass the limit",
+    sentence: "ClamAV loads at most 8,388,607 MD5, 6,710,886 SHA-1 and 4,194,303 SHA-256 wildcard-size signatures: this rule's would pass the limit",
 };
 
 pub const REASONS: [Reason; 5] = [NOT_CONTENT, AND_TERM, EMPTY_FILE, NOT_A_DIGEST, LIMIT];
@@ -155,8 +169,8 @@ fn skipped_for(rule: &ExportRule, omitted: &[Omitted]) -> RuleOutcome {
     RuleOutcome::skipped(&rule.id, &rule.path, skip)
 }
 
-/// Writes the databases, with `limit` signatures at most per hash type.
-fn export_with_limit(set: &ExportSet, limit: usize) -> TargetOutput {
+/// Writes the databases, with `limit(type)` signatures at most per hash type.
+fn export_with_limit(set: &ExportSet, limit: impl Fn(IndicatorType) -> usize) -> TargetOutput {
     let (mut md5, mut sha) = (String::new(), String::new());
     let mut counts = [0usize; 3];
     let mut seen: BTreeSet<Signature> = BTreeSet::new();
@@ -185,7 +199,7 @@ fn export_with_limit(set: &ExportSet, limit: usize) -> TargetOutput {
             IndicatorType::Sha256,
         ]
         .into_iter()
-        .filter(|ty| wanted[slot(*ty)] > 0 && counts[slot(*ty)] + wanted[slot(*ty)] > limit)
+        .filter(|ty| wanted[slot(*ty)] > 0 && counts[slot(*ty)] + wanted[slot(*ty)] > limit(*ty))
         .collect();
         for ty in &over {
             let groups: Vec<String> = rule
@@ -242,7 +256,7 @@ fn export_with_limit(set: &ExportSet, limit: usize) -> TargetOutput {
 /// Writes `ruleforge.hdb` and `ruleforge.hsb` (each only when it has signatures), the
 /// signatures of each rule in rule-id order.
 pub fn export(set: &ExportSet, _opts: &Options) -> TargetOutput {
-    export_with_limit(set, MAX_WILDCARD_PER_TYPE)
+    export_with_limit(set, max_wildcard)
 }
 
 #[cfg(test)]
@@ -290,7 +304,7 @@ mod tests {
             ],
         );
         r.title = "Web shell: \"x\" (ProxyLogon)".into();
-        let out = export_with_limit(&set(vec![r]), 10);
+        let out = export_with_limit(&set(vec![r]), |_| 10);
         assert_eq!(out.rules[0].status, Status::Exported);
         let name = "Ruleforge.Web_shell_x_ProxyLogon.7e000000-0000-4000-8000-000000000001";
         assert_eq!(file(&out, MD5_FILE).unwrap(), format!("{A}:*:{name}:73\n"));
@@ -311,7 +325,7 @@ mod tests {
                 ("both", &[(Md5, &[A]), (Sha256, &[S256])]),
             ],
         );
-        let out = export_with_limit(&set(vec![r]), 10);
+        let out = export_with_limit(&set(vec![r]), |_| 10);
         assert_eq!(codes(&out.rules[0]), vec![AND_TERM.code]);
         assert!(matches!(out.rules[0].status, Status::Skipped { .. }));
         assert!(out.files.is_empty(), "no database file without signatures");
@@ -325,7 +339,7 @@ mod tests {
             rule("r2", "1 of them", &[("h", &[(Sha256, &[empty, S256])])]),
             rule("r3", "1 of them", &[("h", &[(Md5, &["abc"])])]),
         ];
-        let out = export_with_limit(&set(rules), 10);
+        let out = export_with_limit(&set(rules), |_| 10);
         assert_eq!(codes(&out.rules[0]), vec![NOT_CONTENT.code]);
         assert_eq!(codes(&out.rules[1]), vec![EMPTY_FILE.code]);
         assert!(matches!(out.rules[1].status, Status::Partial { .. }));
@@ -350,7 +364,7 @@ mod tests {
             ),
             rule("r3", "1 of them", &[("h", &[(Md5, &[&c])])]),
         ];
-        let out = export_with_limit(&set(rules), 2);
+        let out = export_with_limit(&set(rules), |_| 2);
         assert_eq!(out.rules[0].status, Status::Exported);
         assert_eq!(codes(&out.rules[1]), vec![LIMIT.code]);
         assert!(matches!(out.rules[1].status, Status::Partial { .. }));
@@ -393,7 +407,7 @@ mod tests {
                 &[("h", &[(Md5, &[A])])],
             ),
         ];
-        let out = export_with_limit(&set(rules), 1);
+        let out = export_with_limit(&set(rules), |_| 1);
         assert_eq!(out.rules[0].status, Status::Exported);
         assert_eq!(
             out.rules[1].status,
@@ -403,5 +417,18 @@ mod tests {
         let hdb = file(&out, MD5_FILE).unwrap();
         assert_eq!(hdb.lines().count(), 1, "{hdb}");
         assert!(hdb.contains("7e000000-0000-4000-8000-000000000001"));
+    }
+
+    #[test]
+    fn the_limits_keep_each_array_below_128_mib() {
+        for (ty, len, max) in [
+            (Md5, 16, 8_388_607),
+            (Sha1, 20, 6_710_886),
+            (Sha256, 32, 4_194_303),
+        ] {
+            assert_eq!(max_wildcard(ty), max);
+            assert!(max * len < MAX_ARRAY_BYTES);
+            assert!((max + 1) * len >= MAX_ARRAY_BYTES);
+        }
     }
 }
