@@ -233,6 +233,7 @@ fn schema_prints_the_shipped_schemas() {
         ("rule", "schemas/rule.schema.json"),
         ("config", "schemas/config.schema.json"),
         ("bundle-manifest", "schemas/bundle-manifest.schema.json"),
+        ("export-report", "schemas/export-report.schema.json"),
         (
             "sigma-rule",
             "schemas/sigma/sigma-detection-rule-schema.json",

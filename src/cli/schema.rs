@@ -30,6 +30,8 @@ pub enum SchemaName {
     BundleRules,
     /// A bundle's `sigma.json`.
     BundleSigma,
+    /// `export-report.json`, written by `ruleforge export`.
+    ExportReport,
 }
 
 impl SchemaName {
@@ -44,6 +46,7 @@ impl SchemaName {
             SchemaName::BundleManifest => crate::bundle::MANIFEST_SCHEMA,
             SchemaName::BundleRules => crate::bundle::RULES_SCHEMA,
             SchemaName::BundleSigma => crate::bundle::SIGMA_SCHEMA,
+            SchemaName::ExportReport => crate::export::report::REPORT_SCHEMA,
         }
     }
 }

@@ -139,11 +139,9 @@ pub struct ExportSigma {
 }
 
 /// What one rule file gives the exporter.
-// One value per file, moved straight into the set: boxing would add an allocation per rule.
-#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum ExportFile {
-    Native(Result<ExportRule, String>),
+    Native(Result<Box<ExportRule>, String>),
     Sigma(Vec<Result<ExportSigma, String>>),
 }
 
@@ -159,7 +157,7 @@ pub struct ExportSet {
 /// The lint pass's per-file hook: the export model of one parsed file.
 pub fn from_parsed(file: ParsedRef<'_>) -> ExportFile {
     match file {
-        ParsedRef::Native(f) => ExportFile::Native(from_rule_file(f)),
+        ParsedRef::Native(f) => ExportFile::Native(from_rule_file(f).map(Box::new)),
         ParsedRef::Sigma(f) => {
             let entries = bsigma::compile_file(f);
             let n = entries.len();
@@ -247,7 +245,7 @@ pub fn select(files: Vec<ExportFile>, sel: &Selection) -> Result<ExportSet, Vec<
                 {
                     set.excluded.expired += 1;
                 } else {
-                    set.native.push(r);
+                    set.native.push(*r);
                 }
             }
             ExportFile::Native(Err(e)) => errors.push(e),

@@ -74,6 +74,11 @@ pub fn run(
             .arg("--secret-key")
             .arg(&key);
         rows.push(("bundle (signed)".into(), c));
+        let mut c = Command::new(&rf);
+        c.current_dir(&dir)
+            .args(["export", "all", "--quiet", "--out"])
+            .arg(work.join(format!("export-{n}")));
+        rows.push(("export all".into(), c));
         rows.push(("verify".into(), Command::new("true")));
         let mut c = Command::new(&rf);
         c.current_dir(&dir)
