@@ -16,6 +16,8 @@
 //! Outputs are byte-reproducible: the same rules give the same bytes (no clocks, no
 //! random ids: ids derive from rule ids, times from rule dates).
 
+pub mod clamav;
+pub mod hashes;
 pub mod misp;
 pub mod model;
 pub mod report;
@@ -23,6 +25,7 @@ pub mod sigma;
 pub mod stix;
 pub mod suricata;
 pub mod write;
+pub mod yara;
 pub mod zeek;
 
 pub use model::{ExportRule, ExportSet, ExportSigma, Pattern};
@@ -70,41 +73,31 @@ impl Target {
         Self::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    /// The targets this build can write (all of [`Target::ALL`] once each module landed).
-    pub fn available() -> Vec<Target> {
-        Self::ALL
-            .into_iter()
-            .filter(|t| t.exporter().is_some())
-            .collect()
-    }
-
-    /// Parses a list of names (`all` for every available target), sorted, duplicates removed.
+    /// Parses a list of names (`all` for every target), sorted, duplicates removed.
     pub fn parse_list<S: AsRef<str>>(names: &[S]) -> Result<Vec<Target>, UnknownTarget> {
         let mut out = Vec::new();
         for n in names {
             let n = n.as_ref();
             if n == "all" {
-                out.extend(Self::available());
+                out.extend(Self::ALL);
                 continue;
             }
-            match Self::from_name(n) {
-                Some(t) if t.exporter().is_some() => out.push(t),
-                _ => return Err(UnknownTarget(n.to_string())),
-            }
+            out.push(Self::from_name(n).ok_or_else(|| UnknownTarget(n.to_string()))?);
         }
         out.sort();
         out.dedup();
         Ok(out)
     }
 
-    fn exporter(self) -> Option<Exporter> {
+    fn exporter(self) -> Exporter {
         match self {
-            Target::Suricata => Some(suricata::export),
-            Target::Misp => Some(misp::export),
-            Target::Zeek => Some(zeek::export),
-            Target::Stix => Some(stix::export),
-            Target::Sigma => Some(sigma::export),
-            _ => None,
+            Target::Yara => yara::export,
+            Target::Clamav => clamav::export,
+            Target::Suricata => suricata::export,
+            Target::Misp => misp::export,
+            Target::Zeek => zeek::export,
+            Target::Stix => stix::export,
+            Target::Sigma => sigma::export,
         }
     }
 
@@ -112,12 +105,13 @@ impl Target {
     pub fn reasons(self) -> Vec<report::Reason> {
         let mut v = report::common::ALL.to_vec();
         v.extend_from_slice(match self {
+            Target::Yara => &yara::REASONS[..],
+            Target::Clamav => &clamav::REASONS[..],
             Target::Suricata => &suricata::REASONS[..],
             Target::Misp => &misp::REASONS[..],
             Target::Zeek => &zeek::REASONS[..],
             Target::Stix => &stix::REASONS[..],
             Target::Sigma => &sigma::REASONS[..],
-            _ => &[],
         });
         v
     }
@@ -129,9 +123,9 @@ impl fmt::Display for Target {
     }
 }
 
-/// A target name that is not one of [`Target::available`].
+/// A target name that is not one of [`Target::ALL`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown export target `{0}` (known: {known}, or `all`)", known = Target::available().iter().map(|t| t.name()).collect::<Vec<_>>().join(", "))]
+#[error("unknown export target `{0}` (known: {known}, or `all`)", known = Target::ALL.iter().map(|t| t.name()).collect::<Vec<_>>().join(", "))]
 pub struct UnknownTarget(pub String);
 
 type Exporter = fn(&ExportSet, &Options) -> TargetOutput;
@@ -163,10 +157,7 @@ pub fn run(set: &ExportSet, targets: &[Target], opts: &Options) -> Vec<(Target, 
     targets
         .par_iter()
         .map(|&t| {
-            let exporter = t
-                .exporter()
-                .expect("parse_list only returns available targets");
-            let mut out = exporter(set, opts);
+            let mut out = t.exporter()(set, opts);
             out.files.sort_by(|a, b| a.0.cmp(&b.0));
             out.rules.sort_by(|a, b| a.id.cmp(&b.id));
             (t, out)
