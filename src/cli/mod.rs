@@ -12,6 +12,7 @@ mod import;
 mod init;
 mod keygen;
 mod lint;
+mod lsp;
 mod man;
 mod match_cmd;
 mod new;
@@ -84,6 +85,8 @@ pub enum Command {
     Man(man::Args),
     /// Write rules from STIX 2.1 bundles, MISP events or plain indicator lists.
     Import(import::Args),
+    /// Run the language server (LSP over stdio): diagnostics, fixes, formatting, hover.
+    Lsp(lsp::Args),
 }
 
 /// What a command returns: its exit code, or the error that stopped it, with the library's
@@ -150,6 +153,7 @@ pub fn main() -> ExitCode {
         Command::Completions(a) => completions::exec(a),
         Command::Man(a) => man::exec(a),
         Command::Import(a) => import::exec(a),
+        Command::Lsp(a) => lsp::exec(a),
     };
     match result {
         Ok(code) => code,
