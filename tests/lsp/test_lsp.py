@@ -2,8 +2,10 @@
 and hover, with a client library no one on the project wrote."""
 
 import asyncio
+import shutil
+import subprocess
 
-from conftest import RULE_ID, WORKSPACE, rule
+from conftest import BIN, RULE_ID, WORKSPACE, rule
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
@@ -70,7 +72,16 @@ async def test_fix_all_and_formatting(client: LanguageClient):
             options=types.FormattingOptions(tab_size=2, insert_spaces=True),
         )
     )
-    assert isinstance(edits, list)
+    # Formatting gives what `ruleforge fmt` writes, byte for byte.
+    assert len(edits) == 1
+    scratch = WORKSPACE.parent / (WORKSPACE.name + "-fmt")
+    shutil.rmtree(scratch, ignore_errors=True)
+    (scratch / "rules").mkdir(parents=True)
+    (scratch / "ruleforge.toml").write_text("")
+    (scratch / "rules" / "upper.yml").write_text(text)
+    subprocess.run([BIN, "fmt", "rules/upper.yml"], cwd=scratch, check=True, capture_output=True)
+    assert edits[0].new_text == (scratch / "rules" / "upper.yml").read_text()
+    assert edits[0].range.start == types.Position(0, 0)
 
 
 async def test_hover_explains_a_finding(client: LanguageClient):

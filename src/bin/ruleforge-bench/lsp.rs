@@ -84,6 +84,10 @@ pub fn lsp(dir: &Path, ruleforge: &Path, edits: usize) -> Res {
     let dir = dir
         .canonicalize()
         .map_err(|e| format!("{}: {e}", dir.display()))?;
+    // The server runs in `dir`: a relative binary path is taken from here.
+    let ruleforge = &ruleforge
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", ruleforge.display()))?;
     let file = first_rule(&dir.join("rules")).ok_or("no rule file under rules/")?;
     let text = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
     let uri = url::Url::from_file_path(&file)
