@@ -283,11 +283,12 @@ mod tests {
 
     #[test]
     fn words_in_a_condition() {
-        let text = "condition: a_1 or not hash*";
+        let text = "condition: a_1  or not hash*";
         assert_eq!(word_at(text, 12), Some((11, "a_1")));
-        assert_eq!(word_at(text, 24), Some((22, "hash*")));
+        // Just after a word still names it; between two spaces, nothing.
         assert_eq!(word_at(text, 14), Some((11, "a_1")));
         assert_eq!(word_at(text, 15), None);
+        assert_eq!(word_at(text, 25), Some((23, "hash*")));
     }
 
     #[test]
