@@ -358,6 +358,19 @@ fn workspace_checks_see_files_on_disk_and_republish_the_files_an_edit_affects() 
     assert_eq!(related[0]["location"]["uri"], u2.as_str(), "{related}");
     let ds2 = client.open(&u2, &two);
     assert!(codes(&ds2).contains(&"RF401".into()));
+    let line_of = |ds: &[Value]| {
+        ds.iter().find(|d| d["code"] == "RF401").unwrap()["range"]["start"]["line"]
+            .as_u64()
+            .unwrap()
+    };
+    let before = line_of(&ds);
+    // Two lines above the id in one.yml: the same findings, moved, in both files.
+    let shifted = format!("# a\n# b\n{one}");
+    let ds1 = client.change(&u1, 2, &shifted);
+    assert_eq!(line_of(&ds1), before + 2, "{ds1:?}");
+    let ds2 = client.diagnostics(&u2, None);
+    let rel = &ds2.iter().find(|d| d["code"] == "RF401").unwrap()["relatedInformation"][0];
+    assert_eq!(rel["location"]["range"]["start"]["line"], before + 2, "{rel}");
     // A fresh id in the buffer of two.yml (not saved): one.yml is re-published without RF401.
     let fresh = two.replace(common::RULE_ID, "5d1c7a0e-8f2b-4c3d-9e4f-a0b1c2d3e4f5");
     let ds2 = client.change(&u2, 2, &fresh);

@@ -46,6 +46,16 @@ impl Index {
         }
     }
 
+    /// The summaries of one file.
+    fn of(&self, path: &str) -> Vec<&RuleSummary> {
+        let mut out = Vec::new();
+        for list in [&self.native, &self.sigma] {
+            let lo = list.partition_point(|s| s.path.as_str() < path);
+            out.extend(list[lo..].iter().take_while(|s| s.path == path));
+        }
+        out
+    }
+
     fn len(&self) -> usize {
         self.native.len() + self.sigma.len()
     }
@@ -64,6 +74,8 @@ pub struct Workspace {
     repo: HashMap<String, Vec<Diagnostic>>,
     /// Whether the index changed since the repository-wide checks last ran.
     repo_stale: bool,
+    /// Files whose repository-wide findings point into an edited file at places that moved.
+    shifted: BTreeSet<String>,
 }
 
 impl Workspace {
@@ -80,6 +92,7 @@ impl Workspace {
             docs: HashMap::new(),
             repo: HashMap::new(),
             repo_stale: true,
+            shifted: BTreeSet::new(),
         };
         ws.rebuild_index();
         ws
@@ -179,8 +192,10 @@ impl Workspace {
             .unwrap_or_else(|| (uri.as_str().to_string(), false));
         let check = lint::check_text(&path, text.clone(), &self.opts);
         if indexed {
+            if self.repo_stale || !self.shift_repository(&path, &check.summaries) {
+                self.repo_stale = true;
+            }
             self.index.set(&path, check.summaries.clone());
-            self.repo_stale = true;
         }
         self.docs.insert(
             path.clone(),
@@ -193,6 +208,54 @@ impl Workspace {
             },
         );
         Some(path)
+    }
+
+    /// When an edit of `path` moved its rules' facts without changing them (the common case:
+    /// typing in a description), the repository-wide findings stay the same but for their
+    /// places in that file: moves those, and returns true. False when the facts changed (the
+    /// checks must run again).
+    fn shift_repository(&mut self, path: &str, new: &[RuleSummary]) -> bool {
+        let old = self.index.of(path);
+        if old.len() != new.len() || !old.iter().zip(new).all(|(a, b)| a.same_facts(b)) {
+            return false;
+        }
+        let mut moved: HashMap<crate::Span, crate::Span> = HashMap::new();
+        for (a, b) in old.iter().zip(new) {
+            for (from, to) in a.spans().into_iter().zip(b.spans()) {
+                if moved.insert(from, to).is_some_and(|earlier| earlier != to) {
+                    return false;
+                }
+            }
+        }
+        // Every place in `path` a finding names must be one of the summaries' spans.
+        let known = |span: &Option<crate::Span>| span.is_none_or(|s| moved.contains_key(&s));
+        let all_known = self.repo.values().flatten().all(|d| {
+            (d.path != path || known(&d.span))
+                && d.related.iter().all(|r| r.path != path || known(&r.span))
+        });
+        if !all_known {
+            return false;
+        }
+        let shift = |span: &mut Option<crate::Span>| {
+            if let Some(s) = span {
+                *s = moved[s];
+            }
+        };
+        for (file, found) in self.repo.iter_mut() {
+            for d in found.iter_mut() {
+                if d.path == path {
+                    shift(&mut d.span);
+                }
+                let before = d.related.clone();
+                for r in d.related.iter_mut().filter(|r| r.path == path) {
+                    shift(&mut r.span);
+                }
+                if file != path && d.related != before {
+                    self.shifted.insert(file.clone());
+                }
+            }
+        }
+        true
     }
 
     /// Closes a document: its file on disk (if any) takes its place in the index.
@@ -236,8 +299,9 @@ impl Workspace {
     /// repository-wide findings changed (the other files an edit affects).
     pub fn refresh_repository(&mut self) -> BTreeSet<String> {
         if !self.repo_stale {
-            return BTreeSet::new();
+            return std::mem::take(&mut self.shifted);
         }
+        self.shifted.clear();
         self.repo_stale = false;
         let found = lint::check_repository(&self.index.native, &self.index.sigma, &self.opts);
         let mut repo: HashMap<String, Vec<Diagnostic>> = HashMap::new();
