@@ -306,7 +306,10 @@ fn diagnostics_match_lint_with_utf16_and_utf8_positions() {
     let a = uri(repo.path(), "rules/a.yml");
     let hash_line = text.lines().position(|l| l.contains("ABCDEF")).unwrap() as u64;
     let bad = text.replace("'x']", "'x', '']");
-    let fp_line_text = bad.lines().find(|l| l.starts_with("falsepositives")).unwrap();
+    let fp_line_text = bad
+        .lines()
+        .find(|l| l.starts_with("falsepositives"))
+        .unwrap();
     let empty_at = fp_line_text.find("''").unwrap();
     let utf16_col = fp_line_text[..empty_at].encode_utf16().count();
     assert!(utf16_col < empty_at, "non-ASCII text before the finding");
@@ -330,7 +333,10 @@ fn diagnostics_match_lint_with_utf16_and_utf8_positions() {
         assert_eq!(rf202["source"], "ruleforge");
         // A finding after non-ASCII text on its line: RF202 on 'x' is not there, so make one.
         let ds = client.change(&a, 2, &bad);
-        let fp_line = bad.lines().position(|l| l.starts_with("falsepositives")).unwrap() as u64;
+        let fp_line = bad
+            .lines()
+            .position(|l| l.starts_with("falsepositives"))
+            .unwrap() as u64;
         let empty = ds
             .iter()
             .find(|d| d["range"]["start"]["line"] == fp_line)
@@ -349,12 +355,14 @@ fn workspace_checks_see_files_on_disk_and_republish_the_files_an_edit_affects() 
     let two = common::rule(common::RULE_ID, "Second web shell rule", &common::hash(2));
     let repo = common::repo(&[("rules/one.yml", &one), ("rules/two.yml", &two)]);
     let (mut client, _) = Client::initialized(repo.path(), &[]);
-    let (u1, u2) = (uri(repo.path(), "rules/one.yml"), uri(repo.path(), "rules/two.yml"));
+    let (u1, u2) = (
+        uri(repo.path(), "rules/one.yml"),
+        uri(repo.path(), "rules/two.yml"),
+    );
     // two.yml is only on disk: the duplicate id is still seen.
     let ds = client.open(&u1, &one);
     assert!(codes(&ds).contains(&"RF401".into()), "{ds:?}");
-    let related = ds.iter().find(|d| d["code"] == "RF401").unwrap()["relatedInformation"]
-        .clone();
+    let related = ds.iter().find(|d| d["code"] == "RF401").unwrap()["relatedInformation"].clone();
     assert_eq!(related[0]["location"]["uri"], u2.as_str(), "{related}");
     let ds2 = client.open(&u2, &two);
     assert!(codes(&ds2).contains(&"RF401".into()));
@@ -370,7 +378,11 @@ fn workspace_checks_see_files_on_disk_and_republish_the_files_an_edit_affects() 
     assert_eq!(line_of(&ds1), before + 2, "{ds1:?}");
     let ds2 = client.diagnostics(&u2, None);
     let rel = &ds2.iter().find(|d| d["code"] == "RF401").unwrap()["relatedInformation"][0];
-    assert_eq!(rel["location"]["range"]["start"]["line"], before + 2, "{rel}");
+    assert_eq!(
+        rel["location"]["range"]["start"]["line"],
+        before + 2,
+        "{rel}"
+    );
     // A fresh id in the buffer of two.yml (not saved): one.yml is re-published without RF401.
     let fresh = two.replace(common::RULE_ID, "5d1c7a0e-8f2b-4c3d-9e4f-a0b1c2d3e4f5");
     let ds2 = client.change(&u2, 2, &fresh);
@@ -378,7 +390,10 @@ fn workspace_checks_see_files_on_disk_and_republish_the_files_an_edit_affects() 
     let ds1 = client.diagnostics(&u1, None);
     assert!(!codes(&ds1).contains(&"RF401".into()), "{ds1:?}");
     // Closing two.yml: the file on disk (old id) counts again.
-    client.notify("textDocument/didClose", json!({"textDocument": {"uri": u2}}));
+    client.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": u2}}),
+    );
     let ds1 = client.diagnostics(&u1, None);
     assert!(codes(&ds1).contains(&"RF401".into()), "{ds1:?}");
     // A watched-file change: two.yml deleted on disk.
@@ -416,7 +431,10 @@ fn configuration_and_inline_suppressions_apply() {
         .unwrap_or_else(|| panic!("{actions}"));
     let edits = ignore["edit"]["changes"][&a].as_array().unwrap();
     let suppressed = apply_edits(&text, edits);
-    assert!(suppressed.contains("# ruleforge: ignore[RF202]"), "{suppressed}");
+    assert!(
+        suppressed.contains("# ruleforge: ignore[RF202]"),
+        "{suppressed}"
+    );
     let line = rf202["range"]["start"]["line"].as_u64().unwrap();
     let ds = client.change(&a, 2, &suppressed);
     assert!(
@@ -485,12 +503,10 @@ fn quick_fixes_fix_all_and_formatting_equal_the_cli() {
 fn hover_completion_and_navigation() {
     let other_id = "5d1c7a0e-8f2b-4c3d-9e4f-a0b1c2d3e4f5";
     let other = common::rule(other_id, "Older web shell rule", &common::hash(2));
-    let text = common::rule(common::RULE_ID, "Web shell by hash", &common::hash(1))
-        .replace(
-            "indicators:",
-            &format!("related:\n  - id: {other_id}\n    type: derived\nindicators:"),
-        )
-        + "condition: webshell\n";
+    let text = common::rule(common::RULE_ID, "Web shell by hash", &common::hash(1)).replace(
+        "indicators:",
+        &format!("related:\n  - id: {other_id}\n    type: derived\nindicators:"),
+    ) + "condition: webshell\n";
     let repo = common::repo(&[("rules/a.yml", &text), ("rules/old.yml", &other)]);
     let (mut client, _) = Client::initialized(repo.path(), &[]);
     let a = uri(repo.path(), "rules/a.yml");
@@ -515,7 +531,10 @@ fn hover_completion_and_navigation() {
     let h = hover(&mut client, pos("condition: webshell", 13));
     assert!(h.contains("`sha256`: 1 value"), "{h}");
     let h = hover(&mut client, pos(other_id, 3));
-    assert!(h.contains("Older web shell rule") && h.contains("rules/old.yml"), "{h}");
+    assert!(
+        h.contains("Older web shell rule") && h.contains("rules/old.yml"),
+        "{h}"
+    );
     // Definition: group name → group; related id → the other file.
     let d = client.request(
         "textDocument/definition",
@@ -586,7 +605,9 @@ fn bad_input_gets_errors_or_diagnostics_never_a_crash() {
     let mut bomb = String::from("a: &a [x, x, x, x, x, x, x, x, x, x]\n");
     for c in b'b'..=b'l' {
         let (p, n) = ((c - 1) as char, c as char);
-        bomb.push_str(&format!("{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"));
+        bomb.push_str(&format!(
+            "{n}: &{n} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        ));
     }
     let ds = client.change(&g, 2, &bomb);
     assert_eq!(codes(&ds), ["RF006"]);

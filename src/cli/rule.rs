@@ -1,8 +1,8 @@
 //! `ruleforge rule`: explain lint rules.
 
 use super::CmdResult;
-use std::fmt::Write;
 use crate::lint::registry::{self, LintRule};
+use std::fmt::Write;
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]

@@ -182,7 +182,9 @@ impl RuleSummary {
             && match (&self.sigma, &other.sigma) {
                 (None, None) => true,
                 (Some(a), Some(b)) => {
-                    a.doc_type == b.doc_type && same(&a.name, &b.name) && same_list(&a.refs, &b.refs)
+                    a.doc_type == b.doc_type
+                        && same(&a.name, &b.name)
+                        && same_list(&a.refs, &b.refs)
                 }
                 _ => false,
             }

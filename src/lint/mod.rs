@@ -313,7 +313,10 @@ fn summaries_of(path: &str, parsed: &Parsed) -> Vec<RuleSummary> {
             .map(|r: &Rule| RuleSummary::from_rule(path, r))
             .into_iter()
             .collect(),
-        Parsed::Sigma(f) => f.rules().map(|r| RuleSummary::from_sigma(path, r)).collect(),
+        Parsed::Sigma(f) => f
+            .rules()
+            .map(|r| RuleSummary::from_sigma(path, r))
+            .collect(),
     }
 }
 

@@ -45,7 +45,10 @@ pub fn code_actions(
     };
     let text = &doc.text;
     let index = LineIndex::new(text, encoding);
-    let (start, end) = (index.offset(text, range.start), index.offset(text, range.end));
+    let (start, end) = (
+        index.offset(text, range.start),
+        index.offset(text, range.end),
+    );
     let mut out = Vec::new();
     let quickfix = wanted(only, lsp::CodeActionKind::QUICKFIX.as_str());
     for (d, lsp_diag) in found.iter().zip(converted) {
@@ -54,7 +57,11 @@ pub fn code_actions(
         if !(span.start <= end && start <= span.end) || !quickfix {
             continue;
         }
-        if let Some(fix) = d.fix.as_ref().filter(|f| f.applicability == Applicability::Safe) {
+        if let Some(fix) = d
+            .fix
+            .as_ref()
+            .filter(|f| f.applicability == Applicability::Safe)
+        {
             let edits = fix
                 .edits
                 .iter()

@@ -115,13 +115,19 @@ pub fn complete(
             let mut out: Vec<lsp::CompletionItem> = Vec::new();
             if let Some(rule) = crate::rule::RuleFile::parse(src.clone()).rule() {
                 out.extend(rule.indicators.iter().map(|g| {
-                    item(&g.name, lsp::CompletionItemKind::REFERENCE, Some("group".into()))
+                    item(
+                        &g.name,
+                        lsp::CompletionItemKind::REFERENCE,
+                        Some("group".into()),
+                    )
                 }));
             } else {
                 // Half-typed file: the group names under `indicators:` by indentation.
-                out.extend(group_names_by_indent(&lines).into_iter().map(|g| {
-                    item(&g, lsp::CompletionItemKind::REFERENCE, Some("group".into()))
-                }));
+                out.extend(
+                    group_names_by_indent(&lines).into_iter().map(|g| {
+                        item(&g, lsp::CompletionItemKind::REFERENCE, Some("group".into()))
+                    }),
+                );
             }
             out.extend(
                 CONDITION_WORDS

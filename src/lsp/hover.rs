@@ -97,7 +97,11 @@ pub fn type_doc(ty: IndicatorType) -> String {
 fn group_doc(groups: &[&Group]) -> String {
     let mut s = String::new();
     for g in groups {
-        let _ = writeln!(s, "**group `{}`**: its types are AND-ed, values OR-ed\n", g.name);
+        let _ = writeln!(
+            s,
+            "**group `{}`**: its types are AND-ed, values OR-ed\n",
+            g.name
+        );
         for t in &g.types {
             let _ = writeln!(
                 s,
@@ -162,7 +166,11 @@ pub fn hover(
             return Some(markdown(group_doc(&[g]), Some(g.span)));
         }
     }
-    if let Some(c) = rule.condition.as_ref().filter(|c| c.span.start <= at && at <= c.span.end) {
+    if let Some(c) = rule
+        .condition
+        .as_ref()
+        .filter(|c| c.span.start <= at && at <= c.span.end)
+    {
         let (start, word) = word_at(text, at)?;
         let groups = groups_named(&rule, word);
         let _ = c;
@@ -174,11 +182,17 @@ pub fn hover(
         });
     }
     for r in &rule.related {
-        if let Some(id) = r.id.as_ref().filter(|i| i.span.start <= at && at <= i.span.end) {
+        if let Some(id) =
+            r.id.as_ref()
+                .filter(|i| i.span.start <= at && at <= i.span.end)
+        {
             let value = match ws.rule_by_id(&id.value) {
                 Some(other) => format!(
                     "**{}**\n\n`{}`",
-                    other.title.as_ref().map_or("(no title)", |t| t.value.as_str()),
+                    other
+                        .title
+                        .as_ref()
+                        .map_or("(no title)", |t| t.value.as_str()),
                     other.path
                 ),
                 None => format!("no rule in the workspace has the id `{}`", id.value),
@@ -247,7 +261,11 @@ pub fn symbols(ws: &Workspace, path: &str, encoding: Encoding) -> Vec<lsp::Docum
                   children: Option<Vec<lsp::DocumentSymbol>>| {
         let range = index.range(text, span.start, span.end);
         lsp::DocumentSymbol {
-            name: if name.is_empty() { "(unnamed)".into() } else { name },
+            name: if name.is_empty() {
+                "(unnamed)".into()
+            } else {
+                name
+            },
             detail: None,
             kind,
             tags: None,
@@ -266,7 +284,12 @@ pub fn symbols(ws: &Workspace, path: &str, encoding: Encoding) -> Vec<lsp::Docum
                 .iter()
                 .map(|t| symbol(t.key.clone(), lsp::SymbolKind::FIELD, t.span, None))
                 .collect();
-            symbol(g.name.clone(), lsp::SymbolKind::NAMESPACE, g.span, Some(types))
+            symbol(
+                g.name.clone(),
+                lsp::SymbolKind::NAMESPACE,
+                g.span,
+                Some(types),
+            )
         })
         .collect();
     out.extend(

@@ -123,6 +123,9 @@ mod tests {
         let check = lint::check_text("rules/a.yml", "id: 0123456789abcdef\n".into(), &opts);
         let codes: Vec<_> = check.diagnostics.iter().map(|d| d.code).collect();
         assert_eq!(codes, ["RF003"]);
-        assert_eq!(lint::fix_text("rules/a.yml", "id: 0123456789abcdef\n", &opts), None);
+        assert_eq!(
+            lint::fix_text("rules/a.yml", "id: 0123456789abcdef\n", &opts),
+            None
+        );
     }
 }

@@ -19,9 +19,7 @@ impl Encoding {
     /// every client must support).
     pub fn negotiate(offered: Option<&[lsp_types::PositionEncodingKind]>) -> Encoding {
         match offered {
-            Some(kinds) if kinds.contains(&lsp_types::PositionEncodingKind::UTF8) => {
-                Encoding::Utf8
-            }
+            Some(kinds) if kinds.contains(&lsp_types::PositionEncodingKind::UTF8) => Encoding::Utf8,
             _ => Encoding::Utf16,
         }
     }
@@ -134,7 +132,10 @@ mod tests {
     fn out_of_range_and_mid_character_positions_clamp() {
         let idx = LineIndex::new(TEXT, Encoding::Utf16);
         // Past the end of line 0: before its `\r\n`.
-        assert_eq!(idx.offset(TEXT, Position::new(0, 99)), TEXT.find('\r').unwrap());
+        assert_eq!(
+            idx.offset(TEXT, Position::new(0, 99)),
+            TEXT.find('\r').unwrap()
+        );
         assert_eq!(idx.offset(TEXT, Position::new(9, 0)), TEXT.len());
         // The second unit of the surrogate pair: the pair's start.
         let clef = TEXT.find('𝄞').unwrap();
@@ -149,7 +150,10 @@ mod tests {
     fn round_trip_every_char_boundary() {
         for enc in [Encoding::Utf8, Encoding::Utf16] {
             let idx = LineIndex::new(TEXT, enc);
-            for (i, _) in TEXT.char_indices().filter(|(i, _)| TEXT.as_bytes()[*i] != b'\n') {
+            for (i, _) in TEXT
+                .char_indices()
+                .filter(|(i, _)| TEXT.as_bytes()[*i] != b'\n')
+            {
                 if TEXT[i..].starts_with('\n') || TEXT[i..].starts_with("\r\n") {
                     continue;
                 }

@@ -87,7 +87,11 @@ impl<W: Write> Server<W> {
     }
 
     fn respond_err(&mut self, id: RequestId, code: i32, message: impl Into<String>) {
-        self.send(Message::Response(Response::new_err(id, code, message.into())));
+        self.send(Message::Response(Response::new_err(
+            id,
+            code,
+            message.into(),
+        )));
     }
 
     fn notify(&mut self, method: &str, params: impl serde::Serialize) {
@@ -100,10 +104,7 @@ impl<W: Write> Server<W> {
     /// A line in the client's log (`window/logMessage`) and on stderr.
     fn log(&mut self, typ: lsp::MessageType, message: String) {
         eprintln!("ruleforge lsp: {message}");
-        self.notify(
-            "window/logMessage",
-            lsp::LogMessageParams { typ, message },
-        );
+        self.notify("window/logMessage", lsp::LogMessageParams { typ, message });
     }
 
     /// Handles one message; `Some(code)` when the server must exit.
@@ -113,7 +114,9 @@ impl<W: Write> Server<W> {
                 match id {
                     Some(id) => self.respond_err(id, code, message),
                     None => {
-                        if let Err(e) = transport::write_null_id_error(&mut self.out, code, &message) {
+                        if let Err(e) =
+                            transport::write_null_id_error(&mut self.out, code, &message)
+                        {
                             eprintln!("ruleforge lsp: writing to the client: {e}");
                         }
                     }
@@ -145,7 +148,11 @@ impl<W: Write> Server<W> {
                 )
             }
             (_, "initialize") => {
-                return self.respond_err(id, ErrorCode::InvalidRequest as i32, "already initialized")
+                return self.respond_err(
+                    id,
+                    ErrorCode::InvalidRequest as i32,
+                    "already initialized",
+                )
             }
             (State::ShutDown, _) => {
                 return self.respond_err(
@@ -180,8 +187,12 @@ impl<W: Write> Server<W> {
 
     fn dispatch(&mut self, method: &str, params: Value) -> Result<Value, (i32, String)> {
         fn parse<P: serde::de::DeserializeOwned>(params: Value) -> Result<P, (i32, String)> {
-            serde_json::from_value(params)
-                .map_err(|e| (ErrorCode::InvalidParams as i32, format!("invalid params: {e}")))
+            serde_json::from_value(params).map_err(|e| {
+                (
+                    ErrorCode::InvalidParams as i32,
+                    format!("invalid params: {e}"),
+                )
+            })
         }
         let json = |v: Result<Value, serde_json::Error>| {
             v.map_err(|e| (ErrorCode::InternalError as i32, e.to_string()))
@@ -190,7 +201,12 @@ impl<W: Write> Server<W> {
         let Some(ws) = self.ws.as_ref() else {
             return Err((ErrorCode::InternalError as i32, "no workspace".into()));
         };
-        let path_of = |uri: &lsp::Uri| ws.docs.iter().find(|(_, d)| &d.uri == uri).map(|(p, _)| p.clone());
+        let path_of = |uri: &lsp::Uri| {
+            ws.docs
+                .iter()
+                .find(|(_, d)| &d.uri == uri)
+                .map(|(p, _)| p.clone())
+        };
         match method {
             "textDocument/codeAction" => {
                 let p: lsp::CodeActionParams = parse(params)?;
@@ -226,7 +242,9 @@ impl<W: Write> Server<W> {
                 };
                 let found = ws.diagnostics(&path);
                 let pos = p.text_document_position_params.position;
-                json(serde_json::to_value(hover::hover(ws, &path, enc, pos, &found)))
+                json(serde_json::to_value(hover::hover(
+                    ws, &path, enc, pos, &found,
+                )))
             }
             "textDocument/definition" => {
                 let p: lsp::GotoDefinitionParams = parse(params)?;
@@ -251,7 +269,9 @@ impl<W: Write> Server<W> {
                     return Ok(Value::Null);
                 };
                 let pos = p.text_document_position.position;
-                json(serde_json::to_value(completion::complete(ws, &path, enc, pos)))
+                json(serde_json::to_value(completion::complete(
+                    ws, &path, enc, pos,
+                )))
             }
             _ => Err((
                 ErrorCode::MethodNotFound as i32,
@@ -377,7 +397,10 @@ impl<W: Write> Server<W> {
         }));
         match outcome {
             Ok(Ok(())) => {}
-            Ok(Err(message)) => self.log(lsp::MessageType::WARNING, format!("{}: {message}", n.method)),
+            Ok(Err(message)) => self.log(
+                lsp::MessageType::WARNING,
+                format!("{}: {message}", n.method),
+            ),
             Err(_) => self.log(
                 lsp::MessageType::ERROR,
                 format!("{}: internal error", n.method),
@@ -400,7 +423,9 @@ impl<W: Write> Server<W> {
                 let d = p.text_document;
                 let path = ws
                     .open_doc(d.uri.clone(), d.version, d.text)
-                    .ok_or_else(|| format!("{}: not a document the server can check", d.uri.as_str()))?;
+                    .ok_or_else(|| {
+                        format!("{}: not a document the server can check", d.uri.as_str())
+                    })?;
                 self.dirty.insert(path);
             }
             "textDocument/didChange" => {
@@ -482,7 +507,9 @@ impl<W: Write> Server<W> {
         paths.extend(affected.into_iter().filter(|p| ws.docs.contains_key(p)));
         for path in paths {
             let Some(ws) = self.ws.as_ref() else { return };
-            let Some(doc) = ws.docs.get(&path) else { continue };
+            let Some(doc) = ws.docs.get(&path) else {
+                continue;
+            };
             let found = ws.diagnostics(&path);
             let converted =
                 diagnostics::to_lsp(ws, &path, self.encoding, self.docs_url.as_deref(), &found);

@@ -59,7 +59,8 @@ fn read_loop(mut input: impl BufRead, tx: &SyncSender<Incoming>) {
                 return;
             }
         };
-        let is_exit = matches!(&incoming, Incoming::Message(Message::Notification(n)) if n.method == "exit");
+        let is_exit =
+            matches!(&incoming, Incoming::Message(Message::Notification(n)) if n.method == "exit");
         if tx.send(incoming).is_err() || is_exit {
             return;
         }
@@ -103,7 +104,11 @@ fn read_frame(input: &mut impl BufRead) -> std::io::Result<Option<Frame>> {
         }
     }
     let length = match length {
-        None => return Ok(Some(Frame::Error("a message without Content-Length".into()))),
+        None => {
+            return Ok(Some(Frame::Error(
+                "a message without Content-Length".into(),
+            )))
+        }
         Some(Err(e)) => return Ok(Some(Frame::Error(e))),
         Some(Ok(n)) => n,
     };
@@ -202,14 +207,29 @@ mod tests {
         .concat();
         let got = frames(&input);
         assert_eq!(got.len(), 4, "{got:?}");
-        assert!(matches!(&got[0], Incoming::Malformed { code: PARSE_ERROR, id: None, .. }));
+        assert!(matches!(
+            &got[0],
+            Incoming::Malformed {
+                code: PARSE_ERROR,
+                id: None,
+                ..
+            }
+        ));
         assert!(
             matches!(&got[1], Incoming::Malformed { code: INVALID_REQUEST, id: Some(id), .. } if *id == RequestId::from(7)),
             "{:?}",
             got[1]
         );
-        assert!(matches!(&got[2], Incoming::Malformed { code: INVALID_REQUEST, .. }));
-        assert!(matches!(&got[3], Incoming::Message(Message::Notification(n)) if n.method == "initialized"));
+        assert!(matches!(
+            &got[2],
+            Incoming::Malformed {
+                code: INVALID_REQUEST,
+                ..
+            }
+        ));
+        assert!(
+            matches!(&got[3], Incoming::Message(Message::Notification(n)) if n.method == "initialized")
+        );
     }
 
     #[test]

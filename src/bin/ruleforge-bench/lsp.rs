@@ -166,8 +166,14 @@ pub fn lsp(dir: &Path, ruleforge: &Path, edits: usize) -> Res {
     rounds.sort_by(f64::total_cmp);
     let files = walk_count(&dir.join("rules"));
     println!("corpus          {} ({files} rule files)", dir.display());
-    println!("initialize      {:.0} ms (index built from disk)", initialized.as_secs_f64() * 1000.0);
-    println!("first diagnostics after didOpen  {:.1} ms", first.as_secs_f64() * 1000.0);
+    println!(
+        "initialize      {:.0} ms (index built from disk)",
+        initialized.as_secs_f64() * 1000.0
+    );
+    println!(
+        "first diagnostics after didOpen  {:.1} ms",
+        first.as_secs_f64() * 1000.0
+    );
     println!(
         "didChange -> publishDiagnostics over {edits} edits: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
         percentile(&rounds, 0.5),
