@@ -54,7 +54,7 @@ pub fn code_actions(
     for (d, lsp_diag) in found.iter().zip(converted) {
         let Some(span) = d.span else { continue };
         // The finding touches the requested range (an empty range: the cursor inside it).
-        if !(span.start <= end && start <= span.end) || !quickfix {
+        if !(quickfix && span.start <= end && start <= span.end) {
             continue;
         }
         if let Some(fix) = d
