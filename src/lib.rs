@@ -24,6 +24,7 @@ pub mod init;
 pub mod kind;
 pub mod lint;
 pub mod load;
+pub mod lsp;
 pub mod matcher;
 pub mod policy;
 pub mod progress;

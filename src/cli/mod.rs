@@ -13,6 +13,7 @@ mod import;
 mod init;
 mod keygen;
 mod lint;
+mod lsp;
 mod man;
 mod match_cmd;
 mod new;
@@ -87,6 +88,8 @@ pub enum Command {
     Import(import::Args),
     /// Export the rules for YARA, ClamAV, Suricata, Zeek, STIX 2.1, Sigma and MISP.
     Export(export::Args),
+    /// Run the language server (LSP over stdio): diagnostics, fixes, formatting, hover.
+    Lsp(lsp::Args),
 }
 
 /// What a command returns: its exit code, or the error that stopped it, with the library's
@@ -154,6 +157,7 @@ pub fn main() -> ExitCode {
         Command::Man(a) => man::exec(a),
         Command::Import(a) => import::exec(a),
         Command::Export(a) => export::exec(a),
+        Command::Lsp(a) => lsp::exec(a),
     };
     match result {
         Ok(code) => code,

@@ -24,57 +24,6 @@ pub enum RuleFormat {
     Json,
 }
 
-fn explain(r: &LintRule) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "{} ({})", r.code, r.name);
-    let _ = writeln!(s);
-    let _ = writeln!(s, "{}.", r.summary);
-    let _ = writeln!(s);
-    let _ = writeln!(s, "Default severity: {}", r.severity);
-    let _ = writeln!(s, "Category: {}", r.category);
-    let _ = writeln!(
-        s,
-        "Enabled by default: {}",
-        if r.default_enabled {
-            "yes"
-        } else {
-            "no (select it with --select)"
-        }
-    );
-    let _ = writeln!(
-        s,
-        "Fix: {}",
-        if r.fixable {
-            "safe fix available (`ruleforge lint --fix`)"
-        } else {
-            "none"
-        }
-    );
-    let _ = writeln!(s);
-    for line in wrap(r.explanation, 88) {
-        let _ = writeln!(s, "{line}");
-    }
-    s
-}
-
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for word in text.split_whitespace() {
-        if !cur.is_empty() && cur.len() + 1 + word.len() > width {
-            lines.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
-}
-
 fn to_json(r: &LintRule) -> serde_json::Value {
     serde_json::json!({
         "code": r.code, "name": r.name, "severity": r.severity.as_str(),
@@ -124,7 +73,7 @@ pub fn exec(args: Args) -> CmdResult {
             }
             s
         }
-        RuleFormat::Text => explain(rules[0]),
+        RuleFormat::Text => registry::explain(rules[0]),
     };
     super::print(&text);
     Ok(ExitCode::SUCCESS)

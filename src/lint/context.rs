@@ -155,6 +155,57 @@ impl RuleSummary {
         )
     }
 
+    /// Whether `other` states the same facts as `self`, wherever they sit in the file: the
+    /// repository-wide checks then find the same things in both, at the places
+    /// [`RuleSummary::spans`] pairs up. (An edit elsewhere in a file, such as its
+    /// description, changes spans only.)
+    pub fn same_facts(&self, other: &RuleSummary) -> bool {
+        fn same<T: PartialEq>(a: &Option<Spanned<T>>, b: &Option<Spanned<T>>) -> bool {
+            a.as_ref().map(|x| &x.value) == b.as_ref().map(|x| &x.value)
+        }
+        fn same_list<T: PartialEq>(a: &[Spanned<T>], b: &[Spanned<T>]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.value == y.value)
+        }
+        self.kind == other.kind
+            && self.path == other.path
+            && same(&self.id, &other.id)
+            && same(&self.title, &other.title)
+            && self.deprecated == other.deprecated
+            && same_list(&self.related, &other.related)
+            && self.value_text == other.value_text
+            && self.values.len() == other.values.len()
+            && self
+                .values
+                .iter()
+                .zip(&other.values)
+                .all(|(a, b)| a.ty == b.ty && a.start == b.start && a.end == b.end)
+            && match (&self.sigma, &other.sigma) {
+                (None, None) => true,
+                (Some(a), Some(b)) => {
+                    a.doc_type == b.doc_type
+                        && same(&a.name, &b.name)
+                        && same_list(&a.refs, &b.refs)
+                }
+                _ => false,
+            }
+    }
+
+    /// Every span the summary holds, in a fixed order (two summaries with the same facts
+    /// pair up span by span).
+    pub fn spans(&self) -> Vec<Span> {
+        let mut out = Vec::new();
+        out.extend(self.id.as_ref().map(|s| s.span));
+        out.extend(self.title.as_ref().map(|s| s.span));
+        out.extend(self.related.iter().map(|s| s.span));
+        out.extend(self.values.iter().map(|v| v.span));
+        if let Some(f) = &self.sigma {
+            out.extend(f.name.as_ref().map(|s| s.span));
+            out.extend(f.refs.iter().map(|s| s.span));
+            out.push(f.anchor);
+        }
+        out
+    }
+
     /// `path (title)` for messages.
     pub fn label(&self) -> String {
         match &self.title {

@@ -203,33 +203,14 @@ fn process<T>(
         }
     };
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
-    let mut file = match parse_source(source, &opts.kinds) {
-        Parsed::Native(f) => f,
-        Parsed::Sigma(f) => return Ok(finish_sigma(input, f, opts, per_file, hook)),
-    };
-    let mut diagnostics = if per_file {
-        check_file(&file, opts)
-    } else {
-        Vec::new()
-    };
-    let mut fixed = 0;
-    if opts.fix && per_file {
-        // Apply safe fixes until none is left (bounded), then write once, atomically.
-        let original = file.source.text.clone();
-        for _ in 0..8 {
-            let fixable: Vec<_> = diagnostics
-                .iter()
-                .filter(|d| opts.enabled(d))
-                .cloned()
-                .collect();
-            let (text, n) = fix::apply(&file.source.text, &fixable);
-            if n == 0 {
-                break;
-            }
-            fixed += n;
-            file = RuleFile::parse(SourceFile::new(file.source.path.clone(), text));
-            diagnostics = check_file(&file, opts);
-        }
+    let original = opts.fix.then(|| source.text.clone());
+    let FileResult {
+        parsed,
+        diagnostics,
+        suppressions,
+        fixed,
+    } = check_parsed(source, opts, per_file, opts.fix);
+    if let (Some(original), Parsed::Native(file)) = (original, &parsed) {
         if file.source.text != original {
             if let load::Origin::Disk(p) = &input.origin {
                 crate::fsutil::write_atomic(p, file.source.text.as_bytes()).map_err(|error| {
@@ -241,19 +222,20 @@ fn process<T>(
             }
         }
     }
-    let suppressions = Suppressions::parse(&file.source);
-    diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, &file.source));
-    let extra = Some(hook(ParsedRef::Native(&file)));
-    let summaries = file
-        .rule()
-        .map(|r: &Rule| RuleSummary::from_rule(&input.path, r))
-        .into_iter()
-        .collect();
+    let extra = Some(hook(match &parsed {
+        Parsed::Native(f) => ParsedRef::Native(f),
+        Parsed::Sigma(f) => ParsedRef::Sigma(f),
+    }));
+    let summaries = summaries_of(&input.path, &parsed);
     let keep_source = !diagnostics.is_empty() || !suppressions.is_empty();
-    let path = input.path.clone();
-    let source = keep_source.then(|| Arc::new(file.source));
+    let source = keep_source.then(|| {
+        Arc::new(match parsed {
+            Parsed::Native(f) => f.source,
+            Parsed::Sigma(f) => f.source,
+        })
+    });
     Ok(Checked {
-        path,
+        path: input.path.clone(),
         extra,
         diagnostics,
         source,
@@ -263,36 +245,172 @@ fn process<T>(
     })
 }
 
-/// The per-file part for a Sigma file (no fixes yet).
-fn finish_sigma<T>(
-    input: &Input,
-    file: SigmaFile,
-    opts: &Options,
-    per_file: bool,
-    hook: &(dyn Fn(ParsedRef<'_>) -> T + Sync),
-) -> Checked<T> {
-    let mut diagnostics = if per_file {
-        check_sigma_file(&file, opts)
-    } else {
-        Vec::new()
+/// One file after its per-file checks: the parsed file (after fixes when they were asked
+/// for), its findings that survive the selection, the per-path ignores and its inline
+/// suppressions, and the number of fixes applied.
+struct FileResult {
+    parsed: Parsed,
+    diagnostics: Vec<Diagnostic>,
+    suppressions: Suppressions,
+    fixed: usize,
+}
+
+/// The per-file part of a lint run on a file's text: parse, check, and with `fix` apply the
+/// safe fixes until none is left (bounded; native rules only), re-checking after each pass.
+fn check_parsed(source: SourceFile, opts: &Options, per_file: bool, fix: bool) -> FileResult {
+    let (parsed, mut diagnostics, fixed) = match parse_source(source, &opts.kinds) {
+        Parsed::Native(mut file) => {
+            let mut diagnostics = if per_file {
+                check_file(&file, opts)
+            } else {
+                Vec::new()
+            };
+            let mut fixed = 0;
+            if fix && per_file {
+                for _ in 0..8 {
+                    let fixable: Vec<_> = diagnostics
+                        .iter()
+                        .filter(|d| opts.enabled(d))
+                        .cloned()
+                        .collect();
+                    let (text, n) = fix::apply(&file.source.text, &fixable);
+                    if n == 0 {
+                        break;
+                    }
+                    fixed += n;
+                    file = RuleFile::parse(SourceFile::new(file.source.path.clone(), text));
+                    diagnostics = check_file(&file, opts);
+                }
+            }
+            (Parsed::Native(file), diagnostics, fixed)
+        }
+        Parsed::Sigma(file) => {
+            let diagnostics = if per_file {
+                check_sigma_file(&file, opts)
+            } else {
+                Vec::new()
+            };
+            (Parsed::Sigma(file), diagnostics, 0)
+        }
     };
-    let suppressions = Suppressions::parse(&file.source);
-    diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, &file.source));
-    let summaries = file
-        .rules()
-        .map(|r| RuleSummary::from_sigma(&input.path, r))
-        .collect();
-    let keep_source = !diagnostics.is_empty() || !suppressions.is_empty();
-    let extra = Some(hook(ParsedRef::Sigma(&file)));
-    Checked {
-        path: input.path.clone(),
-        extra,
+    let source = parsed.source();
+    let suppressions = Suppressions::parse(source);
+    diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, source));
+    FileResult {
+        parsed,
         diagnostics,
-        source: keep_source.then(|| Arc::new(file.source)),
-        summaries,
         suppressions,
-        fixed: 0,
+        fixed,
     }
+}
+
+/// What the repository-wide checks need of a parsed file: one summary per rule (a Sigma
+/// file may hold several documents).
+fn summaries_of(path: &str, parsed: &Parsed) -> Vec<RuleSummary> {
+    match parsed {
+        Parsed::Native(f) => f
+            .rule()
+            .map(|r: &Rule| RuleSummary::from_rule(path, r))
+            .into_iter()
+            .collect(),
+        Parsed::Sigma(f) => f
+            .rules()
+            .map(|r| RuleSummary::from_sigma(path, r))
+            .collect(),
+    }
+}
+
+/// The repository-wide facts of one file's text, without checking it: what an index of the
+/// whole rule set (the language server's) keeps for the files not being edited.
+pub fn summarize(source: SourceFile, opts: &Options) -> Vec<RuleSummary> {
+    let path = source.path.clone();
+    summaries_of(&path, &parse_source(source, &opts.kinds))
+}
+
+/// One file checked from text in memory (an editor's unsaved buffer), exactly as `run`
+/// checks a file read from disk: the size limit (RF003), the per-file checks of its kind,
+/// the selection, the per-path ignores and its inline suppressions. The repository-wide
+/// checks are the caller's: [`check_repository`] over every file's `summaries`.
+pub struct TextCheck {
+    pub source: SourceFile,
+    pub diagnostics: Vec<Diagnostic>,
+    pub summaries: Vec<RuleSummary>,
+    pub suppressions: Suppressions,
+}
+
+/// Checks `text` as the file at the repository-relative `path` (see [`TextCheck`]).
+pub fn check_text(path: &str, text: String, opts: &Options) -> TextCheck {
+    if let Some(too_large) = oversized(text.len(), opts) {
+        let d = content_diagnostic(path, &too_large);
+        return TextCheck {
+            source: SourceFile::new(path, String::new()),
+            diagnostics: [d].into_iter().filter(|d| opts.enabled(d)).collect(),
+            summaries: Vec::new(),
+            suppressions: Suppressions::default(),
+        };
+    }
+    let r = check_parsed(SourceFile::new(path, text), opts, true, false);
+    let summaries = summaries_of(path, &r.parsed);
+    TextCheck {
+        source: match r.parsed {
+            Parsed::Native(f) => f.source,
+            Parsed::Sigma(f) => f.source,
+        },
+        diagnostics: r.diagnostics,
+        summaries,
+        suppressions: r.suppressions,
+    }
+}
+
+/// The text `lint --fix` would write for `text` at `path`: every safe fix applied until none
+/// is left. `None` when nothing changes (or the text is over the size limit).
+pub fn fix_text(path: &str, text: &str, opts: &Options) -> Option<String> {
+    oversized(text.len(), opts).is_none().then_some(())?;
+    let r = check_parsed(SourceFile::new(path, text), opts, true, true);
+    let fixed = &r.parsed.source().text;
+    (r.fixed > 0 && fixed != text).then(|| fixed.clone())
+}
+
+fn oversized(len: usize, opts: &Options) -> Option<ContentError> {
+    (len as u64 > opts.max_file_size).then_some(ContentError::TooLarge {
+        size: len as u64,
+        limit: opts.max_file_size,
+    })
+}
+
+/// Runs the enabled repository-wide checks over the whole rule set, in parallel (one task
+/// per check: they are few, and unequal). Findings come back unfiltered by path scope and
+/// inline suppressions, which are the caller's; the selection and per-path ignores apply.
+pub fn check_repository(
+    native: &[RuleSummary],
+    sigma: &[RuleSummary],
+    opts: &Options,
+) -> Vec<Diagnostic> {
+    let cx = RepoContext {
+        rules: native,
+        sigma,
+    };
+    let repo_checks: Vec<_> = registry::all()
+        .iter()
+        .filter(|r| opts.selection.is_enabled(r.rule))
+        .filter_map(|r| match r.check {
+            Check::Repo(f) => Some((r.rule.code, f)),
+            _ => None,
+        })
+        .collect();
+    repo_checks
+        .par_iter()
+        .with_max_len(1)
+        .flat_map_iter(|(code, f)| {
+            let mut out = Vec::new();
+            f(&cx, &mut out);
+            if crate::timings::enabled() {
+                crate::timings::mark(&format!("lint: {code} done"));
+            }
+            out
+        })
+        .filter(|d| opts.enabled(d))
+        .collect()
 }
 
 /// Lints `inputs`.
@@ -349,36 +467,12 @@ pub fn run_with<T: Send>(
     let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = summaries
         .into_iter()
         .partition(|s| s.kind == RuleKind::Sigma);
-    let cx = RepoContext {
-        rules: &native,
-        sigma: &sigma,
-    };
-    // One task per check (they are few, and unequal), not runs of neighbours in the registry.
-    let repo_checks: Vec<_> = registry::all()
-        .iter()
-        .filter(|r| opts.selection.is_enabled(r.rule))
-        .filter_map(|r| match r.check {
-            Check::Repo(f) => Some((r.rule.code, f)),
-            _ => None,
-        })
-        .collect();
-    let repo: Vec<Diagnostic> = repo_checks
-        .par_iter()
-        .with_max_len(1)
-        .flat_map_iter(|(code, f)| {
-            let mut out = Vec::new();
-            f(&cx, &mut out);
-            if crate::timings::enabled() {
-                crate::timings::mark(&format!("lint: {code} done"));
-            }
-            out
-        })
-        .collect();
+    let repo = check_repository(&native, &sigma, opts);
     crate::timings::mark("lint: repository checks");
     crate::drop_in_background((native, sigma));
     let by_path: HashMap<&str, &Input> = inputs.iter().map(|i| (i.path.as_str(), i)).collect();
     for d in repo {
-        if !opts.enabled(&d) || opts.only.as_ref().is_some_and(|o| !o.contains(&d.path)) {
+        if opts.only.as_ref().is_some_and(|o| !o.contains(&d.path)) {
             continue;
         }
         if let Some((s, Some(src))) = suppressions.get(&d.path) {

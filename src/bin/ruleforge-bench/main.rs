@@ -4,6 +4,7 @@
 //! See docs/performance.md.
 
 mod corpus;
+mod lsp;
 mod measure;
 mod run;
 mod sigma_corpus;
@@ -105,6 +106,18 @@ enum Cmd {
         #[arg(long, default_value_t = 3)]
         repeat: usize,
     },
+    /// Measure `ruleforge lsp` on a rule repository with a scripted client: start-up (the
+    /// index), first diagnostics after opening a rule, and the didChange → diagnostics
+    /// round trip over EDITS edits (p50, p95, max), peak RSS.
+    Lsp {
+        /// The rule repository (e.g. one `gen` made, or this repository).
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value = "target/release/ruleforge")]
+        ruleforge: PathBuf,
+        #[arg(long, default_value_t = 100)]
+        edits: usize,
+    },
     /// Floor: read every rule file under DIR in parallel.
     FloorRead { dir: PathBuf },
     /// Floor: read and parse every rule file under DIR into a YAML tree, in parallel.
@@ -178,6 +191,11 @@ fn main() {
             &rsigma,
             repeat,
         ),
+        Cmd::Lsp {
+            dir,
+            ruleforge,
+            edits,
+        } => lsp::lsp(&dir, &ruleforge, edits),
         Cmd::FloorRead { dir } => floor(&dir, false),
         Cmd::FloorParse { dir } => floor(&dir, true),
         Cmd::Run {
