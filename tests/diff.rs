@@ -774,7 +774,11 @@ fn fixture_repositories_ignore_the_machines_git_configuration() {
     // Plain git reads that configuration: a commit would fail to sign. (A calling
     // environment may point git at another global file, as `.ci/run` does: not here.)
     let mut plain = std::process::Command::new("git");
-    for var in ["GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_NOSYSTEM"] {
+    for var in [
+        "GIT_CONFIG_GLOBAL",
+        "GIT_CONFIG_SYSTEM",
+        "GIT_CONFIG_NOSYSTEM",
+    ] {
         plain.env_remove(var);
     }
     let out = in_home(plain)
