@@ -4,12 +4,13 @@
 //! → [`rule`], [`sigma`] (typed models; [`kind`] decides which a file holds) → [`schema`]
 //! (JSON Schema) → [`lint`] (checks) → [`report`] (text, JSON, SARIF, GitHub). Modules only
 //! import the layers below them; [`diagnostic`] is a leaf. The `ruleforge` binary is a thin
-//! layer over it.
+//! layer over it. What a scanner needs lives in two small crates of the workspace, re-exported
+//! here: `ruleforge-bundle` (bundle format, verification; in [`bundle`]) and `ruleforge-match`
+//! (the reference matcher, [`indicator`], [`condition`]; in [`matcher`]).
 
 pub mod benign;
 pub mod bundle;
 pub mod cli;
-pub mod condition;
 pub mod config;
 pub mod coverage;
 pub mod diagnostic;
@@ -19,7 +20,6 @@ pub mod format;
 pub mod fsutil;
 pub mod git;
 pub mod import;
-pub mod indicator;
 pub mod init;
 pub mod kind;
 pub mod lint;
@@ -37,6 +37,10 @@ pub mod suppress;
 pub mod timings;
 pub mod yaml;
 pub mod yaml_json;
+
+/// The indicator types and the condition language are the `ruleforge-match` crate's (the
+/// matcher needs them and a scanner should not need this crate).
+pub use ruleforge_match::{condition, indicator};
 
 /// Drops `value` on another thread. Freeing a large rule set (millions of small
 /// allocations) takes most of a second; a command that is about to finish need not wait

@@ -1146,6 +1146,106 @@ fn decompression_bombs_are_bounded() {
 // ---------------------------------------------------------------------------------------
 // library API
 
+/// A scanner that depends on the `ruleforge-bundle` and `ruleforge-match` crates only: the
+/// crate's verification (no JSON-schema engine) reads the tool's bundle as the tool does and
+/// rejects what the tool rejects with the same codes, and the matcher fed the compiled rules
+/// gives the verdicts of the YAML rules.
+#[test]
+fn scanner_crates_verify_and_match_like_the_tool() {
+    use ruleforge::rule::RuleFile;
+    use ruleforge::source::SourceFile;
+    use ruleforge_match::{CompiledSet, Observable, RuleSpec};
+
+    let f = fixture();
+    let sig = std::fs::read_to_string(sig_path(&f.archive)).unwrap();
+    let keys = [TrustedKey::parse(&std::fs::read_to_string(&f.pk).unwrap()).unwrap()];
+    let opts = VerifyOptions {
+        now: ruleforge_bundle::parse_time("2024-07-01").unwrap(),
+        ..Default::default()
+    };
+    let tool = bundle::verify(&f.bytes, &sig, &keys, &opts).unwrap();
+    let scanner = ruleforge_bundle::verify(&f.bytes, &sig, &keys, &opts).unwrap();
+    assert_eq!(scanner.manifest, tool.manifest);
+    assert_eq!(scanner.rules, tool.rules);
+    assert_eq!(scanner.sigma, tool.sigma);
+    assert_eq!(scanner.members, tool.members);
+    assert_eq!(scanner.rules.rules.len(), 2);
+
+    let mut tampered = f.bytes.clone();
+    tampered[40] ^= 0xff;
+    let rollback = VerifyOptions {
+        current_version: Some(VERSION1 + 1),
+        ..opts.clone()
+    };
+    for (bytes, opts, code) in [
+        (&tampered, &opts, "bad-signature"),
+        (&f.bytes, &rollback, "rollback"),
+    ] {
+        let by_tool = bundle::verify(bytes, &sig, &keys, opts).unwrap_err();
+        let by_scanner = ruleforge_bundle::verify(bytes, &sig, &keys, opts).unwrap_err();
+        assert_eq!(by_scanner, by_tool);
+        assert_eq!(by_scanner.code(), code);
+    }
+
+    let compiled: Vec<RuleSpec> = scanner
+        .rules
+        .rules
+        .iter()
+        .map(RuleSpec::from_compiled)
+        .collect();
+    // The same rules from YAML, in the bundle's order (by id).
+    let from_yaml: Vec<RuleSpec> = [
+        ("rules/sunburst-c2-domain.yml", DOMAIN_RULE),
+        ("rules/sunburst-dll-hash.yml", HASH_RULE),
+    ]
+    .into_iter()
+    .map(|(path, text)| {
+        let file = RuleFile::parse(SourceFile::new(path, text));
+        RuleSpec::from(file.rule().expect("the rule parses"))
+    })
+    .collect();
+    let field = |ty: &str| scanner.rules.types[ty].ecs_fields[0].clone();
+    let (sha256, domain, ip) = (field("sha256"), field("domain"), field("ip"));
+    let event = |values: &[(&str, &str)]| {
+        let mut e = Observable::new();
+        for (f, v) in values {
+            e.push(f, *v);
+        }
+        e
+    };
+    let hash_id = "8f3e2a4c-1b5d-4e6f-9a7b-0c1d2e3f4a5b";
+    let c2_id = "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d";
+    let cases = [
+        (
+            event(&[(
+                &sha256,
+                "CE77D116A074DAB7A22A0FD4F2C1AB475F16EEC42E1DED3C0B0AA8211FE858D6",
+            )]),
+            vec![hash_id],
+        ),
+        (
+            event(&[(&domain, "x.avsvmcloud.com."), (&ip, "13.59.205.66")]),
+            vec![c2_id],
+        ),
+        (event(&[(&domain, "freescanonline.com")]), vec![]),
+        (event(&[(&sha256, &"0".repeat(64))]), vec![]),
+    ];
+    let (by_compiled, by_yaml) = (
+        CompiledSet::new(&compiled).unwrap(),
+        CompiledSet::new(&from_yaml).unwrap(),
+    );
+    for (e, want) in &cases {
+        let ids = |set: &CompiledSet, specs: &[RuleSpec]| -> Vec<String> {
+            set.matches(e)
+                .iter()
+                .map(|m| specs[m.rule].id.clone())
+                .collect()
+        };
+        assert_eq!(ids(&by_compiled, &compiled), *want, "{e:?}");
+        assert_eq!(ids(&by_yaml, &from_yaml), *want, "{e:?}");
+    }
+}
+
 #[test]
 fn library_verify_api() {
     let f = fixture();

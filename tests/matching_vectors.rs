@@ -20,7 +20,7 @@ fn load() -> (Vec<RuleSpec>, Vec<Observable>, Vec<serde_json::Value>) {
                 p.display().to_string(),
                 std::fs::read_to_string(p).unwrap(),
             ));
-            RuleSpec::from_rule(f.rule().expect("vector rules parse"))
+            RuleSpec::from(f.rule().expect("vector rules parse"))
         })
         .collect();
     let events = std::fs::read_to_string(dir.join("events.ndjson"))

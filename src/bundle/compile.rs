@@ -12,57 +12,11 @@ use crate::load::{self, Input};
 use crate::rule::parse_date;
 use crate::rule::{Rule, RuleFile, Spanned};
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use time::Date;
 
-/// The `rules.json` document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RuleSet {
-    /// Same as the manifest's `format_version`.
-    pub format_version: u32,
-    /// Every indicator type of the format: how its values match and which ECS fields they
-    /// are matched against. Keyed by type name.
-    pub types: BTreeMap<String, TypeInfo>,
-    /// The rules, sorted by id.
-    pub rules: Vec<CompiledRule>,
-}
-
-/// How a scanner matches one indicator type.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TypeInfo {
-    /// `exact_hex`, `glob_case_insensitive`, `glob_case_sensitive`, `url`, `domain`, `cidr`
-    /// or `email` (docs/bundle-format.md defines each).
-    pub matching: String,
-    /// Whether values of this type may be `regex:<pattern>`.
-    pub regex_allowed: bool,
-    /// ECS fields an event value is taken from.
-    pub ecs_fields: Vec<String>,
-}
-
-/// One rule, normalized.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CompiledRule {
-    pub id: String,
-    pub title: String,
-    pub status: String,
-    pub severity: String,
-    pub confidence: Option<String>,
-    pub tlp: Option<String>,
-    /// Sorted, without duplicates.
-    pub tags: Vec<String>,
-    /// In the order the rule lists them.
-    pub references: Vec<String>,
-    /// `YYYY-MM-DD` or null.
-    pub expires: Option<String>,
-    /// The condition in canonical form (`1 of them` when the rule has none).
-    pub condition: String,
-    /// group name → indicator type → sorted canonical values (`regex:` values kept as written).
-    pub groups: BTreeMap<String, BTreeMap<String, Vec<String>>>,
-}
+pub use ruleforge_bundle::payload::{CompiledRule, RuleSet, TypeInfo};
 
 /// Which rules go into a bundle.
 #[derive(Debug, Clone)]

@@ -7,6 +7,11 @@
 //!   documents to `sigma.json` ([`mod@sigma`]) — and writes the archive ([`archive`]).
 //! - [`sign`] loads keys and signs; [`verify()`] checks a bundle ([`mod@verify`] module).
 //!
+//! The format's types, archive reading, key parsing and verification live in the
+//! `ruleforge-bundle` crate (what a scanner depends on); they are re-exported here, and this
+//! module adds what only a publisher needs: reading git, compiling, writing, signing, and the
+//! JSON-schema checks that [`verify()`] adds to the crate's own.
+//!
 //! `docs/bundle-format.md` is the contract for scanner teams.
 
 pub mod archive;
@@ -20,26 +25,21 @@ pub use sigma::{SigmaEntry, SigmaSet};
 pub use sign::{KeyError, KeyId, SigningKey, TrustedKey};
 pub use verify::{verify, VerifiedBundle, VerifyError, VerifyOptions};
 
+pub use ruleforge_bundle::{
+    format_time, parse_time, trusted_comment, version_of, Counts, FileEntry, KindEntry, Manifest,
+    RulesByKind, SigmaKindEntry, TimeError, COMMENT_PREFIX, FORMAT, FORMAT_VERSION, MANIFEST_NAME,
+    READABLE_VERSIONS, RULES_NAME, SIGMA_NAME,
+};
+
 use crate::config::{self, Config};
 use crate::load::Input;
 use jsonschema::Validator;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 use time::OffsetDateTime;
 
-/// The `format` value of every manifest.
-pub const FORMAT: &str = "ruleforge-bundle";
-/// The bundle format version this build writes. Version 2 added the `sigma.json` member and
-/// the manifest's `rules` (rules by kind).
-pub const FORMAT_VERSION: u32 = 2;
-/// The format versions this build reads: version 1 bundles (native rules only) still verify.
-pub const READABLE_VERSIONS: [u32; 2] = [1, 2];
-pub const MANIFEST_NAME: &str = "manifest.json";
-pub const RULES_NAME: &str = "rules.json";
-pub const SIGMA_NAME: &str = "sigma.json";
 /// Statuses `bundle.statuses` may name: the native ones, and Sigma's `unsupported`.
 pub const STATUSES: [&str; 5] = [
     "experimental",
@@ -48,9 +48,6 @@ pub const STATUSES: [&str; 5] = [
     "deprecated",
     "unsupported",
 ];
-/// Start of the trusted comment of bundle signatures.
-pub const COMMENT_PREFIX: &str = "ruleforge-bundle ";
-
 pub const MANIFEST_SCHEMA: &str = include_str!("../../schemas/bundle-manifest.schema.json");
 pub const RULES_SCHEMA: &str = include_str!("../../schemas/bundle-rules.schema.json");
 pub const SIGMA_SCHEMA: &str = include_str!("../../schemas/bundle-sigma.schema.json");
@@ -162,169 +159,35 @@ impl FloorCharBoundary for str {
     }
 }
 
-/// `manifest.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Manifest {
-    /// Always `ruleforge-bundle`.
-    pub format: String,
-    pub format_version: u32,
-    pub name: String,
-    /// The commit time in UTC as the integer `YYYYMMDDHHMMSS`: grows with every later commit,
-    /// identical for rebuilds of the same commit.
-    pub version: u64,
-    /// Full hex id of the source commit.
-    pub commit: String,
-    /// The commit (committer) time, RFC 3339 UTC.
-    pub created: String,
-    /// `created` + `bundle.validity-days`, RFC 3339 UTC.
-    pub expires: String,
-    /// Version of the ruleforge that built the bundle.
-    pub tool_version: String,
-    /// Every member but the manifest.
-    pub files: Vec<FileEntry>,
-    /// Native rule counts (`rules.json`).
-    pub counts: Counts,
-    /// The rules by kind: which member holds each kind, and how many (format version 2 on;
-    /// `None` in version 1 bundles, which hold native rules only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rules: Option<RulesByKind>,
-}
-
-/// The manifest's `rules`: one entry per rule kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RulesByKind {
-    pub native: KindEntry,
-    pub sigma: SigmaKindEntry,
-}
-
-/// Native rules in the manifest (their detailed counts are `counts`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct KindEntry {
-    /// The member holding them (`rules.json`).
-    pub member: String,
-    pub count: u64,
-}
-
-/// Sigma documents in the manifest.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SigmaKindEntry {
-    /// The member holding them (`sigma.json`).
-    pub member: String,
-    /// Documents of every type (rules, correlation rules, filters).
-    pub count: u64,
-    /// `rule`, `correlation`, `filter` → count.
-    pub by_type: BTreeMap<String, u64>,
-    /// Documents with a status, by status.
-    pub by_status: BTreeMap<String, u64>,
-    /// Documents with a level, by level.
-    pub by_level: BTreeMap<String, u64>,
-}
-
-impl SigmaKindEntry {
-    pub fn of(set: &SigmaSet) -> SigmaKindEntry {
-        let mut e = SigmaKindEntry {
-            member: SIGMA_NAME.to_string(),
-            ..Default::default()
-        };
-        for d in &set.rules {
-            e.count += 1;
-            *e.by_type.entry(d.doc_type.clone()).or_default() += 1;
-            if let Some(s) = &d.status {
-                *e.by_status.entry(s.clone()).or_default() += 1;
+/// The manifest's `counts` of the selected native rules.
+pub fn counts_of(rules: &[compile::PackedRule]) -> Counts {
+    use rayon::prelude::*;
+    rules
+        .par_iter()
+        .fold(Counts::default, |mut c, r| {
+            c.rules += 1;
+            add(&mut c.rules_by_status, &r.status, 1);
+            add(&mut c.rules_by_severity, &r.severity, 1);
+            for &(ty, n) in &r.indicators_by_type {
+                c.indicators += n;
+                add(&mut c.indicators_by_type, ty, n);
             }
-            if let Some(l) = &d.level {
-                *e.by_level.entry(l.clone()).or_default() += 1;
+            c
+        })
+        .reduce(Counts::default, |mut a, b| {
+            a.rules += b.rules;
+            a.indicators += b.indicators;
+            for (mine, theirs) in [
+                (&mut a.rules_by_status, b.rules_by_status),
+                (&mut a.rules_by_severity, b.rules_by_severity),
+                (&mut a.indicators_by_type, b.indicators_by_type),
+            ] {
+                for (k, n) in theirs {
+                    *mine.entry(k).or_default() += n;
+                }
             }
-        }
-        e
-    }
-}
-
-impl SigmaKindEntry {
-    /// `rule 2, correlation 1` (for messages).
-    pub fn by_type_text(&self) -> String {
-        if self.by_type.is_empty() {
-            return "none".into();
-        }
-        self.by_type
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
-impl Manifest {
-    /// Native rules in the bundle.
-    pub fn native_count(&self) -> u64 {
-        self.counts.rules
-    }
-    /// Sigma documents in the bundle (0 in a version 1 bundle).
-    pub fn sigma_count(&self) -> u64 {
-        self.rules.as_ref().map_or(0, |r| r.sigma.count)
-    }
-    /// "2 native rules, 3 Sigma rules": the per-kind summary of the CLI.
-    pub fn kinds_summary(&self) -> String {
-        let plural = |n: u64| if n == 1 { "" } else { "s" };
-        let (n, s) = (self.native_count(), self.sigma_count());
-        format!("{n} native rule{}, {s} Sigma rule{}", plural(n), plural(s))
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileEntry {
-    pub path: String,
-    pub size: u64,
-    /// Lower-case hex SHA-256 of the member's bytes.
-    pub sha256: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Counts {
-    pub rules: u64,
-    /// Distinct values per (rule, group, type), summed.
-    pub indicators: u64,
-    pub rules_by_status: BTreeMap<String, u64>,
-    pub rules_by_severity: BTreeMap<String, u64>,
-    pub indicators_by_type: BTreeMap<String, u64>,
-}
-
-impl Counts {
-    pub fn of(rules: &[compile::PackedRule]) -> Counts {
-        use rayon::prelude::*;
-        rules
-            .par_iter()
-            .fold(Counts::default, |mut c, r| {
-                c.rules += 1;
-                add(&mut c.rules_by_status, &r.status, 1);
-                add(&mut c.rules_by_severity, &r.severity, 1);
-                for &(ty, n) in &r.indicators_by_type {
-                    c.indicators += n;
-                    add(&mut c.indicators_by_type, ty, n);
-                }
-                c
-            })
-            .reduce(Counts::default, |mut a, b| {
-                a.rules += b.rules;
-                a.indicators += b.indicators;
-                for (mine, theirs) in [
-                    (&mut a.rules_by_status, b.rules_by_status),
-                    (&mut a.rules_by_severity, b.rules_by_severity),
-                    (&mut a.indicators_by_type, b.indicators_by_type),
-                ] {
-                    for (k, n) in theirs {
-                        *mine.entry(k).or_default() += n;
-                    }
-                }
-                a
-            })
-    }
+            a
+        })
 }
 
 /// Adds `n` to `key`'s count (allocating the key only the first time it is seen).
@@ -335,58 +198,6 @@ fn add(counts: &mut BTreeMap<String, u64>, key: &str, n: u64) {
             counts.insert(key.to_string(), n);
         }
     }
-}
-
-/// RFC 3339 in UTC with a `Z` and whole seconds.
-pub fn format_time(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
-
-/// A time that is neither RFC 3339 nor a `YYYY-MM-DD` date.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{input}` is not an RFC 3339 time (2027-01-31T12:00:00Z) or a date (2027-01-31)")]
-pub struct TimeError {
-    pub input: String,
-}
-
-/// Parses RFC 3339 (`2027-01-31T12:00:00Z`, any offset) or a date (`2027-01-31`, midnight UTC).
-pub fn parse_time(s: &str) -> Result<OffsetDateTime, TimeError> {
-    if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
-        return Ok(t);
-    }
-    if let Some(d) = crate::rule::parse_date(s) {
-        return Ok(d.midnight().assume_utc());
-    }
-    Err(TimeError {
-        input: s.to_string(),
-    })
-}
-
-/// The bundle version of a commit time: `YYYYMMDDHHMMSS` in UTC.
-pub fn version_of(t: OffsetDateTime) -> u64 {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    let date = (t.year().max(0) as u64) * 10_000
-        + u64::from(u8::from(t.month())) * 100
-        + u64::from(t.day());
-    let tod = u64::from(t.hour()) * 10_000 + u64::from(t.minute()) * 100 + u64::from(t.second());
-    date * 1_000_000 + tod
-}
-
-/// The trusted comment of a bundle's signature.
-pub fn trusted_comment(m: &Manifest) -> String {
-    format!(
-        "{COMMENT_PREFIX}name={} version={} commit={} expires={}",
-        m.name, m.version, m.commit, m.expires
-    )
 }
 
 /// Why a bundle could not be built.
@@ -629,7 +440,7 @@ pub fn build_with(
             }
         })
         .collect(),
-        counts: Counts::of(&selected.native),
+        counts: counts_of(&selected.native),
         rules: Some(RulesByKind {
             native: KindEntry {
                 member: RULES_NAME.to_string(),

@@ -11,38 +11,9 @@
 use crate::sigma::modifiers::VType;
 use crate::sigma::{DocType, SigmaFile};
 use crate::yaml::{self, Node, NodeKind};
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The `sigma.json` document.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SigmaSet {
-    /// Same as the manifest's `format_version`.
-    pub format_version: u32,
-    /// The documents, sorted by id.
-    pub rules: Vec<SigmaEntry>,
-}
-
-/// One Sigma document, normalized.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SigmaEntry {
-    pub id: String,
-    /// `rule`, `correlation` or `filter`.
-    #[serde(rename = "type")]
-    pub doc_type: String,
-    /// The document's `name` (what correlation rules and filters may refer to it by).
-    pub name: Option<String>,
-    pub title: String,
-    /// `stable`, `test`, `experimental`, `deprecated`, `unsupported`, or null (filters and
-    /// other documents without a status).
-    pub status: Option<String>,
-    /// `informational`, `low`, `medium`, `high`, `critical`, or null.
-    pub level: Option<String>,
-    /// The whole document as JSON: YAML 1.1 typing, keys sorted.
-    pub document: serde_json::Value,
-}
+pub use ruleforge_bundle::payload::{SigmaEntry, SigmaSet};
 
 /// Sigma's levels.
 pub const LEVELS: [&str; 5] = ["informational", "low", "medium", "high", "critical"];

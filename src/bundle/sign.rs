@@ -6,27 +6,14 @@
 //! the same unprotected layout as the stock tool (with the checksum filled in), so both tools
 //! can sign with either key.
 
+pub use ruleforge_bundle::keys::{
+    base64_decode, base64_encode, signature_key_id, KeyError, KeyId, TrustedKey,
+};
+use ruleforge_bundle::keys::{key_line, PUBLIC_KEY_LEN, SECRET_KEY_LEN};
 use std::fmt;
 
-/// A problem with a key or a password; the message names the key's source.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct KeyError(pub String);
-
-const SECRET_KEY_LEN: usize = 158;
-const PUBLIC_KEY_LEN: usize = 42;
 const KDF_NONE: [u8; 2] = [0, 0];
 const KDF_SCRYPT: [u8; 2] = *b"Sc";
-
-/// An 8-byte minisign key id, printed as minisign prints it (16 upper-case hex digits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct KeyId(pub [u8; 8]);
-
-impl fmt::Display for KeyId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:016X}", u64::from_le_bytes(self.0))
-    }
-}
 
 /// A secret key ready to sign.
 pub struct SigningKey {
@@ -57,28 +44,6 @@ impl SigningKey {
 pub fn is_protected(text: &str, source: &str) -> Result<bool, KeyError> {
     let (_, bytes) = decode_secret(text, source)?;
     Ok(bytes[2..4] == KDF_SCRYPT)
-}
-
-fn key_line<'a>(text: &'a str, source: &str, what: &str) -> Result<&'a str, KeyError> {
-    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-    let first = lines
-        .next()
-        .ok_or_else(|| KeyError(format!("{source}: empty {what} file")))?;
-    let line = if first.starts_with("untrusted comment:") {
-        lines.next().ok_or_else(|| {
-            KeyError(format!(
-                "{source}: not a minisign {what}: no key line after the comment"
-            ))
-        })?
-    } else {
-        first
-    };
-    if lines.next().is_some() {
-        return Err(KeyError(format!(
-            "{source}: not a minisign {what}: unexpected extra lines"
-        )));
-    }
-    Ok(line)
 }
 
 fn decode_secret(text: &str, source: &str) -> Result<(String, Vec<u8>), KeyError> {
@@ -257,132 +222,9 @@ fn public_key_text(pk: &minisign::PublicKey, id: KeyId) -> String {
     )
 }
 
-/// A public key trusted to sign bundles.
-#[derive(Debug, Clone)]
-pub struct TrustedKey {
-    key: minisign_verify::PublicKey,
-    id: KeyId,
-}
-
-impl TrustedKey {
-    /// Parses a minisign public key: the contents of a `.pub` file, or its base64 line alone
-    /// (`RW…`, as given to `minisign -P`).
-    pub fn parse(text: &str) -> Result<TrustedKey, KeyError> {
-        Self::parse_named(text, "public key")
-    }
-
-    /// Like [`TrustedKey::parse`]; `source` names the key in messages (a file name).
-    pub fn parse_named(text: &str, source: &str) -> Result<TrustedKey, KeyError> {
-        let line = key_line(text, source, "public key")?;
-        let bytes = base64_decode(line).ok_or_else(|| {
-            KeyError(format!(
-                "{source}: not a minisign public key: the key line is not base64"
-            ))
-        })?;
-        if bytes.len() != PUBLIC_KEY_LEN {
-            return Err(KeyError(format!(
-                "{source}: not a minisign public key: {} bytes instead of {PUBLIC_KEY_LEN}{}",
-                bytes.len(),
-                if bytes.len() == SECRET_KEY_LEN {
-                    " (this is a SECRET key: never hand it out)"
-                } else {
-                    ""
-                }
-            )));
-        }
-        if &bytes[0..2] != b"Ed" {
-            return Err(KeyError(format!(
-                "{source}: not a minisign Ed25519 public key (unknown algorithm)"
-            )));
-        }
-        let key = minisign_verify::PublicKey::from_base64(line)
-            .map_err(|e| KeyError(format!("{source}: not a minisign public key: {e}")))?;
-        let mut id = [0u8; 8];
-        id.copy_from_slice(&bytes[2..10]);
-        Ok(TrustedKey { key, id: KeyId(id) })
-    }
-
-    pub fn key_id(&self) -> KeyId {
-        self.id
-    }
-
-    pub(crate) fn inner(&self) -> &minisign_verify::PublicKey {
-        &self.key
-    }
-}
-
-/// The key id a minisign signature names (second line), if the text is a signature.
-pub fn signature_key_id(signature_text: &str) -> Option<KeyId> {
-    let line = signature_text.lines().nth(1)?;
-    let bytes = base64_decode(line.trim())?;
-    let mut id = [0u8; 8];
-    id.copy_from_slice(bytes.get(2..10)?);
-    Some(KeyId(id))
-}
-
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// Standard base64 with padding.
-pub fn base64_encode(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Strict standard base64 (padding required); `None` on any invalid input.
-pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let bytes = text.as_bytes();
-    if bytes.len() % 4 != 0 {
-        return None;
-    }
-    let val = |c: u8| B64.iter().position(|&x| x == c).map(|p| p as u32);
-    let mut out = Vec::with_capacity(bytes.len() / 4 * 3);
-    for (i, chunk) in bytes.chunks(4).enumerate() {
-        let last = i == bytes.len() / 4 - 1;
-        let pad = chunk.iter().rev().take_while(|&&c| c == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return None;
-        }
-        let mut n = 0u32;
-        for &c in &chunk[..4 - pad] {
-            n = (n << 6) | val(c)?;
-        }
-        n <<= 6 * pad as u32;
-        let decoded = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&decoded[..3 - pad]);
-    }
-    Some(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_round_trip() {
-        for n in 0..20 {
-            let data: Vec<u8> = (0..n).map(|i| (i * 37 + 11) as u8).collect();
-            assert_eq!(base64_decode(&base64_encode(&data)).unwrap(), data);
-        }
-        assert_eq!(base64_encode(b"foob"), "Zm9vYg==");
-        assert!(base64_decode("Zm9vYg=").is_none());
-        assert!(base64_decode("Zm9v!g==").is_none());
-        assert!(base64_decode("Zg==Zg==").is_none());
-    }
 
     #[test]
     fn unprotected_key_signs_and_verifies() {

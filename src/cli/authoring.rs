@@ -85,7 +85,7 @@ pub fn spec_of(file: &RuleFile) -> Result<RuleSpec, String> {
         );
         return Err(diag_line(&d, Some(&file.source)));
     }
-    Ok(RuleSpec::from_rule(rule))
+    Ok(RuleSpec::from(rule))
 }
 
 /// Where a condition error is in the file (the whole condition when it is not written on one

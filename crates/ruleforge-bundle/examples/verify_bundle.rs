@@ -1,14 +1,15 @@
 //! Verify a ruleforge bundle and list its rules: what a Rust scanner does before loading
-//! a bundle. Copy it into your scanner.
+//! a bundle. Copy it into your scanner: it depends on the `ruleforge-bundle` crate alone
+//! (`ruleforge-bundle = "0.1"` in your `Cargo.toml`), not on the ruleforge tool.
 //!
 //! ```text
-//! cargo run --example verify_bundle -- BUNDLE.tar.gz KEY.pub [KEY2.pub ...] [--current-version N]
+//! cargo run -p ruleforge-bundle --example verify_bundle -- BUNDLE.tar.gz KEY.pub [KEY2.pub ...] [--current-version N]
 //! ```
 //!
 //! The signature is read from `BUNDLE.tar.gz.minisig`. Exit status: 0 verified, 1 rejected,
 //! 2 usage or I/O error.
 
-use ruleforge::bundle::{self, TrustedKey, VerifyOptions};
+use ruleforge_bundle::{TrustedKey, VerifyOptions};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -66,7 +67,7 @@ fn main() -> ExitCode {
 
     // 3. Every check in one call: signature first, then archive, manifest, members,
     //    expiry and rollback. Load nothing from a bundle that fails.
-    let verified = match bundle::verify(&archive, &signature, &keys, &opts) {
+    let verified = match ruleforge_bundle::verify(&archive, &signature, &keys, &opts) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("{bundle_path}: rejected [{}]: {e}", e.code());

@@ -1,4 +1,9 @@
-//! The reference matcher: what a rule matches, defined in code.
+//! The reference matcher of ruleforge rules: what a rule matches, defined in code, for
+//! scanners and for the `ruleforge` tool alike. It reads rules as [`RuleSpec`]s — from a
+//! verified bundle's compiled rules ([`RuleSpec::from_compiled`], with the `ruleforge-bundle`
+//! crate) or from the tool's parsed YAML rules — and needs no YAML, git or schema engine.
+//! [`indicator`] holds the indicator types and their canonical forms, [`condition`] the
+//! condition language.
 //!
 //! An *observable* (an event) is a flat map of Elastic Common Schema field names to one or
 //! more string values. A rule matches an observable when its `condition` holds, where a group
@@ -23,15 +28,16 @@
 //! [`CompiledSet`] is the fast form for many rules and many events; tests keep the two equal.
 
 pub mod compiled;
+pub mod condition;
 pub mod event;
 pub mod glob;
+pub mod indicator;
 
 pub use compiled::{CompiledSet, SetMatch};
 pub use event::{EventError, EventValues, FieldTable};
 
-use crate::condition::{self, Expr};
-use crate::indicator::{self, Checked, IndicatorType, Syntax};
-use crate::rule::Rule;
+use condition::Expr;
+use indicator::{Checked, IndicatorType, Syntax};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -67,34 +73,26 @@ pub struct TypeSpec {
 }
 
 impl RuleSpec {
-    pub fn from_rule(rule: &Rule) -> RuleSpec {
+    /// The spec of a rule of a bundle's `rules.json` (its values are already canonical).
+    pub fn from_compiled(rule: &ruleforge_bundle::CompiledRule) -> RuleSpec {
         RuleSpec {
-            id: rule
-                .id
-                .as_ref()
-                .map(|s| s.value.clone())
-                .unwrap_or_default(),
-            title: rule
-                .title
-                .as_ref()
-                .map(|s| s.value.clone())
-                .unwrap_or_default(),
+            id: rule.id.clone(),
+            title: rule.title.clone(),
             groups: rule
-                .indicators
+                .groups
                 .iter()
-                .map(|g| GroupSpec {
-                    name: g.name.clone(),
-                    types: g
-                        .types
+                .map(|(name, types)| GroupSpec {
+                    name: name.clone(),
+                    types: types
                         .iter()
-                        .map(|t| TypeSpec {
-                            key: t.key.clone(),
-                            values: t.values.iter().map(|v| v.raw.clone()).collect(),
+                        .map(|(key, values)| TypeSpec {
+                            key: key.clone(),
+                            values: values.clone(),
                         })
                         .collect(),
                 })
                 .collect(),
-            condition: rule.condition.as_ref().map(|c| c.value.clone()),
+            condition: Some(rule.condition.clone()),
         }
     }
 
@@ -559,10 +557,6 @@ impl RuleMatcher {
             condition,
             groups,
         })
-    }
-
-    pub fn from_rule(rule: &Rule) -> Result<RuleMatcher, condition::ParseError> {
-        Self::new(&RuleSpec::from_rule(rule))
     }
 
     pub fn is_match(&self, obs: &Observable) -> bool {
