@@ -78,6 +78,9 @@ pub struct BundleConfig {
     pub include_expired: bool,
     /// Days from the commit time until the bundle expires.
     pub validity_days: u32,
+    /// Export targets (`yara`, `clamav`, `suricata`, `zeek`, `stix`, `sigma`, `misp`, `all`)
+    /// whose output the bundle carries under `exports/<target>/`.
+    pub exports: Vec<String>,
 }
 
 impl Default for BundleConfig {
@@ -87,6 +90,7 @@ impl Default for BundleConfig {
             statuses: vec!["experimental".into(), "test".into(), "stable".into()],
             include_expired: false,
             validity_days: 90,
+            exports: Vec::new(),
         }
     }
 }

@@ -397,11 +397,11 @@ fn bundle_and_verify_round_trip() {
     let members = unpack(&bytes);
     let names: Vec<_> = members.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(names, vec!["manifest.json", "rules.json", "sigma.json"]);
-    assert_eq!(members[2].1, b"{\"format_version\":2,\"rules\":[]}\n");
+    assert_eq!(members[2].1, b"{\"format_version\":3,\"rules\":[]}\n");
     assert_schema_valid(&bytes);
     let m = manifest_of(&bytes);
     assert_eq!(m["format"], "ruleforge-bundle");
-    assert_eq!(m["format_version"], 2);
+    assert_eq!(m["format_version"], 3);
     assert_eq!(m["rules"]["native"]["count"], 2);
     assert_eq!(m["rules"]["sigma"]["count"], 0);
     assert_eq!(m["name"], "ruleforge-rules");
@@ -1611,7 +1611,7 @@ fn native_and_sigma_rules_bundle_verify_and_are_listed_by_kind() {
     assert_schema_valid(&bytes);
 
     let m = manifest_of(&bytes);
-    assert_eq!(m["format_version"], 2);
+    assert_eq!(m["format_version"], 3);
     assert_eq!(
         m["rules"]["native"],
         serde_json::json!({"member": "rules.json", "count": 2})
@@ -1640,7 +1640,7 @@ fn native_and_sigma_rules_bundle_verify_and_are_listed_by_kind() {
     let sigma_bytes = member(&members, "sigma.json");
     assert!(sigma_bytes.ends_with(b"}\n"));
     let sigma: serde_json::Value = serde_json::from_slice(sigma_bytes).unwrap();
-    assert_eq!(sigma["format_version"], 2);
+    assert_eq!(sigma["format_version"], 3);
     let docs = sigma["rules"].as_array().unwrap();
     let ids: Vec<_> = docs.iter().map(|d| d["id"].as_str().unwrap()).collect();
     assert_eq!(ids, SIGMA_IDS);
@@ -1935,4 +1935,104 @@ fn a_sigma_only_repository_bundles_and_statuses_select_sigma_too() {
             ("7d6c5b4a-3f2e-4d1c-8b0a-9f8e7d6c5b4a", "-"),
         ]
     );
+}
+
+/// `[bundle] exports` and `--export`: the bundle carries `exports/<target>/…` and the export
+/// report, listed in the manifest with size and sha256, byte for byte what `ruleforge export
+/// --rev` writes for the same commit; `verify` checks them; two builds give the same bytes.
+#[test]
+fn bundles_carry_the_exports_the_configuration_and_flags_name() {
+    let repo = sunburst_repo();
+    repo.write(
+        "ruleforge.toml",
+        "[bundle]\nexports = [\"zeek\", \"stix\"]\n",
+    );
+    repo.commit_at("exports", DATE1);
+    let work = tempfile::tempdir().unwrap();
+    let (sk, pk) = keypair(work.path(), "k");
+    let build = |out: &str| {
+        let o = run(rf(repo.path())
+            .args(["bundle", "--export", "yara", "--out"])
+            .arg(work.path().join(out))
+            .arg("--secret-key")
+            .arg(&sk));
+        assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+        assert!(
+            o.stdout
+                .contains("exports    stix (1 file), yara (1 file), zeek (1 file)"),
+            "{}",
+            o.stdout
+        );
+        let path = o
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("bundle "))
+            .map(|p| PathBuf::from(p.trim()))
+            .unwrap();
+        std::fs::read(path).unwrap()
+    };
+    let one = build("one");
+    let two = build("two");
+    assert_eq!(one, two, "the same commit gives the same bundle");
+    let m = manifest_of(&one);
+    assert_eq!(m["format_version"], 3);
+    let listed: Vec<&str> = m["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "rules.json",
+            "sigma.json",
+            "exports/export-report.json",
+            "exports/stix/bundle.json",
+            "exports/yara/ruleforge.yar",
+            "exports/zeek/ruleforge.intel",
+        ]
+    );
+    // The members are what `ruleforge export --rev HEAD` writes.
+    let o = run(rf(repo.path())
+        .args([
+            "export", "zeek", "stix", "yara", "--rev", "HEAD", "--quiet", "--out",
+        ])
+        .arg(work.path().join("exported")));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    for (path, bytes) in unpack(&one) {
+        if let Some(rel) = path.strip_prefix("exports/") {
+            let on_disk = std::fs::read(work.path().join("exported").join(rel)).unwrap();
+            assert_eq!(bytes, on_disk, "{path}");
+        }
+    }
+    // verify checks them: the bundle verifies, and says what it carries.
+    let archive = files_in(&work.path().join("one"))
+        .into_iter()
+        .find(|f| f.ends_with(".tar.gz"))
+        .unwrap();
+    let v = verify_cli(&work.path().join("one").join(archive), &pk, &[]);
+    assert_eq!(v.code, 0, "{}{}", v.stdout, v.stderr);
+    assert!(
+        v.stdout.contains("exports    stix (1 file)"),
+        "{}",
+        v.stdout
+    );
+}
+
+#[test]
+fn an_unknown_bundle_export_is_a_clear_error() {
+    let repo = sunburst_repo();
+    let work = tempfile::tempdir().unwrap();
+    let o = run(rf(repo.path())
+        .args(["bundle", "--export", "snort", "--out"])
+        .arg(work.path()));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("bundle exports ([bundle] exports, --export): unknown export target `snort`"),
+        "{}",
+        o.stderr
+    );
+    assert!(files_in(work.path()).is_empty());
 }

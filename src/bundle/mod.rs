@@ -343,12 +343,26 @@ pub fn lint_and_compile(
     rev: &Revision,
     today: time::Date,
 ) -> Result<(crate::lint::Outcome, Vec<CompiledFile>), BuildError> {
+    lint_and_compile_with(rev, today, &|_| ()).map(|(o, c, _)| (o, c))
+}
+
+/// [`lint_and_compile`], with `extra` applied to every parsed file in the same pass (the
+/// export model, when the bundle carries exports).
+pub fn lint_and_compile_with<T: Send>(
+    rev: &Revision,
+    today: time::Date,
+    extra: &(dyn Fn(crate::kind::ParsedRef<'_>) -> T + Sync),
+) -> Result<(crate::lint::Outcome, Vec<CompiledFile>, Vec<T>), BuildError> {
     let opts = lint_options(rev, today)?;
-    let (outcome, compiled) = crate::lint::run_with(&rev.inputs, &opts, &compile::compile_parsed)
+    let hook = |f: crate::kind::ParsedRef<'_>| {
+        let c = compile::compile_parsed(f);
+        (c, extra(f))
+    };
+    let (outcome, both) = crate::lint::run_with(&rev.inputs, &opts, &hook)
         .map_err(|e| BuildError::Setup(e.to_string()))?;
     // `None`: a file that could not be read (the lint gate reports it).
-    let compiled = compiled.into_iter().flatten().collect();
-    Ok((outcome, compiled))
+    let (compiled, extras) = both.into_iter().flatten().unzip();
+    Ok((outcome, compiled, extras))
 }
 
 /// [`build`], with the rules already compiled by [`lint_and_compile`] (`None`: read and
@@ -357,6 +371,29 @@ pub fn build_with(
     rev: &Revision,
     compiled: Option<Vec<CompiledFile>>,
 ) -> Result<Built, BuildError> {
+    build_with_members(rev, compiled, &[])
+}
+
+/// [`build_with`], and `extra` members (path, bytes) packed after the rules and listed in
+/// the manifest like them: the `exports/<target>/…` files. Paths must be unique, sorted and
+/// of the manifest's path form.
+pub fn build_with_members(
+    rev: &Revision,
+    compiled: Option<Vec<CompiledFile>>,
+    extra: &[(String, Vec<u8>)],
+) -> Result<Built, BuildError> {
+    for (path, _) in extra {
+        if let Err(problem) = archive::check_path(path) {
+            return Err(BuildError::Setup(format!(
+                "bundle member `{path}`: {problem}"
+            )));
+        }
+        if [MANIFEST_NAME, RULES_NAME, SIGMA_NAME].contains(&path.as_str()) {
+            return Err(BuildError::Setup(format!(
+                "bundle member `{path}` would replace a rules member"
+            )));
+        }
+    }
     let b = &rev.config.bundle;
     let name_ok = !b.name.is_empty()
         && b.name.len() <= 100
@@ -404,6 +441,7 @@ pub fn build_with(
     let rules_json = compile::rules_json_pieces(&rules_open, &selected.native);
     crate::timings::mark("bundle: members serialized");
     let sigma_json = sigma::set_to_json(&selected.sigma);
+    let extra_pieces: Vec<[&[u8]; 1]> = extra.iter().map(|(_, b)| [&b[..]]).collect();
     let expires = rev
         .time
         .checked_add(time::Duration::days(i64::from(b.validity_days)))
@@ -428,6 +466,12 @@ pub fn build_with(
             (SIGMA_NAME, &[&sigma_json[..]]),
         ]
         .into_iter()
+        .chain(
+            extra
+                .iter()
+                .zip(&extra_pieces)
+                .map(|((p, _), piece)| (p.as_str(), &piece[..])),
+        )
         .map(|(path, pieces)| {
             let mut sha = Sha256::new();
             for p in pieces {
@@ -452,15 +496,21 @@ pub fn build_with(
     let mut manifest_json = serde_json::to_vec_pretty(&manifest).expect("manifest serializes");
     manifest_json.push(b'\n');
     let mtime = rev.time.unix_timestamp().max(0) as u64;
-    let archive = archive::write_pieces(
-        &[
-            (MANIFEST_NAME, &[&manifest_json[..]]),
-            (RULES_NAME, &rules_json),
-            (SIGMA_NAME, &[&sigma_json[..]]),
-        ],
-        mtime,
-    )
-    .map_err(|e| BuildError::Setup(format!("cannot write the archive: {e}")))?;
+    let manifest_piece = [&manifest_json[..]];
+    let sigma_piece = [&sigma_json[..]];
+    let mut members: Vec<(&str, &[&[u8]])> = vec![
+        (MANIFEST_NAME, &manifest_piece[..]),
+        (RULES_NAME, &rules_json[..]),
+        (SIGMA_NAME, &sigma_piece[..]),
+    ];
+    members.extend(
+        extra
+            .iter()
+            .zip(&extra_pieces)
+            .map(|((p, _), piece)| (p.as_str(), &piece[..])),
+    );
+    let archive = archive::write_pieces(&members, mtime)
+        .map_err(|e| BuildError::Setup(format!("cannot write the archive: {e}")))?;
     crate::timings::mark("bundle: archive written");
     let excluded = selected.excluded;
     crate::drop_in_background(selected);

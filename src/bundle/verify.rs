@@ -167,7 +167,8 @@ mod tests {
 
     #[test]
     fn rules_members_are_checked_item_by_item_and_whole() {
-        let valid: serde_json::Value = serde_json::from_slice(&sample_rules(2)).unwrap();
+        let valid: serde_json::Value =
+            serde_json::from_slice(&sample_rules(FORMAT_VERSION)).unwrap();
         // Through the whole verification: a sample bundle with this rules.json.
         let (archive, manifest) = sample();
         let (key, pk) = keys();
@@ -225,7 +226,7 @@ mod tests {
         assert!(m.starts_with("/rules: "), "{m}");
         let mut old = valid.clone();
         old["format_version"] = 1.into();
-        assert_eq!(message(old), "format_version 1 in a version 2 bundle");
+        assert_eq!(message(old), "format_version 1 in a version 3 bundle");
         let m = message(serde_json::Value::String("{\"rules\": [".into()));
         assert!(m.starts_with("not JSON: "), "{m}");
     }
@@ -261,21 +262,21 @@ mod tests {
         assert_eq!(ok.manifest.sigma_count(), 0);
         assert!(ok.sigma.rules.is_empty());
         assert_eq!(ok.rules.rules.len(), 1);
-        // A version 1 manifest with `rules`, a version 2 one without, a wrong count, a
-        // version 3: rejected.
+        // A version 1 manifest with `rules`, a later one without, a wrong count, a version
+        // this build does not know: rejected.
         let mut bad = v1.clone();
         bad.rules = v2.rules.clone();
         let mut no_kinds = v2.clone();
         no_kinds.rules = None;
         let mut miscount = v2.clone();
         miscount.rules.as_mut().unwrap().sigma.count = 2;
-        let mut v3 = v2.clone();
-        v3.format_version = 3;
+        let mut v4 = v2.clone();
+        v4.format_version = 4;
         for (m, code) in [
             (&bad, "invalid-manifest"),
             (&no_kinds, "invalid-manifest"),
             (&miscount, "invalid-sigma"),
-            (&v3, "unsupported-format"),
+            (&v4, "unsupported-format"),
         ] {
             let members = archive::read(&archive, 1 << 20).unwrap();
             let m = serde_json::to_vec(m).unwrap();

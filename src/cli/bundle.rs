@@ -25,6 +25,10 @@ pub struct Args {
     /// secret; the key never touches the disk). Password, if any: RULEFORGE_KEY_PASSWORD.
     #[arg(long, value_name = "VAR")]
     pub secret_key_env: Option<String>,
+    /// Also carry this export target's output under `exports/<target>/` (repeatable or
+    /// comma-separated; added to `[bundle] exports` of the configuration).
+    #[arg(long = "export", value_name = "TARGET", value_delimiter = ',')]
+    pub exports: Vec<String>,
 }
 
 fn load_key(args: &Args) -> anyhow::Result<Option<sign::SigningKey>> {
@@ -73,7 +77,21 @@ pub fn exec(args: Args) -> CmdResult {
         "files",
         Some(rev.inputs.len() as u64),
     );
-    let (outcome, compiled) = bundle::lint_and_compile(&rev, super::today())?;
+    let mut export_names = rev.config.bundle.exports.clone();
+    export_names.extend(args.exports.iter().cloned());
+    let targets = crate::export::Target::parse_list(&export_names)
+        .with_context(|| "bundle exports ([bundle] exports, --export)")?;
+    let (outcome, compiled, export_files) = if targets.is_empty() {
+        let (o, c) = bundle::lint_and_compile(&rev, super::today())?;
+        (o, c, Vec::new())
+    } else {
+        let (o, c, e) = bundle::lint_and_compile_with(
+            &rev,
+            super::today(),
+            &crate::export::model::from_parsed,
+        )?;
+        (o, c, e)
+    };
     drop(progress);
     crate::timings::mark("bundle: linted and compiled");
     if super::lint_gate(
@@ -83,23 +101,32 @@ pub fn exec(args: Args) -> CmdResult {
         return Ok(ExitCode::from(1));
     }
 
-    let built = match bundle::build_with(&rev, Some(compiled)) {
+    let members = if targets.is_empty() {
+        Vec::new()
+    } else {
+        let set = match crate::export::model::select(
+            export_files,
+            &crate::export::selection(&rev.config, rev.time.date()),
+        ) {
+            Ok(s) => s,
+            Err(lines) => return Ok(content_refused(&lines, &args.rev, short)),
+        };
+        let opts = crate::export::Options {
+            approximate: false,
+            producer: rev.config.bundle.name.clone(),
+        };
+        let outputs = crate::export::run(&set, &targets, &opts);
+        let source = crate::export::report::SourceInfo {
+            rev: args.rev.clone(),
+            commit: Some(rev.commit.clone()),
+        };
+        let report = crate::export::make_report(&outputs, &set, source, &opts);
+        crate::export::bundle_members(&outputs, &report)
+    };
+    let built = match bundle::build_with_members(&rev, Some(compiled), &members) {
         Ok(b) => b,
         Err(e @ BuildError::Setup(_)) => return Err(e.into()),
-        Err(BuildError::Content(lines)) => {
-            let mut err = anstream::stderr().lock();
-            for l in &lines {
-                let _ = writeln!(err, "{l}");
-            }
-            let _ = writeln!(
-                err,
-                "ruleforge: error: {} rule problem{} at `{}` (commit {short}): no bundle built",
-                lines.len(),
-                if lines.len() == 1 { "" } else { "s" },
-                args.rev
-            );
-            return Ok(ExitCode::from(1));
-        }
+        Err(BuildError::Content(lines)) => return Ok(content_refused(&lines, &args.rev, short)),
     };
     crate::timings::mark("bundle: built");
     if built.manifest.native_count() + built.manifest.sigma_count() == 0 {
@@ -171,6 +198,21 @@ pub fn exec(args: Args) -> CmdResult {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Prints rule problems that stop a build (one line each) and returns exit code 1.
+fn content_refused(lines: &[String], rev: &str, short: &str) -> ExitCode {
+    let mut err = anstream::stderr().lock();
+    for l in lines {
+        let _ = writeln!(err, "{l}");
+    }
+    let _ = writeln!(
+        err,
+        "ruleforge: error: {} rule problem{} at `{rev}` (commit {short}): no bundle built",
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" },
+    );
+    ExitCode::from(1)
+}
+
 /// The count lines of `bundle` and `verify`: rules per kind, then each kind's breakdown.
 pub(crate) fn counts_text(m: &bundle::Manifest) -> String {
     let join = |map: &std::collections::BTreeMap<String, u64>| {
@@ -198,6 +240,25 @@ pub(crate) fn counts_text(m: &bundle::Manifest) -> String {
         m.counts.indicators,
         paren(vec![join(&m.counts.indicators_by_type)])
     ));
+    let mut exports: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for f in &m.files {
+        let Some(rest) = f.path.strip_prefix("exports/") else {
+            continue;
+        };
+        if let Some((target, _)) = rest.split_once('/') {
+            *exports.entry(target).or_default() += 1;
+        }
+    }
+    if !exports.is_empty() {
+        out.push_str(&format!(
+            "exports    {}\n",
+            exports
+                .iter()
+                .map(|(t, n)| format!("{t} ({n} file{})", if *n == 1 { "" } else { "s" }))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     if let Some(k) = &m.rules {
         let s = &k.sigma;
         let labelled = |label: &str, map| {

@@ -266,3 +266,28 @@ pub fn selection(
         as_of,
     }
 }
+
+/// The folder of a bundle that holds the exports (`exports/<target>/…` and the report).
+pub const BUNDLE_FOLDER: &str = "exports";
+
+/// The bundle members of an export: `exports/<target>/<file>` for every file and
+/// `exports/export-report.json`, sorted by path.
+pub fn bundle_members(
+    outputs: &[(Target, TargetOutput)],
+    report: &ExportReport,
+) -> Vec<(String, Vec<u8>)> {
+    let mut members: Vec<(String, Vec<u8>)> = outputs
+        .iter()
+        .flat_map(|(t, out)| {
+            out.files
+                .iter()
+                .map(move |(name, bytes)| (format!("{BUNDLE_FOLDER}/{t}/{name}"), bytes.clone()))
+        })
+        .collect();
+    members.push((
+        format!("{BUNDLE_FOLDER}/{}", report::REPORT_NAME),
+        report.to_json(),
+    ));
+    members.sort_by(|a, b| a.0.cmp(&b.0));
+    members
+}

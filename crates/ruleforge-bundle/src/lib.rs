@@ -47,9 +47,9 @@ pub use verify::{
 pub const FORMAT: &str = "ruleforge-bundle";
 /// The bundle format version ruleforge writes. Version 2 added the `sigma.json` member and
 /// the manifest's `rules` (rules by kind).
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// The format versions this crate reads: version 1 bundles (native rules only) still verify.
-pub const READABLE_VERSIONS: [u32; 2] = [1, 2];
+pub const READABLE_VERSIONS: [u32; 3] = [1, 2, 3];
 pub const MANIFEST_NAME: &str = "manifest.json";
 pub const RULES_NAME: &str = "rules.json";
 pub const SIGMA_NAME: &str = "sigma.json";

@@ -1000,19 +1000,19 @@ mod tests {
         miscount.rules.as_mut().unwrap().sigma.count = 2;
         let mut native_miscount = v2.clone();
         native_miscount.rules.as_mut().unwrap().native.count = 3;
-        let mut v3 = v2.clone();
-        v3.format_version = 3;
+        let mut v4 = v2.clone();
+        v4.format_version = 4;
         for (m, code) in [
             (&with_kinds, "invalid-manifest"),
             (&no_kinds, "invalid-manifest"),
             (&miscount, "invalid-sigma"),
             (&native_miscount, "invalid-rules"),
-            (&v3, "unsupported-format"),
+            (&v4, "unsupported-format"),
         ] {
             let e = signer.verify(&pack(m, &members), "x").unwrap_err();
             assert_eq!(e.code(), code, "{e}");
         }
-        // A version 1 rules.json in a version 2 bundle.
+        // A version 1 rules.json in a version 3 bundle.
         let mut mixed = members.clone();
         mixed[0].1 = rules_json(1);
         let mut m = v2.clone();
@@ -1020,7 +1020,7 @@ mod tests {
         let e = signer.verify(&pack(&m, &mixed), "x").unwrap_err();
         assert_eq!(
             e,
-            VerifyError::InvalidRules("format_version 1 in a version 2 bundle".into())
+            VerifyError::InvalidRules("format_version 1 in a version 3 bundle".into())
         );
     }
 
