@@ -16,7 +16,7 @@ if (!extDir || !bin || !workspace) {
   console.error("usage: node vscode-smoke.js UNPACKED_VSIX_DIR RULEFORGE_BIN WORKSPACE_DIR");
   process.exit(2);
 }
-const rpc = require(path.join(extDir, "extension", "node_modules", "vscode-jsonrpc", "node"));
+const rpc = require(path.resolve(extDir, "extension", "node_modules", "vscode-jsonrpc", "node"));
 const manifest = JSON.parse(fs.readFileSync(path.join(extDir, "extension", "package.json"), "utf8"));
 
 const DOCS_URL = "https://docs.invalid/lint#{code}";
@@ -53,6 +53,7 @@ async function main() {
 
   const child = spawn(bin, ["lsp", "--stdio"], { stdio: ["pipe", "pipe", "inherit"] });
   const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+  child.on("error", (err) => fail(`cannot start ${bin} lsp --stdio: ${err.message}`));
   const conn = rpc.createMessageConnection(
     new rpc.StreamMessageReader(child.stdout),
     new rpc.StreamMessageWriter(child.stdin),
