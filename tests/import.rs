@@ -715,30 +715,9 @@ fn bad_inputs_fail_cleanly() {
     assert!(!repo.path("rules/x").exists());
 }
 
-/// The Python that has the real producers and engines (`stix2`, `pymisp`, `stix2-matcher`):
-/// `RULEFORGE_PYTHON`, else `python3`. `None` when it cannot import `module`; with
-/// `RULEFORGE_REQUIRE_ENGINES=1` (as `.ci/run` sets) a missing engine fails the test instead.
-fn engine_python(module: &str) -> Option<String> {
-    let python = std::env::var("RULEFORGE_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = std::process::Command::new(&python)
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if ok {
-        return Some(python);
-    }
-    if std::env::var("RULEFORGE_REQUIRE_ENGINES").as_deref() == Ok("1") {
-        panic!("{python} cannot import {module}: install it (see .ci/run import-engines)");
-    }
-    eprintln!(
-        "skipped: {python} cannot import {module} (RULEFORGE_PYTHON names a Python that has it)"
-    );
-    None
-}
-
 #[test]
 fn engines_stix2_matcher_agrees_with_the_imported_rules() {
-    let Some(python) = engine_python("stix2matcher") else {
+    let Some(python) = common::engines::python("stix2matcher") else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
@@ -767,7 +746,7 @@ fn engines_stix2_matcher_agrees_with_the_imported_rules() {
 
 #[test]
 fn engines_committed_fixtures_are_what_the_producers_write() {
-    let Some(python) = engine_python("stix2, pymisp") else {
+    let Some(python) = common::engines::python("stix2, pymisp") else {
         return;
     };
     let work = tempfile::tempdir().unwrap();
