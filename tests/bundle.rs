@@ -1974,6 +1974,20 @@ fn bundles_carry_the_exports_the_configuration_and_flags_name() {
     let one = build("one");
     let two = build("two");
     assert_eq!(one, two, "the same commit gives the same bundle");
+    // Named another way (a tag), the commit still gives the same bytes.
+    repo.git(&["tag", "v1"]);
+    let o = run(rf(repo.path())
+        .args(["bundle", "--rev", "v1", "--export", "yara", "--out"])
+        .arg(work.path().join("tagged")));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let tagged = files_in(&work.path().join("tagged"))
+        .into_iter()
+        .find(|f| f.ends_with(".tar.gz"))
+        .unwrap();
+    assert!(
+        std::fs::read(work.path().join("tagged").join(tagged)).unwrap() == one,
+        "a tag of the commit gives the same bundle"
+    );
     let m = manifest_of(&one);
     assert_eq!(m["format_version"], 3);
     let listed: Vec<&str> = m["files"]
@@ -1993,17 +2007,23 @@ fn bundles_carry_the_exports_the_configuration_and_flags_name() {
             "exports/zeek/ruleforge.intel",
         ]
     );
-    // The members are what `ruleforge export --rev HEAD` writes.
+    // The members are what `ruleforge export --rev <commit>` writes.
+    let commit = m["commit"].as_str().unwrap();
     let o = run(rf(repo.path())
         .args([
-            "export", "zeek", "stix", "yara", "--rev", "HEAD", "--quiet", "--out",
+            "export", "zeek", "stix", "yara", "--quiet", "--rev", commit, "--out",
         ])
         .arg(work.path().join("exported")));
     assert_eq!(o.code, 0, "{}", o.stderr);
     for (path, bytes) in unpack(&one) {
         if let Some(rel) = path.strip_prefix("exports/") {
             let on_disk = std::fs::read(work.path().join("exported").join(rel)).unwrap();
-            assert_eq!(bytes, on_disk, "{path}");
+            assert!(
+                bytes == on_disk,
+                "{path} differs from the export:\n{}\n---\n{}",
+                String::from_utf8_lossy(&bytes),
+                String::from_utf8_lossy(&on_disk)
+            );
         }
     }
     // verify checks them: the bundle verifies, and says what it carries.

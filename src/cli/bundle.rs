@@ -116,8 +116,10 @@ pub fn exec(args: Args) -> CmdResult {
             producer: rev.config.bundle.name.clone(),
         };
         let outputs = crate::export::run(&set, &targets, &opts);
+        // The commit, not the revision as typed: the same commit gives the same bundle
+        // whether it was named `HEAD`, a tag or its id.
         let source = crate::export::report::SourceInfo {
-            rev: args.rev.clone(),
+            rev: rev.commit.clone(),
             commit: Some(rev.commit.clone()),
         };
         let report = crate::export::make_report(&outputs, &set, source, &opts);
