@@ -61,18 +61,12 @@ fn export(repo: &GitRepo, args: &[&str]) -> (i32, String, String) {
 }
 
 fn report(dir: &Path) -> Value {
-    let text = std::fs::read_to_string(dir.join("export-report.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    common::export::report(dir)
 }
 
 /// The outcome of rule `id` for `target` in a report.
 fn outcome<'a>(r: &'a Value, target: &str, id: &str) -> &'a Value {
-    r["targets"][target]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["id"] == id)
-        .unwrap_or_else(|| panic!("{id} not in the {target} report"))
+    common::export::outcome(r, target, id)
 }
 
 /// One Intel item.

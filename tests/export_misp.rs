@@ -89,26 +89,11 @@ fn export(dir: &Path) -> Value {
 }
 
 fn export_with(dir: &Path, extra: &[&str]) -> Value {
-    let out = common::ruleforge(dir)
-        .args(["export", "misp", "--out", "out"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "export failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(dir.join("out/export-report.json")).unwrap()).unwrap()
+    common::export::run(dir, "misp", Path::new("out"), extra, &[])
 }
 
 fn statuses(report: &Value) -> BTreeMap<String, Value> {
-    report["targets"]["misp"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
-        .collect()
+    common::export::outcomes(report, "misp")
 }
 
 /// Runs the PyMISP validator over `dir`: (exit success, one summary per event by uuid, stderr).

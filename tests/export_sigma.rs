@@ -13,30 +13,11 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Runs `ruleforge export sigma` in `cwd` into `out`; returns the report.
 fn export(cwd: &Path, out: &Path, args: &[&str], paths: &[&str]) -> Value {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ruleforge"));
-    cmd.current_dir(cwd)
-        .args(["export", "sigma", "-q", "--out"])
-        .arg(out)
-        .args(args);
-    if !paths.is_empty() {
-        cmd.arg("--").args(paths);
-    }
-    let o = cmd.output().unwrap();
-    assert!(
-        o.status.success(),
-        "export failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(out.join("export-report.json")).unwrap()).unwrap()
+    common::export::run(cwd, "sigma", out, args, paths)
 }
 
 fn outcome<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["targets"]["sigma"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("no outcome for {id}"))
+    common::export::outcome(report, "sigma", id)
 }
 
 fn read(out: &Path, id: &str) -> Option<String> {

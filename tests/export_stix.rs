@@ -10,36 +10,18 @@ use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-/// Runs `ruleforge export stix` in `cwd` (extra args before `--`, paths after) into `out`.
+/// Runs `ruleforge export stix` in `cwd` (extra args before `--`, paths after) into `out`:
+/// (the bundle, the report).
 fn export(cwd: &Path, out: &Path, args: &[&str], paths: &[&str]) -> (Value, Value) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ruleforge"));
-    cmd.current_dir(cwd)
-        .args(["export", "stix", "-q", "--out"])
-        .arg(out)
-        .args(args);
-    if !paths.is_empty() {
-        cmd.arg("--").args(paths);
-    }
-    let o = cmd.output().unwrap();
-    assert!(
-        o.status.success(),
-        "export failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let bundle = serde_json::from_slice(&std::fs::read(out.join("stix/bundle.json")).unwrap())
-        .expect("bundle.json is JSON");
-    let report = serde_json::from_slice(&std::fs::read(out.join("export-report.json")).unwrap())
-        .expect("the report is JSON");
+    let report = common::export::run(cwd, "stix", out, args, paths);
+    let bundle =
+        serde_json::from_slice(&std::fs::read(cwd.join(out).join("stix/bundle.json")).unwrap())
+            .expect("bundle.json is JSON");
     (bundle, report)
 }
 
 fn outcome<'a>(report: &'a Value, id: &str) -> &'a Value {
-    report["targets"]["stix"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["id"] == id)
-        .unwrap_or_else(|| panic!("no outcome for {id}"))
+    common::export::outcome(report, "stix", id)
 }
 
 fn indicator<'a>(bundle: &'a Value, id: &str) -> Option<&'a Value> {

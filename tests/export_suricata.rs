@@ -247,26 +247,11 @@ fn sid_map(rules_text: &str) -> BTreeMap<u64, String> {
 }
 
 fn export(dir: &Path, extra: &[&str]) -> Value {
-    let out = common::ruleforge(dir)
-        .args(["export", "suricata", "--out", "out"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "export failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&std::fs::read(dir.join("out/export-report.json")).unwrap()).unwrap()
+    common::export::run(dir, "suricata", Path::new("out"), extra, &[])
 }
 
 fn statuses(report: &Value) -> BTreeMap<String, Value> {
-    report["targets"]["suricata"]["rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["id"].as_str().unwrap().to_string(), r.clone()))
-        .collect()
+    common::export::outcomes(report, "suricata")
 }
 
 fn suricata() -> Option<String> {

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod engines;
+pub mod export;
 pub mod file_samples;
 pub mod git;
 
