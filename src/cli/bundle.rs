@@ -202,17 +202,10 @@ pub fn exec(args: Args) -> CmdResult {
 
 /// Prints rule problems that stop a build (one line each) and returns exit code 1.
 fn content_refused(lines: &[String], rev: &str, short: &str) -> ExitCode {
-    let mut err = anstream::stderr().lock();
-    for l in lines {
-        let _ = writeln!(err, "{l}");
-    }
-    let _ = writeln!(
-        err,
-        "ruleforge: error: {} rule problem{} at `{rev}` (commit {short}): no bundle built",
-        lines.len(),
-        if lines.len() == 1 { "" } else { "s" },
-    );
-    ExitCode::from(1)
+    super::rule_problems(
+        lines,
+        &format!("at `{rev}` (commit {short}): no bundle built"),
+    )
 }
 
 /// The count lines of `bundle` and `verify`: rules per kind, then each kind's breakdown.

@@ -96,17 +96,10 @@ pub fn exec(args: Args) -> CmdResult {
     let set = match export::model::select(files, &export::selection(&cfg, as_of)) {
         Ok(s) => s,
         Err(lines) => {
-            let mut err = anstream::stderr().lock();
-            for l in &lines {
-                let _ = writeln!(err, "{l}");
-            }
-            let _ = writeln!(
-                err,
-                "ruleforge: error: {} rule problem{} at {at}: nothing exported",
-                lines.len(),
-                if lines.len() == 1 { "" } else { "s" },
-            );
-            return Ok(ExitCode::from(1));
+            return Ok(super::rule_problems(
+                &lines,
+                &format!("at {at}: nothing exported"),
+            ))
         }
     };
     let opts = export::Options {

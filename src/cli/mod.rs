@@ -266,6 +266,22 @@ pub fn lint_gate(outcome: &crate::lint::Outcome, what: &str) -> bool {
     true
 }
 
+/// The content gate of `bundle` and `export`: prints rule problems that stop the work (one
+/// line each) and `ruleforge: error: N rule problems <what>`; returns exit code 1.
+pub fn rule_problems(lines: &[String], what: &str) -> ExitCode {
+    let mut err = anstream::stderr().lock();
+    for l in lines {
+        let _ = writeln!(err, "{l}");
+    }
+    let _ = writeln!(
+        err,
+        "ruleforge: error: {} rule problem{} {what}",
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" },
+    );
+    ExitCode::from(1)
+}
+
 /// Today's date (UTC).
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
