@@ -30,6 +30,61 @@ pub struct Selection {
     pub as_of: Date,
 }
 
+/// Why a native rule is left out of a selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeftOut {
+    ByStatus,
+    Expired,
+}
+
+impl Selection {
+    /// Whether a native rule with this status and `expires` is kept (`Ok(None)`) or left out
+    /// (`Ok(Some(why))`); an `expires` that is not a date is an error naming the rule.
+    pub fn judge(
+        &self,
+        id: &str,
+        status: &str,
+        expires: Option<&str>,
+    ) -> Result<Option<LeftOut>, String> {
+        if !self.statuses.iter().any(|s| s == status) {
+            return Ok(Some(LeftOut::ByStatus));
+        }
+        let expired = match expires {
+            Some(e) => match parse_date(e) {
+                Some(d) => d < self.as_of,
+                None => {
+                    return Err(format!(
+                        "rule {id}: `expires` is not a YYYY-MM-DD date: {e}"
+                    ))
+                }
+            },
+            None => false,
+        };
+        Ok((expired && !self.include_expired).then_some(LeftOut::Expired))
+    }
+
+    /// Whether a Sigma document with this status is kept (one without a status, such as a
+    /// filter, always is).
+    pub fn keeps_sigma(&self, status: Option<&str>) -> bool {
+        status.is_none_or(|s| self.statuses.iter().any(|x| x == s))
+    }
+}
+
+/// One id, one rule, within each kind and across the two: an error for every id that
+/// more than one of `(id, kind, title)` holds.
+pub fn duplicate_ids(mut ids: Vec<(&str, &str, &str)>) -> Vec<String> {
+    ids.sort_unstable();
+    ids.windows(2)
+        .filter(|w| w[0].0 == w[1].0)
+        .map(|w| {
+            format!(
+                "id {} is used by more than one rule ({} `{}` and {} `{}`)",
+                w[0].0, w[0].1, w[0].2, w[1].1, w[1].2
+            )
+        })
+        .collect()
+}
+
 /// Rules left out, by reason.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Excluded {
@@ -40,6 +95,16 @@ pub struct Excluded {
     /// Sigma documents whose status is not in the selection (deprecated and unsupported
     /// ones, by default).
     pub sigma_by_status: usize,
+}
+
+impl Excluded {
+    /// Counts one native rule left out.
+    pub fn add(&mut self, why: LeftOut) {
+        match why {
+            LeftOut::ByStatus => self.by_status += 1,
+            LeftOut::Expired => self.expired += 1,
+        }
+    }
 }
 
 /// A compiled native rule as a bundle build keeps it: what the selection and the manifest's
@@ -294,14 +359,10 @@ pub fn select(results: Vec<CompiledFile>, sel: &Selection) -> Result<Selected, V
                 for d in docs {
                     match d {
                         Ok(doc) => {
-                            if doc
-                                .status
-                                .as_ref()
-                                .is_some_and(|s| !sel.statuses.contains(s))
-                            {
-                                excluded.sigma_by_status += 1;
-                            } else {
+                            if sel.keeps_sigma(doc.status.as_deref()) {
                                 sigma.push(doc);
+                            } else {
+                                excluded.sigma_by_status += 1;
                             }
                         }
                         Err(e) => errors.push(e),
@@ -311,55 +372,28 @@ pub fn select(results: Vec<CompiledFile>, sel: &Selection) -> Result<Selected, V
             }
         };
         match r {
-            Ok(rule) => {
-                if !sel.statuses.contains(&rule.status) {
-                    excluded.by_status += 1;
-                    continue;
-                }
-                let expired = match rule.expires.as_deref() {
-                    Some(e) => match parse_date(e) {
-                        Some(d) => d < sel.as_of,
-                        None => {
-                            errors.push(format!(
-                                "rule {}: `expires` is not a YYYY-MM-DD date: {e}",
-                                rule.id
-                            ));
-                            continue;
-                        }
-                    },
-                    None => false,
-                };
-                if expired && !sel.include_expired {
-                    excluded.expired += 1;
-                    continue;
-                }
-                rules.push(rule);
-            }
+            Ok(rule) => match sel.judge(&rule.id, &rule.status, rule.expires.as_deref()) {
+                Ok(None) => rules.push(rule),
+                Ok(Some(why)) => excluded.add(why),
+                Err(e) => errors.push(e),
+            },
             Err(e) => errors.push(e),
         }
     }
     // By cached key: the sort moves (id, index) pairs, then each rule moves once.
     rules.sort_by_cached_key(|r| r.id.clone());
     sigma.sort_by_cached_key(|d| d.id.clone());
-    // One id, one rule: within each kind and across the two.
-    let mut ids: Vec<(&str, &str, &str)> = rules
-        .iter()
-        .map(|r| (r.id.as_str(), "rule", r.title.as_str()))
-        .chain(
-            sigma
-                .iter()
-                .map(|d| (d.id.as_str(), "Sigma document", d.title.as_str())),
-        )
-        .collect();
-    ids.sort_unstable();
-    for w in ids.windows(2) {
-        if w[0].0 == w[1].0 {
-            errors.push(format!(
-                "id {} is used by more than one rule ({} `{}` and {} `{}`)",
-                w[0].0, w[0].1, w[0].2, w[1].1, w[1].2
-            ));
-        }
-    }
+    errors.extend(duplicate_ids(
+        rules
+            .iter()
+            .map(|r| (r.id.as_str(), "rule", r.title.as_str()))
+            .chain(
+                sigma
+                    .iter()
+                    .map(|d| (d.id.as_str(), "Sigma document", d.title.as_str())),
+            )
+            .collect(),
+    ));
     if !errors.is_empty() {
         errors.sort();
         errors.dedup();

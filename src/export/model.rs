@@ -10,7 +10,7 @@ use crate::bundle::sigma::{self as bsigma, SigmaEntry};
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax, REGEX_PREFIX};
 use crate::kind::ParsedRef;
-use crate::rule::{parse_date, RuleFile};
+use crate::rule::RuleFile;
 use std::collections::BTreeMap;
 
 /// How one canonical rule value matches (see `docs/matching.md`).
@@ -236,30 +236,17 @@ pub fn select(files: Vec<ExportFile>, sel: &Selection) -> Result<ExportSet, Vec<
     let mut set = ExportSet::default();
     for f in files {
         match f {
-            ExportFile::Native(Ok(r)) => {
-                if !sel.statuses.contains(&r.status) {
-                    set.excluded.by_status += 1;
-                } else if !sel.include_expired
-                    && r.expires
-                        .as_deref()
-                        .and_then(parse_date)
-                        .is_some_and(|d| d < sel.as_of)
-                {
-                    set.excluded.expired += 1;
-                } else {
-                    set.native.push(*r);
-                }
-            }
+            ExportFile::Native(Ok(r)) => match sel.judge(&r.id, &r.status, r.expires.as_deref()) {
+                Ok(None) => set.native.push(*r),
+                Ok(Some(why)) => set.excluded.add(why),
+                Err(e) => errors.push(e),
+            },
             ExportFile::Native(Err(e)) => errors.push(e),
             ExportFile::Sigma(docs) => {
                 for d in docs {
                     match d {
-                        Ok(s) => match &s.entry.status {
-                            Some(st) if !sel.statuses.contains(st) => {
-                                set.excluded.sigma_by_status += 1
-                            }
-                            _ => set.sigma.push(s),
-                        },
+                        Ok(s) if sel.keeps_sigma(s.entry.status.as_deref()) => set.sigma.push(s),
+                        Ok(_) => set.excluded.sigma_by_status += 1,
                         Err(e) => errors.push(e),
                     }
                 }
@@ -268,21 +255,21 @@ pub fn select(files: Vec<ExportFile>, sel: &Selection) -> Result<ExportSet, Vec<
     }
     set.native.sort_by(|a, b| a.id.cmp(&b.id));
     set.sigma.sort_by(|a, b| a.entry.id.cmp(&b.entry.id));
-    let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
-    let ids = set
-        .native
-        .iter()
-        .map(|r| (r.id.as_str(), r.path.as_str()))
-        .chain(
-            set.sigma
-                .iter()
-                .map(|s| (s.entry.id.as_str(), s.path.as_str())),
-        );
-    for (id, path) in ids {
-        if let Some(first) = seen.insert(id, path) {
-            errors.push(format!("{path}: id {id} is also used by {first}"));
-        }
-    }
+    errors.extend(compile::duplicate_ids(
+        set.native
+            .iter()
+            .map(|r| (r.id.as_str(), "rule", r.title.as_str()))
+            .chain(set.sigma.iter().map(|s| {
+                (
+                    s.entry.id.as_str(),
+                    "Sigma document",
+                    s.entry.title.as_str(),
+                )
+            }))
+            .collect(),
+    ));
+    errors.sort();
+    errors.dedup();
     if errors.is_empty() {
         Ok(set)
     } else {
