@@ -45,10 +45,7 @@ fn scan(clamscan: &str, db: &Path, samples: &[PathBuf]) -> BTreeSet<(String, Str
 }
 
 fn fixture() -> (Fixture, serde_json::Value) {
-    let f = Fixture::new();
-    f.hash_rules();
-    let report = f.export("clamav");
-    (f, report)
+    Fixture::exported("clamav")
 }
 
 #[test]

@@ -112,10 +112,7 @@ fn expected() -> BTreeSet<(String, String)> {
 }
 
 fn fixture() -> (Fixture, serde_json::Value) {
-    let f = Fixture::new();
-    f.hash_rules();
-    let report = f.export("yara");
-    (f, report)
+    Fixture::exported("yara")
 }
 
 #[test]

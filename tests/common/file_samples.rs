@@ -114,19 +114,15 @@ impl Fixture {
 
     /// Runs `ruleforge export TARGET --out out` in the repository; returns the report.
     pub fn export(&self, target: &str) -> serde_json::Value {
-        let out = self
-            .repo
-            .ruleforge()
-            .args(["export", target, "--out", "out"])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "export {target} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let report = std::fs::read(self.repo.path().join("out/export-report.json")).unwrap();
-        serde_json::from_slice(&report).unwrap()
+        super::export::run(self.repo.path(), target, Path::new("out"), &[], &[])
+    }
+
+    /// A fixture with the hash rules, exported to `target`: (the fixture, the report).
+    pub fn exported(target: &str) -> (Fixture, serde_json::Value) {
+        let f = Fixture::new();
+        f.hash_rules();
+        let report = f.export(target);
+        (f, report)
     }
 
     pub fn out(&self, rel: &str) -> PathBuf {
