@@ -738,3 +738,63 @@ fn registry_with_htpasswd_auth() {
     );
     assert_eq!(files_of(&oras_out), files_of(f.v1.parent().unwrap()));
 }
+
+#[test]
+fn lint_checks_the_trust_table_for_a_rotation_that_keeps_a_valid_path() {
+    let repo = GitRepo::new();
+    repo.write(
+        "rules/one.yml",
+        &common::rule(
+            "0b9e6c5e-3a5f-4f0a-9d57-6c1f0f1a2b3c",
+            "First web shell",
+            "32519b85c0b422e4656de6e6c41878e95fd95026267daab4215ee59c107d6c77",
+        ),
+    );
+    for name in ["old", "new"] {
+        let k = sign::generate(None).unwrap();
+        repo.write(&format!("keys/{name}.pub"), &k.public_key_text);
+    }
+    let lint = |threshold: usize| {
+        repo.write(
+            "ruleforge.toml",
+            &format!("[trust]\npublic-keys = [\"keys/old.pub\", \"keys/new.pub\"]\nthreshold = {threshold}\n"),
+        );
+        run(rf(repo.path(), repo.path()).arg("lint"))
+    };
+    // Mid-rotation: both keys listed, one signature required.
+    let o = lint(1);
+    assert_eq!(o.code, 0, "{}", o.text());
+    assert!(!o.stderr.contains("[trust]"), "{}", o.stderr);
+    // Every key required: retiring one would strand the scanners.
+    let o = lint(2);
+    assert_eq!(o.code, 0, "{}", o.text());
+    assert!(o.stderr.contains("ruleforge: warning: "), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("ruleforge.toml: [trust] threshold = 2 requires every listed key"),
+        "{}",
+        o.stderr
+    );
+    // More than the keys listed: never reachable.
+    let o = lint(3);
+    assert_eq!(o.code, 1, "{}", o.text());
+    assert!(o.stderr.contains("ruleforge: error: "), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("ruleforge.toml: [trust] threshold = 3 cannot be met"),
+        "{}",
+        o.stderr
+    );
+    repo.write(
+        "ruleforge.toml",
+        "[trust]\npublic-keys = [\"keys/gone.pub\"]\n",
+    );
+    let o = run(rf(repo.path(), repo.path()).arg("lint"));
+    assert_eq!(o.code, 1, "{}", o.text());
+    assert!(
+        o.stderr
+            .contains("public-keys[0] `keys/gone.pub`: cannot read"),
+        "{}",
+        o.stderr
+    );
+}

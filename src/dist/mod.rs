@@ -5,6 +5,7 @@
 //! contract: media types, annotations, the freshness document, the state file, exit codes.
 
 pub mod push;
+pub mod trust;
 
 pub use ruleforge_dist::{
     artifact, auth, error, freshness, pull, reference, registry, signature_file_name, state,

@@ -584,6 +584,188 @@ fn percent_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::sync::{Arc, Mutex};
+
+    /// A request the fake server saw: request line and `Authorization` header.
+    type Seen = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+    /// A one-thread HTTP/1.1 server on 127.0.0.1 answering with `answer(request line,
+    /// authorization, call number)` → (status, extra headers, body); closes each connection.
+    fn serve(
+        answer: impl Fn(&str, Option<&str>, usize) -> (u16, Vec<(String, String)>, Vec<u8>)
+            + Send
+            + 'static,
+    ) -> (u16, Seen) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen: Seen = Arc::default();
+        let log = seen.clone();
+        std::thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { return };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let (mut auth, mut length) = (None, 0usize);
+                loop {
+                    let mut h = String::new();
+                    reader.read_line(&mut h).unwrap();
+                    if h.trim().is_empty() {
+                        break;
+                    }
+                    let (k, v) = h.split_once(':').unwrap();
+                    match k.to_ascii_lowercase().as_str() {
+                        "authorization" => auth = Some(v.trim().to_string()),
+                        "content-length" => length = v.trim().parse().unwrap(),
+                        _ => {}
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let line = line.trim().to_string();
+                log.lock().unwrap().push((line.clone(), auth.clone()));
+                let (status, headers, body) = answer(&line, auth.as_deref(), n);
+                let mut out = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    body.len()
+                );
+                for (k, v) in headers {
+                    out.push_str(&format!("{k}: {v}\r\n"));
+                }
+                out.push_str("\r\n");
+                let _ = stream.write_all(out.as_bytes());
+                let _ = stream.write_all(&body);
+            }
+        });
+        (port, seen)
+    }
+
+    fn options() -> ClientOptions {
+        ClientOptions {
+            backoff: Duration::from_millis(1),
+            ..Default::default()
+        }
+    }
+
+    fn reference(port: u16) -> Reference {
+        Reference::parse(&format!("oci://127.0.0.1:{port}/acme/rules:v1")).unwrap()
+    }
+
+    #[test]
+    fn bearer_challenges_get_a_token_with_the_basic_credentials() {
+        let manifest = br#"{"schemaVersion": 2}"#.to_vec();
+        let (port, seen) = {
+            let body = manifest.clone();
+            let port_cell = Arc::new(Mutex::new(0u16));
+            let p2 = port_cell.clone();
+            let (port, seen) = serve(move |line, auth, _| {
+                let port = *p2.lock().unwrap();
+                if line.starts_with("GET /token?") {
+                    assert!(
+                        line.contains("scope=repository%3Aacme%2Frules%3Apull"),
+                        "{line}"
+                    );
+                    assert!(line.contains("service=reg"), "{line}");
+                    assert_eq!(auth, Some("Basic dTpw"), "u:p to the token endpoint");
+                    return (200, vec![], br#"{"token": "T0K"}"#.to_vec());
+                }
+                match auth {
+                    Some("Bearer T0K") => (200, vec![], body.clone()),
+                    _ => (
+                        401,
+                        vec![(
+                            "WWW-Authenticate".into(),
+                            format!(
+                                r#"Bearer realm="http://127.0.0.1:{port}/token",service="reg""#
+                            ),
+                        )],
+                        vec![],
+                    ),
+                }
+            });
+            *port_cell.lock().unwrap() = port;
+            (port, seen)
+        };
+        let credentials = Credentials::Basic {
+            username: "u".into(),
+            password: "p".into(),
+            source: "test".into(),
+        };
+        let mut client = Client::new(&reference(port), credentials, false, options());
+        let (bytes, digest) = client.get_manifest().unwrap();
+        assert_eq!(bytes, manifest);
+        assert_eq!(digest, artifact::digest_of(&manifest));
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!(seen[2].1.as_deref(), Some("Bearer T0K"));
+    }
+
+    #[test]
+    fn transient_failures_are_retried_then_reported() {
+        let (port, seen) = serve(|_, _, n| {
+            if n < 2 {
+                (503, vec![], b"busy".to_vec())
+            } else {
+                (200, vec![], b"{}".to_vec())
+            }
+        });
+        let mut client = Client::new(&reference(port), Credentials::Anonymous, false, options());
+        client.get_manifest().unwrap();
+        assert_eq!(seen.lock().unwrap().len(), 3);
+
+        let (port, seen) = serve(|_, _, _| (502, vec![], Vec::new()));
+        let mut client = Client::new(&reference(port), Credentials::Anonymous, false, options());
+        let e = client.get_manifest().unwrap_err();
+        assert_eq!(e.exit_code(), 19, "{e}");
+        assert!(e.to_string().contains("gave up after 4 tries"), "{e}");
+        assert_eq!(seen.lock().unwrap().len(), 4);
+    }
+
+    #[test]
+    fn auth_not_found_too_large_and_digest_mismatch_have_their_own_errors() {
+        let (port, _) = serve(|_, _, _| {
+            (
+                401,
+                vec![("WWW-Authenticate".into(), r#"Basic realm="r""#.into())],
+                Vec::new(),
+            )
+        });
+        let mut client = Client::new(&reference(port), Credentials::Anonymous, false, options());
+        let e = client.get_manifest().unwrap_err();
+        assert_eq!((e.code(), e.exit_code()), ("registry-auth", 16), "{e}");
+        assert!(e.to_string().contains("requires credentials"), "{e}");
+
+        let (port, _) = serve(|_, _, _| {
+            (
+                404,
+                vec![],
+                br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#
+                    .to_vec(),
+            )
+        });
+        let mut client = Client::new(&reference(port), Credentials::Anonymous, false, options());
+        let e = client.get_manifest().unwrap_err();
+        assert_eq!(e.exit_code(), 17, "{e}");
+        assert!(e.to_string().contains("MANIFEST_UNKNOWN"), "{e}");
+
+        let (port, _) = serve(|_, _, _| (200, vec![], vec![b'x'; 100]));
+        let mut client = Client::new(&reference(port), Credentials::Anonymous, false, options());
+        let desc = Descriptor::of("t", b"short", Some("f"));
+        let e = client.get_blob(&desc, 1000).unwrap_err();
+        assert_eq!((e.code(), e.exit_code()), ("digest-mismatch", 15), "{e}");
+        let big = Descriptor {
+            size: 10_000,
+            ..desc.clone()
+        };
+        let e = client.get_blob(&big, 1000).unwrap_err();
+        assert_eq!((e.code(), e.exit_code()), ("too-large", 18), "{e}");
+        let (port, _) = serve(|_, _, _| (200, vec![], b"shorT".to_vec()));
+        let mut client = Client::new(&reference(port), Credentials::Anonymous, false, options());
+        let e = client.get_blob(&desc, 1000).unwrap_err();
+        assert_eq!(e.exit_code(), 15, "{e}");
+        assert!(e.to_string().contains(&desc.digest), "{e}");
+    }
 
     #[test]
     fn percent_encoding_and_error_text() {
