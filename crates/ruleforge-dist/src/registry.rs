@@ -125,8 +125,11 @@ impl Client {
         what: &str,
     ) -> Result<Response, Failure> {
         let mut all: Vec<(&str, &str)> = headers.to_vec();
+        // Credentials go to the registry only, never to an upload location elsewhere.
         if let Some(a) = &self.authorization {
-            all.push(("Authorization", a));
+            if url.starts_with(&format!("{}/", self.base)) {
+                all.push(("Authorization", a));
+            }
         }
         let result = match method {
             Method::Get | Method::Head => {
