@@ -21,10 +21,32 @@ pub struct Config {
     pub bundle: BundleConfig,
     pub policy: PolicyConfig,
     pub kinds: KindsConfig,
+    pub trust: TrustConfig,
     /// Where the configuration was read from (`ruleforge.toml`, `<commit>:ruleforge.toml`),
     /// for messages; `None` for the defaults.
     #[serde(skip)]
     pub origin: Option<String>,
+}
+
+/// The keys scanners trust for this repository's bundles and how many must sign
+/// (docs/distribution.md, key rotation). Checked by `ruleforge lint` (`dist::trust`).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct TrustConfig {
+    /// Public key files (repository-relative) every bundle is signed with; during a
+    /// rotation, the old and the new key.
+    pub public_keys: Vec<String>,
+    /// Distinct keys whose signatures scanners require (`verify`/`pull --threshold`).
+    pub threshold: usize,
+}
+
+impl Default for TrustConfig {
+    fn default() -> Self {
+        TrustConfig {
+            public_keys: Vec::new(),
+            threshold: 1,
+        }
+    }
 }
 
 /// Which files hold which kind of rule, by glob over repository-relative paths. A file that no

@@ -15,6 +15,7 @@ pub mod config;
 pub mod coverage;
 pub mod diagnostic;
 pub mod diff;
+pub mod dist;
 pub mod export;
 pub mod format;
 pub mod fsutil;

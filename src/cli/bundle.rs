@@ -18,21 +18,28 @@ pub struct Args {
     /// Output folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Sign with this minisign secret key file.
-    #[arg(long, value_name = "FILE", conflicts_with = "secret_key_env")]
-    pub secret_key: Option<PathBuf>,
+    /// Sign with this minisign secret key file. Repeat to sign with several keys (a
+    /// threshold, or a key rotation): `BUNDLE.minisig`, then `BUNDLE.minisig.2`, …
+    #[arg(long, value_name = "FILE")]
+    pub secret_key: Vec<PathBuf>,
     /// Sign with the secret key whose file CONTENTS are in this environment variable (a CI
     /// secret; the key never touches the disk). Password, if any: RULEFORGE_KEY_PASSWORD.
+    /// Repeatable; these signatures follow those of --secret-key.
     #[arg(long, value_name = "VAR")]
-    pub secret_key_env: Option<String>,
+    pub secret_key_env: Vec<String>,
     /// Also carry this export target's output under `exports/<target>/` (repeatable or
     /// comma-separated; added to `[bundle] exports` of the configuration).
     #[arg(long = "export", value_name = "TARGET", value_delimiter = ',')]
     pub exports: Vec<String>,
 }
 
-fn load_key(args: &Args) -> anyhow::Result<Option<sign::SigningKey>> {
-    let (text, source) = match (&args.secret_key, &args.secret_key_env) {
+/// Loads a signing key from a file or from an environment variable holding its contents;
+/// the password, if the key has one, from RULEFORGE_KEY_PASSWORD or the terminal.
+pub(crate) fn load_signing_key(
+    file: Option<&std::path::Path>,
+    var: Option<&str>,
+) -> anyhow::Result<sign::SigningKey> {
+    let (text, source) = match (file, var) {
         (Some(p), _) => (
             std::fs::read_to_string(p)
                 .with_context(|| format!("{}: cannot read the secret key", p.display()))?,
@@ -50,13 +57,32 @@ fn load_key(args: &Args) -> anyhow::Result<Option<sign::SigningKey>> {
             })?;
             (v, format!("${var}"))
         }
-        (None, None) => return Ok(None),
+        (None, None) => return Err(anyhow!("no secret key given")),
     };
     let prompt = format!("Password for {source}: ");
     let key = sign::load_secret_key(&text, &source, &mut || {
         super::keygen::read_password(&prompt, false)
     })?;
-    Ok(Some(key))
+    Ok(key)
+}
+
+fn load_keys(args: &Args) -> anyhow::Result<Vec<sign::SigningKey>> {
+    let mut keys: Vec<sign::SigningKey> = Vec::new();
+    for p in &args.secret_key {
+        keys.push(load_signing_key(Some(p), None)?);
+    }
+    for var in &args.secret_key_env {
+        keys.push(load_signing_key(None, Some(var))?);
+    }
+    for (i, k) in keys.iter().enumerate() {
+        if keys[..i].iter().any(|o| o.key_id() == k.key_id()) {
+            return Err(anyhow!(
+                "key {} is given twice: a threshold counts distinct keys",
+                k.key_id()
+            ));
+        }
+    }
+    Ok(keys)
 }
 
 pub fn exec(args: Args) -> CmdResult {
@@ -66,7 +92,7 @@ pub fn exec(args: Args) -> CmdResult {
     let prefix = super::repo_prefix(&repo, &root)?;
 
     // The key first: a wrong password should not cost a build.
-    let key = load_key(&args)?;
+    let keys = load_keys(&args)?;
 
     let rev = bundle::read_revision(&repo, &args.rev, &prefix)?;
     let short = &rev.commit[..12];
@@ -141,24 +167,26 @@ pub fn exec(args: Args) -> CmdResult {
             rev.config.bundle.statuses.join(", ")
         );
     }
-    let signature = match &key {
-        Some(k) => Some(sign::sign(
-            k,
-            &built.archive,
-            &bundle::trusted_comment(&built.manifest),
-        )?),
-        None => None,
-    };
+    let comment = bundle::trusted_comment(&built.manifest);
+    let signatures = keys
+        .iter()
+        .map(|k| sign::sign(k, &built.archive, &comment))
+        .collect::<Result<Vec<_>, _>>()?;
 
     crate::timings::mark("bundle: signed");
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the output folder", args.out.display()))?;
     let archive_path = args.out.join(&built.file_name);
-    let sig_path = args.out.join(format!("{}.minisig", built.file_name));
+    let sig_paths: Vec<PathBuf> = (0..signatures.len())
+        .map(|i| {
+            args.out
+                .join(crate::dist::signature_file_name(&built.file_name, i))
+        })
+        .collect();
     write_atomic_mode(&archive_path, &built.archive, 0o644, true)
         .with_context(|| format!("{}: cannot write", archive_path.display()))?;
-    if let Some(sig) = &signature {
-        if let Err(e) = write_atomic_mode(&sig_path, sig.as_bytes(), 0o644, true) {
+    for (sig, sig_path) in signatures.iter().zip(&sig_paths) {
+        if let Err(e) = write_atomic_mode(sig_path, sig.as_bytes(), 0o644, true) {
             // No unsigned bundle left where a signed one was asked for.
             let _ = std::fs::remove_file(&archive_path);
             return Err(
@@ -166,12 +194,20 @@ pub fn exec(args: Args) -> CmdResult {
             );
         }
     }
+    // A signature numbered after the last one written belongs to an earlier build.
+    let stale = args.out.join(crate::dist::signature_file_name(
+        &built.file_name,
+        signatures.len().max(1),
+    ));
+    if stale.is_file() {
+        let _ = std::fs::remove_file(&stale);
+    }
     crate::timings::mark("bundle: archive and signature written and synced to disk");
 
     let m = &built.manifest;
     let mut out = String::new();
     out.push_str(&format!("bundle     {}\n", archive_path.display()));
-    if signature.is_some() {
+    for sig_path in &sig_paths {
         out.push_str(&format!("signature  {}\n", sig_path.display()));
     }
     out.push_str(&format!("sha256     {}\n", built.sha256));
@@ -189,9 +225,11 @@ pub fn exec(args: Args) -> CmdResult {
             x.by_status, x.expired, x.sigma_by_status
         ));
     }
-    match &key {
-        Some(k) => out.push_str(&format!("signed by  key {}\n", k.key_id())),
-        None => out.push_str("unsigned   (no --secret-key or --secret-key-env)\n"),
+    if keys.is_empty() {
+        out.push_str("unsigned   (no --secret-key or --secret-key-env)\n");
+    }
+    for k in &keys {
+        out.push_str(&format!("signed by  key {}\n", k.key_id()));
     }
     if let Some(src) = &rev.config_source {
         out.push_str(&format!("config     {src}\n"));

@@ -3,6 +3,7 @@
 use super::CmdResult;
 use crate::lint::{self, SelectorArgs};
 use crate::report::{self, Counts, Format};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -127,8 +128,17 @@ pub fn exec(args: Args) -> CmdResult {
         Format::Github => report::github::render(&outcome.diagnostics, &outcome.sources),
     };
     super::print(&text);
+    // `[trust]`: key rotation problems (docs/distribution.md), on stderr beside the report.
+    let config_name = cfg.origin.as_deref().unwrap_or(crate::config::FILE_NAME);
+    let trust = crate::dist::trust::check(&cfg.trust, &root, config_name);
+    for problem in &trust {
+        let _ = writeln!(anstream::stderr(), "ruleforge: {problem}");
+    }
+    let trust_fails = trust
+        .iter()
+        .any(|p| p.error || args.deny_warnings || cfg.lint.deny_warnings);
     Ok(
-        if counts.fails(args.deny_warnings || cfg.lint.deny_warnings) {
+        if trust_fails || counts.fails(args.deny_warnings || cfg.lint.deny_warnings) {
             ExitCode::from(1)
         } else {
             ExitCode::SUCCESS

@@ -19,9 +19,12 @@ mod match_cmd;
 mod new;
 mod policy;
 mod progress;
+mod pull;
+mod push;
 mod rule;
 mod schema;
 mod test;
+mod timestamp;
 mod verify;
 
 use clap::{Parser, Subcommand};
@@ -64,6 +67,12 @@ pub enum Command {
     Bundle(bundle::Args),
     /// Verify a bundle: signature, manifest, members, expiry, rollback.
     Verify(verify::Args),
+    /// Sign a freshness document for a bundle (re-run on a schedule; hours or days ahead).
+    Timestamp(timestamp::Args),
+    /// Upload a bundle, its signatures and freshness document to an OCI registry.
+    Push(push::Args),
+    /// Download a bundle from an OCI registry, verify everything, then write it.
+    Pull(pull::Args),
     /// Generate an Ed25519 key pair in the minisign formats for signing bundles.
     Keygen(keygen::Args),
     /// Rewrite rule files into the canonical layout (comments kept).
@@ -117,6 +126,9 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
                 cause
                     .downcast_ref::<crate::bundle::VerifyError>()
                     .map(|e| e.exit_code()),
+                cause
+                    .downcast_ref::<crate::dist::DistError>()
+                    .map(|e| e.exit_code()),
             ];
             stated.into_iter().flatten().next()
         })
@@ -145,6 +157,9 @@ pub fn main() -> ExitCode {
         Command::Changelog(a) => changelog::exec(a),
         Command::Bundle(a) => bundle::exec(a),
         Command::Verify(a) => verify::exec(a),
+        Command::Timestamp(a) => timestamp::exec(a),
+        Command::Push(a) => push::exec(a),
+        Command::Pull(a) => pull::exec(a),
         Command::Keygen(a) => keygen::exec(a),
         Command::Fmt(a) => fmt::exec(a),
         Command::New(a) => new::exec(a),

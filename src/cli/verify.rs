@@ -1,28 +1,41 @@
 //! `ruleforge verify`: check a bundle as a scanner would before loading it.
 //!
 //! Exit status: 0 verified; 2 usage or I/O (unreadable files, malformed public key, bad
-//! `--now`); a rejected bundle exits with [`VerifyError::exit_code`]: 3 signature (bad,
-//! malformed, legacy, comment mismatch), 4 unknown key, 5 archive (corrupt, too large,
-//! unsafe path…), 6 manifest or members (schema, missing, unlisted, size, hash), 7 expired,
-//! 8 rollback.
+//! `--now`, a threshold above the number of keys); a rejected bundle exits with
+//! [`VerifyError::exit_code`]: 3 signature (bad, malformed, legacy, comment mismatch),
+//! 4 unknown key, 5 archive (corrupt, too large, unsafe path…), 6 manifest or members
+//! (schema, missing, unlisted, size, hash), 7 expired, 8 rollback; and with
+//! [`DistError::exit_code`] for the distribution checks: 9 threshold not met, 10 freshness
+//! expired, 11 freshness naming another bundle, 12 freshness invalid.
 
 use super::CmdResult;
 use crate::bundle::{self, TrustedKey, VerifyError, VerifyOptions};
-use anyhow::Context;
+use crate::dist::{self, freshness, threshold, DistError};
+use anyhow::{anyhow, Context};
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The bundle archive (`<name>-<version>.tar.gz`).
     pub bundle: PathBuf,
-    /// A trusted minisign public key file; repeat during a key rotation.
+    /// A trusted minisign public key file; repeat during a key rotation or for a threshold.
     #[arg(long = "public-key", value_name = "FILE", required = true)]
     pub public_keys: Vec<PathBuf>,
-    /// The signature file (default: BUNDLE.minisig).
+    /// A signature file; repeatable (default: BUNDLE.minisig, BUNDLE.minisig.2, … as present).
+    #[arg(long = "signature", value_name = "FILE")]
+    pub signatures: Vec<PathBuf>,
+    /// Require signatures by at least K distinct trusted keys.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub threshold: usize,
+    /// Also check this signed freshness document (signature FILE.minisig): not expired, and
+    /// naming this bundle's name, version and SHA-256.
     #[arg(long, value_name = "FILE")]
-    pub signature: Option<PathBuf>,
+    pub freshness: Option<PathBuf>,
+    /// A key trusted to sign freshness documents (default: the --public-key keys).
+    #[arg(long = "freshness-key", value_name = "FILE", requires = "freshness")]
+    pub freshness_keys: Vec<PathBuf>,
     /// The version already installed: an older bundle is rejected as a rollback.
     #[arg(long, value_name = "N")]
     pub current_version: Option<u64>,
@@ -31,29 +44,76 @@ pub struct Args {
     pub now: Option<String>,
 }
 
-pub fn exec(args: Args) -> CmdResult {
+/// Reads minisign public key files.
+pub(crate) fn load_public_keys(paths: &[PathBuf]) -> anyhow::Result<Vec<TrustedKey>> {
     let mut keys = Vec::new();
-    for p in &args.public_keys {
+    for p in paths {
         let text = std::fs::read_to_string(p)
             .with_context(|| format!("{}: cannot read the public key", p.display()))?;
         keys.push(TrustedKey::parse_named(&text, &p.display().to_string())?);
     }
+    Ok(keys)
+}
+
+/// The number of distinct keys among `keys`; a threshold above it can never be met.
+pub(crate) fn check_threshold(threshold: usize, keys: &[TrustedKey]) -> anyhow::Result<()> {
+    let mut ids: Vec<_> = keys.iter().map(|k| k.key_id()).collect();
+    ids.sort_by_key(|id| id.0);
+    ids.dedup();
+    if threshold == 0 || threshold > ids.len() {
+        return Err(anyhow!(
+            "--threshold {threshold}: must be between 1 and the number of distinct trusted keys ({})",
+            ids.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Reads a small text file (a signature) within 64 KiB.
+pub(crate) fn read_small(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(64 * 1024).read_to_end(&mut bytes))
+        .with_context(|| format!("{}: cannot read the {what}", path.display()))?;
+    Ok(bytes)
+}
+
+pub fn exec(args: Args) -> CmdResult {
+    let keys = load_public_keys(&args.public_keys)?;
+    check_threshold(args.threshold, &keys)?;
+    let freshness_keys = if args.freshness_keys.is_empty() {
+        keys.clone()
+    } else {
+        load_public_keys(&args.freshness_keys)?
+    };
     let mut opts = VerifyOptions::default();
     if let Some(now) = &args.now {
         opts.now = bundle::parse_time(now).context("--now")?;
     }
     opts.current_version = args.current_version;
-    let sig_path = args.signature.clone().unwrap_or_else(|| {
-        let mut s = args.bundle.clone().into_os_string();
-        s.push(".minisig");
-        PathBuf::from(s)
-    });
-    // A signature file is a few hundred bytes: read at most 64 KiB of whatever is there.
-    let mut signature = Vec::new();
-    std::fs::File::open(&sig_path)
-        .and_then(|f| f.take(64 * 1024).read_to_end(&mut signature))
-        .with_context(|| format!("{}: cannot read the signature", sig_path.display()))?;
-    let signature = String::from_utf8(signature).unwrap_or_default();
+    let sig_paths = if args.signatures.is_empty() {
+        let found = dist::signature_paths(&args.bundle);
+        if found.is_empty() {
+            vec![PathBuf::from(format!("{}.minisig", args.bundle.display()))]
+        } else {
+            found
+        }
+    } else {
+        args.signatures.clone()
+    };
+    let mut signatures = Vec::new();
+    for p in &sig_paths {
+        signatures.push(String::from_utf8(read_small(p, "signature")?).unwrap_or_default());
+    }
+    let fresh = match &args.freshness {
+        Some(p) => {
+            let doc = read_small(p, "freshness document")?;
+            let sig_path = PathBuf::from(format!("{}.minisig", p.display()));
+            let sig = read_small(&sig_path, "freshness signature")?;
+            Some((doc, String::from_utf8(sig).unwrap_or_default()))
+        }
+        None => None,
+    };
 
     let file = std::fs::File::open(&args.bundle)
         .with_context(|| format!("{}: cannot read", args.bundle.display()))?;
@@ -62,25 +122,55 @@ pub fn exec(args: Args) -> CmdResult {
         .read_to_end(&mut archive)
         .with_context(|| format!("{}: cannot read", args.bundle.display()))?;
     let result = if archive.len() as u64 > opts.max_unpacked {
-        Err(VerifyError::TooLarge {
+        Err(DistError::from(VerifyError::TooLarge {
             limit: opts.max_unpacked,
-        })
+        }))
     } else {
-        bundle::verify(&archive, &signature, &keys, &opts)
+        threshold::verify(
+            &archive,
+            &signatures,
+            &keys,
+            args.threshold,
+            &opts,
+            &bundle::verify::Schemas,
+        )
+        .and_then(|v| match &fresh {
+            Some((doc, sig)) => {
+                let f = freshness::verify(doc, sig, &freshness_keys, opts.now)?;
+                let m = &v.bundle.manifest;
+                f.document.check_bundle(&m.name, m.version, &archive)?;
+                Ok((v, Some(f)))
+            }
+            None => Ok((v, None)),
+        })
     };
     match result {
-        Ok(v) => {
-            let m = &v.manifest;
-            super::print(&format!(
-                "Verified {}: signed by key {}\n\
-                 name       {}\n\
+        Ok((v, fresh)) => {
+            let m = &v.bundle.manifest;
+            let signers = v
+                .signers
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut out = format!(
+                "Verified {}: signed by key{} {signers}\n",
+                args.bundle.display(),
+                if v.signers.len() == 1 { "" } else { "s" },
+            );
+            if let Some(f) = &fresh {
+                out.push_str(&format!(
+                    "fresh      until {} (issued {}, signed by key {})\n",
+                    f.document.expires, f.document.issued, f.key_id
+                ));
+            }
+            out.push_str(&format!(
+                "name       {}\n\
                  version    {}\n\
                  commit     {}\n\
                  created    {}\n\
                  expires    {}\n\
                  {}",
-                args.bundle.display(),
-                v.key_id,
                 m.name,
                 m.version,
                 m.commit,
@@ -88,6 +178,7 @@ pub fn exec(args: Args) -> CmdResult {
                 m.expires,
                 super::bundle::counts_text(m),
             ));
+            super::print(&out);
             crate::drop_in_background(v);
             Ok(ExitCode::SUCCESS)
         }
