@@ -10,7 +10,7 @@ use super::CmdResult;
 use crate::bundle::{self, TrustedKey, VerifyError, VerifyOptions};
 use anyhow::Context;
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(clap::Args, Debug)]
@@ -31,20 +31,38 @@ pub struct Args {
     pub now: Option<String>,
 }
 
-pub fn exec(args: Args) -> CmdResult {
+/// What a bundle is verified with: the archive and signature bytes, the trusted keys, the
+/// options. Shared with `ruleforge match BUNDLE`.
+pub(super) struct Inputs {
+    pub keys: Vec<TrustedKey>,
+    pub opts: VerifyOptions,
+    pub signature: String,
+    /// `Err` when the archive is over the size limit (a rejection, not an I/O error).
+    pub archive: Result<Vec<u8>, VerifyError>,
+}
+
+/// Reads the keys, the signature (`signature`, or `BUNDLE.minisig`) and the archive (at most
+/// the unpacked-size limit), each error naming its file.
+pub(super) fn read_inputs(
+    bundle: &Path,
+    public_keys: &[PathBuf],
+    signature: Option<&Path>,
+    now: Option<&str>,
+    current_version: Option<u64>,
+) -> anyhow::Result<Inputs> {
     let mut keys = Vec::new();
-    for p in &args.public_keys {
+    for p in public_keys {
         let text = std::fs::read_to_string(p)
             .with_context(|| format!("{}: cannot read the public key", p.display()))?;
         keys.push(TrustedKey::parse_named(&text, &p.display().to_string())?);
     }
     let mut opts = VerifyOptions::default();
-    if let Some(now) = &args.now {
+    if let Some(now) = now {
         opts.now = bundle::parse_time(now).context("--now")?;
     }
-    opts.current_version = args.current_version;
-    let sig_path = args.signature.clone().unwrap_or_else(|| {
-        let mut s = args.bundle.clone().into_os_string();
+    opts.current_version = current_version;
+    let sig_path = signature.map(Path::to_path_buf).unwrap_or_else(|| {
+        let mut s = bundle.to_path_buf().into_os_string();
         s.push(".minisig");
         PathBuf::from(s)
     });
@@ -55,19 +73,49 @@ pub fn exec(args: Args) -> CmdResult {
         .with_context(|| format!("{}: cannot read the signature", sig_path.display()))?;
     let signature = String::from_utf8(signature).unwrap_or_default();
 
-    let file = std::fs::File::open(&args.bundle)
-        .with_context(|| format!("{}: cannot read", args.bundle.display()))?;
+    let file = std::fs::File::open(bundle)
+        .with_context(|| format!("{}: cannot read", bundle.display()))?;
     let mut archive = Vec::new();
     file.take(opts.max_unpacked + 1)
         .read_to_end(&mut archive)
-        .with_context(|| format!("{}: cannot read", args.bundle.display()))?;
-    let result = if archive.len() as u64 > opts.max_unpacked {
+        .with_context(|| format!("{}: cannot read", bundle.display()))?;
+    let archive = if archive.len() as u64 > opts.max_unpacked {
         Err(VerifyError::TooLarge {
             limit: opts.max_unpacked,
         })
     } else {
-        bundle::verify(&archive, &signature, &keys, &opts)
+        Ok(archive)
     };
+    Ok(Inputs {
+        keys,
+        opts,
+        signature,
+        archive,
+    })
+}
+
+/// Reports a rejected bundle on standard error; the exit status of the rejection.
+pub(super) fn rejected(bundle: &Path, e: &VerifyError) -> ExitCode {
+    let _ = writeln!(
+        anstream::stderr(),
+        "ruleforge: bundle rejected [{}]: {}: {e}",
+        e.code(),
+        bundle.display()
+    );
+    ExitCode::from(e.exit_code())
+}
+
+pub fn exec(args: Args) -> CmdResult {
+    let inputs = read_inputs(
+        &args.bundle,
+        &args.public_keys,
+        args.signature.as_deref(),
+        args.now.as_deref(),
+        args.current_version,
+    )?;
+    let result = inputs
+        .archive
+        .and_then(|a| bundle::verify(&a, &inputs.signature, &inputs.keys, &inputs.opts));
     match result {
         Ok(v) => {
             let m = &v.manifest;
@@ -91,14 +139,6 @@ pub fn exec(args: Args) -> CmdResult {
             crate::drop_in_background(v);
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            let _ = writeln!(
-                anstream::stderr(),
-                "ruleforge: bundle rejected [{}]: {}: {e}",
-                e.code(),
-                args.bundle.display()
-            );
-            Ok(ExitCode::from(e.exit_code()))
-        }
+        Err(e) => Ok(rejected(&args.bundle, &e)),
     }
 }
