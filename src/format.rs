@@ -23,7 +23,7 @@ use crate::indicator::{self, Checked, IndicatorType};
 use crate::source::SourceFile;
 use crate::yaml::emit::{needs_escape, quote};
 use crate::yaml::{self, Entry, LoadError, Node, NodeKind, Resolved};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Top-level keys in canonical order.
 pub const KEY_ORDER: [&str; 18] = crate::rule::KEYS;
@@ -234,10 +234,10 @@ struct Unit {
 struct Comments {
     modeline: Option<String>,
     header: Vec<String>,
-    leading: HashMap<(usize, UnitKind), Vec<String>>,
-    trailing: HashMap<(usize, UnitKind), Vec<String>>,
+    leading: FxHashMap<(usize, UnitKind), Vec<String>>,
+    trailing: FxHashMap<(usize, UnitKind), Vec<String>>,
     /// End-of-line comments by the start of the scalar they follow.
-    eol: HashMap<usize, String>,
+    eol: FxHashMap<usize, String>,
     footer: Vec<String>,
 }
 
@@ -405,14 +405,10 @@ fn collect_comments(src: &SourceFile, root: &Node) -> Comments {
         let ls = offset;
         offset += line.len();
         let body = line.trim_end_matches(['\n', '\r']);
-        let hash = body
-            .char_indices()
-            .find(|&(i, ch)| {
-                ch == '#'
-                    && !masked[ls + i]
-                    && (i == 0 || matches!(body.as_bytes()[i - 1], b' ' | b'\t'))
-            })
-            .map(|(i, _)| i);
+        // `#` is ASCII: its byte offsets are character boundaries.
+        let hash = memchr::memchr_iter(b'#', body.as_bytes()).find(|&i| {
+            !masked[ls + i] && (i == 0 || matches!(body.as_bytes()[i - 1], b' ' | b'\t'))
+        });
         if first_unit.is_none_or(|f| ls + body.len() < f) && body.trim().is_empty() {
             blank_after.push(ls);
         }
