@@ -23,7 +23,7 @@ use crate::indicator::{self, Checked, IndicatorType};
 use crate::source::SourceFile;
 use crate::yaml::emit::{needs_escape, quote};
 use crate::yaml::{self, Entry, LoadError, Node, NodeKind, Resolved};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// Top-level keys in canonical order.
 pub const KEY_ORDER: [&str; 18] = crate::rule::KEYS;
@@ -47,12 +47,18 @@ pub enum FormatError {
 /// Formats a rule file's text.
 pub fn format_source(src: &SourceFile) -> Result<String, FormatError> {
     let root = yaml::parse(src).map_err(FormatError::Load)?;
-    format_node(src, &root)
+    format_tree(src, &root, true)
 }
 
 /// Formats `root`, a tree parsed from `src` (possibly edited: nodes whose spans do not come
 /// from `src` carry no comments, e.g. spans starting at `usize::MAX`).
 pub fn format_node(src: &SourceFile, root: &Node) -> Result<String, FormatError> {
+    format_tree(src, root, false)
+}
+
+/// `unedited`: `root` is the tree of `src` as parsed, so a result equal to `src`'s text
+/// parses to `root` again and is not parsed a second time (the usual case of `fmt --check`).
+fn format_tree(src: &SourceFile, root: &Node, unedited: bool) -> Result<String, FormatError> {
     let comments = collect_comments(src, root);
     let total = comments.count();
     let mut e = Emitter {
@@ -62,16 +68,22 @@ pub fn format_node(src: &SourceFile, root: &Node) -> Result<String, FormatError>
     };
     e.emit_document(root)?;
     let out = e.out;
-    // The result must mean the same.
-    let check = SourceFile::new(src.path.clone(), out.clone());
-    let reparsed = yaml::parse(&check).map_err(|err| FormatError::Unsupported {
-        span: None,
-        message: format!(
-            "formatting would produce invalid YAML ({}): file left unchanged",
-            err.message
-        ),
-    })?;
-    if reparsed.to_json() != project(root, Ctx::Root) {
+    // The result must mean the same. A result equal to the text of an unedited tree
+    // parses to that tree again: it means the same when projecting changes nothing.
+    let same = if unedited && out == src.text {
+        projects_to_itself(root, Ctx::Root)
+    } else {
+        let check = SourceFile::new(src.path.clone(), out.clone());
+        let reparsed = yaml::parse(&check).map_err(|err| FormatError::Unsupported {
+            span: None,
+            message: format!(
+                "formatting would produce invalid YAML ({}): file left unchanged",
+                err.message
+            ),
+        })?;
+        reparsed.to_json() == project(root, Ctx::Root)
+    };
+    if !same {
         return Err(FormatError::Unsupported {
             span: None,
             message: "formatting would change the data: file left unchanged".into(),
@@ -165,6 +177,25 @@ fn project(n: &Node, ctx: Ctx) -> serde_json::Value {
     }
 }
 
+/// Whether [`project`] of `n` equals `n.to_json()` (no indicator value changes), without
+/// building either.
+fn projects_to_itself(n: &Node, ctx: Ctx) -> bool {
+    match &n.kind {
+        NodeKind::Scalar(_) => match (ctx, is_str(n)) {
+            (Ctx::Value(Some(ty)), Some(v)) => match indicator::check(ty, v) {
+                Checked::Valid { canonical } => canonical == v,
+                _ => true,
+            },
+            _ => true,
+        },
+        NodeKind::Seq(items) => items.iter().all(|i| projects_to_itself(i, ctx.child(None))),
+        NodeKind::Map(entries) => entries.iter().all(|e| {
+            let k = yaml::key_text(&e.key);
+            projects_to_itself(&e.value, ctx.child(Some(&k)))
+        }),
+    }
+}
+
 fn key_of(e: &Entry) -> Option<&str> {
     e.key.as_scalar().map(|s| s.value.as_str())
 }
@@ -203,10 +234,10 @@ struct Unit {
 struct Comments {
     modeline: Option<String>,
     header: Vec<String>,
-    leading: HashMap<(usize, UnitKind), Vec<String>>,
-    trailing: HashMap<(usize, UnitKind), Vec<String>>,
+    leading: FxHashMap<(usize, UnitKind), Vec<String>>,
+    trailing: FxHashMap<(usize, UnitKind), Vec<String>>,
     /// End-of-line comments by the start of the scalar they follow.
-    eol: HashMap<usize, String>,
+    eol: FxHashMap<usize, String>,
     footer: Vec<String>,
 }
 
@@ -374,14 +405,10 @@ fn collect_comments(src: &SourceFile, root: &Node) -> Comments {
         let ls = offset;
         offset += line.len();
         let body = line.trim_end_matches(['\n', '\r']);
-        let hash = body
-            .char_indices()
-            .find(|&(i, ch)| {
-                ch == '#'
-                    && !masked[ls + i]
-                    && (i == 0 || matches!(body.as_bytes()[i - 1], b' ' | b'\t'))
-            })
-            .map(|(i, _)| i);
+        // `#` is ASCII: its byte offsets are character boundaries.
+        let hash = memchr::memchr_iter(b'#', body.as_bytes()).find(|&i| {
+            !masked[ls + i] && (i == 0 || matches!(body.as_bytes()[i - 1], b' ' | b'\t'))
+        });
         if first_unit.is_none_or(|f| ls + body.len() < f) && body.trim().is_empty() {
             blank_after.push(ls);
         }

@@ -139,6 +139,40 @@ indicators:
     r.cmd(&["fmt", "--check"]).assert().success();
 }
 
+/// `fmt` writes only the files whose text changes: a file already in the canonical layout
+/// keeps its inode and modification time (build tools and editors see no change).
+#[test]
+fn fmt_writes_only_changed_files() {
+    use std::os::unix::fs::MetadataExt;
+    let r = Repo::new();
+    r.write("rules/good.yml", CANONICAL);
+    r.write("rules/messy.yml", MESSY);
+    let stamp = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    let ids = |rel: &str| {
+        let m = std::fs::metadata(r.repo.path().join(rel)).unwrap();
+        (m.ino(), m.modified().unwrap())
+    };
+    for rel in ["rules/good.yml", "rules/messy.yml"] {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(r.repo.path().join(rel))
+            .unwrap();
+        f.set_modified(stamp).unwrap();
+    }
+    let (good, messy) = (ids("rules/good.yml"), ids("rules/messy.yml"));
+    assert_eq!(good.1, stamp);
+    r.cmd(&["fmt"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(
+            "1 file reformatted, 1 file left unchanged",
+        ));
+    assert_eq!(ids("rules/good.yml"), good);
+    assert_eq!(r.read("rules/good.yml"), CANONICAL);
+    assert_ne!(ids("rules/messy.yml"), messy);
+    assert_ne!(r.read("rules/messy.yml"), MESSY);
+}
+
 #[test]
 fn fmt_diff_prints_a_unified_diff() {
     let r = Repo::new();

@@ -12,8 +12,9 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Rule files or folders of YAML rules.
-    #[arg(required = true, value_name = "RULES_PATH")]
+    /// Rule files or folders of YAML rules; or, with `--public-key`, one signed bundle
+    /// (`.tar.gz`) whose compiled rules are matched after it verifies.
+    #[arg(required = true, value_name = "RULES_PATH|BUNDLE")]
     pub rules: Vec<PathBuf>,
     /// Events: a JSON object, a JSON array of objects, or NDJSON; `-` reads standard input.
     #[arg(long, value_name = "FILE")]
@@ -22,14 +23,83 @@ pub struct Args {
     #[arg(long)]
     pub stats: bool,
     /// Skip rule files that do not load (reported on standard error) instead of failing.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "public_keys")]
     pub skip_invalid: bool,
+    /// The rules are a bundle, verified with this trusted minisign public key (repeat during a
+    /// key rotation) before its rules are loaded.
+    #[arg(long = "public-key", value_name = "FILE")]
+    pub public_keys: Vec<PathBuf>,
+    /// The bundle's signature file (default: BUNDLE.minisig).
+    #[arg(long, value_name = "FILE", requires = "public_keys")]
+    pub signature: Option<PathBuf>,
+    /// Check the bundle's expiry at this time instead of now (RFC 3339, or YYYY-MM-DD).
+    #[arg(long, value_name = "TIME", requires = "public_keys")]
+    pub now: Option<String>,
+    /// The bundle version already installed: an older bundle is rejected as a rollback.
+    #[arg(long, value_name = "N", requires = "public_keys")]
+    pub current_version: Option<u64>,
 }
 
-/// Loads the rule set. This is the place where other rule sources plug in: a signed bundle
-/// reader turns the bundle's compiled rules into [`RuleSpec`]s (they carry the same id,
-/// title, groups and condition) and returns them here, e.g. when `path` names a bundle file.
+/// Whether `path` is named like a bundle archive.
+fn is_bundle_name(path: &std::path::Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase());
+    name.is_some_and(|n| n.ends_with(".tar.gz") || n.ends_with(".tgz"))
+}
+
+/// The rule set to match: a verified bundle's compiled rules, or YAML rules compiled here.
+enum Loaded {
+    /// The set, and the time verifying and reading the bundle took.
+    Set(CompiledSet, std::time::Duration),
+    /// The bundle was rejected: the exit status (reported already).
+    Rejected(ExitCode),
+}
+
+/// Verifies the bundle (the checks of the `ruleforge-bundle` crate, as a scanner runs them)
+/// and compiles its native rules straight from `rules.json`: no YAML is read.
+fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
+    let [bundle] = &args.rules[..] else {
+        return Err(anyhow!(
+            "--public-key: give one bundle to match, not {} paths",
+            args.rules.len()
+        ));
+    };
+    let t0 = Instant::now();
+    let keys = super::verify::load_public_keys(&args.public_keys)?;
+    let opts = super::verify::options(args.now.as_deref(), args.current_version)?;
+    let sig_path = args.signature.clone().unwrap_or_else(|| {
+        let mut s = bundle.clone().into_os_string();
+        s.push(".minisig");
+        PathBuf::from(s)
+    });
+    let signature = super::verify::read_small(&sig_path, "signature")?;
+    let signature = String::from_utf8(signature).unwrap_or_default();
+    let verified = super::verify::read_archive(bundle, &opts)?.and_then(|a| {
+        let v = ruleforge_bundle::verify(&a, &signature, &keys, &opts);
+        crate::drop_in_background(a);
+        v
+    });
+    let verified = match verified {
+        Ok(v) => v,
+        Err(e) => {
+            let e = crate::dist::DistError::from(e);
+            return Ok(Loaded::Rejected(super::verify::rejected(bundle, &e)));
+        }
+    };
+    let t_verify = t0.elapsed();
+    let set = CompiledSet::from_bundle(&verified.rules)
+        .with_context(|| format!("{}: rules.json", bundle.display()))?;
+    crate::drop_in_background(verified);
+    Ok(Loaded::Set(set, t_verify))
+}
+
+/// Loads YAML rules: each file is parsed and reduced to its matcher spec.
 fn load_rule_set(args: &Args) -> anyhow::Result<Vec<RuleSpec>> {
+    if let Some(b) = args.rules.iter().find(|p| is_bundle_name(p) && p.is_file()) {
+        return Err(anyhow!(
+            "{}: a bundle is matched after it verifies: pass --public-key FILE",
+            b.display()
+        ));
+    }
     let (ws, paths) = authoring::targets(&args.rules)?;
     let (root, cfg) = (ws.root, ws.config);
     let inputs = crate::load::discover(&root, &paths)?;
@@ -275,10 +345,18 @@ pub fn exec(args: Args) -> CmdResult {
         Box::new(std::fs::File::open(&args.event).with_context(|| name.to_string())?)
     };
     let t0 = Instant::now();
-    let specs = load_rule_set(&args)?;
-    let t_load = t0.elapsed();
-    let set = CompiledSet::new(&specs)?;
-    let t_compile = t0.elapsed() - t_load;
+    let (set, t_load, t_compile) = if args.public_keys.is_empty() {
+        let specs = load_rule_set(&args)?;
+        let t_load = t0.elapsed();
+        let set = CompiledSet::new(&specs)?;
+        crate::drop_in_background(specs);
+        (set, t_load, t0.elapsed() - t_load)
+    } else {
+        match load_bundle(&args)? {
+            Loaded::Set(set, t_verify) => (set, t_verify, t0.elapsed() - t_verify),
+            Loaded::Rejected(code) => return Ok(code),
+        }
+    };
     let mut reader = BufReader::with_capacity(1 << 20, reader);
     let first = loop {
         let buf = reader.fill_buf().with_context(|| name.to_string())?;

@@ -86,11 +86,7 @@ pub fn exec(args: Args) -> CmdResult {
     } else {
         load_public_keys(&args.freshness_keys)?
     };
-    let mut opts = VerifyOptions::default();
-    if let Some(now) = &args.now {
-        opts.now = bundle::parse_time(now).context("--now")?;
-    }
-    opts.current_version = args.current_version;
+    let opts = options(args.now.as_deref(), args.current_version)?;
     let sig_paths = if args.signatures.is_empty() {
         let found = dist::signature_paths(&args.bundle);
         if found.is_empty() {
@@ -115,18 +111,9 @@ pub fn exec(args: Args) -> CmdResult {
         None => None,
     };
 
-    let file = std::fs::File::open(&args.bundle)
-        .with_context(|| format!("{}: cannot read", args.bundle.display()))?;
-    let mut archive = Vec::new();
-    file.take(opts.max_unpacked + 1)
-        .read_to_end(&mut archive)
-        .with_context(|| format!("{}: cannot read", args.bundle.display()))?;
-    let result = if archive.len() as u64 > opts.max_unpacked {
-        Err(DistError::from(VerifyError::TooLarge {
-            limit: opts.max_unpacked,
-        }))
-    } else {
-        threshold::verify(
+    let result = match read_archive(&args.bundle, &opts)? {
+        Err(e) => Err(DistError::from(e)),
+        Ok(archive) => threshold::verify(
             &archive,
             &signatures,
             &keys,
@@ -142,7 +129,7 @@ pub fn exec(args: Args) -> CmdResult {
                 Ok((v, Some(f)))
             }
             None => Ok((v, None)),
-        })
+        }),
     };
     match result {
         Ok((v, fresh)) => {
@@ -182,14 +169,49 @@ pub fn exec(args: Args) -> CmdResult {
             crate::drop_in_background(v);
             Ok(ExitCode::SUCCESS)
         }
-        Err(e) => {
-            let _ = writeln!(
-                anstream::stderr(),
-                "ruleforge: bundle rejected [{}]: {}: {e}",
-                e.code(),
-                args.bundle.display()
-            );
-            Ok(ExitCode::from(e.exit_code()))
-        }
+        Err(e) => Ok(rejected(&args.bundle, &e)),
     }
+}
+
+/// The verification options for `--now` and `--current-version`. Shared with
+/// `ruleforge match BUNDLE`.
+pub(super) fn options(now: Option<&str>, current_version: Option<u64>) -> anyhow::Result<VerifyOptions> {
+    let mut opts = VerifyOptions::default();
+    if let Some(now) = now {
+        opts.now = bundle::parse_time(now).context("--now")?;
+    }
+    opts.current_version = current_version;
+    Ok(opts)
+}
+
+/// Reads the archive, at most the unpacked-size limit: `Err` inside when it is larger (a
+/// rejection, not an I/O error).
+pub(super) fn read_archive(
+    bundle: &Path,
+    opts: &VerifyOptions,
+) -> anyhow::Result<Result<Vec<u8>, VerifyError>> {
+    let file =
+        std::fs::File::open(bundle).with_context(|| format!("{}: cannot read", bundle.display()))?;
+    let mut archive = Vec::new();
+    file.take(opts.max_unpacked + 1)
+        .read_to_end(&mut archive)
+        .with_context(|| format!("{}: cannot read", bundle.display()))?;
+    Ok(if archive.len() as u64 > opts.max_unpacked {
+        Err(VerifyError::TooLarge {
+            limit: opts.max_unpacked,
+        })
+    } else {
+        Ok(archive)
+    })
+}
+
+/// Reports a rejected bundle on standard error; the exit status of the rejection.
+pub(super) fn rejected(bundle: &Path, e: &DistError) -> ExitCode {
+    let _ = writeln!(
+        anstream::stderr(),
+        "ruleforge: bundle rejected [{}]: {}: {e}",
+        e.code(),
+        bundle.display()
+    );
+    ExitCode::from(e.exit_code())
 }

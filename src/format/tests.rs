@@ -549,3 +549,30 @@ proptest! {
         prop_assert!(keys.windows(2).all(|w| pos(&w[0]) <= pos(&w[1])), "{:?}", keys);
     }
 }
+
+/// The shortcut for an already formatted file (no second parse) agrees with the full check:
+/// `projects_to_itself` is true exactly when the projection equals the tree as JSON.
+#[test]
+fn projection_shortcut_agrees_with_the_json_comparison() {
+    let canonical = fmt(EXAMPLE);
+    let docs = [
+        canonical.clone(),
+        "indicators:\n  g:\n    domain:\n      - EXAMPLE.com.\n".to_string(),
+        "indicators:\n  g:\n    sha256:\n      - 'AB'\n    md5: [D41D8CD98F00B204E9800998ECF8427E]\n".to_string(),
+        "indicators:\n  g:\n    md5: [d41d8cd98f00b204e9800998ecf8427e]\n".to_string(),
+        "title: EXAMPLE.COM.\nn: 1\n".to_string(),
+    ];
+    let mut differing = 0;
+    for text in &docs {
+        let root = yaml::parse(&SourceFile::new("r.yml", text.as_str())).unwrap();
+        let full = project(&root, Ctx::Root) == root.to_json();
+        assert_eq!(projects_to_itself(&root, Ctx::Root), full, "{text}");
+        differing += usize::from(!full);
+    }
+    assert_eq!(
+        differing, 2,
+        "two documents hold values that are not canonical"
+    );
+    // An already formatted file formats to itself through the shortcut.
+    assert_eq!(fmt(&canonical), canonical);
+}

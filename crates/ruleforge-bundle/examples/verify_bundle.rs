@@ -8,6 +8,10 @@
 //!
 //! The signature is read from `BUNDLE.tar.gz.minisig`. Exit status: 0 verified, 1 rejected,
 //! 2 usage or I/O error.
+//!
+//! To match events against the verified rules, `ruleforge-match`'s `match_bundle` example
+//! continues this path: `CompiledSet::from_bundle(&verified.rules)` (what
+//! `ruleforge match BUNDLE --public-key KEY` runs).
 
 use ruleforge_bundle::{TrustedKey, VerifyOptions};
 use std::process::ExitCode;

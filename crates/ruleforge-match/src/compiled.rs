@@ -332,73 +332,239 @@ fn v6_mask(prefix: u8) -> u128 {
     }
 }
 
+/// A group as the compiler reads it: its name and its (type name, values).
+type GroupView<'a> = (&'a str, Vec<(&'a str, &'a [String])>);
+
+/// One rule as the compiler reads it, borrowed from a [`RuleSpec`] or from a bundle's
+/// compiled rule: neither is copied.
+struct RuleView<'a> {
+    id: &'a str,
+    title: &'a str,
+    /// `None` means `1 of them`.
+    condition: Option<&'a str>,
+    groups: Vec<GroupView<'a>>,
+}
+
+impl<'a> RuleView<'a> {
+    fn of_spec(spec: &'a RuleSpec) -> Self {
+        RuleView {
+            id: &spec.id,
+            title: &spec.title,
+            condition: spec.condition.as_deref(),
+            groups: spec
+                .groups
+                .iter()
+                .map(|g| {
+                    let types = g.types.iter().map(|t| (t.key.as_str(), &t.values[..]));
+                    (g.name.as_str(), types.collect())
+                })
+                .collect(),
+        }
+    }
+
+    fn of_compiled(rule: &'a ruleforge_bundle::CompiledRule) -> Self {
+        RuleView {
+            id: &rule.id,
+            title: &rule.title,
+            condition: Some(&rule.condition),
+            groups: rule
+                .groups
+                .iter()
+                .map(|(name, types)| {
+                    let types = types.iter().map(|(k, v)| (k.as_str(), &v[..]));
+                    (name.as_str(), types.collect())
+                })
+                .collect(),
+        }
+    }
+
+    fn atoms(&self) -> usize {
+        self.groups.iter().map(|(_, types)| types.len()).sum()
+    }
+}
+
+/// The values of one chunk of rules, compiled, by indicator type.
+type Buckets = Vec<Vec<(Pattern, AtomId)>>;
+
+/// What the parallel pass makes of a chunk of rules.
+struct Prepared {
+    rules: Vec<CRule>,
+    /// Rules (indexes in the set) whose condition holds with no group matched.
+    always: Vec<u32>,
+    buckets: Buckets,
+}
+
+/// Compiles the rules `first..` of `views` with their first atoms at `bases`.
+fn prepare(views: &[RuleView<'_>], first: usize, bases: &[AtomId]) -> Result<Prepared, BuildError> {
+    let mut out = Prepared {
+        rules: Vec::with_capacity(views.len()),
+        always: Vec::new(),
+        buckets: IndicatorType::ALL.iter().map(|_| Vec::new()).collect(),
+    };
+    for (k, view) in views.iter().enumerate() {
+        let ri = first + k;
+        let parsed = match view.condition {
+            Some(c) => crate::condition::parse(c),
+            None => Ok(Expr::default_condition()),
+        };
+        let condition = parsed.map_err(|e| BuildError::Condition {
+            id: view.id.to_string(),
+            message: e.to_string(),
+        })?;
+        let mut atom = bases[k];
+        let mut groups = Vec::with_capacity(view.groups.len());
+        for (_, types) in &view.groups {
+            let mut atoms = Vec::with_capacity(types.len());
+            for (key, values) in types {
+                atoms.push(atom);
+                // An unknown type is never hit: its group cannot match.
+                if let Some(ty) = IndicatorType::from_name(key) {
+                    let bucket = &mut out.buckets[ty as usize];
+                    bucket.extend(values.iter().map(|raw| (compile_value(ty, raw), atom)));
+                }
+                atom += 1;
+            }
+            groups.push(atoms);
+        }
+        let group_names: Vec<String> = view.groups.iter().map(|(n, _)| n.to_string()).collect();
+        let names: Vec<&str> = view.groups.iter().map(|(n, _)| *n).collect();
+        if condition.eval(&names, &|_| false) {
+            out.always.push(ri as u32);
+        }
+        out.rules.push(CRule {
+            spec_id: view.id.to_string(),
+            title: view.title.to_string(),
+            condition,
+            group_names,
+            groups,
+        });
+    }
+    Ok(out)
+}
+
+/// Files the compiled values of one indicator type (chunk by chunk, in rule order) and
+/// builds its index.
+fn build_type(
+    ty: IndicatorType,
+    chunks: Vec<Vec<(Pattern, AtomId)>>,
+) -> Result<TypeIndex, BuildError> {
+    let mut b = TypeIndexBuilder::default();
+    let n: usize = chunks.iter().map(Vec::len).sum();
+    b.exact.reserve(n);
+    for chunk in chunks {
+        for (p, atom) in chunk {
+            add_value(&mut b, ty, p, atom);
+        }
+    }
+    let mut nets_v4: Vec<_> = b.nets_v4.into_iter().collect();
+    nets_v4.sort_by_key(|n| std::cmp::Reverse(n.0));
+    let mut nets_v6: Vec<_> = b.nets_v6.into_iter().collect();
+    nets_v6.sort_by_key(|n| std::cmp::Reverse(n.0));
+    Ok(TypeIndex {
+        exact: b.exact,
+        subdomain: b.subdomain,
+        nets_v4,
+        nets_v6,
+        globs: b.globs.build(),
+        on_text: b.on_text.build(ty)?,
+        on_raw: b.on_raw.build(ty)?,
+    })
+}
+
+/// `f` over `items` on the available cores (scoped threads taking the next item as they
+/// finish one), results in order. One item, or one core, stays on the calling thread.
+fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len());
+    if threads <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let slots: Vec<Mutex<(Option<T>, Option<R>)>> = items
+        .into_iter()
+        .map(|t| Mutex::new((Some(t), None)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(slot) = slots.get(i) else { break };
+        let item = slot.lock().unwrap_or_else(|p| p.into_inner()).0.take();
+        if let Some(item) = item {
+            let r = f(item);
+            slot.lock().unwrap_or_else(|p| p.into_inner()).1 = Some(r);
+        }
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        work();
+        for h in handles {
+            if let Err(p) = h.join() {
+                std::panic::resume_unwind(p);
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|s| {
+            let (_, r) = s.into_inner().unwrap_or_else(|p| p.into_inner());
+            r.expect("every item is mapped")
+        })
+        .collect()
+}
+
+/// Rules per task of the parallel pass.
+const CHUNK: usize = 2048;
+
 impl CompiledSet {
     /// Compiles `specs` (in order: [`SetMatch::rule`] indexes into it).
     pub fn new(specs: &[RuleSpec]) -> Result<CompiledSet, BuildError> {
-        let mut builders: Vec<TypeIndexBuilder> = IndicatorType::ALL
-            .iter()
-            .map(|_| TypeIndexBuilder::default())
-            .collect();
-        let mut rules = Vec::with_capacity(specs.len());
+        Self::build(specs.iter().map(RuleView::of_spec).collect())
+    }
+
+    /// Compiles the native rules of a verified bundle (`rules.json`) in their order, straight
+    /// from the typed document: the same set as [`CompiledSet::new`] over
+    /// [`RuleSpec::from_compiled`] of each rule, without copying the rules first.
+    pub fn from_bundle(rules: &ruleforge_bundle::RuleSet) -> Result<CompiledSet, BuildError> {
+        Self::build(rules.rules.iter().map(RuleView::of_compiled).collect())
+    }
+
+    /// Values are checked and compiled in parallel by chunks of rules, then each indicator
+    /// type's index is built in parallel with the others'.
+    fn build(views: Vec<RuleView<'_>>) -> Result<CompiledSet, BuildError> {
+        let mut bases: Vec<AtomId> = Vec::with_capacity(views.len());
         let mut atom_rule: Vec<u32> = Vec::new();
+        for (ri, v) in views.iter().enumerate() {
+            bases.push(atom_rule.len() as AtomId);
+            atom_rule.extend(std::iter::repeat_n(ri as u32, v.atoms()));
+        }
+        let chunks: Vec<usize> = (0..views.len()).step_by(CHUNK).collect();
+        let prepared = par_map(chunks, |first| {
+            let end = (first + CHUNK).min(views.len());
+            prepare(&views[first..end], first, &bases[first..end])
+        });
+        let mut rules = Vec::with_capacity(views.len());
         let mut always = Vec::new();
-        for (ri, spec) in specs.iter().enumerate() {
-            let condition = spec.parsed_condition().map_err(|e| BuildError::Condition {
-                id: spec.id.clone(),
-                message: e.to_string(),
-            })?;
-            let mut groups = Vec::with_capacity(spec.groups.len());
-            for g in &spec.groups {
-                let mut atoms = Vec::with_capacity(g.types.len());
-                for t in &g.types {
-                    let atom = atom_rule.len() as AtomId;
-                    atom_rule.push(ri as u32);
-                    atoms.push(atom);
-                    let Some(ty) = IndicatorType::from_name(&t.key) else {
-                        continue; // never hit: the group cannot match
-                    };
-                    let b = &mut builders[ty as usize];
-                    for raw in &t.values {
-                        add_value(b, ty, compile_value(ty, raw), atom);
-                    }
-                }
-                groups.push(atoms);
+        let mut by_type: Vec<Buckets> = IndicatorType::ALL.iter().map(|_| Vec::new()).collect();
+        for p in prepared {
+            let p = p?;
+            rules.extend(p.rules);
+            always.extend(p.always);
+            for (t, bucket) in p.buckets.into_iter().enumerate() {
+                by_type[t].push(bucket);
             }
-            let group_names: Vec<String> = spec.groups.iter().map(|g| g.name.clone()).collect();
-            let names: Vec<&str> = group_names.iter().map(String::as_str).collect();
-            if condition.eval(&names, &|_| false) {
-                always.push(ri as u32);
-            }
-            rules.push(CRule {
-                spec_id: spec.id.clone(),
-                title: spec.title.clone(),
-                condition,
-                group_names,
-                groups,
-            });
         }
-        let mut index = Vec::with_capacity(builders.len());
-        for (b, ty) in builders.into_iter().zip(IndicatorType::ALL) {
-            let mut nets_v4: Vec<_> = b.nets_v4.into_iter().collect();
-            nets_v4.sort_by_key(|n| std::cmp::Reverse(n.0));
-            let mut nets_v6: Vec<_> = b.nets_v6.into_iter().collect();
-            nets_v6.sort_by_key(|n| std::cmp::Reverse(n.0));
-            index.push(TypeIndex {
-                exact: b.exact,
-                subdomain: b.subdomain,
-                nets_v4,
-                nets_v6,
-                globs: b.globs.build(),
-                on_text: b.on_text.build(ty)?,
-                on_raw: b.on_raw.build(ty)?,
-            });
-        }
-        let fields = FieldTable::new();
+        drop(views);
+        let types: Vec<_> = IndicatorType::ALL.into_iter().zip(by_type).collect();
+        let index = par_map(types, |(ty, chunks)| build_type(ty, chunks))
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(CompiledSet {
             rules,
             atom_rule,
             index,
-            fields,
+            fields: FieldTable::new(),
             always,
         })
     }

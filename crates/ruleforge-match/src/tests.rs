@@ -860,3 +860,103 @@ fn plain_domains_are_their_own_normal_form() {
         );
     }
 }
+
+/// A bundle rule with one group per (name, type, values).
+fn compiled_rule(
+    n: usize,
+    groups: &[(&str, &str, Vec<String>)],
+    condition: &str,
+) -> ruleforge_bundle::CompiledRule {
+    let mut g: std::collections::BTreeMap<String, std::collections::BTreeMap<String, Vec<String>>> =
+        Default::default();
+    for (name, ty, values) in groups {
+        g.entry(name.to_string())
+            .or_default()
+            .insert(ty.to_string(), values.clone());
+    }
+    ruleforge_bundle::CompiledRule {
+        id: format!("00000000-0000-4000-8000-{n:012}"),
+        title: format!("rule {n}"),
+        status: "test".into(),
+        severity: "high".into(),
+        confidence: None,
+        tlp: None,
+        tags: Vec::new(),
+        references: Vec::new(),
+        expires: None,
+        condition: condition.into(),
+        groups: g,
+    }
+}
+
+/// `CompiledSet::from_bundle` (many rules: several parallel chunks) matches as
+/// `CompiledSet::new` over `RuleSpec::from_compiled` of each rule, rule indexes and groups
+/// included, and a bad condition names the first bad rule in order.
+#[test]
+fn sets_from_a_bundle_match_as_sets_from_specs() {
+    let n = 5000;
+    let rules: Vec<_> = (0..n)
+        .map(|i| {
+            let md5 = format!("{i:032x}");
+            let domain = format!("*.d{}.example", i % 700);
+            compiled_rule(
+                i,
+                &[
+                    ("hash", "md5", vec![md5]),
+                    ("net", "domain", vec![domain]),
+                    ("net", "ip", vec![format!("10.{}.0.0/16", i % 256)]),
+                ],
+                if i % 3 == 0 {
+                    "hash and not net"
+                } else {
+                    "1 of them"
+                },
+            )
+        })
+        .collect();
+    let set_of = ruleforge_bundle::RuleSet {
+        format_version: 3,
+        types: Default::default(),
+        rules,
+    };
+    let from_bundle = CompiledSet::from_bundle(&set_of).unwrap();
+    let specs: Vec<RuleSpec> = set_of.rules.iter().map(RuleSpec::from_compiled).collect();
+    let from_specs = CompiledSet::new(&specs).unwrap();
+    assert_eq!(from_bundle.len(), n);
+    let mut matched = 0;
+    for i in (0..n).step_by(97) {
+        let md5 = format!("{i:032x}");
+        let host = format!("a.d{}.example", i % 700);
+        let ip = format!("10.{}.1.2", i % 256);
+        for o in [
+            obs(&[("file.hash.md5", &md5)]),
+            obs(&[("dns.question.name", &host), ("destination.ip", &ip)]),
+            obs(&[("file.hash.md5", &md5), ("destination.ip", &ip)]),
+        ] {
+            let got = from_bundle.matches(&o);
+            assert_eq!(got, from_specs.matches(&o), "{o:?}");
+            matched += got.len();
+            for m in &got {
+                assert_eq!(from_bundle.rule(m.rule), from_specs.rule(m.rule));
+            }
+        }
+        // The hash alone: its own rule, whatever its condition.
+        let only = from_bundle.matches(&obs(&[("file.hash.md5", &md5)]));
+        assert_eq!(only.len(), 1);
+        assert_eq!(only[0].rule, i);
+        assert_eq!(only[0].groups, ["hash"]);
+    }
+    assert!(matched > 100, "{matched}");
+
+    let mut bad = set_of.clone();
+    bad.rules[4100].condition = "hash and".into();
+    bad.rules[4700].condition = "(".into();
+    let Err(e) = CompiledSet::from_bundle(&bad) else {
+        panic!("a bad condition is an error")
+    };
+    assert!(
+        e.to_string()
+            .starts_with(&format!("rule {}:", bad.rules[4100].id)),
+        "{e}"
+    );
+}

@@ -145,6 +145,9 @@ enum Cmd {
         /// a command and its floor together).
         #[arg(long, default_value_t = 3)]
         repeat: usize,
+        /// Leave out the commands whose row name starts with one of these (e.g. `export`).
+        #[arg(long, value_delimiter = ',')]
+        skip: Vec<String>,
     },
 }
 
@@ -205,7 +208,8 @@ fn main() {
             events,
             yamllint,
             repeat,
-        } => run::run(&sizes, &work, &ruleforge, events, yamllint, repeat),
+            skip,
+        } => run::run(&sizes, &work, &ruleforge, events, yamllint, repeat, &skip),
     };
     if let Err(e) = r {
         eprintln!("ruleforge-bench: error: {e}");

@@ -18,6 +18,7 @@ pub fn run(
     n_events: usize,
     yamllint: bool,
     repeat: usize,
+    skip: &[String],
 ) -> Res {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let rf = ruleforge
@@ -85,11 +86,18 @@ pub fn run(
             .args(["match", "rules", "--event"])
             .arg(&events_file);
         rows.push((format!("match ({n_events} events)"), c));
+        // The same events against the bundle's compiled rules (verified, no YAML).
+        rows.push((
+            format!("match bundle ({n_events} events)"),
+            Command::new("true"),
+        ));
+        rows.retain(|(name, _)| !skip.iter().any(|s| name.starts_with(s.as_str())));
         let rounds = repeat.max(1);
         let mut results: Vec<Vec<Measure>> = vec![Vec::new(); rows.len()];
         for _ in 0..rounds {
             for (k, (name, cmd)) in rows.iter_mut().enumerate() {
-                if name == "verify" {
+                let of_bundle = name.starts_with("match bundle");
+                if name == "verify" || of_bundle {
                     let archive = std::fs::read_dir(&out).ok().and_then(|rd| {
                         rd.filter_map(Result::ok)
                             .map(|e| e.path())
@@ -100,11 +108,14 @@ pub fn run(
                     };
                     *cmd = Command::new(&rf);
                     // The corpus commits are dated 2025-01-01: verify as of the next day.
-                    cmd.arg("verify")
+                    cmd.arg(if of_bundle { "match" } else { "verify" })
                         .arg(&archive)
                         .arg("--public-key")
                         .arg(&pubkey)
                         .args(["--now", "2025-01-02"]);
+                    if of_bundle {
+                        cmd.current_dir(&dir).arg("--event").arg(&events_file);
+                    }
                 }
                 results[k].push(measure(cmd)?);
             }
