@@ -13,7 +13,9 @@ use crate::yaml::{LoadError, LoadErrorKind, Node};
 use serde::Serialize;
 
 /// What a rule file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleKind {
     /// A ruleforge indicator rule (`schemas/rule.schema.json`).

@@ -120,8 +120,12 @@ pub fn exec(args: Args) -> CmdResult {
     } else {
         // Linting the configured roots covers the whole rule set: entries of files it does
         // not see are dropped.
-        let cache =
-            lint::cache::LintCache::open(&args.cache.dir(&cwd, &root), &root, &opts, args.paths.is_empty());
+        let cache = lint::cache::LintCache::open(
+            &args.cache.dir(&cwd, &root),
+            &root,
+            &opts,
+            args.paths.is_empty(),
+        );
         cache.run(&inputs, &opts)?.0
     };
     if let Some(base) = &args.base {

@@ -144,10 +144,13 @@ impl StoredDiagnostic {
 
     fn into_diagnostic(self) -> Option<Diagnostic> {
         static CODES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-        let codes =
-            CODES.get_or_init(|| super::registry::all_rules().map(|r| (r.code, r.code)).collect());
+        let codes = CODES.get_or_init(|| {
+            super::registry::all_rules()
+                .map(|r| (r.code, r.code))
+                .collect()
+        });
         Some(Diagnostic {
-            code: *codes.get(self.code.as_str())?,
+            code: codes.get(self.code.as_str()).copied()?,
             severity: self.severity,
             message: self.message,
             path: self.path,
@@ -439,7 +442,10 @@ fn one(
             match o.entry.checked(per_file) {
                 Some(c) => return Ok((c, Out::Reuse(range), 0)),
                 None => {
-                    note(format_args!("{}: entry ignored (unknown code or no text)", input.path));
+                    note(format_args!(
+                        "{}: entry ignored (unknown code or no text)",
+                        input.path
+                    ));
                     None
                 }
             }
@@ -460,14 +466,18 @@ fn one(
             let out = bytes.map_or(Out::Nothing, Out::New);
             return Ok((c, out, 1));
         }
-        note(format_args!("{}: entry ignored (unknown code or no text)", input.path));
+        note(format_args!(
+            "{}: entry ignored (unknown code or no text)",
+            input.path
+        ));
     }
     let c = process_source(input, source, opts, &|_| ())?;
     let out = if c.fixed > 0 {
         // Written back in place: the next run reads the new text.
         Out::Nothing
     } else {
-        postcard::to_allocvec(&Entry::of(&c, per_file, hash, trusted)).map_or(Out::Nothing, Out::New)
+        postcard::to_allocvec(&Entry::of(&c, per_file, hash, trusted))
+            .map_or(Out::Nothing, Out::New)
     };
     Ok((c, out, 2))
 }
@@ -526,10 +536,7 @@ fn decode(bytes: &[u8], key: &str) -> Result<Vec<Stored>, String> {
         })
         .collect::<Result<_, String>>()?;
     let stored: Vec<Stored> = chunks.into_iter().flatten().collect();
-    if !stored
-        .windows(2)
-        .all(|w| w[0].entry.path < w[1].entry.path)
-    {
+    if !stored.windows(2).all(|w| w[0].entry.path < w[1].entry.path) {
         return Err("entries out of order".into());
     }
     Ok(stored)

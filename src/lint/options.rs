@@ -178,7 +178,12 @@ impl Options {
             key.push_str(r.code);
         }
         for (glob, codes) in &self.per_path_ignores {
-            let _ = write!(key, "\nper-path-ignore {:?} {:?}", glob.glob().glob(), codes);
+            let _ = write!(
+                key,
+                "\nper-path-ignore {:?} {:?}",
+                glob.glob().glob(),
+                codes
+            );
         }
         let (sigma, native) = self.kinds.patterns();
         let _ = write!(

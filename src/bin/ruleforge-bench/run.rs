@@ -165,7 +165,11 @@ pub fn run(
             );
         }
         let ratio = |a: &str, b: &str| -> f64 {
-            let col = |name: &str| rows.iter().position(|(r, _)| r == name).expect("a lint row");
+            let col = |name: &str| {
+                rows.iter()
+                    .position(|(r, _)| r == name)
+                    .expect("a lint row")
+            };
             let (a, b) = (&results[col(a)], &results[col(b)]);
             median(a.iter().zip(b).map(|(x, y)| x.wall / y.wall).collect())
         };
@@ -231,5 +235,8 @@ fn first_rule(dir: &Path) -> Res<std::path::PathBuf> {
 /// The bytes and number of the files in `dir`, recursively.
 fn dir_size(dir: &Path) -> (u64, usize) {
     let files = crate::sum_over_files(dir, &|_| 1) as usize;
-    (crate::sum_over_files(dir, &|e| e.metadata().map_or(0, |m| m.len())), files)
+    (
+        crate::sum_over_files(dir, &|e| e.metadata().map_or(0, |m| m.len())),
+        files,
+    )
 }
