@@ -130,18 +130,6 @@ struct StoredDiagnostic {
 }
 
 impl StoredDiagnostic {
-    fn of(d: &Diagnostic) -> Self {
-        StoredDiagnostic {
-            code: d.code.to_string(),
-            severity: d.severity,
-            message: d.message.clone(),
-            path: d.path.clone(),
-            span: d.span,
-            fix: d.fix.clone(),
-            related: d.related.clone(),
-        }
-    }
-
     fn into_diagnostic(self) -> Option<Diagnostic> {
         static CODES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
         let codes = CODES.get_or_init(|| {
@@ -214,21 +202,62 @@ impl Entry {
             fixable: self.fixable,
         })
     }
+}
 
+/// An [`Entry`] written from a file's part of a run without copying it (the same encoding:
+/// a slice as a `Vec`, `&str` as a `String`).
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    path: &'a str,
+    hash: u128,
+    stat: Option<Stat>,
+    checked: bool,
+    fixable: bool,
+    diagnostics: Vec<DiagnosticRef<'a>>,
+    summaries: &'a [RuleSummary],
+    suppressions: &'a Suppressions,
+    text: Option<&'a str>,
+}
+
+/// A [`StoredDiagnostic`] borrowed from a [`Diagnostic`].
+#[derive(Serialize)]
+struct DiagnosticRef<'a> {
+    code: &'a str,
+    severity: Severity,
+    message: &'a str,
+    path: &'a str,
+    span: Option<Span>,
+    fix: &'a Option<Fix>,
+    related: &'a [Related],
+}
+
+impl<'a> EntryRef<'a> {
     /// The entry for a file's part of a run.
-    fn of(c: &Checked<()>, per_file: bool, hash: u128, stat: Option<Stat>) -> Entry {
+    fn of(c: &'a Checked<()>, per_file: bool, hash: u128, stat: Option<Stat>) -> Self {
         let keep = !c.diagnostics.is_empty() || !c.suppressions.is_empty();
-        Entry {
-            path: c.path.clone(),
+        EntryRef {
+            path: &c.path,
             hash,
             stat,
             checked: per_file,
             fixable: c.fixable,
-            diagnostics: c.diagnostics.iter().map(StoredDiagnostic::of).collect(),
-            summaries: c.summaries.clone(),
-            suppressions: c.suppressions.clone(),
+            diagnostics: c
+                .diagnostics
+                .iter()
+                .map(|d| DiagnosticRef {
+                    code: d.code,
+                    severity: d.severity,
+                    message: &d.message,
+                    path: &d.path,
+                    span: d.span,
+                    fix: &d.fix,
+                    related: &d.related,
+                })
+                .collect(),
+            summaries: &c.summaries,
+            suppressions: &c.suppressions,
             text: if keep {
-                c.source.as_ref().map(|s| s.text.clone())
+                c.source.as_ref().map(|s| s.text.as_str())
             } else {
                 None
             },
@@ -431,13 +460,18 @@ fn one(
     let Origin::Disk(path) = &input.origin else {
         return uncached(input);
     };
-    let Ok(meta) = std::fs::metadata(path) else {
-        return uncached(input);
-    };
-    let stat = Stat::of(&meta);
     let old = old.filter(|o| o.entry.serves(per_file, opts.fix));
+    // Only a file with an entry is looked at before it is read; the others are read at once
+    // and their state taken from the open file.
+    let stat = match &old {
+        Some(_) => match std::fs::metadata(path) {
+            Ok(meta) => Some(Stat::of(&meta)),
+            Err(_) => return uncached(input),
+        },
+        None => None,
+    };
     let mut old = match old {
-        Some(o) if o.entry.stat == Some(stat) => {
+        Some(o) if stat.is_some() && o.entry.stat == stat => {
             let range = o.range.clone();
             match o.entry.checked(per_file) {
                 Some(c) => return Ok((c, Out::Reuse(range), 0)),
@@ -452,11 +486,13 @@ fn one(
         }
         other => other,
     };
-    let source = match load::read(input, opts.max_file_size)? {
+    let (source, meta) = load::read_disk(input, path, opts.max_file_size)?;
+    let source = match source {
         Ok(s) => s,
         Err((e, src)) => return Ok((super::unreadable(input, &e, src, opts), Out::Nothing, 2)),
     };
     let hash = xxhash_rust::xxh3::xxh3_128(source.text.as_bytes());
+    let stat = Stat::of(&meta);
     let trusted = stat.settled(limit).then_some(stat);
     if let Some(o) = old.take().filter(|o| o.entry.hash == hash) {
         let mut entry = o.entry;
@@ -476,7 +512,7 @@ fn one(
         // Written back in place: the next run reads the new text.
         Out::Nothing
     } else {
-        postcard::to_allocvec(&Entry::of(&c, per_file, hash, trusted))
+        postcard::to_allocvec(&EntryRef::of(&c, per_file, hash, trusted))
             .map_or(Out::Nothing, Out::New)
     };
     Ok((c, out, 2))
@@ -593,27 +629,34 @@ fn write(
         .chunks(CHUNK)
         .map(|c| c.iter().map(|(_, o)| piece(old, o).len()).sum())
         .collect();
-    let mut body = Vec::with_capacity(lens.iter().sum());
+    let mut checksum = xxhash_rust::xxh3::Xxh3::new();
     for (_, o) in &merged {
-        body.extend_from_slice(piece(old, o));
+        checksum.update(piece(old, o));
     }
-    let mut out = Vec::with_capacity(body.len() + key.len() + 32 + 8 * lens.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(key.len() as u64).to_le_bytes());
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(&(lens.len() as u64).to_le_bytes());
+    let mut head = Vec::with_capacity(key.len() + 32 + 8 * lens.len());
+    head.extend_from_slice(MAGIC);
+    head.extend_from_slice(&(key.len() as u64).to_le_bytes());
+    head.extend_from_slice(key.as_bytes());
+    head.extend_from_slice(&(lens.len() as u64).to_le_bytes());
     for l in &lens {
-        out.extend_from_slice(&(*l as u64).to_le_bytes());
+        head.extend_from_slice(&(*l as u64).to_le_bytes());
     }
-    out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&body).to_le_bytes());
-    out.extend_from_slice(&body);
+    head.extend_from_slice(&checksum.digest().to_le_bytes());
     let dir = pack.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".lint-")
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    std::io::Write::write_all(&mut tmp, &out)?;
+    {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        w.write_all(&head)?;
+        for (_, o) in &merged {
+            w.write_all(piece(old, o))?;
+        }
+        w.flush()?;
+    }
     tmp.persist(pack).map_err(|e| e.error)?;
     Ok(())
 }
