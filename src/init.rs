@@ -157,7 +157,7 @@ repos:
         pass_filenames: false
 "#;
 
-const GITIGNORE: &str = "# Bundles built locally\n/dist/\n# Signing keys never enter the repository (the public key lives in keys/)\n*.key\n";
+const GITIGNORE: &str = "# Bundles built locally\n/dist/\n# Signing keys never enter the repository (the public key lives in keys/)\n*.key\n# The lint cache (`ruleforge clean` removes it)\n/.ruleforge_cache/\n";
 
 const RULEFORGE_GITIGNORE: &str =
     "# The secret signing key written by `ruleforge init --keygen`: never committed\n*.key\n";

@@ -13,7 +13,9 @@ use crate::yaml::{LoadError, LoadErrorKind, Node};
 use serde::Serialize;
 
 /// What a rule file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleKind {
     /// A ruleforge indicator rule (`schemas/rule.schema.json`).
@@ -55,6 +57,8 @@ pub fn detect(node: &Node) -> Option<RuleKind> {
 pub struct KindPatterns {
     sigma: Option<globset::GlobSet>,
     native: Option<globset::GlobSet>,
+    /// The globs as written (Sigma, native): what the lint cache keys on.
+    patterns: (Vec<String>, Vec<String>),
 }
 
 impl KindPatterns {
@@ -74,7 +78,13 @@ impl KindPatterns {
         Ok(KindPatterns {
             sigma: build(sigma)?,
             native: build(native)?,
+            patterns: (sigma.to_vec(), native.to_vec()),
         })
+    }
+
+    /// The globs of Sigma files and of native files, as given to [`KindPatterns::new`].
+    pub fn patterns(&self) -> (&[String], &[String]) {
+        (&self.patterns.0, &self.patterns.1)
     }
 
     /// The kind the configuration gives a repository-relative path, if any.

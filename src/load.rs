@@ -201,18 +201,7 @@ pub type BadContent = (ContentError, SourceFile);
 /// errors.
 pub fn read(input: &Input, max_size: u64) -> Result<Result<SourceFile, BadContent>, IoError> {
     let bytes = match &input.origin {
-        Origin::Disk(p) => {
-            let io = |error: std::io::Error| IoError::Read {
-                path: input.path.clone(),
-                error,
-            };
-            let file = std::fs::File::open(p).map_err(io)?;
-            let len = file.metadata().map_err(io)?.len();
-            match read_capped(file, len, max_size).map_err(io)? {
-                Ok(buf) => buf,
-                Err(size) => return Ok(Err(too_large(input, size, max_size))),
-            }
-        }
+        Origin::Disk(p) => return read_disk(input, p, max_size).map(|(r, _)| r),
         Origin::Blob(blob) => {
             let bytes = blob.read(max_size).map_err(|error| IoError::Blob {
                 path: input.path.clone(),
@@ -257,6 +246,26 @@ fn too_large(input: &Input, len: u64, max: u64) -> BadContent {
 }
 
 /// Decodes UTF-8 (dropping a BOM).
+/// [`read`] of a file on disk at `path`, with the metadata of the file it opened (what the
+/// lint cache records).
+pub fn read_disk(
+    input: &Input,
+    path: &Path,
+    max_size: u64,
+) -> Result<(Result<SourceFile, BadContent>, std::fs::Metadata), IoError> {
+    let io = |error: std::io::Error| IoError::Read {
+        path: input.path.clone(),
+        error,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    let bytes = match read_capped(file, meta.len(), max_size).map_err(io)? {
+        Ok(buf) => buf,
+        Err(size) => return Ok((Err(too_large(input, size, max_size)), meta)),
+    };
+    Ok((decode(&input.path, bytes), meta))
+}
+
 pub fn decode(path: &str, mut bytes: Vec<u8>) -> Result<SourceFile, BadContent> {
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);

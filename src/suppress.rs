@@ -10,7 +10,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::source::SourceFile;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Suppressions {
     /// (1-based line, codes; empty = all)
     lines: Vec<(usize, Vec<String>)>,

@@ -43,6 +43,29 @@ pub struct Args {
     /// Print no summary line (text format).
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+/// Where the lint cache lives, or that it is not used.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct CacheArgs {
+    /// Folder of the lint cache (default: `.ruleforge_cache` at the repository root).
+    #[arg(long, value_name = "DIR", env = "RULEFORGE_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Neither read nor write the lint cache: read and check every file.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+impl CacheArgs {
+    /// The cache folder for the repository at `root` (relative to `cwd` when given).
+    pub fn dir(&self, cwd: &std::path::Path, root: &std::path::Path) -> PathBuf {
+        match &self.cache_dir {
+            Some(d) => cwd.join(d),
+            None => root.join(lint::cache::DIR_NAME),
+        }
+    }
 }
 
 pub fn exec(args: Args) -> CmdResult {
@@ -93,7 +116,19 @@ pub fn exec(args: Args) -> CmdResult {
         "files",
         Some(inputs.len() as u64),
     );
-    let mut outcome = lint::run(&inputs, &opts)?;
+    let mut outcome = if args.cache.no_cache {
+        lint::run(&inputs, &opts)?
+    } else {
+        // Linting the configured roots covers the whole rule set: entries of files it does
+        // not see are dropped.
+        let cache = lint::cache::LintCache::open(
+            &args.cache.dir(&cwd, &root),
+            &root,
+            &opts,
+            args.paths.is_empty(),
+        );
+        cache.run(&inputs, &opts)?.0
+    };
     if let Some(base) = &args.base {
         let scope: Option<Vec<String>> = (!args.paths.is_empty()).then(|| {
             args.paths

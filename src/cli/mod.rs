@@ -4,6 +4,7 @@
 mod authoring;
 mod bundle;
 mod changelog;
+mod clean;
 mod completions;
 mod coverage;
 mod diff;
@@ -57,6 +58,8 @@ pub enum ColorWhen {
 pub enum Command {
     /// Validate and lint rule files (schema + lint rules, one pass).
     Lint(lint::Args),
+    /// Remove the lint cache (`.ruleforge_cache` at the repository root, or `--cache-dir`).
+    Clean(clean::Args),
     /// Explain a lint rule (`ruleforge rule RF201`) or list them all (`--all`).
     Rule(rule::Args),
     /// Semantic diff of the rules between two revisions (HEAD defaults to the working tree).
@@ -152,6 +155,7 @@ pub fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Lint(a) => lint::exec(a),
+        Command::Clean(a) => clean::exec(a),
         Command::Rule(a) => rule::exec(a),
         Command::Diff(a) => diff::exec(a),
         Command::Changelog(a) => changelog::exec(a),

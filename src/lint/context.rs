@@ -7,6 +7,7 @@ use crate::rule::{Rule, Spanned};
 use crate::sigma::{DocType, SigmaRule};
 use crate::source::SourceFile;
 use crate::yaml::Node;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 /// One parsed rule file.
@@ -38,7 +39,7 @@ impl SigmaContext<'_> {
 
 /// The facts repository-wide checks need about each rule, kept small so a large rule set
 /// fits in memory after the per-file pass.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleSummary {
     pub kind: RuleKind,
     pub path: String,
@@ -58,8 +59,9 @@ pub struct RuleSummary {
 
 /// One distinct value of a rule summary: its type, where its canonical text lies in the
 /// summary's `value_text`, and the span of its first occurrence.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 struct SummaryValue {
+    #[serde(with = "type_index")]
     ty: IndicatorType,
     start: u32,
     end: u32,
@@ -67,7 +69,7 @@ struct SummaryValue {
 }
 
 /// What repository-wide Sigma checks need beyond the common facts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SigmaFacts {
     pub doc_type: DocType,
     pub name: Option<Spanned<String>>,
@@ -221,4 +223,23 @@ pub struct RepoContext<'a> {
     pub rules: &'a [RuleSummary],
     /// Sigma documents (one summary per document).
     pub sigma: &'a [RuleSummary],
+}
+
+/// An indicator type as its index in [`IndicatorType::ALL`] (what the lint cache stores).
+mod type_index {
+    use crate::indicator::IndicatorType;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(ty: &IndicatorType, s: S) -> Result<S::Ok, S::Error> {
+        let i = IndicatorType::ALL.iter().position(|t| t == ty);
+        (i.unwrap_or(usize::MAX) as u8).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<IndicatorType, D::Error> {
+        let i = u8::deserialize(d)?;
+        IndicatorType::ALL
+            .get(usize::from(i))
+            .copied()
+            .ok_or_else(|| serde::de::Error::custom(format!("no indicator type {i}")))
+    }
 }

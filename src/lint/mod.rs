@@ -1,6 +1,7 @@
 //! The lint engine: reads, parses, validates and checks rule files in parallel, then runs
 //! the repository-wide checks once over the whole set.
 
+pub mod cache;
 pub mod context;
 pub mod fix;
 mod options;
@@ -55,6 +56,9 @@ struct Checked<T> {
     summaries: Vec<RuleSummary>,
     suppressions: Suppressions,
     fixed: usize,
+    /// Whether an enabled finding (suppressed or not) carries a safe fix: `--fix` would
+    /// then change the file.
+    fixable: bool,
 }
 
 /// Parses and checks one file of either kind (the per-file part of `run`).
@@ -186,22 +190,35 @@ fn process<T>(
     opts: &Options,
     hook: &(dyn Fn(ParsedRef<'_>) -> T + Sync),
 ) -> Result<Checked<T>, IoError> {
-    let source = match load::read(input, opts.max_file_size)? {
-        Ok(s) => s,
-        Err((e, src)) => {
-            let d = content_diagnostic(&input.path, &e);
-            let diagnostics: Vec<_> = [d].into_iter().filter(|d| opts.enabled(d)).collect();
-            return Ok(Checked {
-                path: input.path.clone(),
-                extra: None,
-                source: Some(Arc::new(src)),
-                diagnostics,
-                summaries: Vec::new(),
-                suppressions: Suppressions::default(),
-                fixed: 0,
-            });
-        }
-    };
+    match load::read(input, opts.max_file_size)? {
+        Ok(source) => process_source(input, source, opts, hook),
+        Err((e, src)) => Ok(unreadable(input, &e, src, opts)),
+    }
+}
+
+/// A file read but not usable as text: its RF003/RF004 finding.
+fn unreadable<T>(input: &Input, e: &ContentError, src: SourceFile, opts: &Options) -> Checked<T> {
+    let d = content_diagnostic(&input.path, e);
+    let diagnostics: Vec<_> = [d].into_iter().filter(|d| opts.enabled(d)).collect();
+    Checked {
+        path: input.path.clone(),
+        extra: None,
+        source: Some(Arc::new(src)),
+        diagnostics,
+        summaries: Vec::new(),
+        suppressions: Suppressions::default(),
+        fixed: 0,
+        fixable: false,
+    }
+}
+
+/// The per-file part of a lint run on a file's text read from `input`.
+fn process_source<T>(
+    input: &Input,
+    source: SourceFile,
+    opts: &Options,
+    hook: &(dyn Fn(ParsedRef<'_>) -> T + Sync),
+) -> Result<Checked<T>, IoError> {
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
     let original = opts.fix.then(|| source.text.clone());
     let FileResult {
@@ -209,6 +226,7 @@ fn process<T>(
         diagnostics,
         suppressions,
         fixed,
+        fixable,
     } = check_parsed(source, opts, per_file, opts.fix);
     if let (Some(original), Parsed::Native(file)) = (original, &parsed) {
         if file.source.text != original {
@@ -242,6 +260,7 @@ fn process<T>(
         summaries,
         suppressions,
         fixed,
+        fixable,
     })
 }
 
@@ -253,6 +272,8 @@ struct FileResult {
     diagnostics: Vec<Diagnostic>,
     suppressions: Suppressions,
     fixed: usize,
+    /// See [`Checked::fixable`].
+    fixable: bool,
 }
 
 /// The per-file part of a lint run on a file's text: parse, check, and with `fix` apply the
@@ -295,12 +316,19 @@ fn check_parsed(source: SourceFile, opts: &Options, per_file: bool, fix: bool) -
     };
     let source = parsed.source();
     let suppressions = Suppressions::parse(source);
-    diagnostics.retain(|d| opts.enabled(d) && !suppressions.suppresses(d, source));
+    diagnostics.retain(|d| opts.enabled(d));
+    let fixable = diagnostics.iter().any(|d| {
+        d.fix
+            .as_ref()
+            .is_some_and(|f| f.applicability == crate::diagnostic::Applicability::Safe)
+    });
+    diagnostics.retain(|d| !suppressions.suppresses(d, source));
     FileResult {
         parsed,
         diagnostics,
         suppressions,
         fixed,
+        fixable,
     }
 }
 
@@ -436,6 +464,17 @@ pub fn run_with<T: Send>(
             checked
         })
         .collect::<Result<_, _>>()?;
+    Ok(assemble(checked, inputs, opts))
+}
+
+/// The rest of a lint run once every file has had its per-file part: the findings gathered,
+/// the repository-wide checks run over every file's summaries, suppressions applied to
+/// theirs, and the findings sorted.
+fn assemble<T>(
+    checked: Vec<Checked<T>>,
+    inputs: &[Input],
+    opts: &Options,
+) -> (Outcome, Vec<Option<T>>) {
     let mut extras = Vec::with_capacity(checked.len());
     let mut outcome = Outcome {
         files_checked: opts.only.as_ref().map_or(inputs.len(), |o| {
@@ -496,7 +535,7 @@ pub fn run_with<T: Send>(
             b.code,
         ))
     });
-    Ok((outcome, extras))
+    (outcome, extras)
 }
 
 #[cfg(test)]

@@ -166,6 +166,34 @@ impl Options {
         Ok(opts)
     }
 
+    /// Every setting that shapes what the per-file part of a lint finds in a file, in a
+    /// fixed order: the enabled rules, the per-path ignores, the size limit, `[kinds]` and
+    /// the date the date checks compare with. The lint cache keys its entries on it (`fix`
+    /// and `only` are the run's, not the file's, and are handled by the cache itself).
+    pub fn settings_key(&self) -> String {
+        use std::fmt::Write;
+        let mut key = String::from("enabled");
+        for r in registry::all_rules().filter(|r| self.selection.is_enabled(r)) {
+            key.push(' ');
+            key.push_str(r.code);
+        }
+        for (glob, codes) in &self.per_path_ignores {
+            let _ = write!(
+                key,
+                "\nper-path-ignore {:?} {:?}",
+                glob.glob().glob(),
+                codes
+            );
+        }
+        let (sigma, native) = self.kinds.patterns();
+        let _ = write!(
+            key,
+            "\nmax-file-size {}\nkinds sigma {sigma:?} native {native:?}\ntoday {}",
+            self.max_file_size, self.today
+        );
+        key
+    }
+
     /// Whether `d` survives the selection and the per-path ignores.
     pub fn enabled(&self, d: &Diagnostic) -> bool {
         self.selection.is_code_enabled(d.code)

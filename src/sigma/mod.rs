@@ -18,7 +18,7 @@ use crate::yaml::{self, LoadError, Node, NodeKind, Resolved};
 use modifiers::VType;
 
 /// What a Sigma document is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DocType {
     /// A detection rule (`logsource` + `detection`).
     Rule,

@@ -59,9 +59,22 @@ pub fn run(
         let mut c = Command::new(&me);
         c.arg("floor-parse").arg(&dir);
         rows.push(("floor: read + parse all files".into(), c));
+        // The lint cache: a cold run (the cache folder removed first), a warm one, one with
+        // a file changed (and restored after), and one without the cache.
+        let cache = work.join(format!("lint-cache-{n}"));
+        for name in [LINT_COLD, LINT_WARM, LINT_CHANGED] {
+            let mut c = Command::new(&rf);
+            c.current_dir(&dir)
+                .args(["lint", "--select", "ALL", "--cache-dir"])
+                .arg(&cache);
+            rows.push((name.into(), c));
+        }
         let mut c = Command::new(&rf);
-        c.current_dir(&dir).args(["lint", "--select", "ALL"]);
-        rows.push(("lint --select ALL".into(), c));
+        c.current_dir(&dir)
+            .args(["lint", "--select", "ALL", "--no-cache"]);
+        rows.push((LINT_NO_CACHE.into(), c));
+        let changed = first_rule(&dir.join("rules"))?;
+        let original = std::fs::read(&changed).map_err(|e| e.to_string())?;
         let mut c = Command::new(&rf);
         c.current_dir(&dir).args(["fmt", "--check"]);
         rows.push(("fmt --check".into(), c));
@@ -94,8 +107,21 @@ pub fn run(
         rows.retain(|(name, _)| !skip.iter().any(|s| name.starts_with(s.as_str())));
         let rounds = repeat.max(1);
         let mut results: Vec<Vec<Measure>> = vec![Vec::new(); rows.len()];
-        for _ in 0..rounds {
+        let mut cache_size = (0u64, 0usize);
+        for round in 0..rounds {
             for (k, (name, cmd)) in rows.iter_mut().enumerate() {
+                if name == LINT_COLD {
+                    let _ = std::fs::remove_dir_all(&cache);
+                }
+                if name == LINT_CHANGED {
+                    cache_size = dir_size(&cache);
+                    let mut text = original.clone();
+                    text.extend_from_slice(format!("# edited in round {round}\n").as_bytes());
+                    std::fs::write(&changed, text).map_err(|e| e.to_string())?;
+                    results[k].push(measure(cmd)?);
+                    std::fs::write(&changed, &original).map_err(|e| e.to_string())?;
+                    continue;
+                }
                 let of_bundle = name.starts_with("match bundle");
                 if name == "verify" || of_bundle {
                     let archive = std::fs::read_dir(&out).ok().and_then(|rd| {
@@ -149,6 +175,26 @@ pub fn run(
                 bytes / 1e6 / wall,
             );
         }
+        let ratio = |a: &str, b: &str| -> f64 {
+            let col = |name: &str| {
+                rows.iter()
+                    .position(|(r, _)| r == name)
+                    .expect("a lint row")
+            };
+            let (a, b) = (&results[col(a)], &results[col(b)]);
+            median(a.iter().zip(b).map(|(x, y)| x.wall / y.wall).collect())
+        };
+        println!(
+            "\n{n} rules, lint cache (medians of per-round ratios): warm = {:.1} % of cold, {:.2}x the parse floor; \
+             1 file changed = {:.1} % of cold; cold with the cache = {:.3}x --no-cache; \
+             cache size {:.1} MB in {} files\n",
+            100.0 * ratio(LINT_WARM, LINT_COLD),
+            ratio(LINT_WARM, "floor: read + parse all files"),
+            100.0 * ratio(LINT_CHANGED, LINT_COLD),
+            ratio(LINT_COLD, LINT_NO_CACHE),
+            cache_size.0 as f64 / 1e6,
+            cache_size.1,
+        );
         if yamllint && n == sizes[0] {
             let mut c = Command::new("yamllint");
             c.current_dir(&dir).args(["-d", "relaxed", "rules"]);
@@ -168,4 +214,40 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+const LINT_COLD: &str = "lint --select ALL (cold cache)";
+const LINT_WARM: &str = "lint --select ALL (warm cache)";
+const LINT_CHANGED: &str = "lint --select ALL (1 file changed)";
+const LINT_NO_CACHE: &str = "lint --select ALL --no-cache";
+
+/// The first rule file under `dir` in path order (the one the benchmark edits).
+fn first_rule(dir: &Path) -> Res<std::path::PathBuf> {
+    let mut d = dir.to_path_buf();
+    loop {
+        let mut entries: Vec<_> = std::fs::read_dir(&d)
+            .map_err(|e| format!("{}: {e}", d.display()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        let first = entries
+            .into_iter()
+            .next()
+            .ok_or_else(|| format!("{}: no rule files", d.display()))?;
+        if first.is_dir() {
+            d = first;
+        } else {
+            return Ok(first);
+        }
+    }
+}
+
+/// The bytes and number of the files in `dir`, recursively.
+fn dir_size(dir: &Path) -> (u64, usize) {
+    let files = crate::sum_over_files(dir, &|_| 1) as usize;
+    (
+        crate::sum_over_files(dir, &|e| e.metadata().map_or(0, |m| m.len())),
+        files,
+    )
 }

@@ -1,0 +1,418 @@
+//! The lint cache never changes a result: after edits, configuration changes, suppressions,
+//! renames, deletions and a version change, a run that reads the cache prints exactly what a
+//! run without it prints, in every output format, with the same exit code; a corrupt or
+//! foreign pack is ignored; concurrent runs are safe; `clean` removes the cache.
+
+mod common;
+
+use common::*;
+use std::path::{Path, PathBuf};
+
+const FORMATS: [&str; 4] = ["text", "json", "sarif", "github"];
+
+/// The files of the repository the sequence starts from: a clean rule, one with a warning
+/// that has a safe fix, one with an error, two sharing an id (a repository-wide finding), a
+/// Sigma rule, a file that is not YAML, one that is not UTF-8, and inline suppressions.
+fn start() -> GitRepo {
+    let r = repo(&[
+        (
+            "rules/a.yml",
+            &rule(RULE_ID, "Example web shell by hash", &hash(1)),
+        ),
+        (
+            "rules/b.yml",
+            &rule(
+                "4c1f7f3a-2d2e-4d8b-9a51-0f6f4d5f1a20",
+                "Second example web shell",
+                &hash(2).to_uppercase(),
+            ),
+        ),
+        (
+            "rules/c.yml",
+            &rule(
+                "7d2a1e0b-6f1c-4b7e-8c3d-2a9e5f4b1c60",
+                "Third example web shell",
+                "NOT-A-HASH",
+            ),
+        ),
+        (
+            "rules/dup.yml",
+            &rule(RULE_ID, "Duplicate of the first", &hash(4)),
+        ),
+        ("rules/sigma/whoami.yml", SIGMA_WHOAMI),
+        ("rules/broken.yml", "id: [\n"),
+        (
+            "rules/suppressed.yml",
+            &format!(
+                "# ruleforge: ignore-file[RF1]\n{}",
+                rule(
+                    "9e8d7c6b-5a49-4382-9170-6f5e4d3c2b1a",
+                    "suppressed example",
+                    &format!("{} # ruleforge: ignore[RF202]", hash(5).to_uppercase()),
+                )
+            ),
+        ),
+    ]);
+    std::fs::write(r.path().join("rules/latin1.yml"), b"title: caf\xe9\n").unwrap();
+    r
+}
+
+fn lint(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut c = ruleforge(dir);
+    c.arg("lint").args(args);
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// In every output format: the run without the cache, then two runs with it (the first
+/// after whatever changed, the second fully warm) print the same bytes and exit alike.
+/// Returns the debug notes of the last cached run.
+fn same_with_cache(dir: &Path, cache: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    let cache_arg = cache.to_str().unwrap();
+    let mut notes = String::new();
+    for format in FORMATS {
+        let mut plain: Vec<&str> = vec!["--output-format", format, "--no-cache"];
+        plain.extend(args);
+        let expected = lint(dir, &plain, env);
+        assert!(
+            expected.2.is_empty(),
+            "{format}: stderr without the cache: {}",
+            expected.2
+        );
+        for round in ["after the change", "warm"] {
+            let mut cached: Vec<&str> = vec!["--output-format", format, "--cache-dir", cache_arg];
+            cached.extend(args);
+            let mut env = env.to_vec();
+            env.push(("RULEFORGE_DEBUG", "1"));
+            let (code, out, err) = lint(dir, &cached, &env);
+            assert_eq!(
+                (code, &out),
+                (expected.0, &expected.1),
+                "{format}, {round}, args {args:?}: the cached run differs\n{err}"
+            );
+            assert!(!err.contains("ignored"), "{err}");
+            notes = err;
+        }
+    }
+    notes
+}
+
+/// `(unread, rehashed, checked)` from a run's debug note.
+fn counts(notes: &str) -> (usize, usize, usize) {
+    let line = notes
+        .lines()
+        .find(|l| l.contains(" files: "))
+        .unwrap_or_else(|| panic!("no count note in {notes:?}"));
+    let nums: Vec<usize> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    (nums[1], nums[2], nums[3])
+}
+
+fn cache_dir(r: &GitRepo) -> PathBuf {
+    r.path().join("cache")
+}
+
+#[test]
+fn warm_output_equals_uncached_output_through_a_sequence_of_changes() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let check = |args: &[&str]| same_with_cache(r.path(), &cache, args, &[]);
+
+    // Cold, then warm: the second cached run reads no rule file it can trust by its state
+    // or re-hashes the ones written too recently, and checks none.
+    let notes = check(&[]);
+    let (unread, rehashed, checked) = counts(&notes);
+    assert_eq!(
+        checked, 1,
+        "only the non-UTF-8 file is never cached: {notes}"
+    );
+    assert_eq!(unread + rehashed, 7, "{notes}");
+
+    // Files older than the racy window are taken without being read.
+    std::thread::sleep(std::time::Duration::from_millis(2300));
+    check(&[]);
+    let notes = check(&[]);
+    assert_eq!(counts(&notes), (7, 0, 1), "{notes}");
+
+    // An edit: an error fixed, another introduced (same size: only the content differs).
+    r.edit("rules/c.yml", |t| t.replace("NOT-A-HASH", &hash(3)));
+    r.edit("rules/a.yml", |t| t.replace(&hash(1), &"g".repeat(64)));
+    check(&[]);
+    check(&["--select", "ALL"]);
+
+    // Configuration: a code ignored, a per-path ignore, a size limit, `[kinds]`.
+    r.write("ruleforge.toml", "[lint]\nignore = [\"RF202\"]\n");
+    check(&[]);
+    r.write(
+        "ruleforge.toml",
+        "[lint.per-path-ignores]\n\"rules/dup.yml\" = [\"RF4\"]\n",
+    );
+    check(&[]);
+    r.write("ruleforge.toml", "[lint]\nmax-file-size = 700\n");
+    check(&[]);
+    r.write("ruleforge.toml", "[kinds]\nnative = [\"rules/sigma/**\"]\n");
+    check(&[]);
+    r.write("ruleforge.toml", "");
+
+    // Suppressions: a repository-wide finding silenced in one file, a line suppression.
+    r.edit("rules/dup.yml", |t| {
+        format!("# ruleforge: ignore-file[RF401]\n{t}")
+    });
+    check(&[]);
+    r.edit("rules/b.yml", |t| {
+        t.replace(
+            &hash(2).to_uppercase(),
+            &format!("{} # ruleforge: ignore[RF202]", hash(2).to_uppercase()),
+        )
+    });
+    check(&[]);
+
+    // Renames and deletions: the new path has no entry, the old one is gone.
+    std::fs::rename(
+        r.path().join("rules/dup.yml"),
+        r.path().join("rules/zz.yml"),
+    )
+    .unwrap();
+    check(&[]);
+    std::fs::rename(r.path().join("rules/zz.yml"), r.path().join("rules/0.yml")).unwrap();
+    std::fs::remove_file(r.path().join("rules/broken.yml")).unwrap();
+    check(&[]);
+
+    // Paths on the command line, and the whole set again after them.
+    check(&["rules/a.yml", "rules/sigma"]);
+    check(&[]);
+
+    // A new version of ruleforge starts from an empty cache: everything is checked again.
+    let notes = same_with_cache(
+        r.path(),
+        &cache,
+        &[],
+        &[("RULEFORGE_CACHE_VERSION", "99.0.0")],
+    );
+    let (_, _, checked) = counts(&notes);
+    assert_eq!(checked, 1, "the second run is warm again: {notes}");
+    let (code, _, notes) = lint(
+        r.path(),
+        &["--cache-dir", cache.to_str().unwrap()],
+        &[
+            ("RULEFORGE_CACHE_VERSION", "99.0.1"),
+            ("RULEFORGE_DEBUG", "1"),
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(counts(&notes), (0, 0, 7), "{notes}");
+}
+
+#[test]
+fn changed_since_and_base_agree_with_the_uncached_run() {
+    let mut r = start();
+    r.commit("rules");
+    let cache = cache_dir(&r);
+    same_with_cache(r.path(), &cache, &["--changed-since", "HEAD"], &[]);
+    r.edit("rules/a.yml", |t| {
+        t.replace("Example web shell", "Edited web shell")
+    });
+    r.write(
+        "rules/new.yml",
+        &rule(RULE_ID, "A new rule reusing an id", &hash(9)),
+    );
+    same_with_cache(r.path(), &cache, &["--changed-since", "HEAD"], &[]);
+    // The full run after a partial one: files outside the change were only summarized.
+    same_with_cache(r.path(), &cache, &[], &[]);
+    same_with_cache(r.path(), &cache, &["--changed-since", "HEAD"], &[]);
+    same_with_cache(r.path(), &cache, &["--base", "HEAD"], &[]);
+}
+
+/// `--fix` with the cache writes the same files and prints the same as without it.
+#[test]
+fn fix_agrees_with_the_uncached_run() {
+    let with = start();
+    let without = start();
+    let cache = cache_dir(&with);
+    let cache_arg = cache.to_str().unwrap();
+    // Warm the cache first: the entry of the file with a fixable finding must not stop
+    // `--fix` from fixing it.
+    lint(with.path(), &["--cache-dir", cache_arg], &[]);
+    for round in 0..2 {
+        let a = lint(with.path(), &["--fix", "--cache-dir", cache_arg], &[]);
+        let b = lint(without.path(), &["--fix", "--no-cache"], &[]);
+        assert_eq!((a.0, &a.1), (b.0, &b.1), "round {round}");
+        for f in ["rules/b.yml", "rules/suppressed.yml", "rules/a.yml"] {
+            assert_eq!(with.read(f), without.read(f), "round {round}: {f}");
+        }
+    }
+    assert!(!with.read("rules/b.yml").contains(&hash(2).to_uppercase()));
+    // And the cache after the fix answers like a run without it.
+    same_with_cache(with.path(), &cache, &[], &[]);
+}
+
+fn pack_of(cache: &Path) -> PathBuf {
+    std::fs::read_dir(cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .expect("a pack file")
+}
+
+#[test]
+fn a_corrupt_or_foreign_pack_is_ignored_with_a_debug_note() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    let expected = lint(r.path(), &["--no-cache"], &[]);
+    lint(r.path(), &["--cache-dir", cache_arg], &[]);
+    let pack = pack_of(&cache);
+    let good = std::fs::read(&pack).unwrap();
+    let mut flipped = good.clone();
+    let mid = flipped.len() - 40;
+    flipped[mid] ^= 0x5a;
+    let mut foreign = good.clone();
+    let at = foreign
+        .windows(9)
+        .position(|w| w == b"ruleforge")
+        .expect("the key is in the header");
+    foreign[at] = b'R';
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("a flipped byte", flipped),
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("empty", Vec::new()),
+        ("not a pack", b"{\"entries\": []}".to_vec()),
+        ("another key", foreign),
+    ];
+    for (what, bytes) in cases {
+        std::fs::write(&pack, &bytes).unwrap();
+        let (code, out, err) = lint(
+            r.path(),
+            &["--cache-dir", cache_arg],
+            &[("RULEFORGE_DEBUG", "1")],
+        );
+        assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
+        assert!(err.contains("ignored"), "{what}: {err}");
+        assert_eq!(counts(&err).2, 8, "{what}: every file checked: {err}");
+        // The run wrote a good pack again.
+        let (code, out, err) = lint(
+            r.path(),
+            &["--cache-dir", cache_arg],
+            &[("RULEFORGE_DEBUG", "1")],
+        );
+        assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
+        assert_eq!(counts(&err).2, 1, "{what}: warm again: {err}");
+    }
+}
+
+#[test]
+fn concurrent_runs_are_safe() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap().to_string();
+    let expected = lint(r.path(), &["--no-cache", "--output-format", "json"], &[]);
+    for _ in 0..3 {
+        let children: Vec<_> = (0..6)
+            .map(|_| {
+                let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("ruleforge"));
+                common::git::isolate(&mut c)
+                    .current_dir(r.path())
+                    .args(["lint", "--output-format", "json", "--cache-dir", &cache_arg])
+                    .env("RULEFORGE_DEBUG", "1")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(expected.0), "{err}");
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected.1);
+            assert!(!err.contains("ignored"), "{err}");
+        }
+        r.edit("rules/a.yml", |t| format!("{t}# another line\n"));
+        let expected_now = lint(r.path(), &["--no-cache", "--output-format", "json"], &[]);
+        assert_eq!(expected_now.1, expected.1);
+    }
+    // No temporary file is left behind.
+    let left: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn default_location_is_tagged_ignored_by_git_and_removed_by_clean() {
+    let r = start();
+    let (code, _, err) = lint(r.path(), &[], &[]);
+    assert_eq!(code, 1, "{err}");
+    let dir = r.path().join(".ruleforge_cache");
+    let tag = std::fs::read_to_string(dir.join("CACHEDIR.TAG")).unwrap();
+    assert!(tag.starts_with("Signature: 8a477f597d28d172789f06886806bc55"));
+    assert!(pack_of(&dir).exists());
+    // The folder ignores itself: the working tree stays clean for `bundle`.
+    let status = r.git(&["status", "--porcelain", "--ignored=no"]);
+    assert!(!status.contains(".ruleforge_cache"), "{status}");
+
+    // RULEFORGE_CACHE_DIR moves it.
+    let elsewhere = r.path().join("env-cache");
+    let (code, _, _) = lint(
+        r.path(),
+        &[],
+        &[("RULEFORGE_CACHE_DIR", elsewhere.to_str().unwrap())],
+    );
+    assert_eq!(code, 1);
+    assert!(pack_of(&elsewhere).exists());
+
+    // --no-cache neither reads nor writes one.
+    let nowhere = r.path().join("never");
+    lint(
+        r.path(),
+        &["--no-cache", "--cache-dir", nowhere.to_str().unwrap()],
+        &[],
+    );
+    assert!(!nowhere.exists());
+
+    let (code, out, err) = run(r.path(), &["clean"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "removed .ruleforge_cache\n"),
+        "{err}"
+    );
+    assert!(!dir.exists());
+    let (code, out, _) = run(r.path(), &["clean"]);
+    assert_eq!((code, out.as_str()), (0, "no cache at .ruleforge_cache\n"));
+    let (code, _, _) = run(
+        r.path(),
+        &["clean", "--cache-dir", elsewhere.to_str().unwrap()],
+    );
+    assert_eq!(code, 0);
+    assert!(!elsewhere.exists());
+
+    // A folder that is not a cache is never removed.
+    let (code, _, err) = run(r.path(), &["clean", "--cache-dir", "rules"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("rules: not a ruleforge cache"), "{err}");
+    assert!(r.path().join("rules/a.yml").exists());
+}
+
+#[test]
+fn init_ignores_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = run(dir.path(), &["init", "."]);
+    assert_eq!(code, 0, "{err}");
+    let gitignore = std::fs::read_to_string(dir.path().join(".gitignore")).unwrap();
+    assert!(
+        gitignore.lines().any(|l| l == "/.ruleforge_cache/"),
+        "{gitignore}"
+    );
+}
