@@ -5,6 +5,7 @@ pub mod context;
 pub mod fix;
 mod options;
 pub mod registry;
+pub mod repo_index;
 pub mod rules;
 
 pub use options::{check_config, Options, OptionsError, SelectorArgs};
