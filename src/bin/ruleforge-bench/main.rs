@@ -145,6 +145,10 @@ enum Cmd {
         /// a command and its floor together).
         #[arg(long, default_value_t = 3)]
         repeat: usize,
+        /// Measure only the commands whose row starts with one of these words (e.g.
+        /// `export,lint`); the two floors are always measured.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
 }
 
@@ -205,7 +209,8 @@ fn main() {
             events,
             yamllint,
             repeat,
-        } => run::run(&sizes, &work, &ruleforge, events, yamllint, repeat),
+            only,
+        } => run::run(&sizes, &work, &ruleforge, events, yamllint, repeat, &only),
     };
     if let Err(e) = r {
         eprintln!("ruleforge-bench: error: {e}");

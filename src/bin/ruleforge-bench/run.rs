@@ -18,6 +18,7 @@ pub fn run(
     n_events: usize,
     yamllint: bool,
     repeat: usize,
+    only: &[String],
 ) -> Res {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let rf = ruleforge
@@ -34,7 +35,12 @@ pub fn run(
             gen(n, 1, &dir, 1, 10)?;
         }
         let events_file = work.join(format!("events-{n}.ndjson"));
-        if !events_file.exists() {
+        let wanted = |row: &str| {
+            row.starts_with("floor")
+                || only.is_empty()
+                || only.iter().any(|w| row.starts_with(w.as_str()))
+        };
+        if !events_file.exists() && wanted("match") {
             events(n, 1, n_events, 10, &events_file)?;
         }
         let out = work.join(format!("bundle-{n}"));
@@ -85,6 +91,7 @@ pub fn run(
             .args(["match", "rules", "--event"])
             .arg(&events_file);
         rows.push((format!("match ({n_events} events)"), c));
+        rows.retain(|(name, _)| wanted(name));
         let rounds = repeat.max(1);
         let mut results: Vec<Vec<Measure>> = vec![Vec::new(); rows.len()];
         for _ in 0..rounds {
