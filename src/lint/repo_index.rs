@@ -108,6 +108,10 @@ fn all_tables() -> Vec<Box<dyn Table>> {
     ]
 }
 
+/// A check's keys: the hash of a key → the slots of the rules holding a key of that hash, in
+/// rule-set order.
+type Buckets = FxHashMap<u64, Vec<u32>>;
+
 /// A rule summary and its place in the rule set: its file, and its document in that file.
 struct Slot {
     summary: RuleSummary,
@@ -121,7 +125,7 @@ pub struct RepoIndex {
     free: Vec<u32>,
     /// Every file's slots, in document order; files in path order (the rule-set order).
     files: BTreeMap<String, Vec<u32>>,
-    tables: Vec<(Box<dyn Table>, FxHashMap<u64, Vec<u32>>)>,
+    tables: Vec<(Box<dyn Table>, Buckets)>,
     rules: usize,
 }
 

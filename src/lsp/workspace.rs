@@ -236,10 +236,11 @@ impl Workspace {
         // Up to date even between an edit and the next refresh.
         let fresh;
         let repo = if self.pending.contains(path) {
-            fresh = doc
-                .indexed
-                .then(|| self.index.findings(path, &self.opts))
-                .unwrap_or_default();
+            fresh = if doc.indexed {
+                self.index.findings(path, &self.opts)
+            } else {
+                Vec::new()
+            };
             Some(&fresh)
         } else {
             self.repo.get(path)
