@@ -407,6 +407,200 @@ fn workspace_checks_see_files_on_disk_and_republish_the_files_an_edit_affects() 
     assert_eq!(client.stop(), 0);
 }
 
+/// What lint prints for one file: (code, 0-based line, 0-based column, message, related
+/// places as (path, line)), in lint's order.
+type Finding = (String, u64, u64, String, Vec<(String, u64)>);
+
+fn lint_findings(root: &Path) -> std::collections::BTreeMap<String, Vec<Finding>> {
+    let (_, out, err) = common::run(root, &["lint", "--output-format", "json"]);
+    let lint: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+    let mut by_path: std::collections::BTreeMap<String, Vec<Finding>> = Default::default();
+    for d in lint.as_array().unwrap() {
+        let related = d["related"]
+            .as_array()
+            .map(|rs| {
+                rs.iter()
+                    .map(|r| {
+                        (
+                            r["path"].as_str().unwrap().to_string(),
+                            r["line"].as_u64().map_or(0, |l| l - 1),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        by_path
+            .entry(d["path"].as_str().unwrap().to_string())
+            .or_default()
+            .push((
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().map_or(0, |l| l - 1),
+                d["column"].as_u64().map_or(0, |c| c - 1),
+                d["message"].as_str().unwrap().to_string(),
+                related,
+            ));
+    }
+    by_path
+}
+
+/// The same facts of published diagnostics (positions are UTF-16; the files are ASCII).
+fn lsp_findings(root: &Path, ds: &[Value]) -> Vec<Finding> {
+    let prefix = uri(root, "") + "/";
+    ds.iter()
+        .map(|d| {
+            let related = d["relatedInformation"]
+                .as_array()
+                .map(|rs| {
+                    rs.iter()
+                        .map(|r| {
+                            let u = r["location"]["uri"].as_str().unwrap();
+                            (
+                                u.strip_prefix(&prefix).unwrap_or(u).to_string(),
+                                r["location"]["range"]["start"]["line"].as_u64().unwrap(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["range"]["start"]["character"].as_u64().unwrap(),
+                d["message"].as_str().unwrap().to_string(),
+                related,
+            )
+        })
+        .collect()
+}
+
+/// After a series of edits (each saved to disk as well), the diagnostics last published for
+/// every open file are what `lint --output-format json` reports for it: the repository-wide
+/// checks kept up to date edit by edit agree with a whole run, and every file whose findings
+/// an edit changed was published again.
+#[test]
+fn repository_findings_after_edits_equal_lint_on_the_same_files() {
+    let id = |n: u8| format!("5d1c7a0e-8f2b-4c3d-9e4f-a0b1c2d3e4{n:02x}");
+    let native = |n: u8, title: &str, hash: u8| common::rule(&id(n), title, &common::hash(hash));
+    let with_related = |text: String, to: &str| {
+        text.replace(
+            "references:\n",
+            &format!("related:\n  - id: {to}\n    type: derived\nreferences:\n"),
+        )
+    };
+    let sigma = |title: &str, id: &str, extra: &str| {
+        format!(
+            "title: {title}\nid: {id}\n{extra}status: test\ndescription: A Sigma rule of the test.\nauthor: ruleforge tests\ndate: 2024-03-01\nlogsource:\n    category: process_creation\n    product: windows\ndetection:\n    selection:\n        Image|endswith: '\\x.exe'\n    condition: selection\nlevel: high\n"
+        )
+    };
+    let correlation = |title: &str, refs: &[&str]| {
+        let rules: String = refs.iter().map(|r| format!("        - {r}\n")).collect();
+        format!(
+            "title: {title}\nid: 3e8f1a2b-6c4d-4e5f-9a0b-1c2d3e4f5a6b\nstatus: test\ndescription: Several commands in a row.\nauthor: ruleforge tests\ndate: 2024-03-01\ncorrelation:\n    type: temporal\n    rules:\n{rules}    group-by:\n        - ComputerName\n    timespan: 10m\nlevel: high\n"
+        )
+    };
+    let sid = |n: u8| format!("7d2b9c14-3f4e-4a51-8e6d-0c9a1b2f3e{n:02x}");
+    let mut files: Vec<(&str, String)> = vec![
+        ("rules/one.yml", native(1, "First web shell rule", 1)),
+        ("rules/two.yml", native(2, "Second web shell rule", 1)),
+        (
+            "rules/three.yml",
+            with_related(native(3, "Third web shell rule", 2), &id(9)),
+        ),
+        (
+            "rules/sigma/whoami.yml",
+            sigma("Whoami From a Web Server", &sid(1), ""),
+        ),
+        (
+            "rules/sigma/net.yml",
+            sigma("Net User From a Web Server", &sid(2), ""),
+        ),
+        (
+            "rules/sigma/burst.yml",
+            correlation("Recon Burst", &[&sid(1), &sid(2)]),
+        ),
+    ];
+    let refs: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let repo = common::repo(&refs);
+    let (mut client, _) = Client::initialized(repo.path(), &[]);
+    let mut versions = vec![1i64; files.len()];
+    let mut published: std::collections::HashMap<String, Vec<Value>> = Default::default();
+    let mut seen = std::collections::BTreeSet::new();
+    for (path, text) in &files {
+        let u = uri(repo.path(), path);
+        let ds = client.open(&u, text);
+        published.insert(u, ds);
+    }
+    let edits: Vec<(usize, String)> = vec![
+        // The title of one.yml in two.yml: RF404 in both.
+        (1, native(2, "First web shell rule", 1)),
+        // The id of two.yml in one.yml, two lines further down: RF401 moves and appears.
+        (
+            0,
+            format!("# a\n# b\n{}", native(2, "First web shell rule", 1)),
+        ),
+        // three.yml gets the id its related entry named: RF403 goes, and one.yml's hash.
+        (
+            2,
+            with_related(native(9, "Third web shell rule", 1), &id(9)),
+        ),
+        // two.yml's value changes: RF402 leaves two.yml, stays between one and three.
+        (1, native(2, "First web shell rule", 3)),
+        // A title change of three.yml changes the RF402 message in one.yml.
+        (
+            2,
+            with_related(native(9, "Renamed web shell rule", 1), &id(9)),
+        ),
+        // Sigma: net.yml deprecated, then given whoami's title and id; the correlation
+        // names an unknown rule.
+        (
+            4,
+            sigma("Net User From a Web Server", &sid(2), "")
+                .replace("status: test", "status: deprecated"),
+        ),
+        (4, sigma(" whoami from a web server", &sid(1), "")),
+        (5, correlation("Recon Burst", &[&sid(1), &sid(7)])),
+        // Back to distinct facts.
+        (0, native(1, "First web shell rule", 4)),
+        (4, sigma("Net User From a Web Server", &sid(2), "")),
+    ];
+    for (step, (i, text)) in edits.into_iter().enumerate() {
+        let (path, _) = files[i];
+        repo.write(path, &text);
+        versions[i] += 1;
+        let u = uri(repo.path(), path);
+        client.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": u, "version": versions[i]}, "contentChanges": [{"text": text}]}),
+        );
+        files[i].1 = text;
+        // A request is answered after every publication its edits caused.
+        client.request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": u}}),
+        );
+        for v in std::mem::take(&mut client.backlog) {
+            if v["method"] == "textDocument/publishDiagnostics" {
+                let ds = v["params"]["diagnostics"].as_array().unwrap().clone();
+                published.insert(v["params"]["uri"].as_str().unwrap().to_string(), ds);
+            }
+        }
+        let lint = lint_findings(repo.path());
+        seen.extend(lint.values().flatten().map(|f| f.0.clone()));
+        for (path, _) in &files {
+            let got = lsp_findings(repo.path(), &published[&uri(repo.path(), path)]);
+            let want = lint.get(*path).cloned().unwrap_or_default();
+            assert_eq!(got, want, "step {step}: {path}");
+        }
+    }
+    // The edits went through every repository-wide finding the files can give.
+    for code in [
+        "RF401", "RF402", "RF403", "RF404", "RF690", "RF691", "RF694", "RF695",
+    ] {
+        assert!(seen.contains(code), "{code} never reported: {seen:?}");
+    }
+    assert_eq!(client.stop(), 0);
+}
+
 #[test]
 fn configuration_and_inline_suppressions_apply() {
     let text = fixture("RF202");

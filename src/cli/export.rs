@@ -86,6 +86,7 @@ pub fn exec(args: Args) -> CmdResult {
             )
         }
     };
+    crate::timings::mark("export: linted and read");
     let at = match &source.commit {
         Some(c) => format!("`{}` (commit {})", source.rev, &c[..12]),
         None => "the working tree".to_string(),
@@ -106,8 +107,11 @@ pub fn exec(args: Args) -> CmdResult {
         approximate: args.approximate,
         producer: cfg.bundle.name.clone(),
     };
+    crate::timings::mark("export: rules selected");
     let outputs = export::run(&set, &targets, &opts);
+    crate::timings::mark("export: targets built");
     let report = export::make_report(&outputs, &set, source, &opts);
+    crate::timings::mark("export: report built");
     export::write::write_all(&args.out, &outputs, &report)
         .with_context(|| format!("{}: cannot write the export", args.out.display()))?;
     if !args.quiet {

@@ -427,10 +427,16 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (Option<Vec<u8>>, RuleOutco
 
 /// Writes `<rule id>.json` for every rule with something to carry.
 pub fn export(set: &ExportSet, opts: &Options) -> TargetOutput {
+    use rayon::prelude::*;
+    // One event per rule, built on every core (in rule order: the output stays the same).
+    let built: Vec<_> = set
+        .native
+        .par_iter()
+        .map(|rule| export_rule(rule, opts))
+        .collect();
     let mut files = Vec::new();
     let mut rules = Vec::with_capacity(set.native.len() + set.sigma.len());
-    for rule in &set.native {
-        let (bytes, outcome) = export_rule(rule, opts);
+    for (rule, (bytes, outcome)) in set.native.iter().zip(built) {
         if let Some(bytes) = bytes {
             files.push((format!("{}.json", rule.id), bytes));
         }

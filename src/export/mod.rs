@@ -160,6 +160,9 @@ pub fn run(set: &ExportSet, targets: &[Target], opts: &Options) -> Vec<(Target, 
             let mut out = t.exporter()(set, opts);
             out.files.sort_by(|a, b| a.0.cmp(&b.0));
             out.rules.sort_by(|a, b| a.id.cmp(&b.id));
+            if crate::timings::enabled() {
+                crate::timings::mark(&format!("export: {t} built"));
+            }
             (t, out)
         })
         .collect()

@@ -542,13 +542,25 @@ pub fn export(set: &ExportSet, opts: &Options) -> TargetOutput {
     let mut rules = Vec::with_capacity(set.native.len() + set.sigma.len());
     let mut indicators = Vec::new();
     let mut levels = BTreeSet::new();
-    for rule in &set.native {
-        match pattern_of(rule, opts) {
-            Ok((pattern, omitted, notes)) => {
+    use rayon::prelude::*;
+    // Patterns and indicators built on every core, then taken in rule order.
+    let built: Vec<_> = set
+        .native
+        .par_iter()
+        .map(|rule| {
+            pattern_of(rule, opts).map(|(pattern, omitted, notes)| {
+                let indicator = indicator(rule, pattern, opts);
+                (indicator, omitted, notes)
+            })
+        })
+        .collect();
+    for (rule, result) in set.native.iter().zip(built) {
+        match result {
+            Ok((indicator, omitted, notes)) => {
                 if let Some(t) = &rule.tlp {
                     levels.insert(TLP.iter().position(|(l, _)| l == t).unwrap_or(usize::MAX));
                 }
-                indicators.push(indicator(rule, pattern, opts));
+                indicators.push(indicator);
                 let mut outcome = RuleOutcome::with_omitted(&rule.id, &rule.path, omitted);
                 outcome.approximations = notes;
                 rules.push(outcome);

@@ -5,11 +5,18 @@
 //! before the renames leaves `DIR` as it was; the staging folder is removed in every case.
 //! Each `DIR/<target>/` is replaced whole: files an earlier export wrote and this one does
 //! not are gone, so a scanner never loads a stale rule file.
+//!
+//! Targets of one file per rule (`sigma/`, `misp/`) create tens of thousands of files, and
+//! creating a file costs the file system far more than writing its few bytes: the folders
+//! are created once each, the files are created and written from every core, and the
+//! earlier export, once moved aside, is removed from every core as well.
 
 use super::{report, Target, TargetOutput};
+use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 /// Why an export could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -45,12 +52,39 @@ pub fn safe_relative(name: &str) -> bool {
             .any(|p| p.is_empty() || p == "." || p == "..")
 }
 
+/// Creates a new file (its folder exists) and writes `bytes` into it.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(io(parent, "cannot create the folder"))?;
-    }
-    let mut f = fs::File::create(path).map_err(io(path, "cannot create"))?;
+    let mut f = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(io(path, "cannot create"))?;
     f.write_all(bytes).map_err(io(path, "cannot write"))?;
+    Ok(())
+}
+
+/// Removes a folder and everything in it, the files from every core (an earlier export of
+/// one file per rule holds tens of thousands).
+fn remove_tree(dir: &Path) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    let mut i = 0;
+    while i < dirs.len() {
+        for e in fs::read_dir(&dirs[i])? {
+            let e = e?;
+            if e.file_type()?.is_dir() {
+                dirs.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+        i += 1;
+    }
+    files.par_iter().try_for_each(fs::remove_file)?;
+    // Deepest first: every folder is listed after its parent.
+    for d in dirs.iter().rev() {
+        fs::remove_dir(d)?;
+    }
     Ok(())
 }
 
@@ -105,20 +139,39 @@ pub fn write_all(
             "cannot create a staging folder in the output folder",
         ))?;
     let stage = staging.path();
-    let mut written = Vec::new();
+    // Every folder once (parents sort before their children), then the files in parallel.
+    let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut written: Vec<(PathBuf, &[u8])> = Vec::new();
     for (t, o) in outputs {
         let dir = stage.join(t.name());
-        fs::create_dir_all(&dir).map_err(io(&dir, "cannot create the folder"))?;
+        folders.insert(dir.clone());
         for (name, bytes) in &o.files {
             let path = dir.join(name);
-            write_file(&path, bytes)?;
-            written.push(path);
+            let mut parent = path.parent();
+            while let Some(p) = parent.filter(|p| *p != dir && !folders.contains(*p)) {
+                folders.insert(p.to_path_buf());
+                parent = p.parent();
+            }
+            written.push((path, bytes));
         }
     }
+    for f in &folders {
+        fs::create_dir(f).map_err(io(f, "cannot create the folder"))?;
+    }
+    crate::timings::mark("export: folders created");
+    written
+        .par_iter()
+        .try_for_each(|(path, bytes)| write_file(path, bytes))?;
     let report_staged = stage.join(report::REPORT_NAME);
     write_file(&report_staged, &report.to_json())?;
-    written.push(report_staged.clone());
+    crate::timings::mark("export: files written");
+    let written: Vec<PathBuf> = written
+        .into_iter()
+        .map(|(p, _)| p)
+        .chain([report_staged.clone()])
+        .collect();
     sync_staged(stage, &written)?;
+    crate::timings::mark("export: synced");
 
     // The renames: each target folder, then the report.
     let old = stage.join(".old");
@@ -146,7 +199,12 @@ pub fn write_all(
     if let Ok(d) = fs::File::open(out) {
         let _ = d.sync_all();
     }
-    // `staging` (with the earlier exports moved aside) is removed when it drops.
+    crate::timings::mark("export: moved into place");
+    // The earlier exports, moved aside, go with the staging folder; what cannot be removed
+    // here is left to `staging`'s own clean-up.
+    let _ = remove_tree(&old);
+    drop(staging);
+    crate::timings::mark("export: earlier export removed");
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod context;
 pub mod fix;
 mod options;
 pub mod registry;
+pub mod repo_index;
 pub mod rules;
 
 pub use options::{check_config, Options, OptionsError, SelectorArgs};

@@ -4,12 +4,16 @@
 //! The index is built at start from disk, in parallel, from the rule roots of
 //! `ruleforge.toml`; an open document's buffer replaces its file's entry (the buffer wins
 //! over the disk), closing it goes back to the disk, and `workspace/didChangeWatchedFiles`
-//! re-reads what changed. Summaries are kept sorted by path, as `lint` sees its inputs, so
-//! the repository-wide checks report the same first occurrence `lint` reports.
+//! re-reads what changed. The index keeps, for each repository-wide check, which rules hold
+//! which keys ([`RepoIndex`]), so an edit re-checks only the keys the edited file held and
+//! holds, and re-publishes only the open files that share one of them; the findings are
+//! computed by the checks' own code, in the rule-set order `lint` sees, so they are exactly
+//! what `lint` reports.
 
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::lint::context::RuleSummary;
+use crate::lint::repo_index::RepoIndex;
 use crate::lint::{self, Options, TextCheck};
 use crate::source::SourceFile;
 use rayon::prelude::*;
@@ -27,55 +31,19 @@ pub struct Document {
     pub indexed: bool,
 }
 
-/// Every rule's summary, sorted by path (a file may hold several Sigma documents).
-#[derive(Default)]
-struct Index {
-    native: Vec<RuleSummary>,
-    sigma: Vec<RuleSummary>,
-}
-
-impl Index {
-    fn set(&mut self, path: &str, summaries: Vec<RuleSummary>) {
-        let (sigma, native): (Vec<_>, Vec<_>) = summaries
-            .into_iter()
-            .partition(|s| s.kind == crate::kind::RuleKind::Sigma);
-        for (list, new) in [(&mut self.native, native), (&mut self.sigma, sigma)] {
-            let lo = list.partition_point(|s| s.path.as_str() < path);
-            let hi = lo + list[lo..].partition_point(|s| s.path.as_str() == path);
-            list.splice(lo..hi, new);
-        }
-    }
-
-    /// The summaries of one file.
-    fn of(&self, path: &str) -> Vec<&RuleSummary> {
-        let mut out = Vec::new();
-        for list in [&self.native, &self.sigma] {
-            let lo = list.partition_point(|s| s.path.as_str() < path);
-            out.extend(list[lo..].iter().take_while(|s| s.path == path));
-        }
-        out
-    }
-
-    fn len(&self) -> usize {
-        self.native.len() + self.sigma.len()
-    }
-}
-
 pub struct Workspace {
     pub root: PathBuf,
     pub config: Config,
     pub opts: Options,
     /// Why the configuration could not be used (the defaults are used instead).
     pub config_problem: Option<String>,
-    index: Index,
+    index: RepoIndex,
     /// Open documents by path (repository-relative inside the root, else absolute).
     pub docs: HashMap<String, Document>,
-    /// The repository-wide findings of the last run, by path.
+    /// The repository-wide findings last reported for each open document.
     repo: HashMap<String, Vec<Diagnostic>>,
-    /// Whether the index changed since the repository-wide checks last ran.
-    repo_stale: bool,
-    /// Files whose repository-wide findings point into an edited file at places that moved.
-    shifted: BTreeSet<String>,
+    /// Files whose repository-wide findings may have changed since they were last reported.
+    pending: BTreeSet<String>,
 }
 
 impl Workspace {
@@ -83,16 +51,16 @@ impl Workspace {
     pub fn open(root: &Path) -> Workspace {
         let root = crate::config::find_root(root);
         let (config, opts, config_problem) = load_config(&root);
+        let index = RepoIndex::new(Vec::new(), &opts);
         let mut ws = Workspace {
             root,
             config,
             opts,
             config_problem,
-            index: Index::default(),
+            index,
             docs: HashMap::new(),
             repo: HashMap::new(),
-            repo_stale: true,
-            shifted: BTreeSet::new(),
+            pending: BTreeSet::new(),
         };
         ws.rebuild_index();
         ws
@@ -130,7 +98,7 @@ impl Workspace {
             .collect();
         let inputs = crate::load::discover(&self.root, &roots).unwrap_or_default();
         let opts = &self.opts;
-        let mut per_file: Vec<(String, Vec<RuleSummary>)> = inputs
+        let per_file: Vec<(String, Vec<RuleSummary>)> = inputs
             .par_iter()
             .map(|input| {
                 let summaries = match crate::load::read(input, opts.max_file_size) {
@@ -140,23 +108,13 @@ impl Workspace {
                 (input.path.clone(), summaries)
             })
             .collect();
-        per_file.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut index = Index::default();
-        for (_, summaries) in per_file {
-            for s in summaries {
-                if s.kind == crate::kind::RuleKind::Sigma {
-                    index.sigma.push(s);
-                } else {
-                    index.native.push(s);
-                }
-            }
+        let mut index = RepoIndex::new(per_file, opts);
+        for doc in self.docs.values().filter(|d| d.indexed) {
+            index.set_file(&doc.check.source.path, doc.check.summaries.clone());
         }
         self.index = index;
-        for doc in self.docs.values().filter(|d| d.indexed) {
-            let path = doc.check.source.path.clone();
-            self.index.set(&path, doc.check.summaries.clone());
-        }
-        self.repo_stale = true;
+        self.repo.clear();
+        self.pending = self.docs.keys().cloned().collect();
     }
 
     /// The workspace path of a file URI: repository-relative inside the root, else the
@@ -192,11 +150,10 @@ impl Workspace {
             .unwrap_or_else(|| (uri.as_str().to_string(), false));
         let check = lint::check_text(&path, text.clone(), &self.opts);
         if indexed {
-            if self.repo_stale || !self.shift_repository(&path, &check.summaries) {
-                self.repo_stale = true;
-            }
-            self.index.set(&path, check.summaries.clone());
+            let affected = self.index.set_file(&path, check.summaries.clone());
+            self.pending.extend(affected);
         }
+        self.pending.insert(path.clone());
         self.docs.insert(
             path.clone(),
             Document {
@@ -210,57 +167,10 @@ impl Workspace {
         Some(path)
     }
 
-    /// When an edit of `path` moved its rules' facts without changing them (the common case:
-    /// typing in a description), the repository-wide findings stay the same but for their
-    /// places in that file: moves those, and returns true. False when the facts changed (the
-    /// checks must run again).
-    fn shift_repository(&mut self, path: &str, new: &[RuleSummary]) -> bool {
-        let old = self.index.of(path);
-        if old.len() != new.len() || !old.iter().zip(new).all(|(a, b)| a.same_facts(b)) {
-            return false;
-        }
-        let mut moved: HashMap<crate::Span, crate::Span> = HashMap::new();
-        for (a, b) in old.iter().zip(new) {
-            for (from, to) in a.spans().into_iter().zip(b.spans()) {
-                if moved.insert(from, to).is_some_and(|earlier| earlier != to) {
-                    return false;
-                }
-            }
-        }
-        // Every place in `path` a finding names must be one of the summaries' spans.
-        let known = |span: &Option<crate::Span>| span.is_none_or(|s| moved.contains_key(&s));
-        let all_known = self.repo.values().flatten().all(|d| {
-            (d.path != path || known(&d.span))
-                && d.related.iter().all(|r| r.path != path || known(&r.span))
-        });
-        if !all_known {
-            return false;
-        }
-        let shift = |span: &mut Option<crate::Span>| {
-            if let Some(s) = span {
-                *s = moved[s];
-            }
-        };
-        for (file, found) in self.repo.iter_mut() {
-            for d in found.iter_mut() {
-                if d.path == path {
-                    shift(&mut d.span);
-                }
-                let before = d.related.clone();
-                for r in d.related.iter_mut().filter(|r| r.path == path) {
-                    shift(&mut r.span);
-                }
-                if file != path && d.related != before {
-                    self.shifted.insert(file.clone());
-                }
-            }
-        }
-        true
-    }
-
     /// Closes a document: its file on disk (if any) takes its place in the index.
     pub fn close_doc(&mut self, path: &str) {
         if let Some(doc) = self.docs.remove(path) {
+            self.repo.remove(path);
             if doc.indexed {
                 self.refresh_from_disk(path);
             }
@@ -291,35 +201,28 @@ impl Workspace {
         } else {
             Vec::new()
         };
-        self.index.set(path, summaries);
-        self.repo_stale = true;
+        let affected = self.index.set_file(path, summaries);
+        self.pending.extend(affected);
     }
 
-    /// Runs the repository-wide checks again if the index changed; returns the paths whose
-    /// repository-wide findings changed (the other files an edit affects).
+    /// Brings the repository-wide findings of the open documents up to date; returns the
+    /// paths whose findings changed (the other files an edit affects).
     pub fn refresh_repository(&mut self) -> BTreeSet<String> {
-        if !self.repo_stale {
-            return std::mem::take(&mut self.shifted);
-        }
-        self.shifted.clear();
-        self.repo_stale = false;
-        let found = lint::check_repository(&self.index.native, &self.index.sigma, &self.opts);
-        let mut repo: HashMap<String, Vec<Diagnostic>> = HashMap::new();
-        for d in found {
-            repo.entry(d.path.clone()).or_default().push(d);
-        }
         let mut changed = BTreeSet::new();
-        for (path, ds) in &repo {
-            if self.repo.get(path) != Some(ds) {
+        for path in std::mem::take(&mut self.pending) {
+            let Some(doc) = self.docs.get(&path) else {
+                continue;
+            };
+            let found = if doc.indexed {
+                self.index.findings(&path, &self.opts)
+            } else {
+                Vec::new()
+            };
+            if self.repo.get(&path) != Some(&found) {
                 changed.insert(path.clone());
+                self.repo.insert(path, found);
             }
         }
-        for path in self.repo.keys() {
-            if !repo.contains_key(path) {
-                changed.insert(path.clone());
-            }
-        }
-        self.repo = repo;
         changed
     }
 
@@ -330,7 +233,19 @@ impl Workspace {
             return Vec::new();
         };
         let mut out = doc.check.diagnostics.clone();
-        if let Some(repo) = self.repo.get(path) {
+        // Up to date even between an edit and the next refresh.
+        let fresh;
+        let repo = if self.pending.contains(path) {
+            fresh = if doc.indexed {
+                self.index.findings(path, &self.opts)
+            } else {
+                Vec::new()
+            };
+            Some(&fresh)
+        } else {
+            self.repo.get(path)
+        };
+        if let Some(repo) = repo {
             out.extend(
                 repo.iter()
                     .filter(|d| !doc.check.suppressions.suppresses(d, &doc.check.source))
@@ -345,11 +260,7 @@ impl Workspace {
 
     /// The rule with this id anywhere in the workspace (native first, then Sigma).
     pub fn rule_by_id(&self, id: &str) -> Option<&RuleSummary> {
-        self.index
-            .native
-            .iter()
-            .chain(&self.index.sigma)
-            .find(|s| s.id.as_ref().is_some_and(|i| i.value == id))
+        self.index.rule_by_id(id)
     }
 
     /// The text of a workspace file: the open buffer, else the file on disk.

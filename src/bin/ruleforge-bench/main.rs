@@ -148,6 +148,10 @@ enum Cmd {
         /// Leave out the commands whose row name starts with one of these (e.g. `export`).
         #[arg(long, value_delimiter = ',')]
         skip: Vec<String>,
+        /// Measure only the commands whose row starts with one of these words (e.g.
+        /// `export,lint`); the two floors are always measured.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
 }
 
@@ -209,7 +213,16 @@ fn main() {
             yamllint,
             repeat,
             skip,
-        } => run::run(&sizes, &work, &ruleforge, events, yamllint, repeat, &skip),
+            only,
+        } => run::run(
+            &sizes,
+            &work,
+            &ruleforge,
+            events,
+            yamllint,
+            repeat,
+            &run::Rows { only, skip },
+        ),
     };
     if let Err(e) = r {
         eprintln!("ruleforge-bench: error: {e}");

@@ -18,7 +18,7 @@ pub fn run(
     n_events: usize,
     yamllint: bool,
     repeat: usize,
-    skip: &[String],
+    rows_wanted: &Rows,
 ) -> Res {
     let me = std::env::current_exe().map_err(|e| e.to_string())?;
     let rf = ruleforge
@@ -35,7 +35,8 @@ pub fn run(
             gen(n, 1, &dir, 1, 10)?;
         }
         let events_file = work.join(format!("events-{n}.ndjson"));
-        if !events_file.exists() {
+        let wanted = |row: &str| rows_wanted.wants(row);
+        if !events_file.exists() && wanted("match") {
             events(n, 1, n_events, 10, &events_file)?;
         }
         let out = work.join(format!("bundle-{n}"));
@@ -104,7 +105,7 @@ pub fn run(
             format!("match bundle ({n_events} events)"),
             Command::new("true"),
         ));
-        rows.retain(|(name, _)| !skip.iter().any(|s| name.starts_with(s.as_str())));
+        rows.retain(|(name, _)| wanted(name));
         let rounds = repeat.max(1);
         let mut results: Vec<Vec<Measure>> = vec![Vec::new(); rows.len()];
         let mut cache_size = (0u64, 0usize);
@@ -214,6 +215,21 @@ pub fn run(
         }
     }
     Ok(())
+}
+
+/// Which rows `run` measures: those starting with an `--only` word (all when none), less those
+/// starting with a `--skip` word; the two floors always.
+pub struct Rows {
+    pub only: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+impl Rows {
+    fn wants(&self, row: &str) -> bool {
+        let starts = |words: &[String]| words.iter().any(|w| row.starts_with(w.as_str()));
+        row.starts_with("floor")
+            || ((self.only.is_empty() || starts(&self.only)) && !starts(&self.skip))
+    }
 }
 
 const LINT_COLD: &str = "lint --select ALL (cold cache)";

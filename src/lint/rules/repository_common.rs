@@ -1,32 +1,80 @@
 //! What the repository-wide checks share: grouping rules that hold the same key (RF401,
-//! RF404, RF690, RF691, RF692), finding `related` ids that no rule has (RF403, RF693), and the
-//! one way titles are compared (RF404, RF691).
+//! RF404, RF690, RF691, RF692), finding `related` ids that no rule has (RF403, RF693), the
+//! one way titles are compared (RF404, RF691), and the [`Keyed`] form of every
+//! repository-wide check, which both a whole run and an incremental index
+//! (`crate::lint::repo_index`) use.
 
 use super::prelude::*;
-use crate::rule::Spanned;
+use crate::kind::RuleKind;
 use std::borrow::Cow;
 use std::hash::Hash;
 
-/// One holder of a key: a rule and where the key is in its file (`None`: the file as a whole).
-pub type Holder<'a> = (&'a RuleSummary, Option<Span>);
+/// A repository-wide check whose findings for a key depend only on the rules that hold that
+/// key (an id, a title, an indicator value, a referenced id): the findings of the whole rule
+/// set are the findings of each key, and an edit of one file changes only the findings of
+/// the keys its rules held before and hold after.
+pub trait Keyed {
+    /// The check.
+    const RULE: &'static LintRule;
+    /// The rules it reads (native rules or Sigma documents).
+    const KIND: RuleKind;
+    /// Whether a key held by one rule alone can have findings (an unknown reference) or
+    /// only keys held by several rules can (duplicates).
+    const ALONE: bool;
+    /// What a key is.
+    type Key<'a>: Hash + Eq + Ord;
+    /// The keys `r` holds (a key may come more than once).
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>);
+    /// The findings for `key`, given every rule that holds it, in rule-set order.
+    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>);
+}
 
-/// The keys held by more than one holder, in key order, each with its holders in the order
-/// they came. A holder is counted once: the same rule file and span given twice (a file name,
-/// which every document of a Sigma file shares) is one holder.
-pub fn duplicates<'a, K: Hash + Eq + Ord>(
-    holders: impl IntoIterator<Item = (K, Holder<'a>)>,
-) -> Vec<(K, Vec<Holder<'a>>)> {
-    let mut groups: FxHashMap<K, Vec<Holder<'a>>> = FxHashMap::default();
-    for (key, holder) in holders {
-        let group = groups.entry(key).or_default();
-        if !group.iter().any(|h| same_holder(h, &holder)) {
-            group.push(holder);
+/// Runs a [`Keyed`] check over the whole rule set: every key, in key order, with the rules
+/// that hold it.
+pub fn run_keyed<C: Keyed>(rules: &[RuleSummary], out: &mut Vec<Diagnostic>) {
+    let mut groups: FxHashMap<C::Key<'_>, Vec<&RuleSummary>> = FxHashMap::default();
+    let mut keys = Vec::new();
+    for r in rules.iter().filter(|r| r.kind == C::KIND) {
+        C::keys(r, &mut keys);
+        for k in keys.drain(..) {
+            let holders = groups.entry(k).or_default();
+            if !holders.last().is_some_and(|h| std::ptr::eq(*h, r)) {
+                holders.push(r);
+            }
         }
     }
-    let mut dups: Vec<_> = groups.into_iter().filter(|(_, g)| g.len() > 1).collect();
-    dups.sort_by(|a, b| a.0.cmp(&b.0));
-    dups
+    let mut groups: Vec<_> = groups
+        .into_iter()
+        .filter(|(_, h)| C::ALONE || h.len() > 1)
+        .collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (key, holders) in groups {
+        C::findings(&key, &holders, out);
+    }
 }
+
+/// The holders of a key among `holders`: `place` gives where a rule holds the key
+/// (`Some(None)`: the file as a whole; `None`: it does not). A holder is counted once: the
+/// same rule file and span given twice (a file name, which every document of a Sigma file
+/// shares) is one holder. In the order of `holders`.
+pub fn holders_of<'a>(
+    holders: &[&'a RuleSummary],
+    place: impl Fn(&'a RuleSummary) -> Option<Option<Span>>,
+) -> Vec<Holder<'a>> {
+    let mut group: Vec<Holder<'a>> = Vec::new();
+    for r in holders {
+        if let Some(span) = place(r) {
+            let holder = (*r, span);
+            if !group.iter().any(|h| same_holder(h, &holder)) {
+                group.push(holder);
+            }
+        }
+    }
+    group
+}
+
+/// One holder of a key: a rule and where the key is in its file (`None`: the file as a whole).
+pub type Holder<'a> = (&'a RuleSummary, Option<Span>);
 
 fn same_holder(a: &Holder<'_>, b: &Holder<'_>) -> bool {
     a.0.path == b.0.path && a.1 == b.1
@@ -80,23 +128,6 @@ pub fn title_key(title: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(trimmed)
     }
-}
-
-/// The `related` ids of `rules` that no rule of `rules` has, with the rule that names them.
-pub fn unknown_related(
-    rules: &[RuleSummary],
-) -> impl Iterator<Item = (&RuleSummary, &Spanned<String>)> {
-    let ids: FxHashSet<&str> = rules
-        .iter()
-        .filter_map(|r| r.id.as_ref().map(|i| i.value.as_str()))
-        .collect();
-    rules.iter().flat_map(move |r| {
-        r.related
-            .iter()
-            .filter(|rel| !ids.contains(rel.value.as_str()))
-            .map(move |rel| (r, rel))
-            .collect::<Vec<_>>()
-    })
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 #[allow(unused_imports)]
 use super::prelude::*;
 use super::repository_common as rc;
+use crate::kind::RuleKind;
 
 pub const RULE: LintRule = LintRule {
     code: "RF401",
@@ -16,11 +17,30 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let ids = cx.rules.iter().filter_map(|r| {
-        r.id.as_ref()
-            .map(|id| (id.value.as_str(), (r, Some(id.span))))
-    });
-    for (id, group) in rc::duplicates(ids) {
-        rc::report_duplicates(&RULE, "id", &group, |_| id, out);
+    rc::run_keyed::<Keys>(cx.rules, out);
+}
+
+/// RF401 by key: the id.
+pub struct Keys;
+
+impl rc::Keyed for Keys {
+    const RULE: &'static LintRule = &RULE;
+    const KIND: RuleKind = RuleKind::Native;
+    const ALONE: bool = false;
+    type Key<'a> = &'a str;
+
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+        out.extend(r.id.as_ref().map(|id| id.value.as_str()));
+    }
+
+    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
+        let group = rc::holders_of(holders, |r| {
+            r.id.as_ref()
+                .filter(|id| id.value == *key)
+                .map(|id| Some(id.span))
+        });
+        if group.len() > 1 {
+            rc::report_duplicates(&RULE, "id", &group, |_| key, out);
+        }
     }
 }

@@ -2,6 +2,8 @@
 
 #[allow(unused_imports)]
 use super::prelude::*;
+use super::repository_common as rc;
+use crate::kind::RuleKind;
 
 pub const RULE: LintRule = LintRule {
     code: "RF402",
@@ -50,29 +52,71 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for ((ty, value), rules) in found {
-        for &(i, span) in &rules {
-            let r = &cx.rules[i];
-            let others: Vec<String> = rules
-                .iter()
-                .filter(|&&(j, _)| j != i)
-                .map(|&(j, _)| cx.rules[j].label())
-                .collect();
-            let shown = others
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ");
-            let more = if others.len() > 3 {
-                format!(" and {} more", others.len() - 3)
-            } else {
-                String::new()
-            };
-            out.push(RULE.diagnostic(
-                &r.path,
-                Some(span),
-                format!("`{}` value `{value}` is also in {shown}{more}", ty.name()),
-            ));
+        let rules: Vec<(&RuleSummary, Span)> = rules
+            .iter()
+            .map(|&(i, span)| (&cx.rules[i], span))
+            .collect();
+        report(ty, value, &rules, out);
+    }
+}
+
+/// The findings for one value held by several rules (each with the value's span in it).
+fn report(
+    ty: IndicatorType,
+    value: &str,
+    rules: &[(&RuleSummary, Span)],
+    out: &mut Vec<Diagnostic>,
+) {
+    for &(r, span) in rules {
+        let others: Vec<String> = rules
+            .iter()
+            .filter(|(o, _)| !std::ptr::eq(*o, r))
+            .map(|(o, _)| o.label())
+            .collect();
+        let shown = others
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if others.len() > 3 {
+            format!(" and {} more", others.len() - 3)
+        } else {
+            String::new()
+        };
+        out.push(RULE.diagnostic(
+            &r.path,
+            Some(span),
+            format!("`{}` value `{value}` is also in {shown}{more}", ty.name()),
+        ));
+    }
+}
+
+/// RF402 by key: a (type, canonical value) pair. A whole run groups the values with a
+/// parallel sort instead (a million of them), then reports each group as this does.
+pub struct Keys;
+
+impl rc::Keyed for Keys {
+    const RULE: &'static LintRule = &RULE;
+    const KIND: RuleKind = RuleKind::Native;
+    const ALONE: bool = false;
+    type Key<'a> = (IndicatorType, &'a str);
+
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+        out.extend(r.values().map(|(ty, v, _)| (ty, v)));
+    }
+
+    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
+        let rules: Vec<(&RuleSummary, Span)> = holders
+            .iter()
+            .filter_map(|r| {
+                r.values()
+                    .find(|&(ty, v, _)| (ty, v) == *key)
+                    .map(|(_, _, span)| (*r, span))
+            })
+            .collect();
+        if rules.len() > 1 {
+            report(key.0, key.1, &rules, out);
         }
     }
 }

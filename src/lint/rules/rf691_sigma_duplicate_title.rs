@@ -5,6 +5,8 @@
 #[allow(unused_imports)]
 use super::prelude::*;
 use super::repository_common as rc;
+use crate::kind::RuleKind;
+use std::borrow::Cow;
 
 pub const RULE: LintRule = LintRule {
     code: "RF691",
@@ -18,13 +20,32 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let titles = cx.sigma.iter().filter_map(|r| {
-        r.title
-            .as_ref()
-            .map(|t| (rc::title_key(&t.value), (r, Some(t.span))))
-    });
-    for (_, group) in rc::duplicates(titles) {
-        rc::report_duplicates(&RULE, "title", &group, own_title, out);
+    rc::run_keyed::<Keys>(cx.sigma, out);
+}
+
+/// RF691 by key: the title, compared as [`rc::title_key`] does.
+pub struct Keys;
+
+impl rc::Keyed for Keys {
+    const RULE: &'static LintRule = &RULE;
+    const KIND: RuleKind = RuleKind::Sigma;
+    const ALONE: bool = false;
+    type Key<'a> = Cow<'a, str>;
+
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+        out.extend(r.title.as_ref().map(|t| rc::title_key(&t.value)));
+    }
+
+    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
+        let group = rc::holders_of(holders, |r| {
+            r.title
+                .as_ref()
+                .filter(|t| rc::title_key(&t.value) == *key)
+                .map(|t| Some(t.span))
+        });
+        if group.len() > 1 {
+            rc::report_duplicates(&RULE, "title", &group, own_title, out);
+        }
     }
 }
 

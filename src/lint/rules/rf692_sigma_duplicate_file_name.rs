@@ -5,6 +5,7 @@
 #[allow(unused_imports)]
 use super::prelude::*;
 use super::repository_common as rc;
+use crate::kind::RuleKind;
 
 pub const RULE: LintRule = LintRule {
     code: "RF692",
@@ -18,10 +19,27 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    // Every document of a file shares its name: one holder per file.
-    let names = cx.sigma.iter().map(|r| (file_name(r), (r, None)));
-    for (_, group) in rc::duplicates(names) {
-        rc::report_duplicates(&RULE, "file name", &group, file_name, out);
+    rc::run_keyed::<Keys>(cx.sigma, out);
+}
+
+/// RF692 by key: the file name (every document of a file shares it: one holder per file).
+pub struct Keys;
+
+impl rc::Keyed for Keys {
+    const RULE: &'static LintRule = &RULE;
+    const KIND: RuleKind = RuleKind::Sigma;
+    const ALONE: bool = false;
+    type Key<'a> = &'a str;
+
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+        out.push(file_name(r));
+    }
+
+    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
+        let group = rc::holders_of(holders, |r| (file_name(r) == *key).then_some(None));
+        if group.len() > 1 {
+            rc::report_duplicates(&RULE, "file name", &group, file_name, out);
+        }
     }
 }
 

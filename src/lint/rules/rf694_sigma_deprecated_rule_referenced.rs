@@ -4,6 +4,8 @@
 
 #[allow(unused_imports)]
 use super::prelude::*;
+use super::repository_common as rc;
+use crate::kind::RuleKind;
 
 pub const RULE: LintRule = LintRule {
     code: "RF694",
@@ -17,22 +19,45 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut deprecated: FxHashMap<&str, &RuleSummary> = FxHashMap::default();
-    for r in cx.sigma.iter().filter(|r| r.deprecated) {
-        if let Some(id) = &r.id {
-            deprecated.insert(&id.value, r);
-        }
-        if let Some(n) = r.sigma.as_ref().and_then(|s| s.name.as_ref()) {
-            deprecated.insert(&n.value, r);
+    if cx.sigma.iter().any(|r| r.deprecated) {
+        rc::run_keyed::<Keys>(cx.sigma, out);
+    }
+}
+
+/// The id or name of a Sigma document.
+fn names(r: &RuleSummary) -> impl Iterator<Item = &str> {
+    let name = r.sigma.as_ref().and_then(|s| s.name.as_ref());
+    r.id.iter().chain(name).map(|n| n.value.as_str())
+}
+
+/// RF694 by key: an id or name, which documents have and correlations and filters name.
+pub struct Keys;
+
+impl rc::Keyed for Keys {
+    const RULE: &'static LintRule = &RULE;
+    const KIND: RuleKind = RuleKind::Sigma;
+    const ALONE: bool = false;
+    type Key<'a> = &'a str;
+
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+        out.extend(names(r));
+        if let Some(s) = &r.sigma {
+            out.extend(s.refs.iter().map(|rf| rf.value.as_str()));
         }
     }
-    if deprecated.is_empty() {
-        return;
-    }
-    for r in cx.sigma.iter().filter(|r| !r.deprecated) {
-        let Some(s) = &r.sigma else { continue };
-        for rf in &s.refs {
-            if let Some(dep) = deprecated.get(rf.value.as_str()) {
+
+    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
+        // When several deprecated documents have the key, the last one is named.
+        let Some(dep) = holders
+            .iter()
+            .rev()
+            .find(|r| r.deprecated && names(r).any(|n| n == *key))
+        else {
+            return;
+        };
+        for r in holders.iter().filter(|r| !r.deprecated) {
+            let Some(s) = &r.sigma else { continue };
+            for rf in s.refs.iter().filter(|rf| rf.value == *key) {
                 out.push(
                     RULE.diagnostic(
                         &r.path,

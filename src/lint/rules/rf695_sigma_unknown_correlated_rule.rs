@@ -4,6 +4,8 @@
 
 #[allow(unused_imports)]
 use super::prelude::*;
+use super::repository_common as rc;
+use crate::kind::RuleKind;
 
 pub const RULE: LintRule = LintRule {
     code: "RF695",
@@ -17,19 +19,37 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut known: FxHashSet<&str> = FxHashSet::default();
-    for r in cx.sigma {
-        if let Some(id) = &r.id {
-            known.insert(&id.value);
+    rc::run_keyed::<Keys>(cx.sigma, out);
+}
+
+/// RF695 by key: an id or name, which documents have and correlations and filters name.
+pub struct Keys;
+
+impl rc::Keyed for Keys {
+    const RULE: &'static LintRule = &RULE;
+    const KIND: RuleKind = RuleKind::Sigma;
+    const ALONE: bool = true;
+    type Key<'a> = &'a str;
+
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+        if let Some(s) = &r.sigma {
+            out.extend(s.refs.iter().map(|rf| rf.value.as_str()));
         }
-        if let Some(n) = r.sigma.as_ref().and_then(|s| s.name.as_ref()) {
-            known.insert(&n.value);
-        }
+        let name = r.sigma.as_ref().and_then(|s| s.name.as_ref());
+        out.extend(r.id.iter().chain(name).map(|n| n.value.as_str()));
     }
-    for r in cx.sigma {
-        let Some(s) = &r.sigma else { continue };
-        for rf in &s.refs {
-            if !known.contains(rf.value.as_str()) {
+
+    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
+        let known = holders.iter().any(|r| {
+            let name = r.sigma.as_ref().and_then(|s| s.name.as_ref());
+            r.id.iter().chain(name).any(|n| n.value == *key)
+        });
+        if known {
+            return;
+        }
+        for r in holders {
+            let Some(s) = &r.sigma else { continue };
+            for rf in s.refs.iter().filter(|rf| rf.value == *key) {
                 out.push(RULE.diagnostic(
                     &r.path,
                     Some(rf.span),
