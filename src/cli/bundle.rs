@@ -155,16 +155,23 @@ pub fn exec(args: Args) -> CmdResult {
         .with_context(|| format!("{}: cannot create the output folder", args.out.display()))?;
     let archive_path = args.out.join(&built.file_name);
     let sig_path = args.out.join(format!("{}.minisig", built.file_name));
-    write_atomic_mode(&archive_path, &built.archive, 0o644, true)
-        .with_context(|| format!("{}: cannot write", archive_path.display()))?;
+    // The signature first, the archive last: a scanner that finds the archive finds its
+    // signature beside it, and a failure leaves no unsigned bundle where a signed one was
+    // asked for (docs/reliability.md).
+    // Removed again if the archive cannot be written, unless it replaced an earlier one
+    // (a bundle of the same commit: same bytes, same signature).
+    let sig_is_new = !sig_path.exists();
     if let Some(sig) = &signature {
-        if let Err(e) = write_atomic_mode(&sig_path, sig.as_bytes(), 0o644, true) {
-            // No unsigned bundle left where a signed one was asked for.
-            let _ = std::fs::remove_file(&archive_path);
-            return Err(
-                anyhow::Error::new(e).context(format!("{}: cannot write", sig_path.display()))
-            );
+        write_atomic_mode(&sig_path, sig.as_bytes(), 0o644, true)
+            .with_context(|| format!("{}: cannot write", sig_path.display()))?;
+    }
+    if let Err(e) = write_atomic_mode(&archive_path, &built.archive, 0o644, true) {
+        if signature.is_some() && sig_is_new {
+            let _ = std::fs::remove_file(&sig_path);
         }
+        return Err(
+            anyhow::Error::new(e).context(format!("{}: cannot write", archive_path.display()))
+        );
     }
     crate::timings::mark("bundle: archive and signature written and synced to disk");
 
