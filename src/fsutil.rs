@@ -97,6 +97,8 @@ fn write_named(
 
 /// The process's umask (read by setting it and putting it back).
 #[cfg(unix)]
+// `mode_t` is `u32` on Linux, `u16` on macOS.
+#[allow(clippy::useless_conversion)]
 fn current_umask() -> u32 {
     // SAFETY: umask only swaps the process's file mode creation mask; it is restored at once.
     // Another thread creating a file in between would see mask 0o022 at worst.

@@ -109,7 +109,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = verify_signature(&archive_bytes, &sig, keys());
     if let Ok(members) = archive::read(&archive_bytes, opts.max_unpacked) {
         for (path, _) in &members {
-            assert!(archive::check_path(path).is_ok(), "unsafe path read: {path}");
+            assert!(
+                archive::check_path(path).is_ok(),
+                "unsafe path read: {path}"
+            );
         }
     }
     let _ = verify(&archive_bytes, &sig, keys(), &opts);

@@ -45,7 +45,9 @@ fuzz_target!(|data: &[u8]| {
                     !path.is_empty()
                         && !path.starts_with('/')
                         && !path.contains('\\')
-                        && path.split('/').all(|c| !c.is_empty() && c != ".." && c != "."),
+                        && path
+                            .split('/')
+                            .all(|c| !c.is_empty() && c != ".." && c != "."),
                     "{t}: unsafe output path {path:?}"
                 );
                 assert!(seen.insert(path.clone()), "{t}: {path} written twice");

@@ -85,7 +85,10 @@ fn check(rules: &Rules, event: &[u8]) {
     let by_rule: Vec<usize> = (0..rules.specs.len())
         .filter(|&i| rules.matchers[i].is_match(&obs))
         .collect();
-    assert_eq!(by_set, by_rule, "compiled set and reference matcher disagree");
+    assert_eq!(
+        by_set, by_rule,
+        "compiled set and reference matcher disagree"
+    );
     match fast {
         Ok(values) => {
             let by_fast: Vec<usize> = rules
@@ -94,7 +97,10 @@ fn check(rules: &Rules, event: &[u8]) {
                 .iter()
                 .map(|m| m.rule)
                 .collect();
-            assert_eq!(by_fast, by_set, "the event reader and the JSON value disagree");
+            assert_eq!(
+                by_fast, by_set,
+                "the event reader and the JSON value disagree"
+            );
         }
         Err(EventError::DuplicateKey) => {}
         Err(e) => panic!("the event reader refused a JSON object: {e:?}"),

@@ -39,7 +39,10 @@ pub fn source(path: &str, bytes: &[u8]) -> Option<ruleforge::source::SourceFile>
 pub fn assert_spans(diags: &[Diagnostic], len: usize) {
     for d in diags {
         if let Some(s) = d.span {
-            assert!(s.start <= s.end && s.end <= len, "span outside the text: {d:?}");
+            assert!(
+                s.start <= s.end && s.end <= len,
+                "span outside the text: {d:?}"
+            );
         }
     }
 }
