@@ -28,18 +28,7 @@ pub fn write_atomic_mode(
     mode: u32,
     overwrite: bool,
 ) -> std::io::Result<()> {
-    #[cfg(unix)]
-    let perms = {
-        use std::os::unix::fs::PermissionsExt;
-        let umask = current_umask();
-        Some(std::fs::Permissions::from_mode(mode & !umask))
-    };
-    #[cfg(not(unix))]
-    let perms = {
-        let _ = mode;
-        None
-    };
-    write(path, bytes, perms, overwrite)
+    stage_mode(path, bytes, mode, overwrite)?.commit()
 }
 
 fn folder_of(path: &Path) -> &Path {
@@ -54,22 +43,94 @@ fn write(
     perms: Option<std::fs::Permissions>,
     overwrite: bool,
 ) -> std::io::Result<()> {
-    #[cfg(target_os = "linux")]
-    match unnamed::write(path, bytes, perms.clone(), overwrite) {
-        Ok(()) => return Ok(()),
-        Err(unnamed::Failure::Io(e)) => return Err(e),
-        Err(unnamed::Failure::Unsupported) => {}
-    }
-    write_named(path, bytes, perms, overwrite)
+    stage(path, bytes, perms, overwrite)?.commit()
 }
 
-/// The portable way: a named temporary file beside `path`, removed on every error.
-fn write_named(
+/// A file written and synced in full that does not have its name yet: [`Staged::commit`]
+/// gives it the name; dropping it leaves nothing behind. Staging several files first, then
+/// committing them, keeps the moment where some have their new content and some not as
+/// short as a rename (a bundle and its signature).
+pub struct Staged {
+    path: std::path::PathBuf,
+    overwrite: bool,
+    inner: Inner,
+}
+
+enum Inner {
+    #[cfg(target_os = "linux")]
+    Unnamed(std::fs::File),
+    Named(tempfile::NamedTempFile),
+}
+
+impl Staged {
+    /// Puts the file in place (see [`write_atomic_mode`] for `overwrite`).
+    pub fn commit(self) -> std::io::Result<()> {
+        match self.inner {
+            #[cfg(target_os = "linux")]
+            Inner::Unnamed(f) => unnamed::publish(&f, &self.path, self.overwrite),
+            Inner::Named(tmp) => {
+                if self.overwrite {
+                    tmp.persist(&self.path).map_err(|e| e.error)?;
+                } else {
+                    tmp.persist_noclobber(&self.path).map_err(|e| e.error)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Stages what [`write_atomic_mode`] writes, without putting it in place.
+pub fn stage_mode(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    overwrite: bool,
+) -> std::io::Result<Staged> {
+    #[cfg(unix)]
+    let perms = {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(mode & !current_umask()))
+    };
+    #[cfg(not(unix))]
+    let perms = {
+        let _ = mode;
+        None
+    };
+    stage(path, bytes, perms, overwrite)
+}
+
+fn stage(
     path: &Path,
     bytes: &[u8],
     perms: Option<std::fs::Permissions>,
     overwrite: bool,
-) -> std::io::Result<()> {
+) -> std::io::Result<Staged> {
+    #[cfg(target_os = "linux")]
+    match unnamed::stage(path, bytes, perms.clone()) {
+        Ok(f) => {
+            return Ok(Staged {
+                path: path.to_path_buf(),
+                overwrite,
+                inner: Inner::Unnamed(f),
+            })
+        }
+        Err(unnamed::Failure::Io(e)) => return Err(e),
+        Err(unnamed::Failure::Unsupported) => {}
+    }
+    Ok(Staged {
+        path: path.to_path_buf(),
+        overwrite,
+        inner: Inner::Named(stage_named(path, bytes, perms)?),
+    })
+}
+
+/// The portable way: a named temporary file beside `path`, removed on every error.
+fn stage_named(
+    path: &Path,
+    bytes: &[u8],
+    perms: Option<std::fs::Permissions>,
+) -> std::io::Result<tempfile::NamedTempFile> {
     #[cfg(unix)]
     let perms = perms.or_else(|| {
         use std::os::unix::fs::PermissionsExt;
@@ -87,12 +148,7 @@ fn write_named(
         // The builder's permissions pass through the umask; a replaced file's do not.
         std::fs::set_permissions(tmp.path(), p)?;
     }
-    if overwrite {
-        tmp.persist(path).map_err(|e| e.error)?;
-    } else {
-        tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    }
-    Ok(())
+    Ok(tmp)
 }
 
 /// The process's umask (read by setting it and putting it back).
@@ -175,12 +231,12 @@ mod unnamed {
         dir.join(format!(".ruleforge-{n:016x}"))
     }
 
-    pub fn write(
-        path: &Path,
-        bytes: &[u8],
-        perms: Option<Permissions>,
-        overwrite: bool,
-    ) -> Result<(), Failure> {
+    /// Writes and syncs `bytes` into an unnamed file of `path`'s folder.
+    pub fn stage(path: &Path, bytes: &[u8], perms: Option<Permissions>) -> Result<File, Failure> {
+        // Without /proc the unnamed file could not be given a name later.
+        if !Path::new("/proc/self/fd").is_dir() {
+            return Err(Failure::Unsupported);
+        }
         let dir = super::folder_of(path);
         let mut file = match OpenOptions::new()
             .write(true)
@@ -200,33 +256,31 @@ mod unnamed {
             file.set_permissions(Permissions::from_mode(0o666 & !super::current_umask()))?;
         }
         file.sync_all()?;
+        Ok(file)
+    }
+
+    /// Gives the staged `file` the name `path`.
+    pub fn publish(file: &File, path: &Path, overwrite: bool) -> std::io::Result<()> {
         if !overwrite {
-            return match link(&file, path) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Failure::Unsupported),
-                Err(e) => Err(e.into()),
-            };
+            return link(file, path);
         }
+        let dir = super::folder_of(path);
         // Named for the time of one rename.
         let mut tmp = temporary_name(dir);
         let mut tries = 0;
         loop {
-            match link(&file, &tmp) {
+            match link(file, &tmp) {
                 Ok(()) => break,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 8 => {
                     tries += 1;
                     tmp = temporary_name(dir);
                 }
-                // No /proc: the unnamed file cannot be given a name.
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound && dir.is_dir() => {
-                    return Err(Failure::Unsupported)
-                }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             }
         }
         if let Err(e) = std::fs::rename(&tmp, path) {
             let _ = std::fs::remove_file(&tmp);
-            return Err(e.into());
+            return Err(e);
         }
         Ok(())
     }

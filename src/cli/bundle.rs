@@ -2,7 +2,7 @@
 
 use super::CmdResult;
 use crate::bundle::{self, sign, BuildError};
-use crate::fsutil::write_atomic_mode;
+use crate::fsutil::stage_mode;
 
 use anyhow::{anyhow, Context};
 use std::io::Write;
@@ -155,23 +155,31 @@ pub fn exec(args: Args) -> CmdResult {
         .with_context(|| format!("{}: cannot create the output folder", args.out.display()))?;
     let archive_path = args.out.join(&built.file_name);
     let sig_path = args.out.join(format!("{}.minisig", built.file_name));
-    // The signature first, the archive last: a scanner that finds the archive finds its
+    // Both are written and synced in full before either gets its name; then the signature
+    // is put in place, the archive last: a scanner that finds the archive finds its
     // signature beside it, and a failure leaves no unsigned bundle where a signed one was
     // asked for (docs/reliability.md).
-    // Removed again if the archive cannot be written, unless it replaced an earlier one
-    // (a bundle of the same commit: same bytes, same signature).
+    let cannot_write = |p: &std::path::Path| format!("{}: cannot write", p.display());
+    let staged_sig = match &signature {
+        Some(sig) => Some(
+            stage_mode(&sig_path, sig.as_bytes(), 0o644, true)
+                .with_context(|| cannot_write(&sig_path))?,
+        ),
+        None => None,
+    };
+    let staged_archive = stage_mode(&archive_path, &built.archive, 0o644, true)
+        .with_context(|| cannot_write(&archive_path))?;
+    // Removed again if the archive cannot be put in place, unless it replaced an earlier one
+    // (a bundle of the same commit: same archive).
     let sig_is_new = !sig_path.exists();
-    if let Some(sig) = &signature {
-        write_atomic_mode(&sig_path, sig.as_bytes(), 0o644, true)
-            .with_context(|| format!("{}: cannot write", sig_path.display()))?;
+    if let Some(s) = staged_sig {
+        s.commit().with_context(|| cannot_write(&sig_path))?;
     }
-    if let Err(e) = write_atomic_mode(&archive_path, &built.archive, 0o644, true) {
+    if let Err(e) = staged_archive.commit() {
         if signature.is_some() && sig_is_new {
             let _ = std::fs::remove_file(&sig_path);
         }
-        return Err(
-            anyhow::Error::new(e).context(format!("{}: cannot write", archive_path.display()))
-        );
+        return Err(anyhow::Error::new(e).context(cannot_write(&archive_path)));
     }
     crate::timings::mark("bundle: archive and signature written and synced to disk");
 
