@@ -635,6 +635,12 @@ impl Emitter {
     fn key_text(&mut self, key: &Node) -> Result<String, FormatError> {
         match &key.kind {
             NodeKind::Scalar(_) => match self.scalar(key, Ctx::Other, true)? {
+                // `: value` reads back with its comments placed differently, so formatting
+                // would not be idempotent; a rule has no use for an empty key anyway.
+                ScalarOut::Inline(t) if t.is_empty() => Err(FormatError::Unsupported {
+                    span: Some(key.span),
+                    message: "an empty mapping key cannot be formatted: name the key".into(),
+                }),
                 ScalarOut::Inline(t) => Ok(t),
                 ScalarOut::Block(..) => unreachable!("inline requested"),
             },

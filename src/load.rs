@@ -216,6 +216,30 @@ pub fn read(input: &Input, max_size: u64) -> Result<Result<SourceFile, BadConten
     Ok(decode(&input.path, bytes))
 }
 
+/// Opens a regular file for reading. Anything else named like a rule file (a FIFO, a
+/// device, a socket) is an error, not a read that might never end: on Unix the file is
+/// opened without blocking (a FIFO with no writer would block the open) and its type is
+/// checked before anything is read.
+pub(crate) fn open_regular(p: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = opts.open(p)?;
+    let ft = file.metadata()?.file_type();
+    if !ft.is_file() {
+        return Err(std::io::Error::other(if ft.is_dir() {
+            "is a folder, not a rule file"
+        } else {
+            "not a regular file (a FIFO, device or socket): not read"
+        }));
+    }
+    Ok(file)
+}
+
 /// The bytes of an open file whose metadata gives `len` bytes, if there are at most
 /// `max_size` of them; `Err(size)` when there are more (by its metadata, or read: a file may
 /// grow while it is read), without reading past the limit.
@@ -257,7 +281,7 @@ pub fn read_disk(
         path: input.path.clone(),
         error,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    let file = open_regular(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
     let bytes = match read_capped(file, meta.len(), max_size).map_err(io)? {
         Ok(buf) => buf,

@@ -2,7 +2,7 @@
 
 use super::CmdResult;
 use crate::bundle::{self, sign, BuildError};
-use crate::fsutil::write_atomic_mode;
+use crate::fsutil::stage_mode;
 
 use anyhow::{anyhow, Context};
 use std::io::Write;
@@ -183,16 +183,31 @@ pub fn exec(args: Args) -> CmdResult {
                 .join(crate::dist::signature_file_name(&built.file_name, i))
         })
         .collect();
-    write_atomic_mode(&archive_path, &built.archive, 0o644, true)
-        .with_context(|| format!("{}: cannot write", archive_path.display()))?;
+    // All are written and synced in full before any gets its name; then the signatures are
+    // put in place, the archive last: a scanner that finds the archive finds its signatures
+    // beside it, and a failure leaves no unsigned bundle where a signed one was asked for
+    // (docs/reliability.md).
+    let cannot_write = |p: &std::path::Path| format!("{}: cannot write", p.display());
+    let mut staged_sigs = Vec::with_capacity(signatures.len());
     for (sig, sig_path) in signatures.iter().zip(&sig_paths) {
-        if let Err(e) = write_atomic_mode(sig_path, sig.as_bytes(), 0o644, true) {
-            // No unsigned bundle left where a signed one was asked for.
-            let _ = std::fs::remove_file(&archive_path);
-            return Err(
-                anyhow::Error::new(e).context(format!("{}: cannot write", sig_path.display()))
-            );
+        staged_sigs.push(
+            stage_mode(sig_path, sig.as_bytes(), 0o644, true)
+                .with_context(|| cannot_write(sig_path))?,
+        );
+    }
+    let staged_archive = stage_mode(&archive_path, &built.archive, 0o644, true)
+        .with_context(|| cannot_write(&archive_path))?;
+    // Removed again if the archive cannot be put in place, unless they replaced earlier ones
+    // (a bundle of the same commit: same archive).
+    let new_sigs: Vec<&PathBuf> = sig_paths.iter().filter(|p| !p.exists()).collect();
+    for (staged, sig_path) in staged_sigs.into_iter().zip(&sig_paths) {
+        staged.commit().with_context(|| cannot_write(sig_path))?;
+    }
+    if let Err(e) = staged_archive.commit() {
+        for p in new_sigs {
+            let _ = std::fs::remove_file(p);
         }
+        return Err(anyhow::Error::new(e).context(cannot_write(&archive_path)));
     }
     // A signature numbered after the last one written belongs to an earlier build.
     let stale = args.out.join(crate::dist::signature_file_name(

@@ -140,6 +140,13 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 pub fn main() -> ExitCode {
     crate::timings::init();
+    // A write past the file size limit (`ulimit -f`) fails with EFBIG and is reported like
+    // any write error, instead of the signal ending the process (docs/reliability.md).
+    #[cfg(unix)]
+    // SAFETY: ignoring a signal at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

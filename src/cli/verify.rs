@@ -175,7 +175,10 @@ pub fn exec(args: Args) -> CmdResult {
 
 /// The verification options for `--now` and `--current-version`. Shared with
 /// `ruleforge match BUNDLE`.
-pub(super) fn options(now: Option<&str>, current_version: Option<u64>) -> anyhow::Result<VerifyOptions> {
+pub(super) fn options(
+    now: Option<&str>,
+    current_version: Option<u64>,
+) -> anyhow::Result<VerifyOptions> {
     let mut opts = VerifyOptions::default();
     if let Some(now) = now {
         opts.now = bundle::parse_time(now).context("--now")?;
@@ -190,8 +193,8 @@ pub(super) fn read_archive(
     bundle: &Path,
     opts: &VerifyOptions,
 ) -> anyhow::Result<Result<Vec<u8>, VerifyError>> {
-    let file =
-        std::fs::File::open(bundle).with_context(|| format!("{}: cannot read", bundle.display()))?;
+    let file = std::fs::File::open(bundle)
+        .with_context(|| format!("{}: cannot read", bundle.display()))?;
     let mut archive = Vec::new();
     file.take(opts.max_unpacked + 1)
         .read_to_end(&mut archive)

@@ -437,16 +437,55 @@ pub fn compute(
     opts: &Options,
 ) -> Result<Diff, GitError> {
     let changed = collect::changed_files(repo, base, head, opts)?;
-    let files_read = changed.base.len() + changed.head.len();
+    Ok(from_files(
+        changed.base_end,
+        changed.head_end,
+        changed.base,
+        changed.head,
+        changed.unreadable,
+        opts,
+    ))
+}
+
+/// The diff of two sets of rule files given as `(path, bytes)` (paths relative to the
+/// ruleforge root; a file on one side only is added or removed), with no repository: what
+/// [`compute`] does once it has read the changed files.
+pub fn compare_files(
+    base: Vec<(String, Vec<u8>)>,
+    head: Vec<(String, Vec<u8>)>,
+    opts: &Options,
+) -> Diff {
+    let files = |v: Vec<(String, Vec<u8>)>| {
+        v.into_iter()
+            .map(|(path, bytes)| collect::File { path, bytes })
+            .collect()
+    };
+    let end = || Endpoint {
+        rev: None,
+        commit: None,
+        short: None,
+        time: None,
+    };
+    from_files(end(), end(), files(base), files(head), Vec::new(), opts)
+}
+
+fn from_files(
+    base_end: Endpoint,
+    head_end: Endpoint,
+    base: Vec<collect::File>,
+    head: Vec<collect::File>,
+    mut unreadable: Vec<Unreadable>,
+    opts: &Options,
+) -> Diff {
+    let files_read = base.len() + head.len();
     let parse = |side: Side, files: Vec<collect::File>| -> Vec<Result<Snapshot, Unreadable>> {
         files
             .into_par_iter()
             .flat_map_iter(|f| read_snapshots(side, f, opts))
             .collect()
     };
-    let base_files = parse(Side::Base, changed.base);
-    let head_files = parse(Side::Head, changed.head);
-    let mut unreadable = changed.unreadable;
+    let base_files = parse(Side::Base, base);
+    let head_files = parse(Side::Head, head);
     let mut base = index(Side::Base, base_files, &mut unreadable);
     let mut head = index(Side::Head, head_files, &mut unreadable);
     set_aside_unreadable(&mut base, &mut head, &unreadable);
@@ -455,15 +494,15 @@ pub fn compute(
         (&a.path, a.side.as_str(), &a.message).cmp(&(&b.path, b.side.as_str(), &b.message))
     });
     unreadable.dedup_by(|a, b| a.path == b.path && a.side == b.side && a.message == b.message);
-    Ok(Diff {
-        base: changed.base_end,
-        head: changed.head_end,
+    Diff {
+        base: base_end,
+        head: head_end,
         changes,
         unreadable,
         id_changes,
         summary,
         files_read,
-    })
+    }
 }
 
 /// Reads one changed file: one snapshot for a native rule, one per document of a Sigma file

@@ -131,8 +131,9 @@ pub fn write_all(
         }
     }
     fs::create_dir_all(out).map_err(io(out, "cannot create the output folder"))?;
+    remove_stale_staging(out);
     let staging = tempfile::Builder::new()
-        .prefix(".ruleforge-export.")
+        .prefix(&format!("{STAGING_PREFIX}{}.", std::process::id()))
         .tempdir_in(out)
         .map_err(io(
             out,
@@ -173,15 +174,61 @@ pub fn write_all(
     sync_staged(stage, &written)?;
     crate::timings::mark("export: synced");
 
-    // The renames: each target folder, then the report.
+    // The renames: each target folder, then the report. A failure puts back what was moved.
     let old = stage.join(".old");
     fs::create_dir(&old).map_err(io(&old, "cannot create the folder"))?;
+    let mut moved: Vec<Moved> = Vec::new();
+    let renamed = rename_all(out, stage, &old, outputs, &report_staged, &mut moved);
+    if renamed.is_err() {
+        for m in moved.iter().rev() {
+            if m.placed {
+                let _ = fs::remove_dir_all(&m.dest);
+            }
+            if let Some(aside) = &m.aside {
+                let _ = fs::rename(aside, &m.dest);
+            }
+        }
+    }
+    if let Ok(d) = fs::File::open(out) {
+        let _ = d.sync_all();
+    }
+    renamed?;
+    crate::timings::mark("export: moved into place");
+    // The earlier exports, moved aside, go with the staging folder; what cannot be removed
+    // here is left to `staging`'s own clean-up.
+    let _ = remove_tree(&old);
+    drop(staging);
+    crate::timings::mark("export: earlier export removed");
+    Ok(())
+}
+
+/// The start of a staging folder's name; the writing process's id follows.
+const STAGING_PREFIX: &str = ".ruleforge-export.";
+
+/// A target folder being replaced: where the earlier one was moved, whether the new one
+/// is in place.
+struct Moved {
+    dest: std::path::PathBuf,
+    aside: Option<std::path::PathBuf>,
+    placed: bool,
+}
+
+fn rename_all(
+    out: &Path,
+    stage: &Path,
+    old: &Path,
+    outputs: &[(Target, TargetOutput)],
+    report_staged: &Path,
+    moved: &mut Vec<Moved>,
+) -> Result<(), WriteError> {
     for (t, _) in outputs {
         let dest = out.join(t.name());
-        match fs::symlink_metadata(&dest) {
+        let aside = match fs::symlink_metadata(&dest) {
             Ok(m) if m.is_dir() => {
-                fs::rename(&dest, old.join(t.name()))
+                let aside = old.join(t.name());
+                fs::rename(&dest, &aside)
                     .map_err(io(&dest, "cannot move the earlier export aside"))?;
+                Some(aside)
             }
             Ok(_) => {
                 return Err(WriteError::Io {
@@ -190,22 +237,55 @@ pub fn write_all(
                     source: std::io::Error::other("it exists and is not a folder"),
                 })
             }
-            Err(_) => {}
-        }
+            Err(_) => None,
+        };
+        moved.push(Moved {
+            dest: dest.clone(),
+            aside,
+            placed: false,
+        });
         fs::rename(stage.join(t.name()), &dest).map_err(io(&dest, "cannot move into place"))?;
+        if let Some(m) = moved.last_mut() {
+            m.placed = true;
+        }
     }
     let report_dest = out.join(report::REPORT_NAME);
-    fs::rename(&report_staged, &report_dest).map_err(io(&report_dest, "cannot move into place"))?;
-    if let Ok(d) = fs::File::open(out) {
-        let _ = d.sync_all();
+    fs::rename(report_staged, &report_dest).map_err(io(&report_dest, "cannot move into place"))
+}
+
+/// Removes the staging folders in `out` of exports that were killed (their process is
+/// gone): they cannot remove their own.
+fn remove_stale_staging(out: &Path) {
+    let Ok(entries) = fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(STAGING_PREFIX)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = fs::remove_dir_all(e.path());
+        }
     }
-    crate::timings::mark("export: moved into place");
-    // The earlier exports, moved aside, go with the staging folder; what cannot be removed
-    // here is left to `staging`'s own clean-up.
-    let _ = remove_tree(&old);
-    drop(staging);
-    crate::timings::mark("export: earlier export removed");
-    Ok(())
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 #[cfg(test)]

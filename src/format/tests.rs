@@ -225,6 +225,21 @@ fn broken_yaml_is_an_error() {
     );
 }
 
+/// Found by the `fmt` fuzz target: ` : #c` formatted to `: #c`, which formatted to
+/// `:\n#c` (not idempotent). An empty key is refused, and the file left as it is.
+#[test]
+fn an_empty_key_is_refused() {
+    for text in [" : #\u{6}", ": #c\n", "a: 1\n: x\n", "a:\n  : 1\n"] {
+        let e = format_source(&SourceFile::new("r.yml", text)).unwrap_err();
+        assert!(
+            matches!(&e, FormatError::Unsupported { message, .. } if message.contains("empty mapping key")),
+            "{text:?}: {e:?}"
+        );
+    }
+    // An empty value is fine.
+    assert_eq!(fmt("a: #c\n"), "a: #c\n");
+}
+
 #[test]
 fn crlf_and_aliases() {
     assert_eq!(fmt("a: x\r\nb: y # c\r\n"), "a: x\nb: y # c\n");
