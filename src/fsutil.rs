@@ -151,18 +151,33 @@ fn stage_named(
     Ok(tmp)
 }
 
-/// The process's umask (read by setting it and putting it back).
+/// The process's umask: from `/proc/self/status`, else by setting it and putting it back.
 #[cfg(unix)]
 // `mode_t` is `u32` on Linux, `u16` on macOS.
 #[allow(clippy::useless_conversion)]
 fn current_umask() -> u32 {
-    // SAFETY: umask only swaps the process's file mode creation mask; it is restored at once.
-    // Another thread creating a file in between would see mask 0o022 at worst.
-    unsafe {
-        let old = libc::umask(0o022);
-        libc::umask(old);
-        u32::from(old)
-    }
+    // Read once: files are written from several threads at a time, and swapping the mask
+    // from two of them at once could leave the process with the wrong one.
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        // Linux 4.7 and later show it without changing it.
+        let shown = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Umask:"))
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            });
+        shown.unwrap_or_else(|| {
+            // SAFETY: umask only swaps the process's file mode creation mask; it is restored
+            // at once, and only once per process (this initializer runs one time).
+            unsafe {
+                let old = libc::umask(0o022);
+                libc::umask(old);
+                u32::from(old)
+            }
+        })
+    })
 }
 
 #[cfg(target_os = "linux")]
@@ -289,6 +304,35 @@ mod unnamed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Files are written from many threads at once (export, fmt): the umask they are created
+    /// under must stay the process's own.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn writes_from_many_threads_keep_the_process_umask() {
+        let umask = || {
+            std::fs::read_to_string("/proc/self/status")
+                .unwrap()
+                .lines()
+                .find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_string()))
+                .unwrap()
+        };
+        let before = umask();
+        let dir = tempfile::tempdir().unwrap();
+        std::thread::scope(|s| {
+            for t in 0..8 {
+                let dir = dir.path();
+                s.spawn(move || {
+                    for i in 0..100 {
+                        let p = dir.join(format!("{t}-{i}.yml"));
+                        write_atomic_mode(&p, b"x", 0o666, false).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(umask(), before);
+        assert_eq!(current_umask(), u32::from_str_radix(&before, 8).unwrap());
+    }
 
     #[test]
     fn writes_replace_and_leave_nothing_else() {
