@@ -29,6 +29,80 @@ pub trait Keyed {
     fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>);
 }
 
+/// The check and the rules a [`Keyed`] check shared by native rules and Sigma documents
+/// serves ([`SameId`], [`UnknownRelated`]).
+pub trait Scope {
+    /// The check.
+    const RULE: &'static LintRule;
+    /// The rules it reads.
+    const KIND: RuleKind;
+    /// What its messages call those rules ("rule", "Sigma rule").
+    const NOUN: &'static str;
+}
+
+/// Two rules with the same id (RF401, RF690), keyed by the id.
+pub struct SameId<S>(std::marker::PhantomData<S>);
+
+impl<S: Scope> Keyed for SameId<S> {
+    const RULE: &'static LintRule = S::RULE;
+    const KIND: RuleKind = S::KIND;
+    const ALONE: bool = false;
+    type Key<'a> = &'a str;
+
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+        out.extend(r.id.as_ref().map(|id| id.value.as_str()));
+    }
+
+    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
+        let group = holders_of(holders, |r| {
+            r.id.as_ref()
+                .filter(|id| id.value == *key)
+                .map(|id| Some(id.span))
+        });
+        if group.len() > 1 {
+            report_duplicates(S::RULE, "id", &group, |_| key, out);
+        }
+    }
+}
+
+/// A `related` entry naming an id no rule has (RF403, RF693), keyed by the id: which rules
+/// have and `related` entries name.
+pub struct UnknownRelated<S>(std::marker::PhantomData<S>);
+
+impl<S: Scope> Keyed for UnknownRelated<S> {
+    const RULE: &'static LintRule = S::RULE;
+    const KIND: RuleKind = S::KIND;
+    const ALONE: bool = true;
+    type Key<'a> = &'a str;
+
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+        out.extend(r.id.as_ref().map(|id| id.value.as_str()));
+        out.extend(r.related.iter().map(|rel| rel.value.as_str()));
+    }
+
+    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
+        if holders
+            .iter()
+            .any(|r| r.id.as_ref().is_some_and(|id| id.value == *key))
+        {
+            return;
+        }
+        for r in holders {
+            for rel in r.related.iter().filter(|rel| rel.value == *key) {
+                out.push(S::RULE.diagnostic(
+                    &r.path,
+                    Some(rel.span),
+                    format!(
+                        "related id `{}` is not the id of any {} in the repository",
+                        rel.value,
+                        S::NOUN
+                    ),
+                ));
+            }
+        }
+    }
+}
+
 /// Runs a [`Keyed`] check over the whole rule set: every key, in key order, with the rules
 /// that hold it.
 pub fn run_keyed<C: Keyed>(rules: &[RuleSummary], out: &mut Vec<Diagnostic>) {

@@ -23,26 +23,13 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// RF690 by key: the id.
-pub struct Keys;
+pub type Keys = rc::SameId<Scope>;
 
-impl rc::Keyed for Keys {
+/// The check and the rules [`Keys`] serves.
+pub struct Scope;
+
+impl rc::Scope for Scope {
     const RULE: &'static LintRule = &RULE;
     const KIND: RuleKind = RuleKind::Sigma;
-    const ALONE: bool = false;
-    type Key<'a> = &'a str;
-
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
-        out.extend(r.id.as_ref().map(|id| id.value.as_str()));
-    }
-
-    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
-        let group = rc::holders_of(holders, |r| {
-            r.id.as_ref()
-                .filter(|id| id.value == *key)
-                .map(|id| Some(id.span))
-        });
-        if group.len() > 1 {
-            rc::report_duplicates(&RULE, "id", &group, |_| key, out);
-        }
-    }
+    const NOUN: &'static str = "Sigma rule";
 }

@@ -23,37 +23,13 @@ pub fn check(cx: &RepoContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// RF693 by key: an id, which rules have and `related` entries name.
-pub struct Keys;
+pub type Keys = rc::UnknownRelated<Scope>;
 
-impl rc::Keyed for Keys {
+/// The check and the rules [`Keys`] serves.
+pub struct Scope;
+
+impl rc::Scope for Scope {
     const RULE: &'static LintRule = &RULE;
     const KIND: RuleKind = RuleKind::Sigma;
-    const ALONE: bool = true;
-    type Key<'a> = &'a str;
-
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
-        out.extend(r.id.as_ref().map(|id| id.value.as_str()));
-        out.extend(r.related.iter().map(|rel| rel.value.as_str()));
-    }
-
-    fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
-        if holders
-            .iter()
-            .any(|r| r.id.as_ref().is_some_and(|id| id.value == *key))
-        {
-            return;
-        }
-        for r in holders {
-            for rel in r.related.iter().filter(|rel| rel.value == *key) {
-                out.push(RULE.diagnostic(
-                    &r.path,
-                    Some(rel.span),
-                    format!(
-                        "related id `{}` is not the id of any Sigma rule in the repository",
-                        rel.value
-                    ),
-                ));
-            }
-        }
-    }
+    const NOUN: &'static str = "Sigma rule";
 }
