@@ -379,21 +379,7 @@ impl Client {
             artifact::MAX_MANIFEST,
             &what,
         )?;
-        match r.status {
-            200 => {}
-            404 => {
-                return Err(DistError::NotFound(format!(
-                    "{what}{}",
-                    error_text(&r.body)
-                )))
-            }
-            s => {
-                return Err(DistError::Registry(format!(
-                    "{what}: HTTP {s}{}",
-                    error_text(&r.body)
-                )))
-            }
-        }
+        expect_ok(r.status, &what, &what, &r.body)?;
         let digest = artifact::digest_of(&r.body);
         if let Some(pinned) = &self.reference.digest {
             if *pinned != digest {
@@ -436,22 +422,8 @@ impl Client {
             }
             r => r?,
         };
-        match r.status {
-            200 => {}
-            404 => {
-                return Err(DistError::NotFound(format!(
-                    "{what} ({}){}",
-                    desc.digest,
-                    error_text(&r.body)
-                )))
-            }
-            s => {
-                return Err(DistError::Registry(format!(
-                    "{what}: HTTP {s}{}",
-                    error_text(&r.body)
-                )))
-            }
-        }
+        let missing = format!("{what} ({})", desc.digest);
+        expect_ok(r.status, &what, &missing, &r.body)?;
         let actual = artifact::digest_of(&r.body);
         if actual != desc.digest || r.body.len() as u64 != desc.size {
             return Err(DistError::DigestMismatch {
@@ -546,6 +518,22 @@ impl Client {
 }
 
 /// The registry's error message (`{"errors": [{"code", "message"}]}`), if any, as `: …`.
+/// A GET answered 200, or the error for its status: `NotFound` naming `missing` for a 404,
+/// else `Registry` with the status; both with the registry's error text.
+fn expect_ok(status: u16, what: &str, missing: &str, body: &[u8]) -> Result<(), DistError> {
+    match status {
+        200 => Ok(()),
+        404 => Err(DistError::NotFound(format!(
+            "{missing}{}",
+            error_text(body)
+        ))),
+        s => Err(DistError::Registry(format!(
+            "{what}: HTTP {s}{}",
+            error_text(body)
+        ))),
+    }
+}
+
 fn error_text(body: &[u8]) -> String {
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
         return String::new();
