@@ -194,7 +194,7 @@ fn delta_rebuilds_the_full_bundle_byte_for_byte() {
     let f = fixture();
     let name = f.delta.file_name().unwrap().to_string_lossy().into_owned();
     assert!(
-        name.starts_with("test-rules-20240602083000.delta-") || name.contains(".delta-"),
+        name.starts_with("ruleforge-rules-20240602083000.delta-") && name.ends_with(".tar.gz"),
         "{name}"
     );
     assert!(

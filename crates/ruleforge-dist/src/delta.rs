@@ -349,6 +349,17 @@ fn list_patch(old: &[u8], new: &[u8]) -> Option<(Vec<u8>, usize, usize, usize)> 
     Some((bytes, counts.0, counts.1, counts.2))
 }
 
+/// Reads `delta.json` of a delta without checking its signatures (the publisher's side:
+/// `push --delta` annotates the layer with the base it names).
+pub fn read_doc(delta: &[u8], max_unpacked: u64) -> Result<DeltaDoc, String> {
+    let members = archive::read(delta, max_unpacked).map_err(|e| e.to_string())?;
+    let (path, bytes) = members.first().ok_or("an empty archive")?;
+    if path != DELTA_NAME {
+        return Err(format!("the first member is {path}, not {DELTA_NAME}"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| format!("{DELTA_NAME}: {e}"))
+}
+
 /// A bundle rebuilt from a delta and checked, not yet written.
 #[derive(Debug, Clone)]
 pub struct Applied {
