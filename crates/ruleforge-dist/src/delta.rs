@@ -156,7 +156,7 @@ fn split_list(member: &[u8]) -> Result<List<'_>, String> {
     let base = member.as_ptr() as usize;
     let start = rules.get().as_ptr() as usize - base;
     let end = start + rules.get().len();
-    if member[end..].iter().any(|&b| b == b'"') {
+    if member[end..].contains(&b'"') {
         return Err("`rules` is not the last field".into());
     }
     Ok(List {
@@ -463,11 +463,11 @@ pub fn apply(
     if old_sha != doc.base.sha256 {
         return Err(DistError::DeltaWrongBase {
             delta: delta_file.into(),
-            base_file: doc.base.file.clone(),
-            base_version: doc.base.version,
-            expected: doc.base.sha256.clone(),
-            file: old_file.into(),
-            actual: old_sha,
+            expected: format!(
+                "{} (version {}, SHA-256 {})",
+                doc.base.file, doc.base.version, doc.base.sha256
+            ),
+            actual: format!("{old_file} has SHA-256 {old_sha}"),
         });
     }
     // 4. The new manifest and members.

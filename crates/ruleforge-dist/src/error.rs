@@ -67,13 +67,12 @@ pub enum DistError {
     #[error("registry error: {0}")]
     Registry(String),
     /// A delta was made for another bundle than the one it is applied to.
-    #[error("wrong base: delta {delta} applies to {base_file} (version {base_version}, SHA-256 {expected}), but {file} has SHA-256 {actual}; apply the full bundle instead")]
+    #[error("wrong base: delta {delta} applies to {expected}, but {actual}; apply the full bundle instead")]
     DeltaWrongBase {
         delta: String,
-        base_file: String,
-        base_version: u64,
+        /// The base the delta names: file, version and SHA-256.
         expected: String,
-        file: String,
+        /// The bundle given: file and SHA-256.
         actual: String,
     },
     /// A delta that cannot be applied: truncated, tampered, of an unknown format version,
@@ -184,10 +183,7 @@ mod tests {
             DistError::Registry(s()),
             DistError::DeltaWrongBase {
                 delta: s(),
-                base_file: s(),
-                base_version: 1,
                 expected: s(),
-                file: s(),
                 actual: s(),
             },
             DistError::DeltaInvalid {
