@@ -264,13 +264,18 @@ pub fn exec(args: Args) -> CmdResult {
     crate::timings::mark("bundle: archive and signature written and synced to disk");
     if let Some((_, files)) = &delta {
         // The delta (last: the bundle it leads to is in place) and its signatures, all
-        // synced before any gets its name.
-        crate::dist::write_all_atomic(&args.out, files).with_context(|| {
-            format!(
-                "{}: cannot write the delta",
-                args.out.join(&files[0].0).display()
-            )
-        })?;
+        // synced before any gets its name, readable like the bundle.
+        let mut staged = Vec::with_capacity(files.len());
+        for (name, bytes) in files {
+            let path = args.out.join(name);
+            staged.push((
+                stage_mode(&path, bytes, 0o644, true).with_context(|| cannot_write(&path))?,
+                path,
+            ));
+        }
+        for (s, path) in staged {
+            s.commit().with_context(|| cannot_write(&path))?;
+        }
     }
 
     let m = &built.manifest;
