@@ -385,7 +385,7 @@ impl Registry {
             .unwrap()
             .port();
         let mut config = format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: false\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n",
             storage.path().join("data").display()
         );
         if let Some(h) = htpasswd {
@@ -424,6 +424,21 @@ impl Registry {
 
     fn reference(&self, repo_tag: &str) -> String {
         format!("oci://127.0.0.1:{}/{repo_tag}", self.port)
+    }
+
+    /// The requests the registry served so far (its access log): `METHOD /v2/…` each.
+    fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(self.storage.path().join("registry.log"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let start = l.find('"')? + 1;
+                let request = &l[start..];
+                let end = request.find(" HTTP/")?;
+                Some(request[..end].to_string())
+            })
+            .filter(|r| r.contains(" /v2/"))
+            .collect()
     }
 
     /// The file holding a blob in the registry's storage.
@@ -676,6 +691,215 @@ fn registry_push_pull_oras_and_every_attack_refused() {
         Some(VERSION1.parse().unwrap()),
         "the state follows the last accepted pull (the deliberate downgrade)"
     );
+}
+
+/// `requests` from `from` on: the blob downloads among them.
+fn blob_gets(requests: &[String], from: usize) -> Vec<String> {
+    requests[from..]
+        .iter()
+        .filter(|r| r.starts_with("GET ") && r.contains("/blobs/"))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn registry_delta_pull_and_conditional_poll() {
+    let Some(bin) = registry_binary("registry_delta_pull_and_conditional_poll") else {
+        return;
+    };
+    let python = python_with_oras();
+    let f = fixture();
+    let reg = Registry::start(&bin, None);
+    let latest = reg.reference("acme/rules:latest");
+    // v2 again (the same bytes: bundles are reproducible), with a delta from v1.
+    let o = run(rf(f._repo.path(), &f.docker_config)
+        .args(["bundle", "--out"])
+        .arg(f.path("v2d"))
+        .arg("--secret-key")
+        .arg(f.key("a"))
+        .arg("--secret-key")
+        .arg(f.key("b"))
+        .arg("--delta-from")
+        .arg(&f.v1));
+    assert_eq!(o.code, 0, "{}", o.text());
+    let v2d = f.path("v2d").join(f.v2.file_name().unwrap());
+    assert_eq!(std::fs::read(&v2d).unwrap(), std::fs::read(&f.v2).unwrap());
+    let delta = PathBuf::from(
+        o.stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("delta "))
+            .unwrap()
+            .trim()
+            .split(" (")
+            .next()
+            .unwrap(),
+    );
+    assert_eq!(f.timestamp(&v2d, ISSUED, None).code, 0);
+
+    // v1, pulled in full.
+    assert_eq!(push(&f, &f.v1, &latest, &[]).code, 0);
+    let o = pull(&f, &latest, "held", &["a", "b"], &["--threshold", "2"]);
+    assert_eq!(o.code, 0, "{}", o.text());
+    assert!(!o.stdout.contains("via delta"), "{}", o.text());
+
+    // Polled again unchanged: a HEAD on the manifest, no blob, nothing written.
+    let before = reg.requests().len();
+    let o = pull(&f, &latest, "held", &["a", "b"], &["--threshold", "2"]);
+    assert_eq!(o.code, 0, "{}", o.text());
+    assert!(o.stdout.starts_with("Up to date"), "{}", o.text());
+    assert!(o.stdout.contains("fresh      until"), "{}", o.text());
+    let polled = reg.requests()[before..].to_vec();
+    assert!(
+        polled
+            .iter()
+            .all(|r| r.starts_with("HEAD ") && r.contains("/manifests/")),
+        "an up-to-date poll only asks for the manifest digest: {polled:?}"
+    );
+    assert!(!polled.is_empty());
+    // The policy still holds while nothing changes: past the freshness document's expiry
+    // the poll is refused as a freeze.
+    let o = run(f
+        .rf()
+        .args(["pull", &latest, "--now", "2024-06-10T00:00:00Z", "--out"])
+        .arg(f.path("held"))
+        .arg("--state")
+        .arg(f.path("state.json"))
+        .arg("--public-key")
+        .arg(f.public("a")));
+    assert_refused(&o, 10, "freshness-expired", "freeze");
+
+    // v2 with its delta: the scanner holding v1 downloads the delta only.
+    let mut c = f.rf();
+    let o = run(c
+        .arg("push")
+        .arg(&v2d)
+        .arg(&latest)
+        .arg("--delta")
+        .arg(&delta));
+    assert_eq!(o.code, 0, "{}", o.text());
+    assert!(
+        o.stdout
+            .contains("application/vnd.ruleforge.bundle.delta.v1.tar+gzip"),
+        "{}",
+        o.text()
+    );
+    let manifest = get_manifest(&latest);
+    let bundle_layer = manifest
+        .layers_of(ruleforge::dist::artifact::BUNDLE_MEDIA_TYPE)
+        .next()
+        .unwrap()
+        .clone();
+    let v1_sha = ruleforge::dist::delta::sha256_hex(&std::fs::read(&f.v1).unwrap());
+    let delta_layer = manifest
+        .layers_of(ruleforge::dist::artifact::DELTA_MEDIA_TYPE)
+        .next()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        delta_layer.annotations[ruleforge::dist::artifact::DELTA_BASE_SHA256],
+        v1_sha
+    );
+    let before = reg.requests().len();
+    let o = pull(&f, &latest, "held", &["a", "b"], &["--threshold", "2"]);
+    assert_eq!(o.code, 0, "{}", o.text());
+    assert!(o.stdout.contains("via delta"), "{}", o.text());
+    let gets = blob_gets(&reg.requests(), before);
+    assert!(
+        !gets.iter().any(|r| r.contains(&bundle_layer.digest)),
+        "the full bundle was downloaded: {gets:?}"
+    );
+    assert!(
+        gets.iter().any(|r| r.contains(&delta_layer.digest)),
+        "{gets:?}"
+    );
+    // The same bytes as a full pull (another scanner, no state).
+    let o = run(f
+        .rf()
+        .args(["pull", &latest, "--now", NOW, "--out"])
+        .arg(f.path("full"))
+        .arg("--public-key")
+        .arg(f.public("a")));
+    assert_eq!(o.code, 0, "{}", o.text());
+    let held = f.path("held");
+    for (name, bytes) in files_of(&f.path("full")) {
+        assert_eq!(
+            std::fs::read(held.join(&name)).unwrap(),
+            bytes,
+            "{name}: the delta pull wrote other bytes than a full pull"
+        );
+    }
+    assert_eq!(
+        std::fs::read(held.join(f.v2.file_name().unwrap())).unwrap(),
+        std::fs::read(&f.v2).unwrap()
+    );
+
+    // A delta announced for the held bundle but made for another base: refused as a wrong
+    // base, and the full bundle downloaded instead.
+    let odd = f.path("odd");
+    std::fs::create_dir_all(&odd).unwrap();
+    let mut odd_v1 = std::fs::read(&f.v1).unwrap();
+    odd_v1.extend_from_slice(b"extra");
+    std::fs::write(odd.join(f.v1.file_name().unwrap()), &odd_v1).unwrap();
+    let odd_sha = ruleforge::dist::delta::sha256_hex(&odd_v1);
+    let state = serde_json::json!({
+        "format": "ruleforge-dist-state", "format_version": 1,
+        "bundles": {"ruleforge-rules": {"version": VERSION1.parse::<u64>().unwrap(), "sha256": odd_sha}}
+    });
+    std::fs::write(f.path("odd-state.json"), state.to_string()).unwrap();
+    let mut forged = manifest.clone();
+    for layer in &mut forged.layers {
+        if layer
+            .annotations
+            .contains_key(ruleforge::dist::artifact::DELTA_BASE_SHA256)
+        {
+            layer.annotations.insert(
+                ruleforge::dist::artifact::DELTA_BASE_SHA256.into(),
+                odd_sha.clone(),
+            );
+        }
+    }
+    let forged_ref = reg.reference("acme/rules:forged");
+    put_manifest(&forged_ref, &forged);
+    let before = reg.requests().len();
+    let o = run(f
+        .rf()
+        .args(["pull", &forged_ref, "--now", NOW, "--out"])
+        .arg(&odd)
+        .arg("--state")
+        .arg(f.path("odd-state.json"))
+        .arg("--public-key")
+        .arg(f.public("a")));
+    assert_eq!(o.code, 0, "{}", o.text());
+    assert!(
+        o.stderr.contains("delta refused [delta-wrong-base]") && o.stderr.contains("wrong base"),
+        "{}",
+        o.text()
+    );
+    assert!(!o.stdout.contains("via delta"), "{}", o.text());
+    assert!(blob_gets(&reg.requests(), before)
+        .iter()
+        .any(|r| r.contains(&bundle_layer.digest)));
+    assert_eq!(
+        std::fs::read(odd.join(f.v2.file_name().unwrap())).unwrap(),
+        std::fs::read(&f.v2).unwrap()
+    );
+
+    // oras still pulls the artifact: every layer, the delta among them.
+    let oras_out = f.path("oras-v2");
+    std::fs::create_dir_all(&oras_out).unwrap();
+    oras_pull(
+        &python,
+        &format!("127.0.0.1:{}/acme/rules:latest", reg.port),
+        &oras_out,
+        &f.docker_config,
+        false,
+    );
+    let mut expected = files_of(&f.path("v2d"));
+    expected.sort();
+    assert_eq!(files_of(&oras_out), expected);
+    assert!(expected
+        .iter()
+        .any(|(n, _)| *n == delta.file_name().unwrap().to_string_lossy()));
 }
 
 #[test]

@@ -31,6 +31,12 @@ pub struct Args {
     /// comma-separated; added to `[bundle] exports` of the configuration).
     #[arg(long = "export", value_name = "TARGET", value_delimiter = ',')]
     pub exports: Vec<String>,
+    /// Also write a signed delta from this earlier bundle of the same name to the new one
+    /// (`<name>-<version>.delta-<base sha256 prefix>.tar.gz` and its signatures): only the
+    /// changed and added rules, tombstones for removed ones, and the other changed members.
+    /// Needs a signing key.
+    #[arg(long, value_name = "OLD_BUNDLE")]
+    pub delta_from: Option<PathBuf>,
 }
 
 /// Loads a signing key from a file or from an environment variable holding its contents;
@@ -93,6 +99,16 @@ pub fn exec(args: Args) -> CmdResult {
 
     // The key first: a wrong password should not cost a build.
     let keys = load_keys(&args)?;
+    if args.delta_from.is_some() && keys.is_empty() {
+        return Err(anyhow!(
+            "--delta-from: a delta is applied only when signed; give --secret-key or --secret-key-env"
+        ));
+    }
+    // The base too: a missing one should not cost a build either.
+    let delta_base = match &args.delta_from {
+        Some(p) => Some((p, read_bounded(p)?)),
+        None => None,
+    };
 
     let rev = bundle::read_revision(&repo, &args.rev, &prefix)?;
     let short = &rev.commit[..12];
@@ -174,6 +190,34 @@ pub fn exec(args: Args) -> CmdResult {
         .collect::<Result<Vec<_>, _>>()?;
 
     crate::timings::mark("bundle: signed");
+    let delta = match &delta_base {
+        Some((path, old)) => {
+            let old_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let made = crate::dist::delta::make(
+                (&old_name, old),
+                (&built.file_name, &built.archive),
+                &signatures,
+                crate::bundle::VerifyOptions::default().max_unpacked,
+            )
+            .map_err(|e| anyhow!("--delta-from {}: {e}", path.display()))?;
+            let comment = crate::dist::delta::trusted_comment(&made.doc);
+            let delta_name = crate::dist::delta::file_name(&built.file_name, &made.doc.base.sha256);
+            let mut files = Vec::new();
+            for (i, k) in keys.iter().enumerate() {
+                files.push((
+                    crate::dist::signature_file_name(&delta_name, i),
+                    sign::sign(k, &made.archive, &comment)?.into_bytes(),
+                ));
+            }
+            files.insert(0, (delta_name, made.archive.clone()));
+            crate::timings::mark("bundle: delta made and signed");
+            Some((made, files))
+        }
+        None => None,
+    };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("{}: cannot create the output folder", args.out.display()))?;
     let archive_path = args.out.join(&built.file_name);
@@ -218,6 +262,21 @@ pub fn exec(args: Args) -> CmdResult {
         let _ = std::fs::remove_file(&stale);
     }
     crate::timings::mark("bundle: archive and signature written and synced to disk");
+    if let Some((_, files)) = &delta {
+        // The delta (last: the bundle it leads to is in place) and its signatures, all
+        // synced before any gets its name, readable like the bundle.
+        let mut staged = Vec::with_capacity(files.len());
+        for (name, bytes) in files {
+            let path = args.out.join(name);
+            staged.push((
+                stage_mode(&path, bytes, 0o644, true).with_context(|| cannot_write(&path))?,
+                path,
+            ));
+        }
+        for (s, path) in staged {
+            s.commit().with_context(|| cannot_write(&path))?;
+        }
+    }
 
     let m = &built.manifest;
     let mut out = String::new();
@@ -249,8 +308,40 @@ pub fn exec(args: Args) -> CmdResult {
     if let Some(src) = &rev.config_source {
         out.push_str(&format!("config     {src}\n"));
     }
+    if let Some((made, files)) = &delta {
+        out.push_str(&format!(
+            "delta      {} ({} bytes, {:.2} % of the bundle) from {} (version {}): {} changed, {} added, {} removed rules; {} whole member{}\n",
+            args.out.join(&files[0].0).display(),
+            made.archive.len(),
+            100.0 * made.archive.len() as f64 / built.archive.len().max(1) as f64,
+            made.doc.base.file,
+            made.doc.base.version,
+            made.changed,
+            made.added,
+            made.removed,
+            made.doc.whole.len(),
+            if made.doc.whole.len() == 1 { "" } else { "s" },
+        ));
+    }
     super::print(&out);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads an earlier bundle within the unpacked-size bound of verification.
+fn read_bounded(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = crate::bundle::VerifyOptions::default().max_unpacked;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .with_context(|| format!("--delta-from {}: cannot read", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(anyhow!(
+            "--delta-from {}: larger than {limit} bytes",
+            path.display()
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Prints rule problems that stop a build (one line each) and returns exit code 1.

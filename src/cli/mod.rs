@@ -1,6 +1,7 @@
 //! Command-line interface. Each command is one file with its arguments and an `exec`
 //! function; `main` maps results to exit codes: 0 clean, 1 findings, 2 usage or I/O error.
 
+mod apply_delta;
 mod authoring;
 mod bundle;
 mod changelog;
@@ -70,6 +71,8 @@ pub enum Command {
     Bundle(bundle::Args),
     /// Verify a bundle: signature, manifest, members, expiry, rollback.
     Verify(verify::Args),
+    /// Rebuild a new bundle from the bundle held now and a signed delta, verified first.
+    ApplyDelta(apply_delta::Args),
     /// Sign a freshness document for a bundle (re-run on a schedule; hours or days ahead).
     Timestamp(timestamp::Args),
     /// Upload a bundle, its signatures and freshness document to an OCI registry.
@@ -168,6 +171,7 @@ pub fn main() -> ExitCode {
         Command::Changelog(a) => changelog::exec(a),
         Command::Bundle(a) => bundle::exec(a),
         Command::Verify(a) => verify::exec(a),
+        Command::ApplyDelta(a) => apply_delta::exec(a),
         Command::Timestamp(a) => timestamp::exec(a),
         Command::Push(a) => push::exec(a),
         Command::Pull(a) => pull::exec(a),

@@ -92,25 +92,54 @@ pub fn exec(args: Args) -> CmdResult {
         allow_downgrade: args.allow_downgrade,
         verify,
         client: args.registry.client_options(),
+        held_dir: args.state.as_ref().map(|_| args.out.clone()),
     };
     let mut state = match &args.state {
         Some(p) => State::load(p)?,
         None => State::default(),
     };
+    let refused = |e: dist::DistError| {
+        let _ = writeln!(
+            anstream::stderr(),
+            "ruleforge: pull refused [{}]: {reference}: {e}",
+            e.code()
+        );
+        Ok(ExitCode::from(e.exit_code()))
+    };
+    if args.state.is_some() && !args.allow_downgrade {
+        match credentials(&reference).and_then(|c| dist::pull::poll(&reference, c, &opts, &state)) {
+            Err(e) => return refused(e),
+            Ok(Some(up)) => {
+                let mut out = format!(
+                    "Up to date {reference} ({})\nname       {}\nversion    {}\n",
+                    up.manifest_digest, up.name, up.version
+                );
+                if let Some(f) = &up.freshness {
+                    out.push_str(&format!(
+                        "fresh      until {} (issued {}, signed by key {})\n",
+                        f.document.expires, f.document.issued, f.key_id
+                    ));
+                }
+                super::print(&out);
+                return Ok(ExitCode::SUCCESS);
+            }
+            Ok(None) => {}
+        }
+    }
     let result = credentials(&reference).and_then(|c| {
         dist::pull::fetch_and_verify(&reference, c, &opts, &state, &bundle::verify::Schemas)
     });
     let pulled = match result {
         Ok(p) => p,
-        Err(e) => {
-            let _ = writeln!(
-                anstream::stderr(),
-                "ruleforge: pull refused [{}]: {reference}: {e}",
-                e.code()
-            );
-            return Ok(ExitCode::from(e.exit_code()));
-        }
+        Err(e) => return refused(e),
     };
+    if let Some(e) = &pulled.delta_refused {
+        let _ = writeln!(
+            anstream::stderr(),
+            "ruleforge: warning: delta refused [{}]: {e}; the full bundle was downloaded instead",
+            e.code()
+        );
+    }
     let paths = dist::pull::write(&args.out, &pulled)
         .with_context(|| format!("{}: cannot write the pulled files", args.out.display()))?;
     let m = &pulled.verified.bundle.manifest;
@@ -132,6 +161,12 @@ pub fn exec(args: Args) -> CmdResult {
             .collect::<Vec<_>>()
             .join(", "),
     );
+    if let Some((title, size)) = &pulled.via_delta {
+        out.push_str(&format!(
+            "via delta  {title} ({size} bytes instead of {}), rebuilt and verified\n",
+            pulled.files[0].1.len()
+        ));
+    }
     match &pulled.freshness {
         Some(f) => out.push_str(&format!(
             "fresh      until {} (issued {}, signed by key {})\n",

@@ -24,6 +24,11 @@ pub struct Args {
     /// Push without a freshness document (clients then need `pull --no-freshness`).
     #[arg(long, conflicts_with = "freshness")]
     pub no_freshness: bool,
+    /// Also carry this delta (from `bundle --delta-from`) to the bundle, with its signatures
+    /// DELTA.minisig, …; repeatable (one per base). Clients that hold its base download only
+    /// the delta.
+    #[arg(long, value_name = "DELTA")]
+    pub delta: Vec<PathBuf>,
     #[command(flatten)]
     pub registry: super::pull::RegistryArgs,
 }
@@ -100,10 +105,43 @@ pub fn exec(args: Args) -> CmdResult {
         }
         Some((doc, sig))
     };
+    let bundle_sha = dist::delta::sha256_hex(&bundle.1);
+    let mut deltas = Vec::new();
+    for path in &args.delta {
+        let delta = read(path, ruleforge_bundle::DEFAULT_MAX_UNPACKED)?;
+        let doc = dist::delta::read_doc(&delta.1, ruleforge_bundle::DEFAULT_MAX_UNPACKED)
+            .map_err(|e| anyhow!("{}: not a delta: {e}", path.display()))?;
+        if doc.target.sha256 != bundle_sha {
+            return Err(anyhow!(
+                "{}: the delta leads to {} (SHA-256 {}), not to {}",
+                path.display(),
+                doc.target.file,
+                doc.target.sha256,
+                args.bundle.display()
+            ));
+        }
+        let sig_paths = dist::signature_paths(path);
+        if sig_paths.is_empty() {
+            return Err(anyhow!(
+                "{}: no signature (DELTA.minisig): `bundle --delta-from` signs deltas",
+                path.display()
+            ));
+        }
+        deltas.push(push::DeltaFiles {
+            delta,
+            signatures: sig_paths
+                .iter()
+                .map(|p| read(p, dist::artifact::MAX_SIGNATURE))
+                .collect::<anyhow::Result<Vec<_>>>()?,
+            base_sha256: doc.base.sha256,
+            base_version: doc.base.version,
+        });
+    }
     let files = push::Files {
         bundle,
         signatures,
         freshness,
+        deltas,
     };
     let result = super::pull::credentials(&reference).and_then(|c| {
         push::push(

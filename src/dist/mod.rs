@@ -8,9 +8,9 @@ pub mod push;
 pub mod trust;
 
 pub use ruleforge_dist::{
-    artifact, auth, error, freshness, pull, reference, registry, signature_file_name, state,
-    threshold, Accepted, Client, ClientOptions, Credentials, DistError, Freshness, PullOptions,
-    Pulled, Reference, State, ThresholdVerified, VerifiedFreshness,
+    artifact, auth, delta, error, freshness, pull, reference, registry, signature_file_name, state,
+    threshold, write_all_atomic, Accepted, Client, ClientOptions, Credentials, DistError,
+    Freshness, PullOptions, Pulled, Reference, State, ThresholdVerified, VerifiedFreshness,
 };
 
 use crate::bundle::{sign, Manifest, VerifyError, MANIFEST_NAME};

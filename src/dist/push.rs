@@ -16,6 +16,17 @@ pub struct Files {
     pub signatures: Vec<NamedFile>,
     /// The freshness document and its signature.
     pub freshness: Option<(NamedFile, NamedFile)>,
+    /// Deltas from earlier bundles to this one.
+    pub deltas: Vec<DeltaFiles>,
+}
+
+/// A delta and its signatures, with the base it applies to.
+pub struct DeltaFiles {
+    pub delta: NamedFile,
+    pub signatures: Vec<NamedFile>,
+    /// SHA-256 (hex) and version of the base bundle.
+    pub base_sha256: String,
+    pub base_version: u64,
 }
 
 /// What was pushed.
@@ -51,6 +62,24 @@ pub fn manifest_for(files: &Files, bundle: &Manifest) -> ImageManifest {
             Some(sig_name),
         ));
     }
+    for d in &files.deltas {
+        let base = |title: &str, media_type: &str, bytes: &[u8]| {
+            let mut desc = Descriptor::of(media_type, bytes, Some(title));
+            desc.annotations.insert(
+                artifact::DELTA_BASE_SHA256.to_string(),
+                d.base_sha256.clone(),
+            );
+            desc.annotations.insert(
+                artifact::DELTA_BASE_VERSION.to_string(),
+                d.base_version.to_string(),
+            );
+            desc
+        };
+        layers.push(base(&d.delta.0, artifact::DELTA_MEDIA_TYPE, &d.delta.1));
+        for (name, bytes) in &d.signatures {
+            layers.push(base(name, artifact::DELTA_SIGNATURE_MEDIA_TYPE, bytes));
+        }
+    }
     let annotations = BTreeMap::from([
         (artifact::BUNDLE_NAME.to_string(), bundle.name.clone()),
         (artifact::BUNDLE_EXPIRES.to_string(), bundle.expires.clone()),
@@ -77,6 +106,10 @@ pub fn push(
     if let Some((doc, sig)) = &files.freshness {
         all.push(doc);
         all.push(sig);
+    }
+    for d in &files.deltas {
+        all.push(&d.delta);
+        all.extend(d.signatures.iter());
     }
     for (name, bytes) in all {
         client.put_blob(bytes, &format!("blob {name}"))?;

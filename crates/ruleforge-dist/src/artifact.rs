@@ -21,6 +21,11 @@ pub const SIGNATURE_MEDIA_TYPE: &str = "application/vnd.ruleforge.bundle.signatu
 pub const FRESHNESS_MEDIA_TYPE: &str = "application/vnd.ruleforge.freshness.v1+json";
 pub const FRESHNESS_SIGNATURE_MEDIA_TYPE: &str =
     "application/vnd.ruleforge.freshness.signature.v1.minisig";
+/// A delta from an earlier bundle to this one (`ruleforge bundle --delta-from`), and its
+/// signatures; both annotated with [`DELTA_BASE_SHA256`] and [`DELTA_BASE_VERSION`].
+pub const DELTA_MEDIA_TYPE: &str = "application/vnd.ruleforge.bundle.delta.v1.tar+gzip";
+pub const DELTA_SIGNATURE_MEDIA_TYPE: &str =
+    "application/vnd.ruleforge.bundle.delta.signature.v1.minisig";
 /// Annotation keys.
 pub const TITLE: &str = "org.opencontainers.image.title";
 pub const VERSION: &str = "org.opencontainers.image.version";
@@ -28,6 +33,10 @@ pub const REVISION: &str = "org.opencontainers.image.revision";
 pub const CREATED: &str = "org.opencontainers.image.created";
 pub const BUNDLE_NAME: &str = "dev.ruleforge.bundle.name";
 pub const BUNDLE_EXPIRES: &str = "dev.ruleforge.bundle.expires";
+/// On a delta layer and its signature layers: the SHA-256 (hex) and version of the bundle
+/// the delta applies to.
+pub const DELTA_BASE_SHA256: &str = "dev.ruleforge.delta.base.sha256";
+pub const DELTA_BASE_VERSION: &str = "dev.ruleforge.delta.base.version";
 /// Bound on a manifest's size (the spec suggests registries accept at least 4 MiB).
 pub const MAX_MANIFEST: u64 = 4 * 1024 * 1024;
 /// Bound on a signature's size.

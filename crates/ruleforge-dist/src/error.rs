@@ -66,6 +66,23 @@ pub enum DistError {
     /// the artifact is not a ruleforge bundle artifact.
     #[error("registry error: {0}")]
     Registry(String),
+    /// A delta was made for another bundle than the one it is applied to.
+    #[error("wrong base: delta {delta} applies to {expected}, but {actual}; apply the full bundle instead")]
+    DeltaWrongBase {
+        delta: String,
+        /// The base the delta names: file, version and SHA-256.
+        expected: String,
+        /// The bundle given: file and SHA-256.
+        actual: String,
+    },
+    /// A delta that cannot be applied: truncated, tampered, of an unknown format version,
+    /// or naming rules the base does not hold.
+    #[error("invalid delta: {file}: member `{member}`: {reason}")]
+    DeltaInvalid {
+        file: String,
+        member: String,
+        reason: String,
+    },
 }
 
 impl DistError {
@@ -85,6 +102,8 @@ impl DistError {
             NotFound(_) => "not-found",
             TooLarge { .. } => "too-large",
             Registry(_) => "registry",
+            DeltaWrongBase { .. } => "delta-wrong-base",
+            DeltaInvalid { .. } => "delta-invalid",
         }
     }
 
@@ -92,7 +111,7 @@ impl DistError {
     /// codes 3 to 8 (8: rollback), then 9 threshold, 10 freshness expired, 11 freshness
     /// naming another bundle, 12 freshness invalid, 13 freshness replayed, 14 equivocation,
     /// 15 digest mismatch, 16 authentication, 17 not found, 18 too large, 19 registry or
-    /// network.
+    /// network, 20 a delta for another base, 21 an invalid delta.
     pub fn exit_code(&self) -> u8 {
         use DistError::*;
         match self {
@@ -108,6 +127,8 @@ impl DistError {
             NotFound(_) => 17,
             TooLarge { .. } => 18,
             Registry(_) => 19,
+            DeltaWrongBase { .. } => 20,
+            DeltaInvalid { .. } => 21,
         }
     }
 }
@@ -160,6 +181,16 @@ mod tests {
                 limit: 0,
             },
             DistError::Registry(s()),
+            DistError::DeltaWrongBase {
+                delta: s(),
+                expected: s(),
+                actual: s(),
+            },
+            DistError::DeltaInvalid {
+                file: s(),
+                member: s(),
+                reason: s(),
+            },
         ];
         let mut codes: Vec<u8> = all.iter().map(DistError::exit_code).collect();
         let mut names: Vec<&str> = all.iter().map(DistError::code).collect();

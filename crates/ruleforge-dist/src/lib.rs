@@ -28,6 +28,7 @@
 
 pub mod artifact;
 pub mod auth;
+pub mod delta;
 pub mod error;
 pub mod freshness;
 mod fsutil;
@@ -40,7 +41,7 @@ pub mod threshold;
 pub use auth::Credentials;
 pub use error::DistError;
 pub use freshness::{Freshness, VerifiedFreshness};
-pub use fsutil::write_atomic;
+pub use fsutil::{write_all_atomic, write_atomic};
 pub use pull::{PullOptions, Pulled};
 pub use reference::{Reference, ReferenceError};
 pub use registry::{Client, ClientOptions};

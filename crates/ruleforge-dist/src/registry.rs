@@ -55,6 +55,8 @@ struct Response {
     status: u16,
     www_authenticate: Option<String>,
     location: Option<String>,
+    /// `Docker-Content-Digest`.
+    content_digest: Option<String>,
     body: Vec<u8>,
 }
 
@@ -174,6 +176,7 @@ impl Client {
         };
         let www_authenticate = header("www-authenticate");
         let location = header("location");
+        let content_digest = header("docker-content-digest");
         let declared = header("content-length").and_then(|v| v.parse::<u64>().ok());
         // Error bodies are read for their message only, within a small bound.
         let limit = if (200..300).contains(&status) {
@@ -186,6 +189,7 @@ impl Client {
                 status,
                 www_authenticate,
                 location,
+                content_digest,
                 body: Vec::new(),
             });
         }
@@ -212,6 +216,7 @@ impl Client {
             status,
             www_authenticate,
             location,
+            content_digest,
             body,
         })
     }
@@ -393,6 +398,26 @@ impl Client {
             }
         }
         Ok((r.body, digest))
+    }
+
+    /// The digest of the manifest the reference names, by a `HEAD` request (no body is
+    /// downloaded): the registry's `Docker-Content-Digest` header, or `None` when the
+    /// registry does not send it. Cheap polling compares it with the digest last accepted.
+    pub fn head_manifest(&mut self) -> Result<Option<String>, DistError> {
+        let reference = self.reference.manifest_reference().to_string();
+        let url = self.url(&format!("manifests/{reference}"));
+        let what = format!("manifest {}", self.reference);
+        let r = self.request(
+            Method::Head,
+            &url,
+            &[("Accept", MANIFEST_MEDIA_TYPE)],
+            &[],
+            0,
+            &what,
+        )?;
+        expect_ok(r.status, &what, &what, &r.body)?;
+        Ok(r.content_digest
+            .filter(|d| artifact::check_digest(d).is_ok()))
     }
 
     /// A blob, checked against its descriptor (size and digest) before it is returned.

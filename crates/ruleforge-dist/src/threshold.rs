@@ -50,6 +50,29 @@ pub fn verify(
     opts: &VerifyOptions,
     checks: &dyn Checks,
 ) -> Result<ThresholdVerified, DistError> {
+    let (signers, comments, first_good) = signers(archive, signatures, keys, threshold)?;
+    let bundle = verify_with(archive, &signatures[first_good], keys, opts, checks)?;
+    let expected = trusted_comment(&bundle.manifest);
+    for comment in &comments {
+        if comment.starts_with(COMMENT_PREFIX) && *comment != expected {
+            return Err(VerifyError::CommentMismatch(format!(
+                "a co-signature's trusted comment is `{comment}`, the manifest gives `{expected}`"
+            ))
+            .into());
+        }
+    }
+    Ok(ThresholdVerified { bundle, signers })
+}
+
+/// The distinct trusted keys whose signatures over `data` verify, with their trusted
+/// comments and the index of the first good signature: at least `threshold` of them, or
+/// the refusal [`verify`] describes.
+pub fn signers(
+    data: &[u8],
+    signatures: &[String],
+    keys: &[TrustedKey],
+    threshold: usize,
+) -> Result<(Vec<KeyId>, Vec<String>, usize), DistError> {
     let threshold = threshold.max(1);
     if signatures.is_empty() {
         return Err(VerifyError::MalformedSignature("no signature given".into()).into());
@@ -59,7 +82,7 @@ pub fn verify(
     let mut first_good = None;
     let mut rejected = Vec::new();
     for (i, signature) in signatures.iter().enumerate() {
-        match verify_signature(archive, signature, keys) {
+        match verify_signature(data, signature, keys) {
             Ok((key_id, comment)) => {
                 first_good.get_or_insert(i);
                 if !signers.contains(&key_id) {
@@ -90,17 +113,7 @@ pub fn verify(
                 .collect(),
         });
     }
-    let bundle = verify_with(archive, &signatures[first_good], keys, opts, checks)?;
-    let expected = trusted_comment(&bundle.manifest);
-    for comment in &comments {
-        if comment.starts_with(COMMENT_PREFIX) && *comment != expected {
-            return Err(VerifyError::CommentMismatch(format!(
-                "a co-signature's trusted comment is `{comment}`, the manifest gives `{expected}`"
-            ))
-            .into());
-        }
-    }
-    Ok(ThresholdVerified { bundle, signers })
+    Ok((signers, comments, first_good))
 }
 
 #[cfg(test)]

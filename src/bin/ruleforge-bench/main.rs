@@ -4,6 +4,7 @@
 //! See docs/performance.md.
 
 mod corpus;
+mod fleet;
 mod lsp;
 mod measure;
 mod run;
@@ -118,6 +119,27 @@ enum Cmd {
         #[arg(long, default_value_t = 100)]
         edits: usize,
     },
+    /// A fleet of scanners pulling from a local registry: builds the bundles of HEAD~1 and
+    /// HEAD (with a delta) of CORPUS (`gen --history 1`), starts `docker-registry` on
+    /// 127.0.0.1, and runs PULLS `ruleforge pull`s, CONCURRENCY at a time: full pulls, delta
+    /// pulls, up-to-date polls (throughput, p50/p95 per pull, CPU per pull).
+    PullFleet {
+        /// The rule repository (its last commit changes a few rules).
+        #[arg(long)]
+        corpus: PathBuf,
+        /// Scratch folder (emptied first): bundles, keys, registry storage.
+        #[arg(long)]
+        work: PathBuf,
+        #[arg(long, default_value = "target/release/ruleforge")]
+        ruleforge: PathBuf,
+        /// The CNCF distribution registry binary (Debian's `docker-registry`).
+        #[arg(long, default_value = "/usr/bin/docker-registry")]
+        registry: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 20)]
+        pulls: usize,
+    },
     /// Floor: read every rule file under DIR in parallel.
     FloorRead { dir: PathBuf },
     /// Floor: read and parse every rule file under DIR into a YAML tree, in parallel.
@@ -158,6 +180,21 @@ enum Cmd {
 fn main() {
     let cli = Cli::parse();
     let r = match cli.cmd {
+        Cmd::PullFleet {
+            corpus,
+            work,
+            ruleforge,
+            registry,
+            concurrency,
+            pulls,
+        } => fleet::pull_fleet(&fleet::Options {
+            corpus: &corpus,
+            work: &work,
+            ruleforge: &ruleforge,
+            registry: &registry,
+            concurrency: concurrency.max(1),
+            pulls: pulls.max(1),
+        }),
         Cmd::Gen {
             rules,
             seed,
