@@ -1,7 +1,10 @@
 //! Writing an export: `DIR/<target>/…` and `DIR/export-report.json`, all or nothing.
 //!
-//! Everything is first written (and synced) into a staging folder inside `DIR`; then each
-//! target folder replaces the old one by a rename, and the report goes last. A failure
+//! Everything is first written (and synced) into a staging folder inside `DIR` ([`Staging`]:
+//! each target's files as soon as that target is built, so the bytes of every target are
+//! never held at once, and the size and SHA-256 the report lists are taken as each file is
+//! written); then each target folder replaces the old one by a rename, and the report goes
+//! last. A failure
 //! before the renames leaves `DIR` as it was; the staging folder is removed in every case.
 //! Each `DIR/<target>/` is replaced whole: files an earlier export wrote and this one does
 //! not are gone, so a scanner never loads a stale rule file.
