@@ -581,7 +581,12 @@ fn stix_and_misp_files_are_printed_as_whole_documents() {
                 .filter(|o| o["type"] == "marking-definition")
                 .count();
             let with = |k: &str| objects.iter().filter(|o| o.get(k).is_some()).count();
-            for k in ["kill_chain_phases", "external_references", "labels", "confidence"] {
+            for k in [
+                "kill_chain_phases",
+                "external_references",
+                "labels",
+                "confidence",
+            ] {
                 assert!(with(k) > 0, "no indicator with {k}");
             }
         }
