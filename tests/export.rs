@@ -9,6 +9,7 @@ mod common;
 
 use common::GitRepo;
 use serde_json::Value;
+use sha2::Digest;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -465,7 +466,12 @@ fn the_report_follows_its_schema_and_the_export_is_reproducible() {
             for f in t["files"].as_array().unwrap() {
                 let p = f["path"].as_str().unwrap().to_string();
                 let bytes = std::fs::read(repo.path().join(dir).join(&p)).unwrap();
-                assert_eq!(bytes.len() as u64, f["size"].as_u64().unwrap());
+                assert_eq!(bytes.len() as u64, f["size"].as_u64().unwrap(), "{p}");
+                assert_eq!(
+                    f["sha256"].as_str().unwrap(),
+                    ruleforge::bundle::verify::hex(&sha2::Sha256::digest(&bytes)),
+                    "{p}"
+                );
                 m.insert(p, bytes);
             }
         }
@@ -537,4 +543,53 @@ fn the_shipped_rules_export_to_zeek() {
         total,
         r["rules"]["native"].as_u64().unwrap() + r["rules"]["sigma"].as_u64().unwrap()
     );
+}
+
+/// The STIX bundle and the MISP events are written piece by piece (each indicator printed on
+/// its own and joined): their bytes must be exactly what `serde_json` prints for the whole
+/// document, as the loaders and the reproducibility of bundles expect.
+#[test]
+fn stix_and_misp_files_are_printed_as_whole_documents() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    let o = common::ruleforge(root)
+        .args(["export", "stix", "misp", "--quiet", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut paths = vec![out.path().join("stix/bundle.json")];
+    for e in std::fs::read_dir(out.path().join("misp")).unwrap() {
+        paths.push(e.unwrap().path());
+    }
+    assert!(paths.len() > 20, "{} files", paths.len());
+    let mut markings = 0;
+    for p in paths {
+        let bytes = std::fs::read(&p).unwrap();
+        let value: Value = serde_json::from_slice(&bytes).unwrap();
+        let mut whole = serde_json::to_vec_pretty(&value).unwrap();
+        whole.push(b'\n');
+        assert!(
+            bytes == whole,
+            "{}: not the whole document as serde_json prints it",
+            p.display()
+        );
+        if let Some(objects) = value["objects"].as_array() {
+            // The identity, the markings and the indicators, each with the optional fields.
+            markings = objects
+                .iter()
+                .filter(|o| o["type"] == "marking-definition")
+                .count();
+            let with = |k: &str| objects.iter().filter(|o| o.get(k).is_some()).count();
+            for k in [
+                "kill_chain_phases",
+                "external_references",
+                "labels",
+                "confidence",
+            ] {
+                assert!(with(k) > 0, "no indicator with {k}");
+            }
+        }
+    }
+    assert!(markings > 0, "the shipped rules carry a TLP marking");
 }

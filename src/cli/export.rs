@@ -108,11 +108,7 @@ pub fn exec(args: Args) -> CmdResult {
         producer: cfg.bundle.name.clone(),
     };
     crate::timings::mark("export: rules selected");
-    let outputs = export::run(&set, &targets, &opts);
-    crate::timings::mark("export: targets built");
-    let report = export::make_report(&outputs, &set, source, &opts);
-    crate::timings::mark("export: report built");
-    export::write::write_all(&args.out, &outputs, &report)
+    let report = export::export_to(&args.out, &set, &targets, &opts, source)
         .with_context(|| format!("{}: cannot write the export", args.out.display()))?;
     if !args.quiet {
         let mut err = anstream::stderr().lock();

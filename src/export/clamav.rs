@@ -180,8 +180,12 @@ fn export_with_limit(set: &ExportSet, limit: impl Fn(IndicatorType) -> usize) ->
         _ => 2,
     };
     let mut rules = Vec::with_capacity(set.native.len() + set.sigma.len());
-    for rule in &set.native {
-        let (sigs, mut omitted) = match signatures(rule) {
+    use rayon::prelude::*;
+    // Each rule's signatures on every core; the limits and duplicates are then applied in
+    // rule order, so the output stays the same.
+    let built: Vec<_> = set.native.par_iter().map(signatures).collect();
+    for (rule, built) in set.native.iter().zip(built) {
+        let (sigs, mut omitted) = match built {
             Ok(x) => x,
             Err(outcome) => {
                 rules.push(outcome);

@@ -41,7 +41,7 @@ use super::model::{ExportRule, Pattern};
 use super::report::{Omitted, Reason, Skip};
 use super::{sigma_skipped, terms_or_skip, ExportSet, Options, RuleOutcome, TargetOutput};
 use crate::indicator::IndicatorType;
-use serde_json::{json, Value};
+use serde::Serialize;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -92,9 +92,9 @@ fn attribute_type(ty: IndicatorType) -> Result<(&'static str, &'static str), Ski
 }
 
 /// The literal value, or why there is none.
-fn literal(ty: IndicatorType, p: &Pattern) -> Result<String, Skip> {
+fn literal(ty: IndicatorType, p: &Pattern) -> Result<&str, Skip> {
     match p {
-        Pattern::Exact(v) => Ok(v.clone()),
+        Pattern::Exact(v) => Ok(v),
         _ => Err(Skip::with(
             PATTERN,
             format!("`{}` value `{}`", ty.name(), p.rule_text()),
@@ -120,17 +120,87 @@ fn relation(ty: IndicatorType) -> Option<((&'static str, &'static str, u32), &'s
     })
 }
 
+// The event as MISP reads it. Field order is the output's key order.
+
+#[derive(Serialize)]
+struct EventFile<'a> {
+    #[serde(rename = "Event")]
+    event: Event<'a>,
+}
+
+#[derive(Serialize)]
+struct Event<'a> {
+    uuid: &'a str,
+    info: String,
+    date: &'a str,
+    threat_level_id: &'static str,
+    analysis: &'static str,
+    distribution: &'static str,
+    published: bool,
+    timestamp: &'a str,
+    #[serde(rename = "Orgc")]
+    orgc: Org<'a>,
+    #[serde(rename = "Tag")]
+    tags: Vec<Tag>,
+    #[serde(rename = "Attribute")]
+    attributes: Vec<Attribute<'a>>,
+    #[serde(rename = "Object")]
+    objects: Vec<Object<'a>>,
+}
+
+#[derive(Serialize)]
+struct Org<'a> {
+    name: &'a str,
+    uuid: &'a str,
+}
+
+#[derive(Serialize)]
+struct Tag {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct Attribute<'a> {
+    uuid: String,
+    #[serde(rename = "type")]
+    ty: &'static str,
+    category: &'static str,
+    value: &'a str,
+    to_ids: bool,
+    distribution: &'static str,
+    timestamp: &'a str,
+    comment: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object_relation: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Object<'a> {
+    uuid: String,
+    name: &'static str,
+    #[serde(rename = "meta-category")]
+    meta_category: &'static str,
+    template_uuid: &'static str,
+    template_version: String,
+    description: String,
+    distribution: &'static str,
+    timestamp: &'a str,
+    comment: String,
+    #[serde(rename = "Attribute")]
+    attributes: Vec<Attribute<'a>>,
+}
+
 struct Builder<'a> {
     rule: &'a ExportRule,
     namespace: Uuid,
-    timestamp: String,
+    timestamp: &'a str,
     /// `--approximate`: `*.base` may become a MISP `domain` attribute.
     approximate: bool,
     /// The approximations used.
     notes: std::cell::RefCell<Vec<String>>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     fn uuid(&self, name: &str) -> String {
         Uuid::new_v5(&self.namespace, name.as_bytes()).to_string()
     }
@@ -138,39 +208,36 @@ impl Builder<'_> {
     fn attribute(
         &self,
         key: &str,
-        ty: &str,
-        category: &str,
-        value: &str,
+        ty: &'static str,
+        category: &'static str,
+        value: &'a str,
         to_ids: bool,
-        relation: Option<&str>,
-    ) -> Value {
-        let mut a = json!({
-            "uuid": self.uuid(&format!("attribute\n{key}\n{ty}\n{value}")),
-            "type": ty,
-            "category": category,
-            "value": value,
-            "to_ids": to_ids,
-            "distribution": "5",
-            "timestamp": self.timestamp,
-            "comment": self.rule.title,
-        });
-        if let Some(r) = relation {
-            a["object_relation"] = json!(r);
+        object_relation: Option<&'static str>,
+    ) -> Attribute<'a> {
+        Attribute {
+            uuid: self.uuid(&format!("attribute\n{key}\n{ty}\n{value}")),
+            ty,
+            category,
+            value,
+            to_ids,
+            distribution: "5",
+            timestamp: self.timestamp,
+            comment: &self.rule.title,
+            object_relation,
         }
-        a
     }
 }
 
 /// Attributes (single-type single-group terms) or objects (the rest) of one term.
-fn term_items(
-    b: &Builder<'_>,
+fn term_items<'a>(
+    b: &Builder<'a>,
     term: &[String],
-    attributes: &mut Vec<Value>,
-    objects: &mut Vec<Value>,
+    attributes: &mut Vec<Attribute<'a>>,
+    objects: &mut Vec<Object<'a>>,
 ) -> Result<Vec<Skip>, Skip> {
     let rule = b.rule;
     let term_text = term.join(" and ");
-    let mut merged: BTreeMap<IndicatorType, &Vec<Pattern>> = BTreeMap::new();
+    let mut merged: BTreeMap<IndicatorType, &'a Vec<Pattern>> = BTreeMap::new();
     for name in term {
         for (ty, patterns) in &rule.groups[name] {
             if merged.insert(*ty, patterns).is_some() {
@@ -203,7 +270,7 @@ fn term_items(
                     ));
                 }
                 _ => match literal(*ty, p) {
-                    Ok(v) => attributes.push(b.attribute(&term_text, t, category, &v, true, None)),
+                    Ok(v) => attributes.push(b.attribute(&term_text, t, category, v, true, None)),
                     Err(skip) => left_out.push(skip),
                 },
             }
@@ -214,7 +281,7 @@ fn term_items(
         return Ok(left_out);
     }
     // Several types: every value must be literal and have a type before anything is written.
-    let mut values: BTreeMap<IndicatorType, Vec<String>> = BTreeMap::new();
+    let mut values: BTreeMap<IndicatorType, Vec<&'a str>> = BTreeMap::new();
     for (ty, patterns) in &merged {
         let mut list = Vec::new();
         for p in patterns.iter() {
@@ -265,7 +332,7 @@ fn term_items(
             format!("{count} objects for {term_text}, at most {MAX_OBJECTS_PER_TERM}"),
         ));
     }
-    let mut combos: Vec<Vec<(IndicatorType, &String)>> = vec![vec![]];
+    let mut combos: Vec<Vec<(IndicatorType, &'a str)>> = vec![vec![]];
     for (ty, list) in &values {
         combos = combos
             .into_iter()
@@ -284,7 +351,7 @@ fn term_items(
             .map(|(ty, v)| format!("{}={v}", ty.name()))
             .collect();
         let object_key = format!("object\n{term_text}\n{}", key.join("\n"));
-        let attrs: Vec<Value> = combo
+        let attrs: Vec<Attribute<'a>> = combo
             .iter()
             .map(|(ty, v)| {
                 let (_, rel) = relation(*ty).expect("checked above");
@@ -295,18 +362,18 @@ fn term_items(
                 b.attribute(&object_key, t, category, v, false, Some(rel))
             })
             .collect();
-        objects.push(json!({
-            "uuid": b.uuid(&object_key),
-            "name": name,
-            "meta-category": if name == "file" { "file" } else { "network" },
-            "template_uuid": template_uuid,
-            "template_version": version.to_string(),
-            "description": format!("{}: {term_text}", rule.title),
-            "distribution": "5",
-            "timestamp": b.timestamp,
-            "comment": format!("ruleforge {}: {term_text} (all values together)", rule.id),
-            "Attribute": attrs,
-        }));
+        objects.push(Object {
+            uuid: b.uuid(&object_key),
+            name,
+            meta_category: if name == "file" { "file" } else { "network" },
+            template_uuid,
+            template_version: version.to_string(),
+            description: format!("{}: {term_text}", rule.title),
+            distribution: "5",
+            timestamp: b.timestamp,
+            comment: format!("ruleforge {}: {term_text} (all values together)", rule.id),
+            attributes: attrs,
+        });
     }
     Ok(Vec::new())
 }
@@ -317,24 +384,59 @@ fn epoch(date: &str) -> Option<i64> {
     Some(d.midnight().assume_utc().unix_timestamp())
 }
 
-fn tags(rule: &ExportRule) -> Vec<Value> {
+fn tags(rule: &ExportRule) -> Vec<Tag> {
     let mut out = Vec::new();
     if let Some(tlp) = &rule.tlp {
-        out.push(json!({"name": format!("tlp:{tlp}")}));
+        out.push(Tag {
+            name: format!("tlp:{tlp}"),
+        });
     }
     let attack = crate::coverage::attack::Attack::enterprise();
     for id in rule.attack_techniques() {
         if let Some(t) = attack.technique(&id) {
-            out.push(json!({"name": format!("misp-galaxy:mitre-attack-pattern=\"{} - {}\"", t.name, t.id)}));
+            out.push(Tag {
+                name: format!("misp-galaxy:mitre-attack-pattern=\"{} - {}\"", t.name, t.id),
+            });
         }
     }
     for t in &rule.tags {
-        out.push(json!({"name": format!("ruleforge:tag=\"{}\"", t.replace('"', "'"))}));
+        out.push(Tag {
+            name: format!("ruleforge:tag=\"{}\"", t.replace('"', "'")),
+        });
     }
     out
 }
 
-fn export_rule(rule: &ExportRule, opts: &Options) -> (Option<Vec<u8>>, RuleOutcome) {
+/// The producer's organisation: its name and a uuid derived from it.
+struct Producer {
+    name: String,
+    uuid: String,
+}
+
+impl Producer {
+    fn of(opts: &Options) -> Producer {
+        let name = if opts.producer.is_empty() {
+            "ruleforge"
+        } else {
+            opts.producer.as_str()
+        };
+        let uuid = Uuid::new_v5(
+            &Uuid::NAMESPACE_URL,
+            format!("ruleforge:producer:{name}").as_bytes(),
+        )
+        .to_string();
+        Producer {
+            name: name.to_string(),
+            uuid,
+        }
+    }
+}
+
+fn export_rule(
+    rule: &ExportRule,
+    opts: &Options,
+    producer: &Producer,
+) -> (Option<Vec<u8>>, RuleOutcome) {
     let terms = match terms_or_skip(rule) {
         Ok(t) => t,
         Err(outcome) => return (None, outcome),
@@ -345,7 +447,7 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (Option<Vec<u8>>, RuleOutco
     let b = Builder {
         rule,
         namespace,
-        timestamp: timestamp.clone(),
+        timestamp: &timestamp,
         approximate: opts.approximate,
         notes: Default::default(),
     };
@@ -377,10 +479,10 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (Option<Vec<u8>>, RuleOutco
         return (None, RuleOutcome::skipped(&rule.id, &rule.path, skip));
     }
     // The same value in two terms is one attribute.
-    attributes.sort_by(|a, b| a["uuid"].as_str().cmp(&b["uuid"].as_str()));
-    attributes.dedup_by(|a, b| a["uuid"] == b["uuid"]);
-    objects.sort_by(|a, b| a["uuid"].as_str().cmp(&b["uuid"].as_str()));
-    objects.dedup_by(|a, b| a["uuid"] == b["uuid"]);
+    attributes.sort_by(|a, b| a.uuid.cmp(&b.uuid));
+    attributes.dedup_by(|a, b| a.uuid == b.uuid);
+    objects.sort_by(|a, b| a.uuid.cmp(&b.uuid));
+    objects.dedup_by(|a, b| a.uuid == b.uuid);
     let threat_level = match rule.severity.as_str() {
         "critical" | "high" => "1",
         "medium" => "2",
@@ -396,30 +498,29 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (Option<Vec<u8>>, RuleOutco
     if let Some(d) = &rule.description {
         info = format!("{info}: {}", d.trim());
     }
-    let producer = if opts.producer.is_empty() {
-        "ruleforge"
-    } else {
-        opts.producer.as_str()
-    };
-    let event = json!({"Event": {
-        "uuid": rule.id,
-        "info": info,
-        "date": rule.created.clone().unwrap_or_else(|| "1970-01-01".into()),
-        "threat_level_id": threat_level,
-        "analysis": analysis,
-        "distribution": "0",
-        "published": false,
-        "timestamp": timestamp,
-        "Orgc": {
-            "name": producer,
-            "uuid": Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("ruleforge:producer:{producer}").as_bytes()).to_string(),
+    let event = EventFile {
+        event: Event {
+            uuid: &rule.id,
+            info,
+            date: rule.created.as_deref().unwrap_or("1970-01-01"),
+            threat_level_id: threat_level,
+            analysis,
+            distribution: "0",
+            published: false,
+            timestamp: &timestamp,
+            orgc: Org {
+                name: &producer.name,
+                uuid: &producer.uuid,
+            },
+            tags: tags(rule),
+            attributes,
+            objects,
         },
-        "Tag": tags(rule),
-        "Attribute": attributes,
-        "Object": objects,
-    }});
-    let mut bytes = serde_json::to_vec_pretty(&event).expect("the event serializes");
+    };
+    let mut bytes = Vec::with_capacity(4096);
+    serde_json::to_writer_pretty(&mut bytes, &event).expect("the event serializes");
     bytes.push(b'\n');
+    drop(event);
     let mut outcome = RuleOutcome::with_omitted(&rule.id, &rule.path, omitted);
     outcome.approximations = b.notes.into_inner();
     (Some(bytes), outcome)
@@ -428,11 +529,12 @@ fn export_rule(rule: &ExportRule, opts: &Options) -> (Option<Vec<u8>>, RuleOutco
 /// Writes `<rule id>.json` for every rule with something to carry.
 pub fn export(set: &ExportSet, opts: &Options) -> TargetOutput {
     use rayon::prelude::*;
+    let producer = Producer::of(opts);
     // One event per rule, built on every core (in rule order: the output stays the same).
     let built: Vec<_> = set
         .native
         .par_iter()
-        .map(|rule| export_rule(rule, opts))
+        .map(|rule| export_rule(rule, opts, &producer))
         .collect();
     let mut files = Vec::new();
     let mut rules = Vec::with_capacity(set.native.len() + set.sigma.len());

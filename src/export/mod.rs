@@ -156,16 +156,19 @@ pub fn run(set: &ExportSet, targets: &[Target], opts: &Options) -> Vec<(Target, 
     use rayon::prelude::*;
     targets
         .par_iter()
-        .map(|&t| {
-            let mut out = t.exporter()(set, opts);
-            out.files.sort_by(|a, b| a.0.cmp(&b.0));
-            out.rules.sort_by(|a, b| a.id.cmp(&b.id));
-            if crate::timings::enabled() {
-                crate::timings::mark(&format!("export: {t} built"));
-            }
-            (t, out)
-        })
+        .map(|&t| (t, build(t, set, opts)))
         .collect()
+}
+
+/// One target's output, files and rules sorted.
+fn build(t: Target, set: &ExportSet, opts: &Options) -> TargetOutput {
+    let mut out = t.exporter()(set, opts);
+    out.files.sort_by(|a, b| a.0.cmp(&b.0));
+    out.rules.sort_by(|a, b| a.id.cmp(&b.id));
+    if crate::timings::enabled() {
+        crate::timings::mark(&format!("export: {t} built"));
+    }
+    out
 }
 
 /// The outcome of a rule whose condition has no OR-of-ANDs form, or `Ok(terms)`.
@@ -210,25 +213,37 @@ pub fn make_report(
     source: report::SourceInfo,
     opts: &Options,
 ) -> ExportReport {
-    use sha2::{Digest, Sha256};
+    use rayon::prelude::*;
     let targets = outputs
         .iter()
         .map(|(t, out)| {
             let files = out
                 .files
-                .iter()
-                .map(|(path, bytes)| report::FileEntry {
-                    path: format!("{}/{path}", t.name()),
-                    size: bytes.len() as u64,
-                    sha256: crate::bundle::verify::hex(&Sha256::digest(bytes)),
-                })
+                .par_iter()
+                .map(|(path, bytes)| report::FileEntry::of(format!("{t}/{path}"), bytes))
                 .collect();
+            (*t, out.rules.clone(), files)
+        })
+        .collect();
+    report_of(targets, set, source, opts)
+}
+
+/// The report from each target's rule outcomes and written files.
+fn report_of(
+    targets: Vec<(Target, Vec<RuleOutcome>, Vec<report::FileEntry>)>,
+    set: &ExportSet,
+    source: report::SourceInfo,
+    opts: &Options,
+) -> ExportReport {
+    let targets = targets
+        .into_iter()
+        .map(|(t, rules, files)| {
             (
                 t.name().to_string(),
                 report::TargetReport {
-                    counts: report::Counts::of(&out.rules),
+                    counts: report::Counts::of(&rules),
                     files,
-                    rules: out.rules.clone(),
+                    rules,
                 },
             )
         })
@@ -245,6 +260,37 @@ pub fn make_report(
         },
         targets,
     }
+}
+
+/// Builds `targets` from the set and writes them under `out` with the report (see
+/// [`write`]): each target's files go into the staging folder as soon as that target is
+/// built, so only the targets still being built hold their bytes; the size and SHA-256 of
+/// each file are taken as it is written. All or nothing: on an error `out` is as it was.
+pub fn export_to(
+    out: &std::path::Path,
+    set: &ExportSet,
+    targets: &[Target],
+    opts: &Options,
+    source: report::SourceInfo,
+) -> Result<ExportReport, write::WriteError> {
+    use rayon::prelude::*;
+    let staging = write::Staging::new(out)?;
+    let built = targets
+        .par_iter()
+        .map(|&t| {
+            let out = build(t, set, opts);
+            let files = staging.write_target(t, &out.files)?;
+            if crate::timings::enabled() {
+                crate::timings::mark(&format!("export: {t} written"));
+            }
+            Ok((t, out.rules, files))
+        })
+        .collect::<Result<Vec<_>, write::WriteError>>()?;
+    crate::timings::mark("export: targets built and written");
+    let report = report_of(built, set, source, opts);
+    crate::timings::mark("export: report built");
+    staging.finish(targets, &report)?;
+    Ok(report)
 }
 
 /// Lints `inputs` with `opts` and builds the export model of every file in the same pass

@@ -177,6 +177,18 @@ pub struct FileEntry {
     pub sha256: String,
 }
 
+impl FileEntry {
+    /// The entry of `bytes` written at `path`.
+    pub fn of(path: String, bytes: &[u8]) -> FileEntry {
+        use sha2::{Digest, Sha256};
+        FileEntry {
+            path,
+            size: bytes.len() as u64,
+            sha256: crate::bundle::verify::hex(&Sha256::digest(bytes)),
+        }
+    }
+}
+
 /// One target's part of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TargetReport {

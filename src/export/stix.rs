@@ -44,7 +44,8 @@ use super::model::{ExportRule, Group, Pattern};
 use super::report::{common, Omitted, Reason, Skip};
 use super::{sigma_skipped, terms_or_skip, ExportSet, Options, RuleOutcome, TargetOutput};
 use crate::indicator::IndicatorType;
-use serde_json::{json, Map, Value};
+use serde::Serialize;
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 pub const FILE_NAME: &str = "bundle.json";
@@ -394,8 +395,56 @@ fn producer_name(opts: &Options) -> &str {
     }
 }
 
+// The indicator as written. Field order is the output's key order.
+
+#[derive(Serialize)]
+struct Indicator<'a> {
+    #[serde(rename = "type")]
+    ty: &'static str,
+    spec_version: &'static str,
+    id: String,
+    created_by_ref: &'a str,
+    created: String,
+    modified: String,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    description: Option<&'a str>,
+    indicator_types: [&'static str; 1],
+    pattern: String,
+    pattern_type: &'static str,
+    pattern_version: &'static str,
+    valid_from: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    valid_until: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    kill_chain_phases: Vec<KillChainPhase<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    labels: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confidence: Option<u8>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    external_references: Vec<ExternalReference<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    object_marking_refs: Option<[String; 1]>,
+}
+
+#[derive(Serialize)]
+struct KillChainPhase<'a> {
+    kill_chain_name: &'static str,
+    phase_name: &'a str,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize)]
+struct ExternalReference<'a> {
+    source_name: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    external_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    url: Option<std::borrow::Cow<'a, str>>,
+}
+
 /// The indicator object of a rule with its pattern.
-fn indicator(rule: &ExportRule, pattern: String, opts: &Options) -> Value {
+fn indicator<'a>(rule: &'a ExportRule, pattern: String, identity: &'a str) -> Indicator<'a> {
     let created = rule
         .created
         .as_deref()
@@ -406,85 +455,89 @@ fn indicator(rule: &ExportRule, pattern: String, opts: &Options) -> Value {
         .as_deref()
         .filter(|m| *m >= created)
         .unwrap_or(created);
-    let mut o = Map::new();
-    o.insert("type".into(), json!("indicator"));
-    o.insert("spec_version".into(), json!("2.1"));
-    o.insert("id".into(), json!(format!("indicator--{}", rule.id)));
-    o.insert(
-        "created_by_ref".into(),
-        json!(identity_id(producer_name(opts))),
-    );
-    o.insert("created".into(), json!(timestamp(created)));
-    o.insert("modified".into(), json!(timestamp(modified)));
-    o.insert("name".into(), json!(rule.title));
-    if let Some(d) = &rule.description {
-        o.insert("description".into(), json!(d));
-    }
-    o.insert("indicator_types".into(), json!(["malicious-activity"]));
-    o.insert("pattern".into(), json!(pattern));
-    o.insert("pattern_type".into(), json!("stix"));
-    o.insert("pattern_version".into(), json!("2.1"));
-    o.insert("valid_from".into(), json!(timestamp(created)));
-    if let Some(until) = rule
-        .expires
-        .as_deref()
-        .filter(|e| *e >= created)
-        .and_then(day_after)
-    {
-        o.insert("valid_until".into(), json!(until));
-    }
-    let phases: Vec<Value> = rule
+    let kill_chain_phases = rule
         .tags
         .iter()
         .filter_map(|t| t.strip_prefix("attack."))
         .filter(|t| ATTACK_TACTICS.contains(t))
-        .map(|t| json!({"kill_chain_name": "mitre-attack", "phase_name": t}))
+        .map(|t| KillChainPhase {
+            kill_chain_name: "mitre-attack",
+            phase_name: t,
+        })
         .collect();
-    if !phases.is_empty() {
-        o.insert("kill_chain_phases".into(), Value::Array(phases));
-    }
     let mut labels = Vec::new();
     let mut refs = Vec::new();
     for tag in &rule.tags {
         if let Some(r) = attack_reference(tag) {
             refs.push(r);
         } else if let Some(cve) = tag.strip_prefix("cve.") {
-            let id = format!("CVE-{}", cve.to_ascii_uppercase());
-            refs.push(json!({"source_name": "cve", "external_id": id}));
+            refs.push(ExternalReference {
+                source_name: "cve",
+                external_id: Some(format!("CVE-{}", cve.to_ascii_uppercase())),
+                url: None,
+            });
         } else if !tag
             .strip_prefix("attack.")
             .is_some_and(|t| ATTACK_TACTICS.contains(&t))
         {
-            labels.push(tag.clone());
+            labels.push(tag.as_str());
         }
     }
-    if !labels.is_empty() {
-        o.insert("labels".into(), json!(labels));
-    }
-    if let Some(c) = rule.confidence.as_deref().and_then(|c| match c {
+    let confidence = rule.confidence.as_deref().and_then(|c| match c {
         "low" => Some(15),
         "medium" => Some(50),
         "high" => Some(85),
         _ => None,
-    }) {
-        o.insert("confidence".into(), json!(c));
+    });
+    refs.extend(rule.references.iter().map(|u| ExternalReference {
+        source_name: "reference",
+        external_id: None,
+        url: Some(u.as_str().into()),
+    }));
+    Indicator {
+        ty: "indicator",
+        spec_version: "2.1",
+        id: format!("indicator--{}", rule.id),
+        created_by_ref: identity,
+        created: timestamp(created),
+        modified: timestamp(modified),
+        name: &rule.title,
+        description: rule.description.as_deref(),
+        indicator_types: ["malicious-activity"],
+        pattern,
+        pattern_type: "stix",
+        pattern_version: "2.1",
+        valid_from: timestamp(created),
+        valid_until: rule
+            .expires
+            .as_deref()
+            .filter(|e| *e >= created)
+            .and_then(day_after),
+        kill_chain_phases,
+        labels,
+        confidence,
+        external_references: refs,
+        object_marking_refs: rule.tlp.as_deref().and_then(tlp_marking_id).map(|id| [id]),
     }
-    refs.extend(
-        rule.references
-            .iter()
-            .map(|u| json!({"source_name": "reference", "url": u})),
-    );
-    if !refs.is_empty() {
-        o.insert("external_references".into(), Value::Array(refs));
+}
+
+/// `value` pretty-printed as an element of the bundle's `objects` (two levels deep), the
+/// way `serde_json::to_vec_pretty` prints it inside the whole bundle: every line after the
+/// first indented by four more spaces (a JSON string never holds a raw line break).
+fn object_bytes(value: &impl Serialize) -> Vec<u8> {
+    let alone = serde_json::to_vec_pretty(value).expect("a STIX object serializes");
+    let mut out = Vec::with_capacity(alone.len() + alone.len() / 8);
+    for piece in alone.split_inclusive(|b| *b == b'\n') {
+        out.extend_from_slice(piece);
+        if piece.ends_with(b"\n") {
+            out.extend_from_slice(b"    ");
+        }
     }
-    if let Some(id) = rule.tlp.as_deref().and_then(tlp_marking_id) {
-        o.insert("object_marking_refs".into(), json!([id]));
-    }
-    Value::Object(o)
+    out
 }
 
 /// An ATT&CK technique, group or software tag as an external reference.
-fn attack_reference(tag: &str) -> Option<Value> {
+fn attack_reference(tag: &str) -> Option<ExternalReference<'static>> {
     let rest = tag.strip_prefix("attack.")?;
     let (kind, path) = match rest.as_bytes().first()? {
         b't' => ("techniques", "T"),
@@ -507,7 +560,11 @@ fn attack_reference(tag: &str) -> Option<Value> {
     } else {
         format!("https://attack.mitre.org/{kind}/{path}{main}/{sub}/")
     };
-    Some(json!({"source_name": "mitre-attack", "external_id": external_id, "url": url}))
+    Some(ExternalReference {
+        source_name: "mitre-attack",
+        external_id: Some(external_id),
+        url: Some(url.into()),
+    })
 }
 
 fn tlp_marking_id(level: &str) -> Option<String> {
@@ -536,20 +593,24 @@ fn tlp_marking(level: &str) -> Option<Value> {
 }
 
 /// Writes `bundle.json`: the producer's identity, the TLP markings used, then one indicator
-/// per exported rule in rule-id order.
+/// per exported rule in rule-id order. Each indicator is printed on its own (on every core)
+/// and the bundle put together from the printed pieces: the bytes are those of the whole
+/// bundle printed at once.
 pub fn export(set: &ExportSet, opts: &Options) -> TargetOutput {
     let producer = producer_name(opts);
+    let identity = identity_id(producer);
     let mut rules = Vec::with_capacity(set.native.len() + set.sigma.len());
     let mut indicators = Vec::new();
+    let mut ids = Vec::new();
     let mut levels = BTreeSet::new();
     use rayon::prelude::*;
-    // Patterns and indicators built on every core, then taken in rule order.
+    // Patterns and indicators built and printed on every core, then taken in rule order.
     let built: Vec<_> = set
         .native
         .par_iter()
         .map(|rule| {
             pattern_of(rule, opts).map(|(pattern, omitted, notes)| {
-                let indicator = indicator(rule, pattern, opts);
+                let indicator = object_bytes(&indicator(rule, pattern, &identity));
                 (indicator, omitted, notes)
             })
         })
@@ -561,6 +622,7 @@ pub fn export(set: &ExportSet, opts: &Options) -> TargetOutput {
                     levels.insert(TLP.iter().position(|(l, _)| l == t).unwrap_or(usize::MAX));
                 }
                 indicators.push(indicator);
+                ids.push(format!("indicator--{}", rule.id));
                 let mut outcome = RuleOutcome::with_omitted(&rule.id, &rule.path, omitted);
                 outcome.approximations = notes;
                 rules.push(outcome);
@@ -569,34 +631,38 @@ pub fn export(set: &ExportSet, opts: &Options) -> TargetOutput {
         }
     }
     rules.extend(set.sigma.iter().map(sigma_skipped));
-    let mut objects = vec![json!({
+    let mut objects = vec![object_bytes(&json!({
         "type": "identity",
         "spec_version": "2.1",
-        "id": identity_id(producer),
+        "id": identity,
         "created": "2020-01-01T00:00:00.000Z",
         "modified": "2020-01-01T00:00:00.000Z",
         "name": producer,
         "identity_class": "organization",
-    })];
+    }))];
     objects.extend(
         levels
             .into_iter()
             .filter_map(|i| TLP.get(i))
-            .filter_map(|(l, _)| tlp_marking(l)),
+            .filter_map(|(l, _)| tlp_marking(l))
+            .map(|m| object_bytes(&m)),
     );
-    let ids: Vec<&str> = indicators.iter().filter_map(|i| i["id"].as_str()).collect();
     let bundle_id = uuid::Uuid::new_v5(
         &ID_NAMESPACE,
         format!("bundle:{producer}:{}", ids.join(",")).as_bytes(),
     );
     objects.extend(indicators);
-    let bundle = json!({
-        "type": "bundle",
-        "id": format!("bundle--{bundle_id}"),
-        "objects": objects,
-    });
-    let mut bytes = serde_json::to_vec_pretty(&bundle).expect("a bundle serializes");
-    bytes.push(b'\n');
+    // `{"type": "bundle", "id": …, "objects": […]}` as `to_vec_pretty` prints it.
+    let size = objects.iter().map(|o| o.len() + 6).sum::<usize>() + 128;
+    let mut bytes = Vec::with_capacity(size);
+    bytes.extend_from_slice(b"{\n  \"type\": \"bundle\",\n  \"id\": \"bundle--");
+    bytes.extend_from_slice(bundle_id.to_string().as_bytes());
+    bytes.extend_from_slice(b"\",\n  \"objects\": [");
+    for (i, o) in objects.iter().enumerate() {
+        bytes.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+        bytes.extend_from_slice(o);
+    }
+    bytes.extend_from_slice(b"\n  ]\n}\n");
     TargetOutput {
         files: vec![(FILE_NAME.to_string(), bytes)],
         rules,
@@ -622,12 +688,15 @@ mod tests {
     #[test]
     fn attack_tags_become_references() {
         assert_eq!(
-            attack_reference("attack.t1574.002").unwrap()["external_id"],
-            "T1574.002"
+            attack_reference("attack.t1574.002")
+                .unwrap()
+                .external_id
+                .as_deref(),
+            Some("T1574.002")
         );
         assert_eq!(
-            attack_reference("attack.g0016").unwrap()["url"],
-            "https://attack.mitre.org/groups/G0016/"
+            attack_reference("attack.g0016").unwrap().url.as_deref(),
+            Some("https://attack.mitre.org/groups/G0016/")
         );
         assert!(attack_reference("attack.persistence").is_none());
         assert!(attack_reference("attack.g0016.001").is_none());

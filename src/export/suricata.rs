@@ -522,12 +522,26 @@ pub fn export(set: &ExportSet, _opts: &Options) -> TargetOutput {
     let mut used: BTreeSet<u64> = BTreeSet::new();
     let mut lines = Vec::new();
     let mut files = Vec::new();
-    for rule in &set.native {
-        let (sigs, outcome) = rule_signatures(rule);
+    use rayon::prelude::*;
+    // Each rule's signatures and preferred sids on every core; the sids are then assigned
+    // in rule order (a collision takes the next free one), so the output stays the same.
+    let built: Vec<_> = set
+        .native
+        .par_iter()
+        .map(|rule| {
+            let (sigs, outcome) = rule_signatures(rule);
+            let sigs: Vec<_> = sigs
+                .into_iter()
+                .map(|s| (preferred_sid(&rule.id, &s.key), s))
+                .collect();
+            (sigs, outcome)
+        })
+        .collect();
+    for (rule, (sigs, outcome)) in set.native.iter().zip(built) {
         rules.push(outcome);
         let rev = rev(rule);
-        for s in sigs {
-            let sid = assign_sid(&mut used, preferred_sid(&rule.id, &s.key));
+        for (preferred, s) in sigs {
+            let sid = assign_sid(&mut used, preferred);
             let mut body = s.body.clone();
             if let Some((ext, hashes)) = &s.list {
                 let name = format!("{sid}.{ext}");

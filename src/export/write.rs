@@ -1,7 +1,10 @@
 //! Writing an export: `DIR/<target>/…` and `DIR/export-report.json`, all or nothing.
 //!
-//! Everything is first written (and synced) into a staging folder inside `DIR`; then each
-//! target folder replaces the old one by a rename, and the report goes last. A failure
+//! Everything is first written (and synced) into a staging folder inside `DIR` ([`Staging`]:
+//! each target's files as soon as that target is built, so the bytes of every target are
+//! never held at once, and the size and SHA-256 the report lists are taken as each file is
+//! written); then each target folder replaces the old one by a rename, and the report goes
+//! last. A failure
 //! before the renames leaves `DIR` as it was; the staging folder is removed in every case.
 //! Each `DIR/<target>/` is replaced whole: files an earlier export wrote and this one does
 //! not are gone, so a scanner never loads a stale rule file.
@@ -92,11 +95,10 @@ fn remove_tree(dir: &Path) -> std::io::Result<()> {
 /// one `syncfs` of the file system flushes every staged file at once (a target of one file
 /// per rule would otherwise wait for thousands of single syncs); elsewhere each file is
 /// synced.
-fn sync_staged(stage: &Path, written: &[std::path::PathBuf]) -> Result<(), WriteError> {
+fn sync_staged(stage: &Path) -> Result<(), WriteError> {
     #[cfg(target_os = "linux")]
     {
         use std::os::fd::AsRawFd;
-        let _ = written;
         let dir = fs::File::open(stage).map_err(io(stage, "cannot open"))?;
         // SAFETY: `dir` is an open file descriptor for the whole call.
         if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
@@ -106,11 +108,18 @@ fn sync_staged(stage: &Path, written: &[std::path::PathBuf]) -> Result<(), Write
     }
     #[cfg(not(target_os = "linux"))]
     {
-        let _ = stage;
-        for p in written {
-            fs::File::open(p)
-                .and_then(|f| f.sync_all())
-                .map_err(io(p, "cannot sync"))?;
+        let mut dirs = vec![stage.to_path_buf()];
+        while let Some(d) = dirs.pop() {
+            for e in fs::read_dir(&d).map_err(io(&d, "cannot read"))? {
+                let p = e.map_err(io(&d, "cannot read"))?.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else {
+                    fs::File::open(&p)
+                        .and_then(|f| f.sync_all())
+                        .map_err(io(&p, "cannot sync"))?;
+                }
+            }
         }
         Ok(())
     }
@@ -123,83 +132,134 @@ pub fn write_all(
     report: &report::ExportReport,
 ) -> Result<(), WriteError> {
     for (t, o) in outputs {
-        if let Some((name, _)) = o.files.iter().find(|(n, _)| !safe_relative(n)) {
-            return Err(WriteError::BadName {
-                target: t.name(),
-                name: name.clone(),
-            });
-        }
+        check_names(*t, &o.files)?;
     }
-    fs::create_dir_all(out).map_err(io(out, "cannot create the output folder"))?;
-    remove_stale_staging(out);
-    let staging = tempfile::Builder::new()
-        .prefix(&format!("{STAGING_PREFIX}{}.", std::process::id()))
-        .tempdir_in(out)
-        .map_err(io(
-            out,
-            "cannot create a staging folder in the output folder",
-        ))?;
-    let stage = staging.path();
-    // Every folder once (parents sort before their children), then the files in parallel.
-    let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut written: Vec<(PathBuf, &[u8])> = Vec::new();
+    let staging = Staging::new(out)?;
     for (t, o) in outputs {
-        let dir = stage.join(t.name());
-        folders.insert(dir.clone());
-        for (name, bytes) in &o.files {
-            let path = dir.join(name);
-            let mut parent = path.parent();
-            while let Some(p) = parent.filter(|p| *p != dir && !folders.contains(*p)) {
-                folders.insert(p.to_path_buf());
+        staging.write_target(*t, &o.files)?;
+    }
+    let targets: Vec<Target> = outputs.iter().map(|(t, _)| *t).collect();
+    staging.finish(&targets, report)
+}
+
+fn check_names(t: Target, files: &[(String, Vec<u8>)]) -> Result<(), WriteError> {
+    match files.iter().find(|(n, _)| !safe_relative(n)) {
+        Some((name, _)) => Err(WriteError::BadName {
+            target: t.name(),
+            name: name.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// An export being written: a staging folder inside the output folder that each target's
+/// files go into as soon as the target is built ([`Staging::write_target`], from any
+/// thread), and that [`Staging::finish`] moves into place. Dropped without `finish`, the
+/// staging folder is removed and the output folder is as it was.
+pub struct Staging {
+    out: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Staging {
+    /// Creates `out` if missing, removes the staging folders of killed exports, and makes a
+    /// new staging folder in it.
+    pub fn new(out: &Path) -> Result<Staging, WriteError> {
+        fs::create_dir_all(out).map_err(io(out, "cannot create the output folder"))?;
+        remove_stale_staging(out);
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{STAGING_PREFIX}{}.", std::process::id()))
+            .tempdir_in(out)
+            .map_err(io(
+                out,
+                "cannot create a staging folder in the output folder",
+            ))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            dir,
+        })
+    }
+
+    /// Writes one target's files (names relative to its folder) into the staging folder
+    /// and returns the report's entry of each: the size and SHA-256 are taken from the bytes
+    /// as they are written, so nothing is hashed twice. Each target once.
+    pub fn write_target(
+        &self,
+        t: Target,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<Vec<report::FileEntry>, WriteError> {
+        check_names(t, files)?;
+        let dir = self.dir.path().join(t.name());
+        fs::create_dir(&dir).map_err(io(&dir, "cannot create the folder"))?;
+        // Every sub-folder once (parents sort before their children), then the files in
+        // parallel.
+        let mut folders: BTreeSet<PathBuf> = BTreeSet::new();
+        for (name, _) in files {
+            let mut parent = Path::new(name).parent();
+            while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+                if !folders.insert(p.to_path_buf()) {
+                    break;
+                }
                 parent = p.parent();
             }
-            written.push((path, bytes));
         }
+        for f in &folders {
+            let f = dir.join(f);
+            fs::create_dir(&f).map_err(io(&f, "cannot create the folder"))?;
+        }
+        files
+            .par_iter()
+            .map(|(name, bytes)| {
+                write_file(&dir.join(name), bytes)?;
+                Ok(report::FileEntry::of(format!("{t}/{name}"), bytes))
+            })
+            .collect()
     }
-    for f in &folders {
-        fs::create_dir(f).map_err(io(f, "cannot create the folder"))?;
-    }
-    crate::timings::mark("export: folders created");
-    written
-        .par_iter()
-        .try_for_each(|(path, bytes)| write_file(path, bytes))?;
-    let report_staged = stage.join(report::REPORT_NAME);
-    write_file(&report_staged, &report.to_json())?;
-    crate::timings::mark("export: files written");
-    let written: Vec<PathBuf> = written
-        .into_iter()
-        .map(|(p, _)| p)
-        .chain([report_staged.clone()])
-        .collect();
-    sync_staged(stage, &written)?;
-    crate::timings::mark("export: synced");
 
-    // The renames: each target folder, then the report. A failure puts back what was moved.
-    let old = stage.join(".old");
-    fs::create_dir(&old).map_err(io(&old, "cannot create the folder"))?;
-    let mut moved: Vec<Moved> = Vec::new();
-    let renamed = rename_all(out, stage, &old, outputs, &report_staged, &mut moved);
-    if renamed.is_err() {
-        for m in moved.iter().rev() {
-            if m.placed {
-                let _ = fs::remove_dir_all(&m.dest);
-            }
-            if let Some(aside) = &m.aside {
-                let _ = fs::rename(aside, &m.dest);
+    /// Writes the report, makes everything durable, then moves each target folder and the
+    /// report into place (a failure puts back what was moved) and removes the earlier
+    /// export. `targets` are those written with [`Staging::write_target`].
+    pub fn finish(
+        self,
+        targets: &[Target],
+        report: &report::ExportReport,
+    ) -> Result<(), WriteError> {
+        let stage = self.dir.path();
+        let out = self.out.as_path();
+        let report_staged = stage.join(report::REPORT_NAME);
+        write_file(&report_staged, &report.to_json())?;
+        crate::timings::mark("export: files written");
+        sync_staged(stage)?;
+        crate::timings::mark("export: synced");
+
+        // The renames: each target folder, then the report. A failure puts back what was
+        // moved.
+        let old = stage.join(".old");
+        fs::create_dir(&old).map_err(io(&old, "cannot create the folder"))?;
+        let mut moved: Vec<Moved> = Vec::new();
+        let renamed = rename_all(out, stage, &old, targets, &report_staged, &mut moved);
+        if renamed.is_err() {
+            for m in moved.iter().rev() {
+                if m.placed {
+                    let _ = fs::remove_dir_all(&m.dest);
+                }
+                if let Some(aside) = &m.aside {
+                    let _ = fs::rename(aside, &m.dest);
+                }
             }
         }
+        if let Ok(d) = fs::File::open(out) {
+            let _ = d.sync_all();
+        }
+        renamed?;
+        crate::timings::mark("export: moved into place");
+        // The earlier exports, moved aside, go with the staging folder; what cannot be
+        // removed here is left to the staging folder's own clean-up.
+        let _ = remove_tree(&old);
+        drop(self.dir);
+        crate::timings::mark("export: earlier export removed");
+        Ok(())
     }
-    if let Ok(d) = fs::File::open(out) {
-        let _ = d.sync_all();
-    }
-    renamed?;
-    crate::timings::mark("export: moved into place");
-    // The earlier exports, moved aside, go with the staging folder; what cannot be removed
-    // here is left to `staging`'s own clean-up.
-    let _ = remove_tree(&old);
-    drop(staging);
-    crate::timings::mark("export: earlier export removed");
-    Ok(())
 }
 
 /// The start of a staging folder's name; the writing process's id follows.
@@ -217,11 +277,11 @@ fn rename_all(
     out: &Path,
     stage: &Path,
     old: &Path,
-    outputs: &[(Target, TargetOutput)],
+    targets: &[Target],
     report_staged: &Path,
     moved: &mut Vec<Moved>,
 ) -> Result<(), WriteError> {
-    for (t, _) in outputs {
+    for t in targets {
         let dest = out.join(t.name());
         let aside = match fs::symlink_metadata(&dest) {
             Ok(m) if m.is_dir() => {

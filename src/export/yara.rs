@@ -256,8 +256,14 @@ pub fn export(set: &ExportSet, opts: &Options) -> TargetOutput {
          // Loads in libyara 4.x and YARA-X.\n\nimport \"hash\"\n",
     );
     let mut rules = Vec::with_capacity(set.native.len() + set.sigma.len());
-    for rule in &set.native {
-        let (outcome, yara) = export_rule(rule, opts);
+    use rayon::prelude::*;
+    // Built on every core, taken in rule order: the output stays the same.
+    let built: Vec<_> = set
+        .native
+        .par_iter()
+        .map(|rule| export_rule(rule, opts))
+        .collect();
+    for (outcome, yara) in built {
         rules.push(outcome);
         if let Some(y) = yara {
             text.push('\n');

@@ -203,9 +203,19 @@ pub fn export(set: &ExportSet, opts: &Options) -> TargetOutput {
     let mut text =
         String::from("#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\tmeta.url\n");
     let mut rules = Vec::with_capacity(set.native.len() + set.sigma.len());
-    for rule in &set.native {
-        let mut lines = Vec::new();
-        rules.push(export_rule(rule, opts, &mut lines));
+    use rayon::prelude::*;
+    // Built on every core, taken in rule order: the output stays the same.
+    let built: Vec<_> = set
+        .native
+        .par_iter()
+        .map(|rule| {
+            let mut lines = Vec::new();
+            let outcome = export_rule(rule, opts, &mut lines);
+            (outcome, lines)
+        })
+        .collect();
+    for (outcome, lines) in built {
+        rules.push(outcome);
         for l in lines {
             text.push_str(&l);
             text.push('\n');
