@@ -106,6 +106,7 @@ fn stage(
     perms: Option<std::fs::Permissions>,
     overwrite: bool,
 ) -> std::io::Result<Staged> {
+    sweep_once(folder_of(path));
     #[cfg(target_os = "linux")]
     match unnamed::stage(path, bytes, perms.clone()) {
         Ok(f) => {
@@ -137,7 +138,8 @@ fn stage_named(
         Some(std::fs::Permissions::from_mode(0o666 & !current_umask()))
     });
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".ruleforge-");
+    let prefix = temporary_prefix();
+    builder.prefix(&prefix);
     if let Some(p) = &perms {
         builder.permissions(p.clone());
     }
@@ -149,6 +151,68 @@ fn stage_named(
         std::fs::set_permissions(tmp.path(), p)?;
     }
     Ok(tmp)
+}
+
+/// The start of this process's temporary names: `.ruleforge-<pid>.` (the process id lets a
+/// later run tell a killed run's leftover from a running one's file).
+fn temporary_prefix() -> String {
+    format!("{TEMPORARY}{}.", std::process::id())
+}
+
+/// The start of every temporary name [`write_atomic`] gives.
+const TEMPORARY: &str = ".ruleforge-";
+
+/// Removes, once per process and folder, the temporary files a killed run left in `dir`.
+///
+/// A replaced file has a temporary name for the time of one rename; `SIGKILL` in that
+/// moment (or while a named temporary file is written, where `O_TMPFILE` is missing) leaves
+/// it behind. The next run that writes into the folder removes every `.ruleforge-<pid>.*`
+/// file whose process is gone; files of running processes are left alone.
+fn sweep_once(dir: &Path) {
+    static SWEPT: std::sync::Mutex<Option<std::collections::HashSet<std::path::PathBuf>>> =
+        std::sync::Mutex::new(None);
+    {
+        let mut swept = SWEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if !swept
+            .get_or_insert_with(Default::default)
+            .insert(dir.to_path_buf())
+        {
+            return;
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(TEMPORARY)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('.').next().and_then(|p| p.parse::<u32>().ok()) else {
+            continue;
+        };
+        let is_file = e.file_type().is_ok_and(|t| t.is_file());
+        if is_file && pid != me && !process_alive(pid) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+/// Whether a process with this id exists (on systems without a way to ask: yes).
+#[cfg(unix)]
+pub(crate) fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+pub(crate) fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// The process's umask: from `/proc/self/status`, else by setting it and putting it back.
@@ -243,7 +307,7 @@ mod unnamed {
             h.write_u32(std::process::id());
             h.finish()
         };
-        dir.join(format!(".ruleforge-{n:016x}"))
+        dir.join(format!("{}{n:016x}", super::temporary_prefix()))
     }
 
     /// Writes and syncs `bytes` into an unnamed file of `path`'s folder.
@@ -304,6 +368,36 @@ mod unnamed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A killed run's temporary file is removed by the next write into its folder; those of
+    /// running processes, and other hidden files, are kept.
+    #[cfg(unix)]
+    #[test]
+    fn a_killed_runs_temporary_is_swept_by_the_next_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        assert!(!process_alive(dead));
+        let stale = dir
+            .path()
+            .join(format!(".ruleforge-{dead}.00ff00ff00ff00ff"));
+        let running = dir.path().join(".ruleforge-1.00ff00ff00ff00ff");
+        let other = dir.path().join(".ruleforge-export.12.x");
+        for p in [&stale, &running, &other] {
+            std::fs::write(p, b"x").unwrap();
+        }
+        write_atomic(&dir.path().join("rule.yml"), b"id: x\n").unwrap();
+        assert!(
+            !stale.exists(),
+            "the dead process's temporary file is removed"
+        );
+        assert!(running.exists() && other.exists());
+        assert_eq!(
+            std::fs::read(dir.path().join("rule.yml")).unwrap(),
+            b"id: x\n"
+        );
+    }
 
     /// Files are written from many threads at once (export, fmt): the umask they are created
     /// under must stay the process's own.

@@ -229,6 +229,17 @@ pub fn from_rule_file(file: &RuleFile) -> Result<ExportRule, String> {
     })
 }
 
+/// Whether `id` can name a file on its own (`<id>.yml`): letters, digits, `-`, `_` and `.`,
+/// at most 200 bytes, not starting with `.`.
+fn is_file_stem(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 200
+        && !id.starts_with('.')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
 /// Applies the bundle's selection (statuses, expiry as of `sel.as_of`), checks ids are
 /// unique across both kinds and sorts each kind by id. Errors: every problem, one line each.
 pub fn select(files: Vec<ExportFile>, sel: &Selection) -> Result<ExportSet, Vec<String>> {
@@ -255,6 +266,22 @@ pub fn select(files: Vec<ExportFile>, sel: &Selection) -> Result<ExportSet, Vec<
     }
     set.native.sort_by(|a, b| a.id.cmp(&b.id));
     set.sigma.sort_by(|a, b| a.entry.id.cmp(&b.entry.id));
+    // sigma/ and misp/ name a file after each id: it must be one plain file name. (Lint
+    // refuses such ids first; this keeps a library caller's output inside its folder too.)
+    let ids = set.native.iter().map(|r| (r.id.as_str(), r.title.as_str()));
+    let ids = ids.chain(
+        set.sigma
+            .iter()
+            .map(|s| (s.entry.id.as_str(), s.entry.title.as_str())),
+    );
+    for (id, title) in ids {
+        if !is_file_stem(id) {
+            errors.push(format!(
+                "rule {id:?} ({title}): its id cannot name an export file (letters, digits, \
+                 `-`, `_` and `.` only, not first)"
+            ));
+        }
+    }
     errors.extend(compile::duplicate_ids(
         set.native
             .iter()
@@ -443,6 +470,46 @@ mod tests {
         t.iter()
             .map(|x| x.iter().map(|s| s.to_string()).collect())
             .collect()
+    }
+
+    /// A Sigma id that is not one plain file name (found by fuzzing `export`: `sigma/` names
+    /// a file after each id; native ids are UUIDs already) is refused by the selection, so no
+    /// output path leaves its folder.
+    #[test]
+    fn ids_that_cannot_name_a_file_are_refused() {
+        let sel = Selection {
+            statuses: vec!["experimental".into(), "test".into(), "stable".into()],
+            include_expired: true,
+            as_of: time::macros::date!(2026 - 01 - 01),
+        };
+        let with_id = |id: &str| {
+            let text = format!(
+                "title: Whoami\nid: {id:?}\nstatus: test\nlogsource:\n    category: \
+                 process_creation\ndetection:\n    sel:\n        Image|endswith: 'whoami.exe'\n\
+                 \x20   condition: sel\n"
+            );
+            let parsed = crate::kind::parse_source(
+                crate::source::SourceFile::new("rules/r.yml", text),
+                &crate::kind::KindPatterns::default(),
+            );
+            let crate::kind::Parsed::Sigma(f) = &parsed else {
+                panic!("a Sigma rule")
+            };
+            select(vec![from_parsed(crate::kind::ParsedRef::Sigma(f))], &sel)
+        };
+        match with_id("1c0f5a57-5c7e-4d63-9f1e-2b8f3a6e0d11") {
+            Ok(set) => assert_eq!(set.sigma.len(), 1),
+            Err(e) => panic!("a UUID is kept: {e:?}"),
+        }
+        for bad in ["a/b", "../x", ".hidden", "a\\b", "x y"] {
+            let errors = with_id(bad).err().unwrap_or_default();
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.contains("cannot name an export file")),
+                "{bad:?}: {errors:?}"
+            );
+        }
     }
 
     #[test]
