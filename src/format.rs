@@ -605,7 +605,17 @@ impl Emitter {
                     self.emit_item(i, 0, Ctx::Other)?;
                 }
             }
-            _ => {
+            // A document that is only an empty list or mapping (`[]`, `{}`).
+            NodeKind::Seq(_) | NodeKind::Map(_) => {
+                let t = if matches!(root.kind, NodeKind::Seq(_)) {
+                    "[]"
+                } else {
+                    "{}"
+                };
+                let eol = self.eol(root.span.start);
+                self.line(&format!("{t}{eol}"));
+            }
+            NodeKind::Scalar(_) => {
                 let t = match self.scalar(root, Ctx::Other, true)? {
                     ScalarOut::Inline(t) => t,
                     ScalarOut::Block(..) => unreachable!("inline requested"),

@@ -241,6 +241,24 @@ fn an_empty_key_is_refused() {
 }
 
 #[test]
+fn an_empty_document_list_or_mapping_is_formatted() {
+    // Found by fuzzing: a file that is only `{}` or `[]` made `fmt` panic.
+    for (text, want) in [
+        ("{}", "{}\n"),
+        ("{ }\n", "{}\n"),
+        ("[]\n", "[]\n"),
+        ("[ ]", "[]\n"),
+    ] {
+        let out = fmt(text);
+        assert_eq!(out, want, "{text:?}");
+        assert_eq!(fmt(&out), out, "{text:?}: not idempotent");
+    }
+    let out = fmt("# head\n{} # c\n");
+    assert!(out.contains("# head") && out.contains("# c"), "{out:?}");
+    assert_eq!(fmt(&out), out, "not idempotent");
+}
+
+#[test]
 fn crlf_and_aliases() {
     assert_eq!(fmt("a: x\r\nb: y # c\r\n"), "a: x\nb: y # c\n");
     assert_eq!(fmt("a: &x v\nb: *x\n"), "a: v\nb: v\n");
