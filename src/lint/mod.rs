@@ -476,6 +476,24 @@ fn assemble<T>(
     inputs: &[Input],
     opts: &Options,
 ) -> (Outcome, Vec<Option<T>>) {
+    assemble_with(checked, inputs, opts, |summaries| {
+        let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = summaries
+            .into_iter()
+            .partition(|s| s.kind == RuleKind::Sigma);
+        let repo = check_repository(&native, &sigma, opts);
+        crate::drop_in_background((native, sigma));
+        repo
+    })
+}
+
+/// [`assemble`] with the repository-wide findings given by `repo` from every file's
+/// summaries (in input order): the lint cache gives the stored ones.
+fn assemble_with<T>(
+    checked: Vec<Checked<T>>,
+    inputs: &[Input],
+    opts: &Options,
+    repo: impl FnOnce(Vec<RuleSummary>) -> Vec<Diagnostic>,
+) -> (Outcome, Vec<Option<T>>) {
     let mut extras = Vec::with_capacity(checked.len());
     let mut outcome = Outcome {
         files_checked: opts.only.as_ref().map_or(inputs.len(), |o| {
@@ -504,12 +522,8 @@ fn assemble<T>(
     }
     crate::timings::mark("lint: per-file checks");
     // Repository-wide checks, once, in parallel across rules.
-    let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = summaries
-        .into_iter()
-        .partition(|s| s.kind == RuleKind::Sigma);
-    let repo = check_repository(&native, &sigma, opts);
+    let repo = repo(summaries);
     crate::timings::mark("lint: repository checks");
-    crate::drop_in_background((native, sigma));
     let by_path: HashMap<&str, &Input> = inputs.iter().map(|i| (i.path.as_str(), i)).collect();
     for d in repo {
         if opts.only.as_ref().is_some_and(|o| !o.contains(&d.path)) {
@@ -529,12 +543,12 @@ fn assemble<T>(
         }
         outcome.diagnostics.push(d);
     }
+    // A total order (place, code, then message and span), so the order never depends on
+    // the order the findings were found in.
     outcome.diagnostics.sort_by(|a, b| {
-        (a.path.as_str(), a.span.map(|s| s.start), a.code).cmp(&(
-            b.path.as_str(),
-            b.span.map(|s| s.start),
-            b.code,
-        ))
+        (a.path.as_str(), a.span.map(|s| s.start), a.code)
+            .cmp(&(b.path.as_str(), b.span.map(|s| s.start), b.code))
+            .then_with(|| (a.message.as_str(), a.span).cmp(&(b.message.as_str(), b.span)))
     });
     (outcome, extras)
 }
