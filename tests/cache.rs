@@ -75,7 +75,19 @@ fn lint(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String
 /// after whatever changed, the second fully warm) print the same bytes and exit alike.
 /// Returns the debug notes of the last cached run.
 fn same_with_cache(dir: &Path, cache: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    same_with_cache_notes(dir, cache, args, env).1
+}
+
+/// [`same_with_cache`], returning the debug notes of the first cached run (the one after
+/// the change) and of the last.
+fn same_with_cache_notes(
+    dir: &Path,
+    cache: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, String) {
     let cache_arg = cache.to_str().unwrap();
+    let mut first = None;
     let mut notes = String::new();
     for format in FORMATS {
         let mut plain: Vec<&str> = vec!["--output-format", format, "--no-cache"];
@@ -98,10 +110,23 @@ fn same_with_cache(dir: &Path, cache: &Path, args: &[&str], env: &[(&str, &str)]
                 "{format}, {round}, args {args:?}: the cached run differs\n{err}"
             );
             assert!(!err.contains("ignored"), "{err}");
+            first.get_or_insert_with(|| err.clone());
             notes = err;
         }
     }
-    notes
+    (first.unwrap_or_default(), notes)
+}
+
+/// How a cached run found its repository-wide findings, from its debug notes.
+fn repo_mode(notes: &str) -> &'static str {
+    let line = notes
+        .lines()
+        .find(|l| l.contains("repository checks: "))
+        .unwrap_or_else(|| panic!("no repository-checks note in {notes:?}"));
+    ["reused", "updated", "every rule"]
+        .into_iter()
+        .find(|m| line.contains(m))
+        .unwrap_or_else(|| panic!("unknown mode in {line:?}"))
 }
 
 /// `(unread, rehashed, checked)` from a run's debug note.
@@ -127,6 +152,7 @@ fn warm_output_equals_uncached_output_through_a_sequence_of_changes() {
     let r = start();
     let cache = cache_dir(&r);
     let check = |args: &[&str]| same_with_cache(r.path(), &cache, args, &[]);
+    let changes = |args: &[&str]| same_with_cache_notes(r.path(), &cache, args, &[]);
 
     // Cold, then warm: the second cached run reads no rule file it can trust by its state
     // or re-hashes the ones written too recently, and checks none.
@@ -143,12 +169,50 @@ fn warm_output_equals_uncached_output_through_a_sequence_of_changes() {
     check(&[]);
     let notes = check(&[]);
     assert_eq!(counts(&notes), (7, 0, 1), "{notes}");
+    assert_eq!(repo_mode(&notes), "reused", "{notes}");
 
     // An edit: an error fixed, another introduced (same size: only the content differs).
+    // The run after it updates the stored repository-wide findings; the next reuses them.
     r.edit("rules/c.yml", |t| t.replace("NOT-A-HASH", &hash(3)));
     r.edit("rules/a.yml", |t| t.replace(&hash(1), &"g".repeat(64)));
-    check(&[]);
+    let (after, warm) = changes(&[]);
+    assert_eq!(repo_mode(&after), "updated", "{after}");
+    assert_eq!(repo_mode(&warm), "reused", "{warm}");
     check(&["--select", "ALL"]);
+
+    // Repository-wide findings in files that did not change: a title edited in one file
+    // makes it the same as another's (RF404 in both), then a value shared (RF402), an id
+    // taken by a new file (RF401 in an untouched file), and all of it undone.
+    r.edit("rules/b.yml", |t| {
+        t.replace("Second example web shell", "Third example web shell")
+    });
+    let (after, _) = changes(&[]);
+    assert_eq!(repo_mode(&after), "updated", "{after}");
+    assert!(
+        lint(r.path(), &["--no-cache"], &[]).1.contains("RF404"),
+        "the edit makes a duplicate title"
+    );
+    changes(&["--select", "ALL"]);
+    r.edit("rules/b.yml", |t| {
+        t.replace(&hash(2).to_uppercase(), &hash(3))
+    });
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
+    r.write(
+        "rules/new.yml",
+        &rule(
+            "7d2a1e0b-6f1c-4b7e-8c3d-2a9e5f4b1c60",
+            "A new rule taking the id of another",
+            &hash(6),
+        ),
+    );
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
+    std::fs::remove_file(r.path().join("rules/new.yml")).unwrap();
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
+    r.edit("rules/b.yml", |t| {
+        t.replace("Third example web shell", "Second example web shell")
+            .replace(&hash(3), &hash(2).to_uppercase())
+    });
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
 
     // Configuration: a code ignored, a per-path ignore, a size limit, `[kinds]`.
     r.write("ruleforge.toml", "[lint]\nignore = [\"RF202\"]\n");
@@ -183,7 +247,7 @@ fn warm_output_equals_uncached_output_through_a_sequence_of_changes() {
         r.path().join("rules/zz.yml"),
     )
     .unwrap();
-    check(&[]);
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
     std::fs::rename(r.path().join("rules/zz.yml"), r.path().join("rules/0.yml")).unwrap();
     std::fs::remove_file(r.path().join("rules/broken.yml")).unwrap();
     check(&[]);

@@ -551,7 +551,11 @@ impl LintCache {
                         .iter()
                         .zip(inputs)
                         .zip(&index)
-                        .filter(|((r, _), _)| r.how == 2)
+                        // A file checked without an entry and without rules (one that cannot be
+                        // read as text) changes nothing.
+                        .filter(|((r, _), old)| {
+                            r.how == 2 && (old.is_some() || !r.checked.summaries.is_empty())
+                        })
                         .map(|((r, input), &old)| Change {
                             path: input.path.as_str(),
                             old,
