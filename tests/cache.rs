@@ -480,3 +480,87 @@ fn init_ignores_the_cache() {
         "{gitignore}"
     );
 }
+
+/// Sixty random edits, additions and deletions of rules sharing ids, titles and hashes (native and
+/// Sigma, with Sigma file names shared across folders): after each, the cached run (whose
+/// repository-wide findings are updated, not found again) prints what `--no-cache` prints.
+#[test]
+fn random_edits_keep_the_repository_findings() {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let ids = [
+        RULE_ID,
+        "4c1f7f3a-2d2e-4d8b-9a51-0f6f4d5f1a20",
+        "7d2a1e0b-6f1c-4b7e-8c3d-2a9e5f4b1c60",
+    ];
+    let titles = [
+        "Example web shell",
+        "Another web shell",
+        "example web shell ",
+    ];
+    let paths = [
+        "rules/n0.yml",
+        "rules/n1.yml",
+        "rules/n2.yml",
+        "rules/d/n3.yml",
+        "rules/sigma/s0.yml",
+        "rules/sigma/s1.yml",
+        "rules/sigma/x/s0.yml",
+    ];
+    let r = repo(&[("rules/n0.yml", &rule(ids[0], titles[0], &hash(1)))]);
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    let mut updated = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for step in 0..60 {
+        let path = paths[next(paths.len())];
+        let file = r.path().join(path);
+        if next(6) == 0 {
+            let _ = std::fs::remove_file(&file);
+        } else if path.contains("sigma") {
+            let text = SIGMA_WHOAMI
+                .replace("1c0f5a57-5c7e-4d63-9f1e-2b8f3a6a9d01", ids[next(ids.len())])
+                .replace(
+                    "Whoami Execution From a Web Server Process",
+                    titles[next(titles.len())],
+                );
+            r.write(path, &text);
+        } else {
+            let text = rule(
+                ids[next(ids.len())],
+                titles[next(titles.len())],
+                &hash(next(4) as u8),
+            );
+            r.write(path, &text);
+        }
+        let expected = lint(r.path(), &["--output-format", "json", "--no-cache"], &[]);
+        let (code, out, notes) = lint(
+            r.path(),
+            &["--output-format", "json", "--cache-dir", cache_arg],
+            &[("RULEFORGE_DEBUG", "1")],
+        );
+        assert_eq!(
+            (code, &out),
+            (expected.0, &expected.1),
+            "step {step}: {path}\n{notes}"
+        );
+        if repo_mode(&notes) == "updated" {
+            updated += 1;
+        }
+        for code in ["RF401", "RF402", "RF404", "RF690", "RF691", "RF692"] {
+            if expected.1.contains(&format!("\"{code}\"")) {
+                seen.insert(code);
+            }
+        }
+    }
+    assert!(
+        updated >= 40,
+        "the stored findings were updated {updated} times"
+    );
+    assert_eq!(seen.len(), 6, "repository-wide findings reached: {seen:?}");
+}
