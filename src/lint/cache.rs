@@ -506,23 +506,48 @@ impl LintCache {
                     .checked_sub(RACY)
                     .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
                     .map_or(0, |d| d.as_nanos() as i128);
-                let index: Vec<Option<usize>> = inputs
-                    .par_iter()
-                    .map(|i| {
-                        stored
-                            .binary_search_by(|s| s.entry.path.cmp(i.path.as_str()))
-                            .ok()
-                    })
-                    .collect();
+                let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
+                // Each input's entry: both lists are sorted by path (as discovery gives them).
+                let index: Vec<Option<usize>> = if sorted {
+                    let mut j = 0;
+                    inputs
+                        .iter()
+                        .map(|i| {
+                            while stored
+                                .get(j)
+                                .is_some_and(|s| s.entry.path < i.path.as_str())
+                            {
+                                j += 1;
+                            }
+                            stored
+                                .get(j)
+                                .is_some_and(|s| s.entry.path == i.path)
+                                .then_some(j)
+                        })
+                        .collect()
+                } else {
+                    inputs
+                        .par_iter()
+                        .map(|i| {
+                            stored
+                                .binary_search_by(|s| s.entry.path.cmp(i.path.as_str()))
+                                .ok()
+                        })
+                        .collect()
+                };
+                let (dir_of, dirs) = open_dirs(inputs, &index);
                 let mut results: Vec<FileRun> = inputs
                     .par_iter()
                     .zip(index.par_iter())
-                    .map(|(input, &old)| {
-                        let r = one(input, old.map(|o| &stored[o]), opts, limit, &tables);
+                    .zip(dir_of.par_iter())
+                    .map(|((input, &old), dir)| {
+                        let dir = dir.map(|d| &dirs[d]);
+                        let r = one(input, old.map(|o| &stored[o]), dir, opts, limit, &tables);
                         crate::progress::add(1);
                         r
                     })
                     .collect::<Result<_, _>>()?;
+                drop(dirs);
                 let mut stats = Stats::default();
                 for r in &results {
                     match r.how {
@@ -545,7 +570,6 @@ impl LintCache {
                 for i in index.iter().flatten() {
                     matched[*i] = true;
                 }
-                let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
                 let changes: Vec<Change<'_>> =
                     results
                         .iter()
@@ -804,10 +828,78 @@ fn in_path_order<'r>(mut files: Vec<(&str, &'r [RuleSummary])>) -> Vec<&'r RuleS
     files.into_iter().flat_map(|(_, s)| s.iter()).collect()
 }
 
+/// A folder opened once, so that the state of each of its files is looked up by name (one
+/// path component for the kernel to resolve instead of the whole path: most of the cost of
+/// a warm run's one lookup per file).
+#[cfg(unix)]
+type Dir = rustix::fd::OwnedFd;
+#[cfg(not(unix))]
+type Dir = ();
+
+/// At most this many folders are open at once; the files of any others are looked up by
+/// their whole path.
+const MAX_DIRS: usize = 512;
+
+/// The folders of the inputs that have an entry (inputs sorted by path come folder by
+/// folder), and for each input the one it is in.
+fn open_dirs(inputs: &[Input], index: &[Option<usize>]) -> (Vec<Option<usize>>, Vec<Dir>) {
+    let mut dir_of = vec![None; inputs.len()];
+    let mut dirs: Vec<Dir> = Vec::new();
+    #[cfg(unix)]
+    {
+        use rustix::fs::{open, Mode, OFlags};
+        let mut last: Option<&Path> = None;
+        for (k, input) in inputs.iter().enumerate() {
+            let Origin::Disk(p) = &input.origin else {
+                continue;
+            };
+            let Some(parent) = p.parent().filter(|_| index[k].is_some()) else {
+                continue;
+            };
+            if last != Some(parent) {
+                if dirs.len() >= MAX_DIRS {
+                    break;
+                }
+                let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                match open(parent, flags, Mode::empty()) {
+                    Ok(d) => dirs.push(d),
+                    Err(_) => {
+                        last = None;
+                        continue;
+                    }
+                }
+                last = Some(parent);
+            }
+            dir_of[k] = Some(dirs.len() - 1);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (inputs, index, MAX_DIRS);
+    (dir_of, dirs)
+}
+
+/// The state of the file at `path`, looked up by its name in `dir` (its folder) when open.
+fn stat_in(dir: Option<&Dir>, path: &Path) -> std::io::Result<Stat> {
+    #[cfg(unix)]
+    if let (Some(dir), Some(name)) = (dir, path.file_name()) {
+        let st = rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty())?;
+        return Ok(Stat {
+            size: st.st_size as u64,
+            mtime_ns: st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
+            ctime_ns: st.st_ctime as i128 * 1_000_000_000 + st.st_ctime_nsec as i128,
+            ino: st.st_ino as u64,
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    std::fs::metadata(path).map(|m| Stat::of(&m))
+}
+
 /// One file's part of a cached run.
 fn one(
     input: &Input,
     old: Option<&Stored<'_>>,
+    dir: Option<&Dir>,
     opts: &Options,
     limit: i128,
     tables: &KeyTables,
@@ -827,8 +919,8 @@ fn one(
     // Only a file with an entry is looked at before it is read; the others are read at once
     // and their state taken from the open file.
     let stat = match &old {
-        Some(_) => match std::fs::metadata(path) {
-            Ok(meta) => Some(Stat::of(&meta)),
+        Some(_) => match stat_in(dir, path) {
+            Ok(stat) => Some(stat),
             Err(_) => return uncached(input),
         },
         None => None,

@@ -524,7 +524,8 @@ fn assemble_with<T>(
     // Repository-wide checks, once, in parallel across rules.
     let repo = repo(summaries);
     crate::timings::mark("lint: repository checks");
-    let by_path: HashMap<&str, &Input> = inputs.iter().map(|i| (i.path.as_str(), i)).collect();
+    // Built only when a repository-wide finding is in a file whose text is not at hand.
+    let mut by_path: Option<HashMap<&str, &Input>> = None;
     for d in repo {
         if opts.only.as_ref().is_some_and(|o| !o.contains(&d.path)) {
             continue;
@@ -535,6 +536,8 @@ fn assemble_with<T>(
             }
         }
         if !outcome.sources.contains_key(&d.path) {
+            let by_path = by_path
+                .get_or_insert_with(|| inputs.iter().map(|i| (i.path.as_str(), i)).collect());
             if let Some(input) = by_path.get(d.path.as_str()) {
                 if let Ok(Ok(src)) = load::read(input, opts.max_file_size) {
                     outcome.sources.insert(d.path.clone(), Arc::new(src));
