@@ -564,3 +564,42 @@ fn random_edits_keep_the_repository_findings() {
     );
     assert_eq!(seen.len(), 6, "repository-wide findings reached: {seen:?}");
 }
+
+/// A cache folder keeps the packs of the newest four sets of settings: a fifth removes the
+/// oldest (whose next run starts cold), the others stay warm.
+#[test]
+fn old_packs_are_pruned() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    let packs = || {
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".pack")
+            })
+            .count()
+    };
+    let settings = ["RF101", "RF102", "RF103", "RF104", "RF105"];
+    for (n, code) in settings.iter().enumerate() {
+        lint(r.path(), &["--ignore", code, "--cache-dir", cache_arg], &[]);
+        assert_eq!(packs(), (n + 1).min(4), "after {code}");
+        // Distinct write times, whatever the file system's clock granularity.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let checked = |code: &str| {
+        let (_, _, notes) = lint(
+            r.path(),
+            &["--ignore", code, "--cache-dir", cache_arg],
+            &[("RULEFORGE_DEBUG", "1")],
+        );
+        counts(&notes).2
+    };
+    assert_eq!(checked("RF105"), 1, "the newest pack is warm");
+    assert_eq!(checked("RF102"), 1, "a kept pack is warm");
+    assert_eq!(checked("RF101"), 8, "the oldest pack was removed");
+}

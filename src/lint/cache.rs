@@ -705,8 +705,9 @@ impl LintCache {
                             })
                             .unwrap_or_default()
                         });
-                        if let Err(e) = write(&pack, &key, &bytes, &outs, section.as_deref()) {
-                            note(format_args!("{}: not written: {e}", pack.display()));
+                        match write(&pack, &key, &bytes, &outs, section.as_deref()) {
+                            Ok(()) => prune_packs(&pack),
+                            Err(e) => note(format_args!("{}: not written: {e}", pack.display())),
                         }
                     });
                 PendingWrite(handle.ok())
@@ -1161,6 +1162,43 @@ fn write(
     }
     tmp.persist(pack).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// How many packs a cache folder keeps: the newest by the time they were written. When a run
+/// writes its pack, packs of other settings, roots or versions beyond these are removed (a
+/// few sets of settings used in turn stay warm; `ruleforge clean` removes all).
+pub const KEEP_PACKS: usize = 4;
+
+/// Removes the packs beside `own` beyond the newest [`KEEP_PACKS`] (`own` counts as one).
+fn prune_packs(own: &Path) {
+    let Some(dir) = own.parent() else {
+        return;
+    };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut packs: Vec<(SystemTime, PathBuf)> = rd
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("lint-") && name.ends_with(".pack")
+        })
+        .map(|e| e.path())
+        .filter(|p| p != own)
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    packs.sort_by(|a, b| b.cmp(a));
+    for (_, p) in packs.into_iter().skip(KEEP_PACKS.saturating_sub(1)) {
+        match std::fs::remove_file(&p) {
+            Ok(()) => note(format_args!(
+                "{}: removed (older than the newest {KEEP_PACKS} packs)",
+                p.display()
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => note(format_args!("{}: not removed: {e}", p.display())),
+        }
+    }
 }
 
 /// Creates the cache folder with its `CACHEDIR.TAG` and a `.gitignore` that ignores it all
