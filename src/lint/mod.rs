@@ -522,7 +522,25 @@ fn assemble_with<T>(
     }
     crate::timings::mark("lint: per-file checks");
     // Repository-wide checks, once, in parallel across rules.
-    let repo = repo(summaries);
+    let mut repo = repo(summaries);
+    // In a total order (place, code, message, span), so that findings at the same place come
+    // out alike however they were found (a whole run, or the lint cache's stored findings).
+    repo.sort_by(|a, b| {
+        (
+            a.path.as_str(),
+            a.span.map(|s| s.start),
+            a.code,
+            a.message.as_str(),
+            a.span,
+        )
+            .cmp(&(
+                b.path.as_str(),
+                b.span.map(|s| s.start),
+                b.code,
+                b.message.as_str(),
+                b.span,
+            ))
+    });
     crate::timings::mark("lint: repository checks");
     // Built only when a repository-wide finding is in a file whose text is not at hand.
     let mut by_path: Option<HashMap<&str, &Input>> = None;
@@ -546,12 +564,12 @@ fn assemble_with<T>(
         }
         outcome.diagnostics.push(d);
     }
-    // A total order (place, code, then message and span), so the order never depends on
-    // the order the findings were found in.
     outcome.diagnostics.sort_by(|a, b| {
-        (a.path.as_str(), a.span.map(|s| s.start), a.code)
-            .cmp(&(b.path.as_str(), b.span.map(|s| s.start), b.code))
-            .then_with(|| (a.message.as_str(), a.span).cmp(&(b.message.as_str(), b.span)))
+        (a.path.as_str(), a.span.map(|s| s.start), a.code).cmp(&(
+            b.path.as_str(),
+            b.span.map(|s| s.start),
+            b.code,
+        ))
     });
     (outcome, extras)
 }
