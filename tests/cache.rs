@@ -75,7 +75,19 @@ fn lint(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String
 /// after whatever changed, the second fully warm) print the same bytes and exit alike.
 /// Returns the debug notes of the last cached run.
 fn same_with_cache(dir: &Path, cache: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
+    same_with_cache_notes(dir, cache, args, env).1
+}
+
+/// [`same_with_cache`], returning the debug notes of the first cached run (the one after
+/// the change) and of the last.
+fn same_with_cache_notes(
+    dir: &Path,
+    cache: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (String, String) {
     let cache_arg = cache.to_str().unwrap();
+    let mut first = None;
     let mut notes = String::new();
     for format in FORMATS {
         let mut plain: Vec<&str> = vec!["--output-format", format, "--no-cache"];
@@ -98,10 +110,23 @@ fn same_with_cache(dir: &Path, cache: &Path, args: &[&str], env: &[(&str, &str)]
                 "{format}, {round}, args {args:?}: the cached run differs\n{err}"
             );
             assert!(!err.contains("ignored"), "{err}");
+            first.get_or_insert_with(|| err.clone());
             notes = err;
         }
     }
-    notes
+    (first.unwrap_or_default(), notes)
+}
+
+/// How a cached run found its repository-wide findings, from its debug notes.
+fn repo_mode(notes: &str) -> &'static str {
+    let line = notes
+        .lines()
+        .find(|l| l.contains("repository checks: "))
+        .unwrap_or_else(|| panic!("no repository-checks note in {notes:?}"));
+    ["reused", "updated", "every rule"]
+        .into_iter()
+        .find(|m| line.contains(m))
+        .unwrap_or_else(|| panic!("unknown mode in {line:?}"))
 }
 
 /// `(unread, rehashed, checked)` from a run's debug note.
@@ -127,6 +152,7 @@ fn warm_output_equals_uncached_output_through_a_sequence_of_changes() {
     let r = start();
     let cache = cache_dir(&r);
     let check = |args: &[&str]| same_with_cache(r.path(), &cache, args, &[]);
+    let changes = |args: &[&str]| same_with_cache_notes(r.path(), &cache, args, &[]);
 
     // Cold, then warm: the second cached run reads no rule file it can trust by its state
     // or re-hashes the ones written too recently, and checks none.
@@ -143,12 +169,50 @@ fn warm_output_equals_uncached_output_through_a_sequence_of_changes() {
     check(&[]);
     let notes = check(&[]);
     assert_eq!(counts(&notes), (7, 0, 1), "{notes}");
+    assert_eq!(repo_mode(&notes), "reused", "{notes}");
 
     // An edit: an error fixed, another introduced (same size: only the content differs).
+    // The run after it updates the stored repository-wide findings; the next reuses them.
     r.edit("rules/c.yml", |t| t.replace("NOT-A-HASH", &hash(3)));
     r.edit("rules/a.yml", |t| t.replace(&hash(1), &"g".repeat(64)));
-    check(&[]);
+    let (after, warm) = changes(&[]);
+    assert_eq!(repo_mode(&after), "updated", "{after}");
+    assert_eq!(repo_mode(&warm), "reused", "{warm}");
     check(&["--select", "ALL"]);
+
+    // Repository-wide findings in files that did not change: a title edited in one file
+    // makes it the same as another's (RF404 in both), then a value shared (RF402), an id
+    // taken by a new file (RF401 in an untouched file), and all of it undone.
+    r.edit("rules/b.yml", |t| {
+        t.replace("Second example web shell", "Third example web shell")
+    });
+    let (after, _) = changes(&[]);
+    assert_eq!(repo_mode(&after), "updated", "{after}");
+    assert!(
+        lint(r.path(), &["--no-cache"], &[]).1.contains("RF404"),
+        "the edit makes a duplicate title"
+    );
+    changes(&["--select", "ALL"]);
+    r.edit("rules/b.yml", |t| {
+        t.replace(&hash(2).to_uppercase(), &hash(3))
+    });
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
+    r.write(
+        "rules/new.yml",
+        &rule(
+            "7d2a1e0b-6f1c-4b7e-8c3d-2a9e5f4b1c60",
+            "A new rule taking the id of another",
+            &hash(6),
+        ),
+    );
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
+    std::fs::remove_file(r.path().join("rules/new.yml")).unwrap();
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
+    r.edit("rules/b.yml", |t| {
+        t.replace("Third example web shell", "Second example web shell")
+            .replace(&hash(3), &hash(2).to_uppercase())
+    });
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
 
     // Configuration: a code ignored, a per-path ignore, a size limit, `[kinds]`.
     r.write("ruleforge.toml", "[lint]\nignore = [\"RF202\"]\n");
@@ -183,7 +247,7 @@ fn warm_output_equals_uncached_output_through_a_sequence_of_changes() {
         r.path().join("rules/zz.yml"),
     )
     .unwrap();
-    check(&[]);
+    assert_eq!(repo_mode(&changes(&[]).0), "updated");
     std::fs::rename(r.path().join("rules/zz.yml"), r.path().join("rules/0.yml")).unwrap();
     std::fs::remove_file(r.path().join("rules/broken.yml")).unwrap();
     check(&[]);
@@ -415,4 +479,127 @@ fn init_ignores_the_cache() {
         gitignore.lines().any(|l| l == "/.ruleforge_cache/"),
         "{gitignore}"
     );
+}
+
+/// Sixty random edits, additions and deletions of rules sharing ids, titles and hashes (native and
+/// Sigma, with Sigma file names shared across folders): after each, the cached run (whose
+/// repository-wide findings are updated, not found again) prints what `--no-cache` prints.
+#[test]
+fn random_edits_keep_the_repository_findings() {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let ids = [
+        RULE_ID,
+        "4c1f7f3a-2d2e-4d8b-9a51-0f6f4d5f1a20",
+        "7d2a1e0b-6f1c-4b7e-8c3d-2a9e5f4b1c60",
+    ];
+    let titles = [
+        "Example web shell",
+        "Another web shell",
+        "example web shell ",
+    ];
+    let paths = [
+        "rules/n0.yml",
+        "rules/n1.yml",
+        "rules/n2.yml",
+        "rules/d/n3.yml",
+        "rules/sigma/s0.yml",
+        "rules/sigma/s1.yml",
+        "rules/sigma/x/s0.yml",
+    ];
+    let r = repo(&[("rules/n0.yml", &rule(ids[0], titles[0], &hash(1)))]);
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    let mut updated = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for step in 0..60 {
+        let path = paths[next(paths.len())];
+        let file = r.path().join(path);
+        if next(6) == 0 {
+            let _ = std::fs::remove_file(&file);
+        } else if path.contains("sigma") {
+            let text = SIGMA_WHOAMI
+                .replace("1c0f5a57-5c7e-4d63-9f1e-2b8f3a6a9d01", ids[next(ids.len())])
+                .replace(
+                    "Whoami Execution From a Web Server Process",
+                    titles[next(titles.len())],
+                );
+            r.write(path, &text);
+        } else {
+            let text = rule(
+                ids[next(ids.len())],
+                titles[next(titles.len())],
+                &hash(next(4) as u8),
+            );
+            r.write(path, &text);
+        }
+        let expected = lint(r.path(), &["--output-format", "json", "--no-cache"], &[]);
+        let (code, out, notes) = lint(
+            r.path(),
+            &["--output-format", "json", "--cache-dir", cache_arg],
+            &[("RULEFORGE_DEBUG", "1")],
+        );
+        assert_eq!(
+            (code, &out),
+            (expected.0, &expected.1),
+            "step {step}: {path}\n{notes}"
+        );
+        if repo_mode(&notes) == "updated" {
+            updated += 1;
+        }
+        for code in ["RF401", "RF402", "RF404", "RF690", "RF691", "RF692"] {
+            if expected.1.contains(&format!("\"{code}\"")) {
+                seen.insert(code);
+            }
+        }
+    }
+    assert!(
+        updated >= 40,
+        "the stored findings were updated {updated} times"
+    );
+    assert_eq!(seen.len(), 6, "repository-wide findings reached: {seen:?}");
+}
+
+/// A cache folder keeps the packs of the newest four sets of settings: a fifth removes the
+/// oldest (whose next run starts cold), the others stay warm.
+#[test]
+fn old_packs_are_pruned() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    let packs = || {
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(".pack")
+            })
+            .count()
+    };
+    let settings = ["RF101", "RF102", "RF103", "RF104", "RF105"];
+    for (n, code) in settings.iter().enumerate() {
+        lint(r.path(), &["--ignore", code, "--cache-dir", cache_arg], &[]);
+        assert_eq!(packs(), (n + 1).min(4), "after {code}");
+        // Distinct write times, whatever the file system's clock granularity.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let checked = |code: &str| {
+        let (_, _, notes) = lint(
+            r.path(),
+            &["--ignore", code, "--cache-dir", cache_arg],
+            &[("RULEFORGE_DEBUG", "1")],
+        );
+        counts(&notes).2
+    };
+    assert_eq!(checked("RF105"), 1, "the newest pack is warm");
+    assert_eq!(checked("RF102"), 1, "a kept pack is warm");
+    assert_eq!(checked("RF101"), 8, "the oldest pack was removed");
 }

@@ -116,6 +116,8 @@ pub fn exec(args: Args) -> CmdResult {
         "files",
         Some(inputs.len() as u64),
     );
+    // The cache's next pack is written while the report is printed; dropping this waits.
+    let mut _pending_write = None;
     let mut outcome = if args.cache.no_cache {
         lint::run(&inputs, &opts)?
     } else {
@@ -127,7 +129,9 @@ pub fn exec(args: Args) -> CmdResult {
             &opts,
             args.paths.is_empty(),
         );
-        cache.run(&inputs, &opts)?.0
+        let (outcome, _, pending) = cache.run(&inputs, &opts)?;
+        _pending_write = Some(pending);
+        outcome
     };
     if let Some(base) = &args.base {
         let scope: Option<Vec<String>> = (!args.paths.is_empty()).then(|| {

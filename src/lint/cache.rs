@@ -25,8 +25,10 @@
 //! `RULEFORGE_DEBUG` is set.
 
 use super::context::RuleSummary;
-use super::{assemble, process_source, Checked, Options, Outcome};
+use super::repo_index::KeyTables;
+use super::{process_source, Checked, Options, Outcome};
 use crate::diagnostic::{Diagnostic, Fix, Related, Severity, Span};
+use crate::kind::RuleKind;
 use crate::load::{self, Input, IoError, Origin};
 use crate::source::SourceFile;
 use crate::suppress::Suppressions;
@@ -48,7 +50,7 @@ pub const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # For information about cache directory tags see https://bford.info/cachedir/\n";
 
 /// The first bytes of a pack; the digit is the layout's version.
-const MAGIC: &[u8; 8] = b"RFLINTC1";
+const MAGIC: &[u8; 8] = b"RFLINTC2";
 
 /// Entries per independently decodable chunk of a pack (decoded in parallel).
 const CHUNK: usize = 2048;
@@ -119,18 +121,18 @@ impl Stat {
 
 /// A finding as stored (its code as text, checked against the registry when read).
 #[derive(Serialize, Deserialize)]
-struct StoredDiagnostic {
-    code: String,
+struct StoredDiagnostic<'a> {
+    code: &'a str,
     severity: Severity,
-    message: String,
-    path: String,
+    message: &'a str,
+    path: &'a str,
     span: Option<Span>,
     fix: Option<Fix>,
     related: Vec<Related>,
 }
 
-impl StoredDiagnostic {
-    fn into_diagnostic(self) -> Option<Diagnostic> {
+impl StoredDiagnostic<'_> {
+    fn to_diagnostic(&self) -> Option<Diagnostic> {
         static CODES: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
         let codes = CODES.get_or_init(|| {
             super::registry::all_rules()
@@ -138,88 +140,19 @@ impl StoredDiagnostic {
                 .collect()
         });
         Some(Diagnostic {
-            code: codes.get(self.code.as_str()).copied()?,
+            code: codes.get(self.code).copied()?,
             severity: self.severity,
-            message: self.message,
-            path: self.path,
+            message: self.message.to_string(),
+            path: self.path.to_string(),
             span: self.span,
-            fix: self.fix,
-            related: self.related,
+            fix: self.fix.clone(),
+            related: self.related.clone(),
         })
     }
 }
 
-/// One file's entry.
-#[derive(Serialize, Deserialize)]
-struct Entry {
-    path: String,
-    /// XXH3-128 of the file's text.
-    hash: u128,
-    /// The file's state when it was read; `None` when too recent to trust.
-    stat: Option<Stat>,
-    /// Whether the per-file checks ran (not for a file outside `--changed-since`).
-    checked: bool,
-    /// Whether `--fix` would change the file.
-    fixable: bool,
-    diagnostics: Vec<StoredDiagnostic>,
-    summaries: Vec<RuleSummary>,
-    suppressions: Suppressions,
-    /// The text, when the file has findings or suppressions.
-    text: Option<String>,
-}
-
-impl Entry {
-    /// Whether the entry answers for a run with `per_file` checks and `fix`.
-    fn serves(&self, per_file: bool, fix: bool) -> bool {
-        (self.checked || !per_file) && !(fix && per_file && self.fixable)
-    }
-
-    /// The file's part of a run, as `process` would have found it; `None` when the entry
-    /// does not hold what is needed (a foreign or damaged entry).
-    fn checked(self, per_file: bool) -> Option<Checked<()>> {
-        let diagnostics = if per_file {
-            self.diagnostics
-                .into_iter()
-                .map(StoredDiagnostic::into_diagnostic)
-                .collect::<Option<Vec<_>>>()?
-        } else {
-            Vec::new()
-        };
-        let keep = !diagnostics.is_empty() || !self.suppressions.is_empty();
-        let source = if keep {
-            Some(Arc::new(SourceFile::new(self.path.as_str(), self.text?)))
-        } else {
-            None
-        };
-        Some(Checked {
-            path: self.path,
-            extra: Some(()),
-            diagnostics,
-            source,
-            summaries: self.summaries,
-            suppressions: self.suppressions,
-            fixed: 0,
-            fixable: self.fixable,
-        })
-    }
-}
-
-/// An [`Entry`] written from a file's part of a run without copying it (the same encoding:
-/// a slice as a `Vec`, `&str` as a `String`).
-#[derive(Serialize)]
-struct EntryRef<'a> {
-    path: &'a str,
-    hash: u128,
-    stat: Option<Stat>,
-    checked: bool,
-    fixable: bool,
-    diagnostics: Vec<DiagnosticRef<'a>>,
-    summaries: &'a [RuleSummary],
-    suppressions: &'a Suppressions,
-    text: Option<&'a str>,
-}
-
-/// A [`StoredDiagnostic`] borrowed from a [`Diagnostic`].
+/// A [`StoredDiagnostic`] written from a [`Diagnostic`] without copying it (the same
+/// encoding).
 #[derive(Serialize)]
 struct DiagnosticRef<'a> {
     code: &'a str,
@@ -231,43 +164,178 @@ struct DiagnosticRef<'a> {
     related: &'a [Related],
 }
 
-impl<'a> EntryRef<'a> {
-    /// The entry for a file's part of a run.
-    fn of(c: &'a Checked<()>, per_file: bool, hash: u128, stat: Option<Stat>) -> Self {
-        let keep = !c.diagnostics.is_empty() || !c.suppressions.is_empty();
-        EntryRef {
-            path: &c.path,
-            hash,
-            stat,
-            checked: per_file,
-            fixable: c.fixable,
-            diagnostics: c
-                .diagnostics
-                .iter()
-                .map(|d| DiagnosticRef {
-                    code: d.code,
-                    severity: d.severity,
-                    message: &d.message,
-                    path: &d.path,
-                    span: d.span,
-                    fix: &d.fix,
-                    related: &d.related,
-                })
-                .collect(),
-            summaries: &c.summaries,
-            suppressions: &c.suppressions,
-            text: if keep {
-                c.source.as_ref().map(|s| s.text.as_str())
-            } else {
-                None
-            },
+impl<'a> DiagnosticRef<'a> {
+    fn of(d: &'a Diagnostic) -> Self {
+        DiagnosticRef {
+            code: d.code,
+            severity: d.severity,
+            message: &d.message,
+            path: &d.path,
+            span: d.span,
+            fix: &d.fix,
+            related: &d.related,
         }
     }
 }
 
+/// Bytes kept as they are inside an entry (read in place, not copied).
+mod raw {
+    pub fn serialize<S: serde::Serializer>(v: &&[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'de [u8], D::Error> {
+        <&'de [u8] as serde::Deserialize>::deserialize(d)
+    }
+}
+
+/// One file's entry, read in place from the pack.
+#[derive(Serialize, Deserialize)]
+struct Entry<'a> {
+    path: &'a str,
+    /// XXH3-128 of the file's text.
+    hash: u128,
+    /// The file's state when it was read; `None` when too recent to trust.
+    stat: Option<Stat>,
+    /// Whether the per-file checks ran (not for a file outside `--changed-since`).
+    checked: bool,
+    /// Whether `--fix` would change the file.
+    fixable: bool,
+    #[serde(borrow)]
+    diagnostics: Vec<StoredDiagnostic<'a>>,
+    suppressions: Suppressions,
+    /// The text, when the file has findings or suppressions.
+    #[serde(borrow)]
+    text: Option<&'a str>,
+    /// The file's [`RuleSummary`]s, encoded: decoded only when the repository-wide checks
+    /// must read them (a warm run whose files did not change reads none).
+    #[serde(borrow, with = "raw")]
+    summaries: &'a [u8],
+    /// The marks ([`KeyTables::mark`], 4 bytes each, sorted) of the keys the file's rules
+    /// hold: which files an update of the repository-wide findings must read.
+    #[serde(borrow, with = "raw")]
+    marks: &'a [u8],
+}
+
+impl Entry<'_> {
+    /// Whether the entry answers for a run with `per_file` checks and `fix`.
+    fn serves(&self, per_file: bool, fix: bool) -> bool {
+        (self.checked || !per_file) && !(fix && per_file && self.fixable)
+    }
+
+    /// The file's per-file part of a run, as `process` would have found it (without its
+    /// summaries: see [`Entry::summaries`]); `None` when the entry does not hold what is
+    /// needed (a foreign or damaged entry).
+    fn checked(&self, per_file: bool) -> Option<Checked<()>> {
+        let diagnostics = if per_file {
+            self.diagnostics
+                .iter()
+                .map(StoredDiagnostic::to_diagnostic)
+                .collect::<Option<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        let keep = !diagnostics.is_empty() || !self.suppressions.is_empty();
+        let source = if keep {
+            Some(Arc::new(SourceFile::new(self.path, self.text?)))
+        } else {
+            None
+        };
+        Some(Checked {
+            path: self.path.to_string(),
+            extra: Some(()),
+            diagnostics,
+            source,
+            summaries: Vec::new(),
+            suppressions: self.suppressions.clone(),
+            fixed: 0,
+            fixable: self.fixable,
+        })
+    }
+
+    fn summaries(&self) -> Result<Vec<RuleSummary>, String> {
+        postcard::from_bytes(self.summaries)
+            .map_err(|e| format!("{}: bad rule summaries: {e}", self.path))
+    }
+
+    fn marks(&self) -> impl Iterator<Item = u32> + '_ {
+        self.marks
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+    }
+}
+
+/// An [`Entry`] written from a file's part of a run without copying it (the same encoding).
+#[derive(Serialize)]
+struct EntryRef<'a> {
+    path: &'a str,
+    hash: u128,
+    stat: Option<Stat>,
+    checked: bool,
+    fixable: bool,
+    diagnostics: Vec<DiagnosticRef<'a>>,
+    suppressions: &'a Suppressions,
+    text: Option<&'a str>,
+    #[serde(with = "raw")]
+    summaries: &'a [u8],
+    #[serde(with = "raw")]
+    marks: &'a [u8],
+}
+
+/// The new entry of a file checked by the run.
+fn encode_new(
+    c: &Checked<()>,
+    per_file: bool,
+    hash: u128,
+    stat: Option<Stat>,
+    tables: &KeyTables,
+) -> Option<Vec<u8>> {
+    let keep = !c.diagnostics.is_empty() || !c.suppressions.is_empty();
+    let summaries = postcard::to_allocvec(&c.summaries).ok()?;
+    let marks: Vec<u8> = tables
+        .marks(&c.summaries)
+        .iter()
+        .flat_map(|m| m.to_le_bytes())
+        .collect();
+    postcard::to_allocvec(&EntryRef {
+        path: &c.path,
+        hash,
+        stat,
+        checked: per_file,
+        fixable: c.fixable,
+        diagnostics: c.diagnostics.iter().map(DiagnosticRef::of).collect(),
+        suppressions: &c.suppressions,
+        text: if keep {
+            c.source.as_ref().map(|s| s.text.as_str())
+        } else {
+            None
+        },
+        summaries: &summaries,
+        marks: &marks,
+    })
+    .ok()
+}
+
+/// The repository-wide findings of the rule set a pack holds (every entry's summaries,
+/// nothing else), after the selection and per-path ignores: what a run whose files did not
+/// change prints again, and what a run that changed a few updates.
+#[derive(Deserialize)]
+struct RepoSection<'a> {
+    /// [`KeyTables::codes`] of the run that wrote it.
+    codes: &'a str,
+    #[serde(borrow)]
+    findings: Vec<StoredDiagnostic<'a>>,
+}
+
+#[derive(Serialize)]
+struct RepoSectionRef<'a> {
+    codes: &'a str,
+    findings: Vec<DiagnosticRef<'a>>,
+}
+
 /// An entry read from the pack and the bytes it was read from.
-struct Stored {
-    entry: Entry,
+struct Stored<'a> {
+    entry: Entry<'a>,
     range: Range<usize>,
 }
 
@@ -285,8 +353,8 @@ enum Out {
 pub struct LintCache {
     pack: PathBuf,
     key: String,
-    bytes: Vec<u8>,
-    stored: Vec<Stored>,
+    /// The pack's bytes; `None` when there is none.
+    bytes: Option<Vec<u8>>,
     /// Drop the entries of files the run does not see (it covers the whole rule set).
     prune: bool,
     started: SystemTime,
@@ -301,6 +369,60 @@ pub struct Stats {
     pub rehashed: usize,
     /// Files checked.
     pub checked: usize,
+}
+
+/// The next pack, being written on a thread of its own while the caller prints the outcome;
+/// waited for when dropped (or by [`PendingWrite::finish`]).
+#[must_use = "dropping it waits for the pack to be written"]
+pub struct PendingWrite(Option<std::thread::JoinHandle<()>>);
+
+impl PendingWrite {
+    /// Waits until the pack is written (or its writing failed: a debug note).
+    pub fn finish(mut self) {
+        self.join();
+    }
+
+    fn join(&mut self) {
+        if let Some(h) = self.0.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for PendingWrite {
+    fn drop(&mut self) {
+        self.join();
+    }
+}
+
+/// How a run found its repository-wide findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RepoMode {
+    /// No rule changed: the pack's findings.
+    Reuse,
+    /// A few files changed: the pack's findings, updated for the keys they held and hold.
+    Incremental,
+    /// Every rule's summary read and the checks run over all of them.
+    Full,
+}
+
+/// What a file's part of a cached run gives.
+struct FileRun {
+    checked: Checked<()>,
+    out: Out,
+    /// 0 unchanged and not read, 1 unchanged by its hash, 2 checked (its summaries are in
+    /// `checked.summaries`).
+    how: u8,
+}
+
+/// A file whose summaries differ (or may differ) from the pack's: checked by the run, or
+/// in the pack and not in the run.
+struct Change<'s> {
+    path: &'s str,
+    /// Its entry in the pack.
+    old: Option<usize>,
+    /// Its summaries in the run (`None`: not in the run).
+    new: Option<&'s [RuleSummary]>,
 }
 
 impl LintCache {
@@ -325,26 +447,21 @@ impl LintCache {
             "lint-{:016x}.pack",
             xxhash_rust::xxh3::xxh3_64(key.as_bytes())
         ));
-        let mut cache = LintCache {
+        let bytes = match std::fs::read(&pack) {
+            Ok(bytes) => Some(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                note(format_args!("{}: not read: {e}", pack.display()));
+                None
+            }
+        };
+        LintCache {
             pack,
             key,
-            bytes: Vec::new(),
-            stored: Vec::new(),
+            bytes,
             prune,
             started,
-        };
-        match std::fs::read(&cache.pack) {
-            Ok(bytes) => match decode(&bytes, &cache.key) {
-                Ok(stored) => {
-                    cache.bytes = bytes;
-                    cache.stored = stored;
-                }
-                Err(why) => note(format_args!("{}: ignored: {why}", cache.pack.display())),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => note(format_args!("{}: not read: {e}", cache.pack.display())),
         }
-        cache
     }
 
     /// The pack file this cache reads and writes.
@@ -353,109 +470,448 @@ impl LintCache {
     }
 
     /// Lints `inputs` as [`super::run`] does, taking each unchanged file's part from the
-    /// cache, then writes the cache back (a failure to write is a debug note, not an error:
-    /// the outcome is the same).
-    pub fn run(self, inputs: &[Input], opts: &Options) -> Result<(Outcome, Stats), IoError> {
+    /// cache, and the repository-wide findings too when no rule changed (updating them key
+    /// by key when a few files did); then writes the cache back on a thread of its own (a
+    /// failure to write is a debug note, not an error: the outcome is the same).
+    pub fn run(
+        self,
+        inputs: &[Input],
+        opts: &Options,
+    ) -> Result<(Outcome, Stats, PendingWrite), IoError> {
         crate::timings::mark("lint: start (cache)");
         let LintCache {
             pack,
             key,
             bytes,
-            stored,
             prune,
             started,
         } = self;
-        let old_count = stored.len();
-        let index: Vec<Option<usize>> = inputs
-            .par_iter()
-            .map(|i| {
-                stored
-                    .binary_search_by(|s| s.entry.path.as_str().cmp(i.path.as_str()))
-                    .ok()
-            })
-            .collect();
-        let mut slots: Vec<Option<Stored>> = stored.into_iter().map(Some).collect();
-        let olds: Vec<Option<Stored>> = index
-            .iter()
-            .map(|i| i.and_then(|i| slots[i].take()))
-            .collect();
-        let limit = started
-            .checked_sub(RACY)
-            .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos() as i128);
-        crate::timings::mark("lint: cache read");
-        let results: Vec<(Checked<()>, Out, u8)> = inputs
-            .par_iter()
-            .zip(olds.into_par_iter())
-            .map(|(input, old)| {
-                let r = one(input, old, opts, limit);
-                crate::progress::add(1);
-                r
-            })
-            .collect::<Result<_, _>>()?;
-        let mut stats = Stats::default();
-        let mut checked = Vec::with_capacity(results.len());
-        let mut outs: Vec<(&str, Out)> = Vec::with_capacity(results.len());
-        for ((c, out, how), input) in results.into_iter().zip(inputs) {
-            match how {
-                0 => stats.unread += 1,
-                1 => stats.rehashed += 1,
-                _ => stats.checked += 1,
-            }
-            checked.push(c);
-            outs.push((input.path.as_str(), out));
-        }
-        crate::timings::mark("lint: per-file checks (cache)");
-        note(format_args!(
-            "{} files: {} unchanged (not read), {} unchanged (read and hashed), {} checked",
-            inputs.len(),
-            stats.unread,
-            stats.rehashed,
-            stats.checked
-        ));
-        let kept: Vec<(&str, Out)> = if prune {
-            Vec::new()
-        } else {
-            slots
-                .iter()
-                .flatten()
-                .map(|s| (s.entry.path.as_str(), Out::Reuse(s.range.clone())))
-                .collect()
-        };
-        let unchanged = kept.len()
-            + outs
-                .iter()
-                .filter(|(_, o)| matches!(o, Out::Reuse(_)))
-                .count()
-            == old_count
-            && outs.iter().all(|(_, o)| !matches!(o, Out::New(_)));
-        let outcome = std::thread::scope(|s| {
-            if !unchanged {
-                s.spawn(|| {
-                    if let Err(e) = write(&pack, &key, &bytes, outs, kept) {
-                        note(format_args!("{}: not written: {e}", pack.display()));
+        let bytes = bytes.unwrap_or_default();
+        let had_pack = !bytes.is_empty() || pack.exists();
+        let tables = KeyTables::new(opts);
+        let codes = tables.codes();
+        let (checked, repo, stats, job) =
+            {
+                let (stored, section) = match decode(&bytes, &key) {
+                    Ok(d) => d,
+                    Err(why) => {
+                        if had_pack {
+                            note(format_args!("{}: ignored: {why}", pack.display()));
+                        }
+                        (Vec::new(), None)
                     }
-                });
+                };
+                crate::timings::mark("lint: cache read");
+                let limit = started
+                    .checked_sub(RACY)
+                    .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos() as i128);
+                let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
+                // Each input's entry: both lists are sorted by path (as discovery gives them).
+                let index: Vec<Option<usize>> = if sorted {
+                    let mut j = 0;
+                    inputs
+                        .iter()
+                        .map(|i| {
+                            while stored
+                                .get(j)
+                                .is_some_and(|s| s.entry.path < i.path.as_str())
+                            {
+                                j += 1;
+                            }
+                            stored
+                                .get(j)
+                                .is_some_and(|s| s.entry.path == i.path)
+                                .then_some(j)
+                        })
+                        .collect()
+                } else {
+                    inputs
+                        .par_iter()
+                        .map(|i| {
+                            stored
+                                .binary_search_by(|s| s.entry.path.cmp(i.path.as_str()))
+                                .ok()
+                        })
+                        .collect()
+                };
+                let (dir_of, dirs) = open_dirs(inputs, &index);
+                let mut results: Vec<FileRun> = inputs
+                    .par_iter()
+                    .zip(index.par_iter())
+                    .zip(dir_of.par_iter())
+                    .map(|((input, &old), dir)| {
+                        let dir = dir.map(|d| &dirs[d]);
+                        let r = one(input, old.map(|o| &stored[o]), dir, opts, limit, &tables);
+                        crate::progress::add(1);
+                        r
+                    })
+                    .collect::<Result<_, _>>()?;
+                drop(dirs);
+                let mut stats = Stats::default();
+                for r in &results {
+                    match r.how {
+                        0 => stats.unread += 1,
+                        1 => stats.rehashed += 1,
+                        _ => stats.checked += 1,
+                    }
+                }
+                crate::timings::mark("lint: per-file checks (cache)");
+                note(format_args!(
+                    "{} files: {} unchanged (not read), {} unchanged (read and hashed), {} checked",
+                    inputs.len(),
+                    stats.unread,
+                    stats.rehashed,
+                    stats.checked
+                ));
+
+                // The repository-wide findings.
+                let mut matched = vec![false; stored.len()];
+                for i in index.iter().flatten() {
+                    matched[*i] = true;
+                }
+                let changes: Vec<Change<'_>> =
+                    results
+                        .iter()
+                        .zip(inputs)
+                        .zip(&index)
+                        // A file checked without an entry and without rules (one that cannot be
+                        // read as text) changes nothing.
+                        .filter(|((r, _), old)| {
+                            r.how == 2 && (old.is_some() || !r.checked.summaries.is_empty())
+                        })
+                        .map(|((r, input), &old)| Change {
+                            path: input.path.as_str(),
+                            old,
+                            new: Some(r.checked.summaries.as_slice()),
+                        })
+                        .chain(stored.iter().enumerate().filter(|(j, _)| !matched[*j]).map(
+                            |(j, s)| Change {
+                                path: s.entry.path,
+                                old: Some(j),
+                                new: None,
+                            },
+                        ))
+                        .collect();
+                let section = section
+                    .and_then(|b| postcard::from_bytes::<RepoSection<'_>>(b).ok())
+                    .filter(|s| s.codes == codes);
+                let few = changes.len() <= 64.max(inputs.len() / 20);
+                let mut mode = match &section {
+                    Some(_) if sorted && changes.is_empty() => RepoMode::Reuse,
+                    Some(_) if sorted && few => RepoMode::Incremental,
+                    _ => RepoMode::Full,
+                };
+                let stored_findings = || -> Result<Vec<Diagnostic>, String> {
+                    section
+                        .as_ref()
+                        .map_or(&[][..], |s| s.findings.as_slice())
+                        .iter()
+                        .map(|d| d.to_diagnostic().ok_or("a finding of an unknown code"))
+                        .collect::<Result<_, _>>()
+                        .map_err(str::to_string)
+                };
+                let mut repo = match mode {
+                    RepoMode::Reuse => stored_findings(),
+                    RepoMode::Incremental => stored_findings()
+                        .and_then(|f| incremental(f, &changes, &stored, &tables, opts)),
+                    RepoMode::Full => Err(String::new()),
+                };
+                if let Err(why) = &repo {
+                    if mode != RepoMode::Full {
+                        note(format_args!(
+                            "{}: stored repository findings ignored: {why}",
+                            pack.display()
+                        ));
+                        mode = RepoMode::Full;
+                    }
+                }
+                // Whether the findings are those of exactly the files the next pack holds.
+                let kept: Vec<Range<usize>> = if prune {
+                    Vec::new()
+                } else {
+                    stored
+                        .iter()
+                        .zip(&matched)
+                        .filter(|(_, m)| !**m)
+                        .map(|(s, _)| s.range.clone())
+                        .collect()
+                };
+                let complete = kept.is_empty()
+                    && results
+                        .iter()
+                        .all(|r| !matches!(r.out, Out::Nothing) || r.checked.summaries.is_empty());
+                drop(changes);
+                if mode == RepoMode::Full {
+                    repo = full(&mut results, &index, &stored, opts);
+                }
+                note(format_args!(
+                    "repository checks: {}",
+                    match mode {
+                        RepoMode::Reuse => "stored findings reused",
+                        RepoMode::Incremental => "stored findings updated",
+                        RepoMode::Full => "run over every rule",
+                    }
+                ));
+                let repo = match repo {
+                    Ok(repo) => repo,
+                    Err(why) => {
+                        // A pack whose summaries cannot be read: the run starts again without it.
+                        note(format_args!("{}: ignored: {why}", pack.display()));
+                        drop(results);
+                        drop(stored);
+                        crate::drop_in_background(bytes);
+                        let outcome = super::run(inputs, opts)?;
+                        return Ok((outcome, stats, PendingWrite(None)));
+                    }
+                };
+                crate::timings::mark("lint: repository checks (cache)");
+
+                // The next pack: the run's entries and the kept ones, merged by path.
+                let old_count = stored.len();
+                let mut run_outs: Vec<(&str, Out)> = Vec::with_capacity(results.len());
+                let mut checked = Vec::with_capacity(results.len());
+                for (r, input) in results.into_iter().zip(inputs) {
+                    run_outs.push((input.path.as_str(), r.out));
+                    checked.push(r.checked);
+                }
+                let reused = run_outs
+                    .iter()
+                    .filter(|(_, o)| matches!(o, Out::Reuse(_)))
+                    .count();
+                let fresh = run_outs.iter().any(|(_, o)| matches!(o, Out::New(_)));
+                let had_section = section.is_some();
+                let unchanged =
+                    !fresh && kept.len() + reused == old_count && had_section == complete;
+                let kept: Vec<(&str, Out)> = stored
+                    .iter()
+                    .zip(&matched)
+                    .filter(|(_, m)| !prune && !**m)
+                    .map(|(s, _)| (s.entry.path, Out::Reuse(s.range.clone())))
+                    .collect();
+                let job =
+                    (!unchanged).then(|| (merge(run_outs, kept), complete.then(|| repo.clone())));
+                (checked, repo, stats, job)
+            };
+        let pending = match job {
+            Some((outs, findings)) => {
+                let handle = std::thread::Builder::new()
+                    .name("lint-cache-writer".into())
+                    .spawn(move || {
+                        let section = findings.map(|f| {
+                            postcard::to_allocvec(&RepoSectionRef {
+                                codes: &codes,
+                                findings: f.iter().map(DiagnosticRef::of).collect(),
+                            })
+                            .unwrap_or_default()
+                        });
+                        match write(&pack, &key, &bytes, &outs, section.as_deref()) {
+                            Ok(()) => prune_packs(&pack),
+                            Err(e) => note(format_args!("{}: not written: {e}", pack.display())),
+                        }
+                    });
+                PendingWrite(handle.ok())
             }
-            assemble(checked, inputs, opts).0
-        });
+            None => {
+                crate::drop_in_background(bytes);
+                PendingWrite(None)
+            }
+        };
+        let outcome = super::assemble_with(checked, inputs, opts, |_| repo).0;
         crate::timings::mark("lint: done (cache)");
-        crate::drop_in_background((bytes, slots));
-        Ok((outcome, stats))
+        Ok((outcome, stats, pending))
     }
 }
 
-/// One file's part of a cached run: the checked file, what it leaves in the next pack, and
-/// how it was found (0 unchanged and not read, 1 unchanged by its hash, 2 checked).
+/// The repository-wide findings of the run's rules, from every file's summaries: the new
+/// ones of the files checked (taken out of `results`), the stored ones of the others.
+fn full(
+    results: &mut [FileRun],
+    index: &[Option<usize>],
+    stored: &[Stored<'_>],
+    opts: &Options,
+) -> Result<Vec<Diagnostic>, String> {
+    let all: Vec<Vec<RuleSummary>> = results
+        .par_iter_mut()
+        .zip(index.par_iter())
+        .map(|(r, old)| match (r.how, old) {
+            (2, _) | (_, None) => Ok(std::mem::take(&mut r.checked.summaries)),
+            (_, Some(o)) => stored[*o].entry.summaries(),
+        })
+        .collect::<Result<_, _>>()?;
+    let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = all
+        .into_iter()
+        .flatten()
+        .partition(|s| s.kind == RuleKind::Sigma);
+    let repo = super::check_repository(&native, &sigma, opts);
+    crate::drop_in_background((native, sigma));
+    Ok(repo)
+}
+
+/// The stored findings `findings` of the pack's rule set updated for `changes`: for every
+/// (check, key hash) a changed file held before or holds now, the findings of its holders
+/// before are taken out and those of its holders now put in. Every other key has the same
+/// holders, so the same findings. An error when the stored findings do not hold what the
+/// pack's summaries give (never trusted: the caller runs the checks over every rule).
+fn incremental(
+    mut findings: Vec<Diagnostic>,
+    changes: &[Change<'_>],
+    stored: &[Stored<'_>],
+    tables: &KeyTables,
+    opts: &Options,
+) -> Result<Vec<Diagnostic>, String> {
+    let olds: Vec<Vec<RuleSummary>> = changes
+        .iter()
+        .map(|c| {
+            c.old
+                .map_or(Ok(Vec::new()), |o| stored[o].entry.summaries())
+        })
+        .collect::<Result<_, _>>()?;
+    let mut touched: Vec<(usize, u64)> = Vec::new();
+    for (c, old) in changes.iter().zip(&olds) {
+        tables.keys(old, &mut touched);
+        if let Some(new) = c.new {
+            tables.keys(new, &mut touched);
+        }
+    }
+    let marks: rustc_hash::FxHashSet<u32> = touched
+        .iter()
+        .map(|&(c, h)| KeyTables::mark(c, h))
+        .collect();
+    let changed: rustc_hash::FxHashSet<usize> = changes.iter().filter_map(|c| c.old).collect();
+    // The files that did not change and may hold a touched key.
+    let others: Vec<(&str, Vec<RuleSummary>)> = (0..stored.len())
+        .into_par_iter()
+        .filter(|j| !changed.contains(j))
+        .filter(|&j| stored[j].entry.marks().any(|m| marks.contains(&m)))
+        .map(|j| Ok((stored[j].entry.path, stored[j].entry.summaries()?)))
+        .collect::<Result<_, String>>()?;
+    let before = in_path_order(
+        others
+            .iter()
+            .map(|(p, s)| (*p, s.as_slice()))
+            .chain(
+                changes
+                    .iter()
+                    .zip(&olds)
+                    .map(|(c, o)| (c.path, o.as_slice())),
+            )
+            .collect(),
+    );
+    let after = in_path_order(
+        others
+            .iter()
+            .map(|(p, s)| (*p, s.as_slice()))
+            .chain(changes.iter().filter_map(|c| c.new.map(|n| (c.path, n))))
+            .collect(),
+    );
+    let mut gone = Vec::new();
+    let mut came = Vec::new();
+    for &(check, hash) in &touched {
+        tables.findings(check, hash, &before, opts, &mut gone);
+        tables.findings(check, hash, &after, opts, &mut came);
+    }
+    for d in &gone {
+        let at = findings
+            .iter()
+            .position(|f| f == d)
+            .ok_or("a finding the stored summaries give is not stored")?;
+        findings.swap_remove(at);
+    }
+    findings.extend(came);
+    Ok(findings)
+}
+
+/// The rules of `files`, files in path order, each file's rules in document order (the
+/// order a whole run gives the checks).
+fn in_path_order<'r>(mut files: Vec<(&str, &'r [RuleSummary])>) -> Vec<&'r RuleSummary> {
+    files.sort_by(|a, b| a.0.cmp(b.0));
+    files.into_iter().flat_map(|(_, s)| s.iter()).collect()
+}
+
+/// A folder opened once, so that the state of each of its files is looked up by name (one
+/// path component for the kernel to resolve instead of the whole path: most of the cost of
+/// a warm run's one lookup per file).
+#[cfg(unix)]
+type Dir = rustix::fd::OwnedFd;
+#[cfg(not(unix))]
+type Dir = ();
+
+/// At most this many folders are open at once; the files of any others are looked up by
+/// their whole path.
+const MAX_DIRS: usize = 512;
+
+/// The folders of the inputs that have an entry (inputs sorted by path come folder by
+/// folder), and for each input the one it is in.
+fn open_dirs(inputs: &[Input], index: &[Option<usize>]) -> (Vec<Option<usize>>, Vec<Dir>) {
+    let mut dir_of = vec![None; inputs.len()];
+    let mut dirs: Vec<Dir> = Vec::new();
+    #[cfg(unix)]
+    {
+        use rustix::fs::{open, Mode, OFlags};
+        let mut last: Option<&Path> = None;
+        for (k, input) in inputs.iter().enumerate() {
+            let Origin::Disk(p) = &input.origin else {
+                continue;
+            };
+            let Some(parent) = p.parent().filter(|_| index[k].is_some()) else {
+                continue;
+            };
+            if last != Some(parent) {
+                if dirs.len() >= MAX_DIRS {
+                    break;
+                }
+                let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                match open(parent, flags, Mode::empty()) {
+                    Ok(d) => dirs.push(d),
+                    Err(_) => {
+                        last = None;
+                        continue;
+                    }
+                }
+                last = Some(parent);
+            }
+            dir_of[k] = Some(dirs.len() - 1);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (inputs, index, MAX_DIRS);
+    (dir_of, dirs)
+}
+
+/// The state of the file at `path`, looked up by its name in `dir` (its folder) when open.
+fn stat_in(dir: Option<&Dir>, path: &Path) -> std::io::Result<Stat> {
+    #[cfg(unix)]
+    if let (Some(dir), Some(name)) = (dir, path.file_name()) {
+        let st = rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty())?;
+        return Ok(Stat {
+            size: st.st_size as u64,
+            mtime_ns: st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
+            ctime_ns: st.st_ctime as i128 * 1_000_000_000 + st.st_ctime_nsec as i128,
+            ino: st.st_ino as u64,
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+    std::fs::metadata(path).map(|m| Stat::of(&m))
+}
+
+/// One file's part of a cached run.
 fn one(
     input: &Input,
-    old: Option<Stored>,
+    old: Option<&Stored<'_>>,
+    dir: Option<&Dir>,
     opts: &Options,
     limit: i128,
-) -> Result<(Checked<()>, Out, u8), IoError> {
+    tables: &KeyTables,
+) -> Result<FileRun, IoError> {
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
-    let uncached = |input: &Input| -> Result<(Checked<()>, Out, u8), IoError> {
-        Ok((super::process(input, opts, &|_| ())?, Out::Nothing, 2))
+    let uncached = |input: &Input| -> Result<FileRun, IoError> {
+        Ok(FileRun {
+            checked: super::process(input, opts, &|_| ())?,
+            out: Out::Nothing,
+            how: 2,
+        })
     };
     let Origin::Disk(path) = &input.origin else {
         return uncached(input);
@@ -464,43 +920,72 @@ fn one(
     // Only a file with an entry is looked at before it is read; the others are read at once
     // and their state taken from the open file.
     let stat = match &old {
-        Some(_) => match std::fs::metadata(path) {
-            Ok(meta) => Some(Stat::of(&meta)),
+        Some(_) => match stat_in(dir, path) {
+            Ok(stat) => Some(stat),
             Err(_) => return uncached(input),
         },
         None => None,
     };
     let mut old = match old {
-        Some(o) if stat.is_some() && o.entry.stat == stat => {
-            let range = o.range.clone();
-            match o.entry.checked(per_file) {
-                Some(c) => return Ok((c, Out::Reuse(range), 0)),
-                None => {
-                    note(format_args!(
-                        "{}: entry ignored (unknown code or no text)",
-                        input.path
-                    ));
-                    None
-                }
+        Some(o) if stat.is_some() && o.entry.stat == stat => match o.entry.checked(per_file) {
+            Some(c) => {
+                return Ok(FileRun {
+                    checked: c,
+                    out: Out::Reuse(o.range.clone()),
+                    how: 0,
+                })
             }
-        }
+            None => {
+                note(format_args!(
+                    "{}: entry ignored (unknown code or no text)",
+                    input.path
+                ));
+                None
+            }
+        },
         other => other,
     };
     let (source, meta) = load::read_disk(input, path, opts.max_file_size)?;
     let source = match source {
         Ok(s) => s,
-        Err((e, src)) => return Ok((super::unreadable(input, &e, src, opts), Out::Nothing, 2)),
+        Err((e, src)) => {
+            return Ok(FileRun {
+                checked: super::unreadable(input, &e, src, opts),
+                out: Out::Nothing,
+                how: 2,
+            })
+        }
     };
     let hash = xxhash_rust::xxh3::xxh3_128(source.text.as_bytes());
     let stat = Stat::of(&meta);
     let trusted = stat.settled(limit).then_some(stat);
     if let Some(o) = old.take().filter(|o| o.entry.hash == hash) {
-        let mut entry = o.entry;
-        entry.stat = trusted;
-        let bytes = postcard::to_allocvec(&entry);
-        if let Some(c) = entry.checked(per_file) {
-            let out = bytes.map_or(Out::Nothing, Out::New);
-            return Ok((c, out, 1));
+        if let Some(c) = o.entry.checked(per_file) {
+            let out = if o.entry.stat == trusted {
+                Out::Reuse(o.range.clone())
+            } else {
+                let entry = Entry {
+                    stat: trusted,
+                    diagnostics: o
+                        .entry
+                        .diagnostics
+                        .iter()
+                        .map(|d| StoredDiagnostic {
+                            fix: d.fix.clone(),
+                            related: d.related.clone(),
+                            ..*d
+                        })
+                        .collect(),
+                    suppressions: o.entry.suppressions.clone(),
+                    ..o.entry
+                };
+                postcard::to_allocvec(&entry).map_or(Out::Nothing, Out::New)
+            };
+            return Ok(FileRun {
+                checked: c,
+                out,
+                how: 1,
+            });
         }
         note(format_args!(
             "{}: entry ignored (unknown code or no text)",
@@ -512,14 +997,20 @@ fn one(
         // Written back in place: the next run reads the new text.
         Out::Nothing
     } else {
-        postcard::to_allocvec(&EntryRef::of(&c, per_file, hash, trusted))
-            .map_or(Out::Nothing, Out::New)
+        encode_new(&c, per_file, hash, trusted, tables).map_or(Out::Nothing, Out::New)
     };
-    Ok((c, out, 2))
+    Ok(FileRun {
+        checked: c,
+        out,
+        how: 2,
+    })
 }
 
-/// Reads a pack: its entries, sorted by path, each with the bytes it was read from.
-fn decode(bytes: &[u8], key: &str) -> Result<Vec<Stored>, String> {
+/// Reads a pack: its entries, sorted by path, each with the bytes it was read from, and its
+/// repository section when it has one.
+type Decoded<'a> = (Vec<Stored<'a>>, Option<&'a [u8]>);
+
+fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
     let mut at = 0usize;
     let at = &mut at;
     let mut take = |n: usize| take_bytes(bytes, at, n);
@@ -536,6 +1027,7 @@ fn decode(bytes: &[u8], key: &str) -> Result<Vec<Stored>, String> {
     for _ in 0..n_chunks {
         lens.push(u64_of(take(8)?) as usize);
     }
+    let section_len = u64_of(take(8)?) as usize;
     let checksum = u64_of(take(8)?);
     let body_start = *at;
     let body = &bytes[body_start..];
@@ -549,17 +1041,18 @@ fn decode(bytes: &[u8], key: &str) -> Result<Vec<Stored>, String> {
         ranges.push(start..end);
         start = end;
     }
-    if start != bytes.len() {
+    if start.checked_add(section_len) != Some(bytes.len()) {
         return Err("chunk table does not match the file's size".into());
     }
-    let chunks: Vec<Vec<Stored>> = ranges
+    let section = (section_len > 0).then(|| &bytes[start..]);
+    let chunks: Vec<Vec<Stored<'a>>> = ranges
         .into_par_iter()
         .map(|r| {
             let mut out = Vec::new();
             let mut rest = &bytes[r.clone()];
             while !rest.is_empty() {
                 let before = rest.len();
-                let (entry, tail) = postcard::take_from_bytes::<Entry>(rest)
+                let (entry, tail) = postcard::take_from_bytes::<Entry<'a>>(rest)
                     .map_err(|e| format!("bad entry: {e}"))?;
                 let from = r.end - before;
                 out.push(Stored {
@@ -571,11 +1064,11 @@ fn decode(bytes: &[u8], key: &str) -> Result<Vec<Stored>, String> {
             Ok(out)
         })
         .collect::<Result<_, String>>()?;
-    let stored: Vec<Stored> = chunks.into_iter().flatten().collect();
+    let stored: Vec<Stored<'a>> = chunks.into_iter().flatten().collect();
     if !stored.windows(2).all(|w| w[0].entry.path < w[1].entry.path) {
         return Err("entries out of order".into());
     }
-    Ok(stored)
+    Ok((stored, section))
 }
 
 /// The next `n` bytes of `bytes` from `*at`, advancing it.
@@ -595,15 +1088,9 @@ fn piece<'a>(old: &'a [u8], o: &'a Out) -> &'a [u8] {
     }
 }
 
-/// Writes the next pack: the run's entries and the kept ones, merged by path, atomically.
-fn write(
-    pack: &Path,
-    key: &str,
-    old: &[u8],
-    run: Vec<(&str, Out)>,
-    kept: Vec<(&str, Out)>,
-) -> std::io::Result<()> {
-    // Both lists are sorted by path; a path the run saw twice is written once.
+/// The run's entries and the kept ones (both sorted by path) merged by path; a path seen
+/// twice is written once, files that could not be cached not at all.
+fn merge(run: Vec<(&str, Out)>, kept: Vec<(&str, Out)>) -> Vec<Out> {
     let mut merged: Vec<(&str, Out)> = Vec::with_capacity(run.len() + kept.len());
     let (mut a, mut b) = (run.into_iter().peekable(), kept.into_iter().peekable());
     loop {
@@ -625,15 +1112,29 @@ fn write(
         }
         merged.push(next);
     }
+    merged.into_iter().map(|(_, o)| o).collect()
+}
+
+/// Writes the next pack (entries, then the repository section when there is one),
+/// atomically.
+fn write(
+    pack: &Path,
+    key: &str,
+    old: &[u8],
+    merged: &[Out],
+    section: Option<&[u8]>,
+) -> std::io::Result<()> {
+    let section = section.unwrap_or_default();
     let lens: Vec<usize> = merged
         .chunks(CHUNK)
-        .map(|c| c.iter().map(|(_, o)| piece(old, o).len()).sum())
+        .map(|c| c.iter().map(|o| piece(old, o).len()).sum())
         .collect();
     let mut checksum = xxhash_rust::xxh3::Xxh3::new();
-    for (_, o) in &merged {
+    for o in merged {
         checksum.update(piece(old, o));
     }
-    let mut head = Vec::with_capacity(key.len() + 32 + 8 * lens.len());
+    checksum.update(section);
+    let mut head = Vec::with_capacity(key.len() + 40 + 8 * lens.len());
     head.extend_from_slice(MAGIC);
     head.extend_from_slice(&(key.len() as u64).to_le_bytes());
     head.extend_from_slice(key.as_bytes());
@@ -641,6 +1142,7 @@ fn write(
     for l in &lens {
         head.extend_from_slice(&(*l as u64).to_le_bytes());
     }
+    head.extend_from_slice(&(section.len() as u64).to_le_bytes());
     head.extend_from_slice(&checksum.digest().to_le_bytes());
     let dir = pack.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
@@ -652,13 +1154,51 @@ fn write(
         use std::io::Write;
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         w.write_all(&head)?;
-        for (_, o) in &merged {
+        for o in merged {
             w.write_all(piece(old, o))?;
         }
+        w.write_all(section)?;
         w.flush()?;
     }
     tmp.persist(pack).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// How many packs a cache folder keeps: the newest by the time they were written. When a run
+/// writes its pack, packs of other settings, roots or versions beyond these are removed (a
+/// few sets of settings used in turn stay warm; `ruleforge clean` removes all).
+pub const KEEP_PACKS: usize = 4;
+
+/// Removes the packs beside `own` beyond the newest [`KEEP_PACKS`] (`own` counts as one).
+fn prune_packs(own: &Path) {
+    let Some(dir) = own.parent() else {
+        return;
+    };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut packs: Vec<(SystemTime, PathBuf)> = rd
+        .filter_map(Result::ok)
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with("lint-") && name.ends_with(".pack")
+        })
+        .map(|e| e.path())
+        .filter(|p| p != own)
+        .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
+        .collect();
+    packs.sort_by(|a, b| b.cmp(a));
+    for (_, p) in packs.into_iter().skip(KEEP_PACKS.saturating_sub(1)) {
+        match std::fs::remove_file(&p) {
+            Ok(()) => note(format_args!(
+                "{}: removed (older than the newest {KEEP_PACKS} packs)",
+                p.display()
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => note(format_args!("{}: not removed: {e}", p.display())),
+        }
+    }
 }
 
 /// Creates the cache folder with its `CACHEDIR.TAG` and a `.gitignore` that ignores it all

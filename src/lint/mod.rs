@@ -476,6 +476,24 @@ fn assemble<T>(
     inputs: &[Input],
     opts: &Options,
 ) -> (Outcome, Vec<Option<T>>) {
+    assemble_with(checked, inputs, opts, |summaries| {
+        let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = summaries
+            .into_iter()
+            .partition(|s| s.kind == RuleKind::Sigma);
+        let repo = check_repository(&native, &sigma, opts);
+        crate::drop_in_background((native, sigma));
+        repo
+    })
+}
+
+/// [`assemble`] with the repository-wide findings given by `repo` from every file's
+/// summaries (in input order): the lint cache gives the stored ones.
+fn assemble_with<T>(
+    checked: Vec<Checked<T>>,
+    inputs: &[Input],
+    opts: &Options,
+    repo: impl FnOnce(Vec<RuleSummary>) -> Vec<Diagnostic>,
+) -> (Outcome, Vec<Option<T>>) {
     let mut extras = Vec::with_capacity(checked.len());
     let mut outcome = Outcome {
         files_checked: opts.only.as_ref().map_or(inputs.len(), |o| {
@@ -504,13 +522,28 @@ fn assemble<T>(
     }
     crate::timings::mark("lint: per-file checks");
     // Repository-wide checks, once, in parallel across rules.
-    let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = summaries
-        .into_iter()
-        .partition(|s| s.kind == RuleKind::Sigma);
-    let repo = check_repository(&native, &sigma, opts);
+    let mut repo = repo(summaries);
+    // In a total order (place, code, message, span), so that findings at the same place come
+    // out alike however they were found (a whole run, or the lint cache's stored findings).
+    repo.sort_by(|a, b| {
+        (
+            a.path.as_str(),
+            a.span.map(|s| s.start),
+            a.code,
+            a.message.as_str(),
+            a.span,
+        )
+            .cmp(&(
+                b.path.as_str(),
+                b.span.map(|s| s.start),
+                b.code,
+                b.message.as_str(),
+                b.span,
+            ))
+    });
     crate::timings::mark("lint: repository checks");
-    crate::drop_in_background((native, sigma));
-    let by_path: HashMap<&str, &Input> = inputs.iter().map(|i| (i.path.as_str(), i)).collect();
+    // Built only when a repository-wide finding is in a file whose text is not at hand.
+    let mut by_path: Option<HashMap<&str, &Input>> = None;
     for d in repo {
         if opts.only.as_ref().is_some_and(|o| !o.contains(&d.path)) {
             continue;
@@ -521,6 +554,8 @@ fn assemble<T>(
             }
         }
         if !outcome.sources.contains_key(&d.path) {
+            let by_path = by_path
+                .get_or_insert_with(|| inputs.iter().map(|i| (i.path.as_str(), i)).collect());
             if let Some(input) = by_path.get(d.path.as_str()) {
                 if let Ok(Ok(src)) = load::read(input, opts.max_file_size) {
                     outcome.sources.insert(d.path.clone(), Arc::new(src));

@@ -108,6 +108,85 @@ fn all_tables() -> Vec<Box<dyn Table>> {
     ]
 }
 
+/// The enabled repository-wide checks in their keyed form, for a store that keeps the
+/// findings of a whole run and updates them key by key (the lint cache): the findings of the
+/// rule set are the union over every (check, key hash) of the findings of the rules holding
+/// a key of that hash, so replacing some files' summaries changes only the findings of the
+/// (check, key hash) pairs those files held before or hold after.
+pub(crate) struct KeyTables(Vec<Box<dyn Table>>);
+
+impl KeyTables {
+    /// The checks `opts` enables, in registry order.
+    pub(crate) fn new(opts: &Options) -> KeyTables {
+        KeyTables(
+            all_tables()
+                .into_iter()
+                .filter(|t| opts.selection.is_enabled(t.rule()))
+                .collect(),
+        )
+    }
+
+    /// The codes of the checks, in order (what a store records to know its marks' meaning).
+    pub(crate) fn codes(&self) -> String {
+        let codes: Vec<&str> = self.0.iter().map(|t| t.rule().code).collect();
+        codes.join(" ")
+    }
+
+    /// Every (check, key hash) the rules `summaries` hold, sorted, each once.
+    pub(crate) fn keys(&self, summaries: &[RuleSummary], out: &mut Vec<(usize, u64)>) {
+        let mut hashes = Vec::new();
+        for (i, t) in self.0.iter().enumerate() {
+            for r in summaries.iter().filter(|r| r.kind == t.kind()) {
+                hashes.clear();
+                t.hashes(r, &mut hashes);
+                out.extend(hashes.iter().map(|&h| (i, h)));
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// A (check, key hash) pair folded to 32 bits: equal pairs give equal marks; unequal
+    /// pairs rarely do, and a store that finds the holders of a pair by its mark only reads
+    /// a few rules too many when they do.
+    pub(crate) fn mark(check: usize, hash: u64) -> u32 {
+        let x = hash ^ (check as u64 + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (x ^ (x >> 32)) as u32
+    }
+
+    /// The marks of every key `summaries` hold, sorted, each once.
+    pub(crate) fn marks(&self, summaries: &[RuleSummary]) -> Vec<u32> {
+        let mut keys = Vec::new();
+        self.keys(summaries, &mut keys);
+        let mut marks: Vec<u32> = keys.iter().map(|&(c, h)| Self::mark(c, h)).collect();
+        marks.sort_unstable();
+        marks.dedup();
+        marks
+    }
+
+    /// The findings of check `check` for its keys of hash `hash`, given (at least) every rule
+    /// that holds such a key, in rule-set order; rules of the other kind are passed over. The
+    /// selection and per-path ignores apply.
+    pub(crate) fn findings(
+        &self,
+        check: usize,
+        hash: u64,
+        holders: &[&RuleSummary],
+        opts: &Options,
+        out: &mut Vec<Diagnostic>,
+    ) {
+        let t = &self.0[check];
+        let holders: Vec<&RuleSummary> = holders
+            .iter()
+            .copied()
+            .filter(|r| r.kind == t.kind())
+            .collect();
+        let mut found = Vec::new();
+        t.findings(hash, &holders, &mut found);
+        out.extend(found.into_iter().filter(|d| opts.enabled(d)));
+    }
+}
+
 /// A check's keys: the hash of a key → the slots of the rules holding a key of that hash, in
 /// rule-set order.
 type Buckets = FxHashMap<u64, Vec<u32>>;
