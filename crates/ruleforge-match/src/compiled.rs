@@ -11,7 +11,9 @@
 //! The semantics are exactly those of the reference [`super::RuleMatcher`]; tests compare them.
 
 use super::event::FieldTable;
-use super::{compile_value, event_ip, glob, normalize_event_value_cow, Pattern, RuleSpec};
+use super::{
+    compile_canonical, compile_value, event_ip, glob, normalize_event_value_cow, Pattern, RuleSpec,
+};
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
 use aho_corasick::AhoCorasick;
@@ -394,8 +396,19 @@ struct Prepared {
     buckets: Buckets,
 }
 
-/// Compiles the rules `first..` of `views` with their first atoms at `bases`.
-fn prepare(views: &[RuleView<'_>], first: usize, bases: &[AtomId]) -> Result<Prepared, BuildError> {
+/// Compiles the rules `first..` of `views` with their first atoms at `bases`; `canonical`:
+/// the values come from a verified bundle (see [`compile_canonical`]).
+fn prepare(
+    views: &[RuleView<'_>],
+    first: usize,
+    bases: &[AtomId],
+    canonical: bool,
+) -> Result<Prepared, BuildError> {
+    let compile = if canonical {
+        compile_canonical
+    } else {
+        compile_value
+    };
     let mut out = Prepared {
         rules: Vec::with_capacity(views.len()),
         always: Vec::new(),
@@ -420,7 +433,7 @@ fn prepare(views: &[RuleView<'_>], first: usize, bases: &[AtomId]) -> Result<Pre
                 // An unknown type is never hit: its group cannot match.
                 if let Some(ty) = IndicatorType::from_name(key) {
                     let bucket = &mut out.buckets[ty as usize];
-                    bucket.extend(values.iter().map(|raw| (compile_value(ty, raw), atom)));
+                    bucket.extend(values.iter().map(|raw| (compile(ty, raw), atom)));
                 }
                 atom += 1;
             }
@@ -520,19 +533,24 @@ const CHUNK: usize = 2048;
 impl CompiledSet {
     /// Compiles `specs` (in order: [`SetMatch::rule`] indexes into it).
     pub fn new(specs: &[RuleSpec]) -> Result<CompiledSet, BuildError> {
-        Self::build(specs.iter().map(RuleView::of_spec).collect())
+        Self::build(specs.iter().map(RuleView::of_spec).collect(), false)
     }
 
     /// Compiles the native rules of a verified bundle (`rules.json`) in their order, straight
     /// from the typed document: the same set as [`CompiledSet::new`] over
-    /// [`RuleSpec::from_compiled`] of each rule, without copying the rules first.
+    /// [`RuleSpec::from_compiled`] of each rule, without copying the rules first, and without
+    /// checking values again that are already in their canonical form
+    /// ([`compile_canonical`]).
     pub fn from_bundle(rules: &ruleforge_bundle::RuleSet) -> Result<CompiledSet, BuildError> {
-        Self::build(rules.rules.iter().map(RuleView::of_compiled).collect())
+        Self::build(
+            rules.rules.iter().map(RuleView::of_compiled).collect(),
+            true,
+        )
     }
 
     /// Values are checked and compiled in parallel by chunks of rules, then each indicator
     /// type's index is built in parallel with the others'.
-    fn build(views: Vec<RuleView<'_>>) -> Result<CompiledSet, BuildError> {
+    fn build(views: Vec<RuleView<'_>>, canonical: bool) -> Result<CompiledSet, BuildError> {
         let mut bases: Vec<AtomId> = Vec::with_capacity(views.len());
         let mut atom_rule: Vec<u32> = Vec::new();
         for (ri, v) in views.iter().enumerate() {
@@ -542,7 +560,7 @@ impl CompiledSet {
         let chunks: Vec<usize> = (0..views.len()).step_by(CHUNK).collect();
         let prepared = par_map(chunks, |first| {
             let end = (first + CHUNK).min(views.len());
-            prepare(&views[first..end], first, &bases[first..end])
+            prepare(&views[first..end], first, &bases[first..end], canonical)
         });
         let mut rules = Vec::with_capacity(views.len());
         let mut always = Vec::new();
