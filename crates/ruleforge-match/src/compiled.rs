@@ -329,14 +329,46 @@ impl GlobIndex {
     }
 }
 
+/// The atoms of one indexed value: nearly always one, held without an allocation.
+enum Atoms {
+    One(AtomId),
+    Many(Vec<AtomId>),
+}
+
+impl Atoms {
+    fn push(&mut self, atom: AtomId) {
+        match self {
+            Atoms::One(a) => *self = Atoms::Many(vec![*a, atom]),
+            Atoms::Many(v) => v.push(atom),
+        }
+    }
+
+    fn as_slice(&self) -> &[AtomId] {
+        match self {
+            Atoms::One(a) => std::slice::from_ref(a),
+            Atoms::Many(v) => v,
+        }
+    }
+}
+
+/// Files `atom` under `key`.
+fn file_under<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Atoms>, key: K, atom: AtomId) {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().push(atom),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(Atoms::One(atom));
+        }
+    }
+}
+
 #[derive(Default)]
 struct TypeIndex {
-    exact: FxHashMap<String, Vec<AtomId>>,
+    exact: FxHashMap<String, Atoms>,
     /// `*.base` domain wildcards, keyed by `base`.
-    subdomain: FxHashMap<String, Vec<AtomId>>,
+    subdomain: FxHashMap<String, Atoms>,
     /// (prefix length, network address → atoms), longest prefixes first.
-    nets_v4: Vec<(u8, FxHashMap<u32, Vec<AtomId>>)>,
-    nets_v6: Vec<(u8, FxHashMap<u128, Vec<AtomId>>)>,
+    nets_v4: Vec<(u8, FxHashMap<u32, Atoms>)>,
+    nets_v6: Vec<(u8, FxHashMap<u128, Atoms>)>,
     /// Globs over the normalized value.
     globs: Option<GlobIndex>,
     /// `regex:` patterns over the normalized value (`url`).
@@ -348,10 +380,10 @@ struct TypeIndex {
 #[derive(Default)]
 struct TypeIndexBuilder {
     globs: GlobIndexBuilder,
-    exact: FxHashMap<String, Vec<AtomId>>,
-    subdomain: FxHashMap<String, Vec<AtomId>>,
-    nets_v4: HashMap<u8, FxHashMap<u32, Vec<AtomId>>>,
-    nets_v6: HashMap<u8, FxHashMap<u128, Vec<AtomId>>>,
+    exact: FxHashMap<String, Atoms>,
+    subdomain: FxHashMap<String, Atoms>,
+    nets_v4: HashMap<u8, FxHashMap<u32, Atoms>>,
+    nets_v6: HashMap<u8, FxHashMap<u128, Atoms>>,
     on_text: PatternSetBuilder,
     on_raw: PatternSetBuilder,
 }
@@ -713,23 +745,19 @@ impl CompiledSet {
 
 fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, p: Pattern, atom: AtomId) {
     match p {
-        Pattern::Exact(s) => b.exact.entry(s).or_default().push(atom),
-        Pattern::Subdomain(base) => b.subdomain.entry(base).or_default().push(atom),
+        Pattern::Exact(s) => file_under(&mut b.exact, s, atom),
+        Pattern::Subdomain(base) => file_under(&mut b.subdomain, base, atom),
         Pattern::Net(net) => match net {
-            ipnet::IpNet::V4(n) => b
-                .nets_v4
-                .entry(n.prefix_len())
-                .or_default()
-                .entry(u32::from(n.network()))
-                .or_default()
-                .push(atom),
-            ipnet::IpNet::V6(n) => b
-                .nets_v6
-                .entry(n.prefix_len())
-                .or_default()
-                .entry(u128::from(n.network()))
-                .or_default()
-                .push(atom),
+            ipnet::IpNet::V4(n) => file_under(
+                b.nets_v4.entry(n.prefix_len()).or_default(),
+                u32::from(n.network()),
+                atom,
+            ),
+            ipnet::IpNet::V6(n) => file_under(
+                b.nets_v6.entry(n.prefix_len()).or_default(),
+                u128::from(n.network()),
+                atom,
+            ),
         },
         Pattern::Glob {
             pattern,
@@ -753,7 +781,7 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
                 let a = u32::from(a);
                 for (prefix, map) in &idx.nets_v4 {
                     if let Some(atoms) = map.get(&(a & v4_mask(*prefix))) {
-                        out.extend_from_slice(atoms);
+                        out.extend_from_slice(atoms.as_slice());
                     }
                 }
             }
@@ -761,7 +789,7 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
                 let a = u128::from(a);
                 for (prefix, map) in &idx.nets_v6 {
                     if let Some(atoms) = map.get(&(a & v6_mask(*prefix))) {
-                        out.extend_from_slice(atoms);
+                        out.extend_from_slice(atoms.as_slice());
                     }
                 }
             }
@@ -772,13 +800,13 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
     let text = normalize_event_value_cow(ty, raw);
     let text: &str = &text;
     if let Some(atoms) = idx.exact.get(text) {
-        out.extend_from_slice(atoms);
+        out.extend_from_slice(atoms.as_slice());
     }
     if !idx.subdomain.is_empty() {
         for (i, b) in text.bytes().enumerate() {
             if b == b'.' && i > 0 {
                 if let Some(atoms) = idx.subdomain.get(&text[i + 1..]) {
-                    out.extend_from_slice(atoms);
+                    out.extend_from_slice(atoms.as_slice());
                 }
             }
         }
