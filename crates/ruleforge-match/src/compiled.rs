@@ -12,7 +12,8 @@
 
 use super::event::FieldTable;
 use super::{
-    compile_canonical, compile_value, event_ip, glob, normalize_event_value_cow, Pattern, RuleSpec,
+    compile_canonical_owned, compile_value, event_ip, glob, normalize_event_value_cow, Pattern,
+    RuleSpec,
 };
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
@@ -417,8 +418,7 @@ fn v6_mask(prefix: u8) -> u128 {
 /// A group as the compiler reads it: its name and its (type name, values).
 type GroupView<'a> = (&'a str, Vec<(&'a str, &'a [String])>);
 
-/// One rule as the compiler reads it, borrowed from a [`RuleSpec`] or from a bundle's
-/// compiled rule: neither is copied.
+/// One rule as the compiler reads it, borrowed from a [`RuleSpec`] (not copied).
 struct RuleView<'a> {
     id: &'a str,
     title: &'a str,
@@ -444,22 +444,6 @@ impl<'a> RuleView<'a> {
         }
     }
 
-    fn of_compiled(rule: &'a ruleforge_bundle::CompiledRule) -> Self {
-        RuleView {
-            id: &rule.id,
-            title: &rule.title,
-            condition: Some(&rule.condition),
-            groups: rule
-                .groups
-                .iter()
-                .map(|(name, types)| {
-                    let types = types.iter().map(|(k, v)| (k.as_str(), &v[..]));
-                    (name.as_str(), types.collect())
-                })
-                .collect(),
-        }
-    }
-
     fn atoms(&self) -> usize {
         self.groups.iter().map(|(_, types)| types.len()).sum()
     }
@@ -476,19 +460,8 @@ struct Prepared {
     buckets: Buckets,
 }
 
-/// Compiles the rules `first..` of `views` with their first atoms at `bases`; `canonical`:
-/// the values come from a verified bundle (see [`compile_canonical`]).
-fn prepare(
-    views: &[RuleView<'_>],
-    first: usize,
-    bases: &[AtomId],
-    canonical: bool,
-) -> Result<Prepared, BuildError> {
-    let compile = if canonical {
-        compile_canonical
-    } else {
-        compile_value
-    };
+/// Compiles the rules `first..` of `views` with their first atoms at `bases`.
+fn prepare(views: &[RuleView<'_>], first: usize, bases: &[AtomId]) -> Result<Prepared, BuildError> {
     let mut out = Prepared {
         rules: Vec::with_capacity(views.len()),
         always: Vec::new(),
@@ -513,7 +486,7 @@ fn prepare(
                 // An unknown type is never hit: its group cannot match.
                 if let Some(ty) = IndicatorType::from_name(key) {
                     let bucket = &mut out.buckets[ty as usize];
-                    bucket.extend(values.iter().map(|raw| (compile(ty, raw), atom)));
+                    bucket.extend(values.iter().map(|raw| (compile_value(ty, raw), atom)));
                 }
                 atom += 1;
             }
@@ -537,6 +510,62 @@ fn prepare(
 
 /// Files the compiled values of one indicator type (chunk by chunk, in rule order) and
 /// builds its index.
+/// [`prepare`] for rules of a verified bundle, taken over: their strings move into the set
+/// (no copy), values of canonical shape are not checked again ([`compile_canonical`]), and
+/// each chunk of typed rules is freed as soon as it is compiled.
+fn prepare_owned(
+    rules: Vec<ruleforge_bundle::CompiledRule>,
+    first: usize,
+    bases: &[AtomId],
+) -> Result<Prepared, BuildError> {
+    let mut out = Prepared {
+        rules: Vec::with_capacity(rules.len()),
+        always: Vec::new(),
+        buckets: IndicatorType::ALL.iter().map(|_| Vec::new()).collect(),
+    };
+    for (k, rule) in rules.into_iter().enumerate() {
+        let ri = first + k;
+        let condition =
+            crate::condition::parse(&rule.condition).map_err(|e| BuildError::Condition {
+                id: rule.id.clone(),
+                message: e.to_string(),
+            })?;
+        let mut atom = bases[k];
+        let mut groups = Vec::with_capacity(rule.groups.len());
+        let mut group_names = Vec::with_capacity(rule.groups.len());
+        for (name, types) in rule.groups {
+            let mut atoms = Vec::with_capacity(types.len());
+            for (key, values) in types {
+                atoms.push(atom);
+                // An unknown type is never hit: its group cannot match.
+                if let Some(ty) = IndicatorType::from_name(&key) {
+                    let bucket = &mut out.buckets[ty as usize];
+                    bucket.extend(
+                        values
+                            .into_iter()
+                            .map(|raw| (compile_canonical_owned(ty, raw), atom)),
+                    );
+                }
+                atom += 1;
+            }
+            groups.push(atoms);
+            group_names.push(name);
+        }
+        let names: Vec<&str> = group_names.iter().map(String::as_str).collect();
+        if condition.eval(&names, &|_| false) {
+            out.always.push(ri as u32);
+        }
+        out.rules.push(CRule {
+            spec_id: rule.id,
+            title: rule.title,
+            condition,
+            group_names,
+            groups,
+        });
+    }
+    Ok(out)
+}
+
 fn build_type(
     ty: IndicatorType,
     chunks: Vec<Vec<(Pattern, AtomId)>>,
@@ -613,36 +642,60 @@ const CHUNK: usize = 2048;
 impl CompiledSet {
     /// Compiles `specs` (in order: [`SetMatch::rule`] indexes into it).
     pub fn new(specs: &[RuleSpec]) -> Result<CompiledSet, BuildError> {
-        Self::build(specs.iter().map(RuleView::of_spec).collect(), false)
+        Self::build(specs.iter().map(RuleView::of_spec).collect())
     }
 
     /// Compiles the native rules of a verified bundle (`rules.json`) in their order, straight
     /// from the typed document: the same set as [`CompiledSet::new`] over
-    /// [`RuleSpec::from_compiled`] of each rule, without copying the rules first, and without
-    /// checking values again that are already in their canonical form
-    /// ([`compile_canonical`]).
-    pub fn from_bundle(rules: &ruleforge_bundle::RuleSet) -> Result<CompiledSet, BuildError> {
-        Self::build(
-            rules.rules.iter().map(RuleView::of_compiled).collect(),
-            true,
-        )
+    /// [`RuleSpec::from_compiled`] of each rule. The rules are taken over, so their strings
+    /// move into the set instead of being copied, and values already in their canonical form
+    /// are not checked again ([`compile_canonical`]).
+    pub fn from_bundle(rules: ruleforge_bundle::RuleSet) -> Result<CompiledSet, BuildError> {
+        let mut rules = rules.rules;
+        let atoms: Vec<usize> = rules
+            .iter()
+            .map(|r| r.groups.values().map(|types| types.len()).sum())
+            .collect();
+        // Chunks taken off the end, then put back in order.
+        let mut chunks = Vec::with_capacity(rules.len().div_ceil(CHUNK));
+        let starts: Vec<usize> = (0..rules.len()).step_by(CHUNK).collect();
+        for &first in starts.iter().rev() {
+            chunks.push((first, rules.split_off(first)));
+        }
+        chunks.reverse();
+        Self::finish(atoms, chunks, |(first, chunk), bases| {
+            prepare_owned(chunk, first, &bases[first..])
+        })
     }
 
     /// Values are checked and compiled in parallel by chunks of rules, then each indicator
     /// type's index is built in parallel with the others'.
-    fn build(views: Vec<RuleView<'_>>, canonical: bool) -> Result<CompiledSet, BuildError> {
-        let mut bases: Vec<AtomId> = Vec::with_capacity(views.len());
+    fn build(views: Vec<RuleView<'_>>) -> Result<CompiledSet, BuildError> {
+        let atoms: Vec<usize> = views.iter().map(RuleView::atoms).collect();
+        let n = views.len();
+        let chunks: Vec<usize> = (0..n).step_by(CHUNK).collect();
+        Self::finish(atoms, chunks, |first, bases| {
+            let end = (first + CHUNK).min(n);
+            prepare(&views[first..end], first, &bases[first..end])
+        })
+    }
+
+    /// Numbers the atoms (`atoms`: how many each rule has), compiles `chunks` of rules with
+    /// `prepare` in parallel (given the first atom of every rule), then builds each indicator
+    /// type's index in parallel with the others'.
+    fn finish<C: Send>(
+        atoms: Vec<usize>,
+        chunks: Vec<C>,
+        prepare: impl Fn(C, &[AtomId]) -> Result<Prepared, BuildError> + Sync,
+    ) -> Result<CompiledSet, BuildError> {
+        let mut bases: Vec<AtomId> = Vec::with_capacity(atoms.len());
         let mut atom_rule: Vec<u32> = Vec::new();
-        for (ri, v) in views.iter().enumerate() {
+        for (ri, n) in atoms.iter().enumerate() {
             bases.push(atom_rule.len() as AtomId);
-            atom_rule.extend(std::iter::repeat_n(ri as u32, v.atoms()));
+            atom_rule.extend(std::iter::repeat_n(ri as u32, *n));
         }
-        let chunks: Vec<usize> = (0..views.len()).step_by(CHUNK).collect();
-        let prepared = par_map(chunks, |first| {
-            let end = (first + CHUNK).min(views.len());
-            prepare(&views[first..end], first, &bases[first..end], canonical)
-        });
-        let mut rules = Vec::with_capacity(views.len());
+        let prepared = par_map(chunks, |c| prepare(c, &bases));
+        let mut rules = Vec::with_capacity(atoms.len());
         let mut always = Vec::new();
         let mut by_type: Vec<Buckets> = IndicatorType::ALL.iter().map(|_| Vec::new()).collect();
         for p in prepared {
@@ -653,7 +706,6 @@ impl CompiledSet {
                 by_type[t].push(bucket);
             }
         }
-        drop(views);
         let types: Vec<_> = IndicatorType::ALL.into_iter().zip(by_type).collect();
         let index = par_map(types, |(ty, chunks)| build_type(ty, chunks))
             .into_iter()

@@ -377,10 +377,28 @@ pub fn compile_value(ty: IndicatorType, raw: &str) -> Pattern {
 /// any other goes through [`compile_value`]. For a canonical value both give the same
 /// pattern.
 pub fn compile_canonical(ty: IndicatorType, raw: &str) -> Pattern {
+    if canonical_shape(ty, raw) {
+        of_canonical(ty, raw.to_string())
+    } else {
+        compile_value(ty, raw)
+    }
+}
+
+/// [`compile_canonical`] of a value taken over (moved into the pattern, not copied).
+pub fn compile_canonical_owned(ty: IndicatorType, raw: String) -> Pattern {
+    if canonical_shape(ty, &raw) {
+        of_canonical(ty, raw)
+    } else {
+        compile_value(ty, &raw)
+    }
+}
+
+/// Whether `raw` has the shape of a canonical value of `ty` (see [`compile_canonical`]).
+fn canonical_shape(ty: IndicatorType, raw: &str) -> bool {
     let plain = !raw.is_empty()
         && !raw.starts_with(indicator::REGEX_PREFIX)
         && !raw.chars().any(char::is_control);
-    let shaped = plain
+    plain
         && match ty.syntax() {
             Syntax::Hash(len) => {
                 raw.len() == len && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -403,12 +421,7 @@ pub fn compile_canonical(ty: IndicatorType, raw: &str) -> Pattern {
                     })
             }
             Syntax::Email => false,
-        };
-    if shaped {
-        of_canonical(ty, raw.to_string())
-    } else {
-        compile_value(ty, raw)
-    }
+        }
 }
 
 /// Whether `d` is a domain (`*.` taken off when `wild`) that [`indicator::check`] accepts

@@ -932,7 +932,7 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
         types: Default::default(),
         rules,
     };
-    let from_bundle = CompiledSet::from_bundle(&set_of).unwrap();
+    let from_bundle = CompiledSet::from_bundle(set_of.clone()).unwrap();
     let specs: Vec<RuleSpec> = set_of.rules.iter().map(RuleSpec::from_compiled).collect();
     let from_specs = CompiledSet::new(&specs).unwrap();
     assert_eq!(from_bundle.len(), n);
@@ -964,7 +964,7 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
     let mut bad = set_of.clone();
     bad.rules[4100].condition = "hash and".into();
     bad.rules[4700].condition = "(".into();
-    let Err(e) = CompiledSet::from_bundle(&bad) else {
+    let Err(e) = CompiledSet::from_bundle(bad.clone()) else {
         panic!("a bad condition is an error")
     };
     assert!(
