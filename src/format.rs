@@ -192,7 +192,9 @@ fn key_of(e: &Entry) -> Option<&str> {
 fn ordered(entries: &[Entry], ctx: Ctx) -> Vec<&Entry> {
     let mut v: Vec<&Entry> = entries.iter().collect();
     if let Some(order) = ctx.order() {
-        v.sort_by_key(|e| {
+        // Each key's place looked up once (a comparison sort would look it up again and
+        // again).
+        v.sort_by_cached_key(|e| {
             key_of(e)
                 .and_then(|k| order.iter().position(|o| *o == k))
                 .unwrap_or(order.len())
