@@ -197,14 +197,7 @@ impl PatternSet {
 struct GlobIndexBuilder {
     globs: Vec<(String, bool)>,
     atoms: Vec<Vec<AtomId>>,
-    index: FxHashMap<(String, bool), usize>,
-}
-
-/// Bytes of the grams long literals are filed under.
-const GRAM: usize = 4;
-
-fn gram(bytes: &[u8]) -> u32 {
-    u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])
+    index: HashMap<(String, bool), usize>,
 }
 
 impl GlobIndexBuilder {
@@ -222,60 +215,31 @@ impl GlobIndexBuilder {
         self.atoms[i].push(atom);
     }
 
-    /// Every match of a glob contains its longest literal. A literal of [`GRAM`] bytes or
-    /// more is filed under the one of its grams that the fewest literals share (a hash
-    /// lookup per gram of a value finds its candidates, where an automaton of tens of
-    /// thousands of literals took long to build); shorter literals go into an Aho-Corasick
-    /// automaton, and globs with no literal are tried on every value.
     fn build(self) -> Option<GlobIndex> {
         if self.globs.is_empty() {
             return None;
         }
-        let lits: Vec<&[u8]> = self
-            .globs
-            .iter()
-            .map(|(p, q)| glob::longest_literal(p, *q).as_bytes())
-            .collect();
-        let mut freq: FxHashMap<u32, u32> = FxHashMap::default();
-        for lit in lits.iter().filter(|l| l.len() >= GRAM) {
-            for w in lit.windows(GRAM) {
-                *freq.entry(gram(w)).or_default() += 1;
-            }
-        }
-        let mut by_gram: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
-        let mut short: Vec<&[u8]> = Vec::new();
-        let mut short_index: FxHashMap<&[u8], usize> = FxHashMap::default();
-        let mut by_short: Vec<Vec<u32>> = Vec::new();
+        let mut literals: Vec<String> = Vec::new();
+        let mut lit_index: HashMap<String, usize> = HashMap::new();
+        let mut by_literal: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
-        for (gi, lit) in lits.iter().enumerate() {
+        for (gi, (p, q)) in self.globs.iter().enumerate() {
+            let lit = glob::longest_literal(p, *q);
             if lit.is_empty() {
                 always.push(gi as u32);
-            } else if lit.len() >= GRAM {
-                let best = lit
-                    .windows(GRAM)
-                    .map(gram)
-                    .min_by_key(|g| freq[g])
-                    .expect("a literal of GRAM bytes has a gram");
-                by_gram.entry(best).or_default().push(gi as u32);
-            } else {
-                let li = *short_index.entry(lit).or_insert_with(|| {
-                    short.push(lit);
-                    by_short.push(Vec::new());
-                    short.len() - 1
-                });
-                by_short[li].push(gi as u32);
+                continue;
             }
+            let li = *lit_index.entry(lit.to_string()).or_insert_with(|| {
+                literals.push(lit.to_string());
+                by_literal.push(Vec::new());
+                literals.len() - 1
+            });
+            by_literal[li].push(gi as u32);
         }
-        let short_ac = if short.is_empty() {
-            None
-        } else {
-            Some(literal_automaton(&short).expect("literal automaton"))
-        };
-        drop(lits);
+        let ac = literal_automaton(&literals).expect("literal automaton");
         Some(GlobIndex {
-            by_gram,
-            short_ac,
-            by_short,
+            ac,
+            by_literal,
             always,
             globs: self
                 .globs
@@ -288,11 +252,8 @@ impl GlobIndexBuilder {
 }
 
 struct GlobIndex {
-    /// Globs whose longest literal was filed under this gram.
-    by_gram: FxHashMap<u32, Vec<u32>>,
-    /// Literals shorter than a gram, and the globs of each.
-    short_ac: Option<AhoCorasick>,
-    by_short: Vec<Vec<u32>>,
+    ac: AhoCorasick,
+    by_literal: Vec<Vec<u32>>,
     /// Globs without literal characters (tried on every value).
     always: Vec<u32>,
     globs: Vec<(Vec<char>, bool)>,
@@ -302,17 +263,8 @@ struct GlobIndex {
 impl GlobIndex {
     fn hits(&self, text: &str, out: &mut Vec<AtomId>) {
         let mut cands: Vec<u32> = Vec::new();
-        if !self.by_gram.is_empty() {
-            for w in text.as_bytes().windows(GRAM) {
-                if let Some(gs) = self.by_gram.get(&gram(w)) {
-                    cands.extend_from_slice(gs);
-                }
-            }
-        }
-        if let Some(ac) = &self.short_ac {
-            for m in ac.find_overlapping_iter(text) {
-                cands.extend_from_slice(&self.by_short[m.pattern().as_usize()]);
-            }
+        for m in self.ac.find_overlapping_iter(text) {
+            cands.extend_from_slice(&self.by_literal[m.pattern().as_usize()]);
         }
         if cands.is_empty() && self.always.is_empty() {
             return;
