@@ -21,9 +21,10 @@
 use crate::diagnostic::Span;
 use crate::indicator::{self, Checked, IndicatorType};
 use crate::source::SourceFile;
-use crate::yaml::emit::{needs_escape, quote};
+use crate::yaml::emit::{needs_escape, quote_cow};
 use crate::yaml::{self, Entry, LoadError, Node, NodeKind, Resolved};
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 
 /// Top-level keys in canonical order.
 pub const KEY_ORDER: [&str; 18] = crate::rule::KEYS;
@@ -65,13 +66,15 @@ fn format_tree(src: &SourceFile, root: &Node, unedited: bool) -> Result<String, 
         c: comments,
         out: String::with_capacity(src.text.len() + 64),
         emitted_comments: 0,
+        values_changed: false,
     };
     e.emit_document(root)?;
     let out = e.out;
     // The result must mean the same. A result equal to the text of an unedited tree
-    // parses to that tree again: it means the same when projecting changes nothing.
+    // parses to that tree again: it means the same when projecting changes nothing, that
+    // is when the emitter wrote every indicator value as it was (no second check).
     let same = if unedited && out == src.text {
-        projects_to_itself(root, Ctx::Root)
+        !e.values_changed
     } else {
         let check = SourceFile::new(src.path.clone(), out.clone());
         let reparsed = yaml::parse(&check).map_err(|err| FormatError::Unsupported {
@@ -138,14 +141,17 @@ impl Ctx {
     }
 }
 
-/// A string value as formatting writes it (indicator values canonical).
-fn transform(ctx: Ctx, value: &str) -> String {
+/// A string value as formatting writes it (indicator values canonical): borrowed when it
+/// stays as it is.
+fn transform(ctx: Ctx, value: &str) -> Cow<'_, str> {
     if let Ctx::Value(Some(ty)) = ctx {
         if let Checked::Valid { canonical } = indicator::check(ty, value) {
-            return canonical;
+            if canonical != value {
+                return Cow::Owned(canonical);
+            }
         }
     }
-    value.to_string()
+    Cow::Borrowed(value)
 }
 
 fn is_str(n: &Node) -> Option<&str> {
@@ -160,7 +166,7 @@ fn is_str(n: &Node) -> Option<&str> {
 fn project(n: &Node, ctx: Ctx) -> serde_json::Value {
     match &n.kind {
         NodeKind::Scalar(_) => match is_str(n) {
-            Some(v) => serde_json::Value::String(transform(ctx, v)),
+            Some(v) => serde_json::Value::String(transform(ctx, v).into_owned()),
             None => n.to_json(),
         },
         NodeKind::Seq(items) => items.iter().map(|i| project(i, ctx.child(None))).collect(),
@@ -177,25 +183,6 @@ fn project(n: &Node, ctx: Ctx) -> serde_json::Value {
     }
 }
 
-/// Whether [`project`] of `n` equals `n.to_json()` (no indicator value changes), without
-/// building either.
-fn projects_to_itself(n: &Node, ctx: Ctx) -> bool {
-    match &n.kind {
-        NodeKind::Scalar(_) => match (ctx, is_str(n)) {
-            (Ctx::Value(Some(ty)), Some(v)) => match indicator::check(ty, v) {
-                Checked::Valid { canonical } => canonical == v,
-                _ => true,
-            },
-            _ => true,
-        },
-        NodeKind::Seq(items) => items.iter().all(|i| projects_to_itself(i, ctx.child(None))),
-        NodeKind::Map(entries) => entries.iter().all(|e| {
-            let k = yaml::key_text(&e.key);
-            projects_to_itself(&e.value, ctx.child(Some(&k)))
-        }),
-    }
-}
-
 fn key_of(e: &Entry) -> Option<&str> {
     e.key.as_scalar().map(|s| s.value.as_str())
 }
@@ -205,7 +192,9 @@ fn key_of(e: &Entry) -> Option<&str> {
 fn ordered(entries: &[Entry], ctx: Ctx) -> Vec<&Entry> {
     let mut v: Vec<&Entry> = entries.iter().collect();
     if let Some(order) = ctx.order() {
-        v.sort_by_key(|e| {
+        // Each key's place looked up once (a comparison sort would look it up again and
+        // again).
+        v.sort_by_cached_key(|e| {
             key_of(e)
                 .and_then(|k| order.iter().position(|o| *o == k))
                 .unwrap_or(order.len())
@@ -500,14 +489,15 @@ fn collect_comments(src: &SourceFile, root: &Node) -> Comments {
 // ---------------------------------------------------------------------------------------
 // Emitting
 
-enum ScalarOut {
-    Inline(String),
-    /// `|` header (with chomping indicator) and content lines.
-    Block(&'static str, Vec<String>),
+enum ScalarOut<'n> {
+    Inline(Cow<'n, str>),
+    /// `|` header (with chomping indicator) and the string it holds.
+    Block(&'static str, Cow<'n, str>),
 }
 
-/// A multi-line string as a literal block, when one can hold it exactly.
-fn literal_block(value: &str) -> Option<ScalarOut> {
+/// The header of the literal block that holds the multi-line string `value` exactly, if one
+/// can.
+fn literal_block(value: &str) -> Option<&'static str> {
     if value.chars().any(|c| c != '\n' && needs_escape(c)) {
         return None;
     }
@@ -516,65 +506,77 @@ fn literal_block(value: &str) -> Option<ScalarOut> {
     if body.is_empty() {
         return None;
     }
-    let lines: Vec<&str> = body.split('\n').collect();
     // The first non-empty line sets the indentation: it must not start with white space, and
     // no line may start with a tab.
-    let first = lines.iter().find(|l| !l.is_empty())?;
-    if first.starts_with([' ', '\t']) || lines.iter().any(|l| l.starts_with('\t')) {
+    let first = body.split('\n').find(|l| !l.is_empty())?;
+    if first.starts_with([' ', '\t']) || body.split('\n').any(|l| l.starts_with('\t')) {
         return None;
     }
     // Leading lines holding only spaces would be read as indentation.
-    if lines
-        .iter()
+    if body
+        .split('\n')
         .take_while(|l| l.trim().is_empty())
         .any(|l| !l.is_empty())
     {
         return None;
     }
-    let header = match trailing {
+    Some(match trailing {
         0 => "|-",
         1 => "|",
         _ => "|+",
-    };
-    let mut out: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
-    for _ in 1..trailing.max(1) {
-        out.push(String::new());
-    }
-    Some(ScalarOut::Block(header, out))
+    })
 }
 
 struct Emitter {
     c: Comments,
     out: String,
     emitted_comments: usize,
+    /// Whether an indicator value was written in a canonical form other than its own.
+    values_changed: bool,
 }
 
-fn pad(n: usize) -> String {
-    " ".repeat(n)
-}
+/// Spaces for indentation.
+const SPACES: &str = "                                                                ";
 
 impl Emitter {
-    fn line(&mut self, text: &str) {
-        self.out.push_str(text.trim_end_matches(' '));
+    fn pad(&mut self, n: usize) {
+        let mut n = n;
+        while n > 0 {
+            let k = n.min(SPACES.len());
+            self.out.push_str(&SPACES[..k]);
+            n -= k;
+        }
+    }
+
+    /// Ends the line being written, without trailing spaces.
+    fn end_line(&mut self) {
+        let len = self.out.trim_end_matches(' ').len();
+        self.out.truncate(len);
         self.out.push('\n');
+    }
+
+    /// ` # comment` after a value, when there is one.
+    fn push_eol(&mut self, eol: Option<&str>) {
+        if let Some(c) = eol {
+            self.out.push(' ');
+            self.out.push_str(c);
+        }
     }
 
     fn comment_lines(&mut self, lines: Option<Vec<String>>, indent: usize) {
         for l in lines.unwrap_or_default() {
             self.emitted_comments += 1;
-            let t = format!("{}{l}", pad(indent));
-            self.line(&t);
+            self.pad(indent);
+            self.out.push_str(&l);
+            self.end_line();
         }
     }
 
-    fn eol(&mut self, at: usize) -> String {
-        match self.c.eol.remove(&at) {
-            Some(c) => {
-                self.emitted_comments += 1;
-                format!(" {c}")
-            }
-            None => String::new(),
-        }
+    /// The end-of-line comment of the scalar starting at `at`, if any (counted as written).
+    fn eol(&mut self, at: usize) -> Option<String> {
+        let c = self.c.eol.remove(&at)?;
+        self.emitted_comments += 1;
+        Some(c)
     }
 
     fn leading(&mut self, at: usize, kind: UnitKind, indent: usize) {
@@ -621,7 +623,9 @@ impl Emitter {
                     ScalarOut::Block(..) => unreachable!("inline requested"),
                 };
                 let eol = self.eol(root.span.start);
-                self.line(&format!("{t}{eol}"));
+                self.out.push_str(&t);
+                self.push_eol(eol.as_deref());
+                self.end_line();
             }
         }
         // Anything not placed (nodes edited away) goes to the end rather than being lost.
@@ -642,7 +646,7 @@ impl Emitter {
         Ok(())
     }
 
-    fn key_text(&mut self, key: &Node) -> Result<String, FormatError> {
+    fn key_text<'n>(&mut self, key: &'n Node) -> Result<Cow<'n, str>, FormatError> {
         match &key.kind {
             NodeKind::Scalar(_) => match self.scalar(key, Ctx::Other, true)? {
                 // `: value` reads back with its comments placed differently, so formatting
@@ -661,7 +665,12 @@ impl Emitter {
         }
     }
 
-    fn scalar(&self, n: &Node, ctx: Ctx, inline: bool) -> Result<ScalarOut, FormatError> {
+    fn scalar<'n>(
+        &mut self,
+        n: &'n Node,
+        ctx: Ctx,
+        inline: bool,
+    ) -> Result<ScalarOut<'n>, FormatError> {
         let s = n.as_scalar().expect("scalar");
         if let Some(tag) = &s.tag {
             if tag != "tag:yaml.org,2002:str" {
@@ -674,15 +683,28 @@ impl Emitter {
         match s.resolve() {
             Resolved::Str(v) => {
                 let v = transform(ctx, v);
+                self.values_changed |= matches!(v, Cow::Owned(_));
                 if v.contains('\n') && !inline {
-                    if let Some(b) = literal_block(&v) {
-                        return Ok(b);
+                    if let Some(header) = literal_block(&v) {
+                        return Ok(ScalarOut::Block(header, v));
                     }
                 }
-                Ok(ScalarOut::Inline(quote(&v)))
+                Ok(ScalarOut::Inline(match v {
+                    Cow::Borrowed(v) => quote_cow(v),
+                    Cow::Owned(v) => Cow::Owned(quote_cow(&v).into_owned()),
+                }))
             }
             // null, booleans and numbers keep their spelling.
-            _ => Ok(ScalarOut::Inline(s.value.clone())),
+            _ => Ok(ScalarOut::Inline(Cow::Borrowed(&s.value))),
+        }
+    }
+
+    /// Starts a line: `lead` when given (`- ` of a list item), else the indentation.
+    fn start(&mut self, lead: &str, indent: usize) {
+        if lead.is_empty() {
+            self.pad(indent);
+        } else {
+            self.out.push_str(lead);
         }
     }
 
@@ -701,52 +723,75 @@ impl Emitter {
         if own_leading {
             self.leading(at, UnitKind::Entry, indent);
         }
-        let first = if lead.is_empty() {
-            pad(indent)
-        } else {
-            lead.to_string()
-        };
         let key = self.key_text(&e.key)?;
         let child = ctx.child(key_of(e));
         let key_eol = self.eol(at);
         match &e.value.kind {
             NodeKind::Scalar(_) => {
                 let value_eol = self.eol(e.value.span.start);
-                let (eol_line, extra) = if value_eol.is_empty() {
-                    (key_eol, String::new())
-                } else {
-                    (value_eol, key_eol)
+                let (eol_line, extra) = match value_eol {
+                    None => (key_eol, None),
+                    Some(v) => (Some(v), key_eol),
                 };
-                if !extra.is_empty() {
+                if let Some(extra) = extra {
                     // Two comments for one line (key and value were on different lines).
-                    let t = format!("{}{}", pad(indent), extra.trim_start());
-                    self.line(&t);
+                    self.pad(indent);
+                    self.out.push_str(extra.trim_start());
+                    self.end_line();
                 }
                 match self.scalar(&e.value, child, false)? {
                     ScalarOut::Inline(t) => {
-                        let sep = if t.is_empty() { "" } else { " " };
-                        self.line(&format!("{first}{key}:{sep}{t}{eol_line}"));
+                        self.start(lead, indent);
+                        self.out.push_str(&key);
+                        self.out.push(':');
+                        if !t.is_empty() {
+                            self.out.push(' ');
+                            self.out.push_str(&t);
+                        }
+                        self.push_eol(eol_line.as_deref());
+                        self.end_line();
                     }
-                    ScalarOut::Block(header, lines) => {
-                        self.line(&format!("{first}{key}: {header}{eol_line}"));
-                        self.block_lines(&lines, indent + 2);
+                    ScalarOut::Block(header, text) => {
+                        self.start(lead, indent);
+                        self.out.push_str(&key);
+                        self.out.push_str(": ");
+                        self.out.push_str(header);
+                        self.push_eol(eol_line.as_deref());
+                        self.end_line();
+                        self.block_lines(&text, indent + 2);
                     }
                 }
             }
             NodeKind::Seq(items) if items.is_empty() => {
-                self.line(&format!("{first}{key}: []{key_eol}"))
+                self.start(lead, indent);
+                self.out.push_str(&key);
+                self.out.push_str(": []");
+                self.push_eol(key_eol.as_deref());
+                self.end_line();
             }
             NodeKind::Map(entries) if entries.is_empty() => {
-                self.line(&format!("{first}{key}: {{}}{key_eol}"))
+                self.start(lead, indent);
+                self.out.push_str(&key);
+                self.out.push_str(": {}");
+                self.push_eol(key_eol.as_deref());
+                self.end_line();
             }
             NodeKind::Seq(items) => {
-                self.line(&format!("{first}{key}:{key_eol}"));
+                self.start(lead, indent);
+                self.out.push_str(&key);
+                self.out.push(':');
+                self.push_eol(key_eol.as_deref());
+                self.end_line();
                 for i in items {
                     self.emit_item(i, indent + 2, child)?;
                 }
             }
             NodeKind::Map(entries) => {
-                self.line(&format!("{first}{key}:{key_eol}"));
+                self.start(lead, indent);
+                self.out.push_str(&key);
+                self.out.push(':');
+                self.push_eol(key_eol.as_deref());
+                self.end_line();
                 for sub in ordered(entries, child) {
                     self.emit_entry("", sub, indent + 2, child, true)?;
                 }
@@ -756,15 +801,20 @@ impl Emitter {
         Ok(())
     }
 
-    fn block_lines(&mut self, lines: &[String], indent: usize) {
-        for l in lines {
-            if l.is_empty() {
-                self.out.push('\n');
-            } else {
-                self.out.push_str(&pad(indent));
+    /// The lines of a literal block's string (see [`literal_block`]) at `indent`: its
+    /// content, then one empty line per trailing line break beyond the first.
+    fn block_lines(&mut self, value: &str, indent: usize) {
+        let body = value.trim_end_matches('\n');
+        let trailing = value.len() - body.len();
+        for l in body.split('\n') {
+            if !l.is_empty() {
+                self.pad(indent);
                 self.out.push_str(l);
-                self.out.push('\n');
             }
+            self.out.push('\n');
+        }
+        for _ in 1..trailing.max(1) {
+            self.out.push('\n');
         }
     }
 
@@ -773,22 +823,41 @@ impl Emitter {
         let at = item.span.start;
         let ctx = list_ctx.child(None);
         self.leading(at, UnitKind::Item, indent);
-        let dash = format!("{}- ", pad(indent));
         match &item.kind {
             NodeKind::Scalar(_) => {
                 let eol = self.eol(at);
                 match self.scalar(item, ctx, false)? {
-                    ScalarOut::Inline(t) => self.line(&format!("{dash}{t}{eol}")),
-                    ScalarOut::Block(header, lines) => {
-                        self.line(&format!("{dash}{header}{eol}"));
-                        self.block_lines(&lines, indent + 2);
+                    ScalarOut::Inline(t) => {
+                        self.pad(indent);
+                        self.out.push_str("- ");
+                        self.out.push_str(&t);
+                        self.push_eol(eol.as_deref());
+                        self.end_line();
+                    }
+                    ScalarOut::Block(header, text) => {
+                        self.pad(indent);
+                        self.out.push_str("- ");
+                        self.out.push_str(header);
+                        self.push_eol(eol.as_deref());
+                        self.end_line();
+                        self.block_lines(&text, indent + 2);
                     }
                 }
             }
-            NodeKind::Seq(items) if items.is_empty() => self.line(&format!("{dash}[]")),
-            NodeKind::Map(entries) if entries.is_empty() => self.line(&format!("{dash}{{}}")),
+            NodeKind::Seq(items) if items.is_empty() => {
+                self.pad(indent);
+                self.out.push_str("- []");
+                self.end_line();
+            }
+            NodeKind::Map(entries) if entries.is_empty() => {
+                self.pad(indent);
+                self.out.push_str("- {}");
+                self.end_line();
+            }
             NodeKind::Seq(items) => {
-                self.line(&format!("{}-", pad(indent)));
+                self.pad(indent);
+                self.out.push('-');
+                self.end_line();
                 for i in items {
                     self.emit_item(i, indent + 2, ctx)?;
                 }
@@ -798,6 +867,7 @@ impl Emitter {
                 let first = list[0];
                 // The first entry shares the dash line: its comments go above the dash.
                 self.leading(first.key.span.start, UnitKind::Entry, indent);
+                let dash = format!("{}- ", " ".repeat(indent));
                 self.emit_entry(&dash, first, indent + 2, ctx, false)?;
                 for e in &list[1..] {
                     self.emit_entry("", e, indent + 2, ctx, true)?;

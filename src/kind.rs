@@ -152,7 +152,9 @@ pub fn kind_of(source: &SourceFile, kinds: &KindPatterns) -> RuleKind {
     if let Some(kind) = kinds.for_path(&source.path) {
         return kind;
     }
-    if source.text.lines().any(|l| l.starts_with("indicators:")) {
+    // A line starting with `indicators:` (the first, or one after a line break).
+    let text = source.text.as_str();
+    if text.starts_with("indicators:") || text.contains("\nindicators:") {
         return RuleKind::Native;
     }
     match crate::yaml::parse_documents(source) {

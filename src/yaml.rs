@@ -67,48 +67,53 @@ impl Scalar {
             None if !self.plain => return Resolved::Str(v),
             None => {}
         }
-        match v {
-            "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
-            "true" | "True" | "TRUE" => return Resolved::Bool(true),
-            "false" | "False" | "FALSE" => return Resolved::Bool(false),
-            ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-                return Resolved::Float(f64::INFINITY)
-            }
-            "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
-            ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
-            _ => {}
+        resolve_plain(v)
+    }
+}
+
+/// What the plain scalar `v` (no tag) means under the YAML 1.2 core schema.
+pub fn resolve_plain(v: &str) -> Resolved<'_> {
+    match v {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "true" | "True" | "TRUE" => return Resolved::Bool(true),
+        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY)
         }
-        let b = v.as_bytes();
-        let digits =
-            |s: &[u8], radix: u32| !s.is_empty() && s.iter().all(|c| (*c as char).is_digit(radix));
-        let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
-        if digits(unsigned.as_bytes(), 10) {
-            if let Ok(i) = v.parse::<i64>() {
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        _ => {}
+    }
+    let b = v.as_bytes();
+    let digits =
+        |s: &[u8], radix: u32| !s.is_empty() && s.iter().all(|c| (*c as char).is_digit(radix));
+    let unsigned = v.strip_prefix(['-', '+']).unwrap_or(v);
+    if digits(unsigned.as_bytes(), 10) {
+        if let Ok(i) = v.parse::<i64>() {
+            return Resolved::Int(i);
+        }
+        return Resolved::Float(v.parse().unwrap_or(f64::NAN));
+    }
+    if let Some(h) = v.strip_prefix("0x") {
+        if digits(h.as_bytes(), 16) {
+            if let Ok(i) = i64::from_str_radix(h, 16) {
                 return Resolved::Int(i);
             }
-            return Resolved::Float(v.parse().unwrap_or(f64::NAN));
         }
-        if let Some(h) = v.strip_prefix("0x") {
-            if digits(h.as_bytes(), 16) {
-                if let Ok(i) = i64::from_str_radix(h, 16) {
-                    return Resolved::Int(i);
-                }
-            }
-        }
-        if let Some(o) = v.strip_prefix("0o") {
-            if digits(o.as_bytes(), 8) {
-                if let Ok(i) = i64::from_str_radix(o, 8) {
-                    return Resolved::Int(i);
-                }
-            }
-        }
-        if is_core_float(b) {
-            if let Ok(f) = v.parse::<f64>() {
-                return Resolved::Float(f);
-            }
-        }
-        Resolved::Str(v)
     }
+    if let Some(o) = v.strip_prefix("0o") {
+        if digits(o.as_bytes(), 8) {
+            if let Ok(i) = i64::from_str_radix(o, 8) {
+                return Resolved::Int(i);
+            }
+        }
+    }
+    if is_core_float(b) {
+        if let Ok(f) = v.parse::<f64>() {
+            return Resolved::Float(f);
+        }
+    }
+    Resolved::Str(v)
 }
 
 /// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?`

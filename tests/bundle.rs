@@ -533,7 +533,7 @@ fn bundles_are_reproducible_across_dirs_tz_locale_umask_and_runs() {
     let signed = TempDir::new().unwrap();
     let p = build_signed(&repo, signed.path(), &sk);
     assert_eq!(std::fs::read(p).unwrap(), first);
-    // gzip header: no mtime, no name, xfl 0 (level 6), OS "unknown".
+    // gzip header: no mtime, no name, xfl 0, OS "unknown".
     assert_eq!(&first[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
 }
 

@@ -36,8 +36,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(a, b);
-        // gzip header: magic, deflate, no flags, mtime 0, xfl 0 (level 6: neither the
-        // fastest nor the best), OS 255.
+        // gzip header: magic, deflate, no flags, mtime 0, xfl 0 (written as 0 whatever the
+        // level), OS 255.
         assert_eq!(&a[..10], &[0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
         let m = read(&a, 1 << 20).unwrap();
         assert_eq!(m.len(), 2);

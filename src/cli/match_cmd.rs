@@ -86,9 +86,17 @@ fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
         }
     };
     let t_verify = t0.elapsed();
-    let set = CompiledSet::from_bundle(&verified.rules)
+    // The verified member bytes (`rules.json` is tens of megabytes) and the Sigma documents
+    // are not needed to match: freed while the rules compile.
+    let ruleforge_bundle::VerifiedBundle {
+        rules,
+        members,
+        sigma,
+        ..
+    } = verified;
+    crate::drop_in_background((members, sigma));
+    let set = CompiledSet::from_bundle(rules)
         .with_context(|| format!("{}: rules.json", bundle.display()))?;
-    crate::drop_in_background(verified);
     Ok(Loaded::Set(set, t_verify))
 }
 

@@ -3,7 +3,8 @@
 //! author's style ([`scalar_replacement`]); `fmt` writes every scalar in the canonical style
 //! ([`quote`]).
 
-use super::{Resolved, Scalar};
+use super::{resolve_plain, Resolved};
+use std::borrow::Cow;
 
 /// The source text that spells `value` in the style of `original`.
 pub fn scalar_replacement(original: &str, value: &str) -> Option<String> {
@@ -54,15 +55,7 @@ pub fn plain_safe(value: &str) -> bool {
         && !value.contains(" #")
         && !value.ends_with(':')
         && !value.ends_with(' ')
-        && matches!(
-            Scalar {
-                value: value.to_string(),
-                plain: true,
-                tag: None
-            }
-            .resolve(),
-            Resolved::Str(_)
-        )
+        && matches!(resolve_plain(value), Resolved::Str(_))
 }
 
 /// Characters YAML cannot hold outside double quotes.
@@ -78,12 +71,17 @@ pub fn needs_escape(c: char) -> bool {
 /// the same string, else single-quoted, else (for characters single quotes cannot hold)
 /// double-quoted.
 pub fn quote(value: &str) -> String {
+    quote_cow(value).into_owned()
+}
+
+/// [`quote`], borrowing `value` when it stays plain.
+pub fn quote_cow(value: &str) -> Cow<'_, str> {
     if plain_safe(value) && !value.chars().any(|c| c == '\t' || needs_escape(c)) {
-        value.to_string()
+        Cow::Borrowed(value)
     } else if !value.chars().any(|c| c == '\n' || needs_escape(c)) {
-        format!("'{}'", value.replace('\'', "''"))
+        Cow::Owned(format!("'{}'", value.replace('\'', "''")))
     } else {
-        double_quote(value)
+        Cow::Owned(double_quote(value))
     }
 }
 

@@ -10,7 +10,7 @@
 //! 2 usage or I/O error.
 //!
 //! To match events against the verified rules, `ruleforge-match`'s `match_bundle` example
-//! continues this path: `CompiledSet::from_bundle(&verified.rules)` (what
+//! continues this path: `CompiledSet::from_bundle(verified.rules)` (what
 //! `ruleforge match BUNDLE --public-key KEY` runs).
 
 use ruleforge_bundle::{TrustedKey, VerifyOptions};

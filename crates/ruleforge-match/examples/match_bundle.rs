@@ -53,15 +53,15 @@ fn main() -> ExitCode {
     };
     drop(archive);
 
-    // 2. The compiled rules straight into the matcher's lookup structures.
-    let set = match CompiledSet::from_bundle(&verified.rules) {
+    // 2. The compiled rules straight into the matcher's lookup structures (taken over:
+    //    their strings move into the set).
+    let set = match CompiledSet::from_bundle(verified.rules) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{bundle_path}: rules.json: {e}");
             return ExitCode::from(1);
         }
     };
-    drop(verified);
 
     // 3. Events, one JSON object per line, each parsed in place (only the ECS fields the
     //    rules read are kept).

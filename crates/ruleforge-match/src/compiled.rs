@@ -11,7 +11,10 @@
 //! The semantics are exactly those of the reference [`super::RuleMatcher`]; tests compare them.
 
 use super::event::FieldTable;
-use super::{compile_value, event_ip, glob, normalize_event_value_cow, Pattern, RuleSpec};
+use super::{
+    compile_canonical_owned, compile_value, event_ip, glob, normalize_event_value_cow, Pattern,
+    RuleSpec,
+};
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
 use aho_corasick::AhoCorasick;
@@ -279,14 +282,46 @@ impl GlobIndex {
     }
 }
 
+/// The atoms of one indexed value: nearly always one, held without an allocation.
+enum Atoms {
+    One(AtomId),
+    Many(Vec<AtomId>),
+}
+
+impl Atoms {
+    fn push(&mut self, atom: AtomId) {
+        match self {
+            Atoms::One(a) => *self = Atoms::Many(vec![*a, atom]),
+            Atoms::Many(v) => v.push(atom),
+        }
+    }
+
+    fn as_slice(&self) -> &[AtomId] {
+        match self {
+            Atoms::One(a) => std::slice::from_ref(a),
+            Atoms::Many(v) => v,
+        }
+    }
+}
+
+/// Files `atom` under `key`.
+fn file_under<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Atoms>, key: K, atom: AtomId) {
+    match map.entry(key) {
+        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().push(atom),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(Atoms::One(atom));
+        }
+    }
+}
+
 #[derive(Default)]
 struct TypeIndex {
-    exact: FxHashMap<String, Vec<AtomId>>,
+    exact: FxHashMap<String, Atoms>,
     /// `*.base` domain wildcards, keyed by `base`.
-    subdomain: FxHashMap<String, Vec<AtomId>>,
+    subdomain: FxHashMap<String, Atoms>,
     /// (prefix length, network address → atoms), longest prefixes first.
-    nets_v4: Vec<(u8, FxHashMap<u32, Vec<AtomId>>)>,
-    nets_v6: Vec<(u8, FxHashMap<u128, Vec<AtomId>>)>,
+    nets_v4: Vec<(u8, FxHashMap<u32, Atoms>)>,
+    nets_v6: Vec<(u8, FxHashMap<u128, Atoms>)>,
     /// Globs over the normalized value.
     globs: Option<GlobIndex>,
     /// `regex:` patterns over the normalized value (`url`).
@@ -298,10 +333,10 @@ struct TypeIndex {
 #[derive(Default)]
 struct TypeIndexBuilder {
     globs: GlobIndexBuilder,
-    exact: FxHashMap<String, Vec<AtomId>>,
-    subdomain: FxHashMap<String, Vec<AtomId>>,
-    nets_v4: HashMap<u8, FxHashMap<u32, Vec<AtomId>>>,
-    nets_v6: HashMap<u8, FxHashMap<u128, Vec<AtomId>>>,
+    exact: FxHashMap<String, Atoms>,
+    subdomain: FxHashMap<String, Atoms>,
+    nets_v4: HashMap<u8, FxHashMap<u32, Atoms>>,
+    nets_v6: HashMap<u8, FxHashMap<u128, Atoms>>,
     on_text: PatternSetBuilder,
     on_raw: PatternSetBuilder,
 }
@@ -335,8 +370,7 @@ fn v6_mask(prefix: u8) -> u128 {
 /// A group as the compiler reads it: its name and its (type name, values).
 type GroupView<'a> = (&'a str, Vec<(&'a str, &'a [String])>);
 
-/// One rule as the compiler reads it, borrowed from a [`RuleSpec`] or from a bundle's
-/// compiled rule: neither is copied.
+/// One rule as the compiler reads it, borrowed from a [`RuleSpec`] (not copied).
 struct RuleView<'a> {
     id: &'a str,
     title: &'a str,
@@ -357,22 +391,6 @@ impl<'a> RuleView<'a> {
                 .map(|g| {
                     let types = g.types.iter().map(|t| (t.key.as_str(), &t.values[..]));
                     (g.name.as_str(), types.collect())
-                })
-                .collect(),
-        }
-    }
-
-    fn of_compiled(rule: &'a ruleforge_bundle::CompiledRule) -> Self {
-        RuleView {
-            id: &rule.id,
-            title: &rule.title,
-            condition: Some(&rule.condition),
-            groups: rule
-                .groups
-                .iter()
-                .map(|(name, types)| {
-                    let types = types.iter().map(|(k, v)| (k.as_str(), &v[..]));
-                    (name.as_str(), types.collect())
                 })
                 .collect(),
         }
@@ -444,6 +462,62 @@ fn prepare(views: &[RuleView<'_>], first: usize, bases: &[AtomId]) -> Result<Pre
 
 /// Files the compiled values of one indicator type (chunk by chunk, in rule order) and
 /// builds its index.
+/// [`prepare`] for rules of a verified bundle, taken over: their strings move into the set
+/// (no copy), values of canonical shape are not checked again ([`compile_canonical`]), and
+/// each chunk of typed rules is freed as soon as it is compiled.
+fn prepare_owned(
+    rules: Vec<ruleforge_bundle::CompiledRule>,
+    first: usize,
+    bases: &[AtomId],
+) -> Result<Prepared, BuildError> {
+    let mut out = Prepared {
+        rules: Vec::with_capacity(rules.len()),
+        always: Vec::new(),
+        buckets: IndicatorType::ALL.iter().map(|_| Vec::new()).collect(),
+    };
+    for (k, rule) in rules.into_iter().enumerate() {
+        let ri = first + k;
+        let condition =
+            crate::condition::parse(&rule.condition).map_err(|e| BuildError::Condition {
+                id: rule.id.clone(),
+                message: e.to_string(),
+            })?;
+        let mut atom = bases[k];
+        let mut groups = Vec::with_capacity(rule.groups.len());
+        let mut group_names = Vec::with_capacity(rule.groups.len());
+        for (name, types) in rule.groups {
+            let mut atoms = Vec::with_capacity(types.len());
+            for (key, values) in types {
+                atoms.push(atom);
+                // An unknown type is never hit: its group cannot match.
+                if let Some(ty) = IndicatorType::from_name(&key) {
+                    let bucket = &mut out.buckets[ty as usize];
+                    bucket.extend(
+                        values
+                            .into_iter()
+                            .map(|raw| (compile_canonical_owned(ty, raw), atom)),
+                    );
+                }
+                atom += 1;
+            }
+            groups.push(atoms);
+            group_names.push(name);
+        }
+        let names: Vec<&str> = group_names.iter().map(String::as_str).collect();
+        if condition.eval(&names, &|_| false) {
+            out.always.push(ri as u32);
+        }
+        out.rules.push(CRule {
+            spec_id: rule.id,
+            title: rule.title,
+            condition,
+            group_names,
+            groups,
+        });
+    }
+    Ok(out)
+}
+
 fn build_type(
     ty: IndicatorType,
     chunks: Vec<Vec<(Pattern, AtomId)>>,
@@ -525,26 +599,55 @@ impl CompiledSet {
 
     /// Compiles the native rules of a verified bundle (`rules.json`) in their order, straight
     /// from the typed document: the same set as [`CompiledSet::new`] over
-    /// [`RuleSpec::from_compiled`] of each rule, without copying the rules first.
-    pub fn from_bundle(rules: &ruleforge_bundle::RuleSet) -> Result<CompiledSet, BuildError> {
-        Self::build(rules.rules.iter().map(RuleView::of_compiled).collect())
+    /// [`RuleSpec::from_compiled`] of each rule. The rules are taken over, so their strings
+    /// move into the set instead of being copied, and values already in their canonical form
+    /// are not checked again ([`compile_canonical`]).
+    pub fn from_bundle(rules: ruleforge_bundle::RuleSet) -> Result<CompiledSet, BuildError> {
+        let mut rules = rules.rules;
+        let atoms: Vec<usize> = rules
+            .iter()
+            .map(|r| r.groups.values().map(|types| types.len()).sum())
+            .collect();
+        // Chunks taken off the end, then put back in order.
+        let mut chunks = Vec::with_capacity(rules.len().div_ceil(CHUNK));
+        let starts: Vec<usize> = (0..rules.len()).step_by(CHUNK).collect();
+        for &first in starts.iter().rev() {
+            chunks.push((first, rules.split_off(first)));
+        }
+        chunks.reverse();
+        Self::finish(atoms, chunks, |(first, chunk), bases| {
+            prepare_owned(chunk, first, &bases[first..])
+        })
     }
 
     /// Values are checked and compiled in parallel by chunks of rules, then each indicator
     /// type's index is built in parallel with the others'.
     fn build(views: Vec<RuleView<'_>>) -> Result<CompiledSet, BuildError> {
-        let mut bases: Vec<AtomId> = Vec::with_capacity(views.len());
-        let mut atom_rule: Vec<u32> = Vec::new();
-        for (ri, v) in views.iter().enumerate() {
-            bases.push(atom_rule.len() as AtomId);
-            atom_rule.extend(std::iter::repeat_n(ri as u32, v.atoms()));
-        }
-        let chunks: Vec<usize> = (0..views.len()).step_by(CHUNK).collect();
-        let prepared = par_map(chunks, |first| {
-            let end = (first + CHUNK).min(views.len());
+        let atoms: Vec<usize> = views.iter().map(RuleView::atoms).collect();
+        let n = views.len();
+        let chunks: Vec<usize> = (0..n).step_by(CHUNK).collect();
+        Self::finish(atoms, chunks, |first, bases| {
+            let end = (first + CHUNK).min(n);
             prepare(&views[first..end], first, &bases[first..end])
-        });
-        let mut rules = Vec::with_capacity(views.len());
+        })
+    }
+
+    /// Numbers the atoms (`atoms`: how many each rule has), compiles `chunks` of rules with
+    /// `prepare` in parallel (given the first atom of every rule), then builds each indicator
+    /// type's index in parallel with the others'.
+    fn finish<C: Send>(
+        atoms: Vec<usize>,
+        chunks: Vec<C>,
+        prepare: impl Fn(C, &[AtomId]) -> Result<Prepared, BuildError> + Sync,
+    ) -> Result<CompiledSet, BuildError> {
+        let mut bases: Vec<AtomId> = Vec::with_capacity(atoms.len());
+        let mut atom_rule: Vec<u32> = Vec::new();
+        for (ri, n) in atoms.iter().enumerate() {
+            bases.push(atom_rule.len() as AtomId);
+            atom_rule.extend(std::iter::repeat_n(ri as u32, *n));
+        }
+        let prepared = par_map(chunks, |c| prepare(c, &bases));
+        let mut rules = Vec::with_capacity(atoms.len());
         let mut always = Vec::new();
         let mut by_type: Vec<Buckets> = IndicatorType::ALL.iter().map(|_| Vec::new()).collect();
         for p in prepared {
@@ -555,7 +658,6 @@ impl CompiledSet {
                 by_type[t].push(bucket);
             }
         }
-        drop(views);
         let types: Vec<_> = IndicatorType::ALL.into_iter().zip(by_type).collect();
         let index = par_map(types, |(ty, chunks)| build_type(ty, chunks))
             .into_iter()
@@ -647,23 +749,19 @@ impl CompiledSet {
 
 fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, p: Pattern, atom: AtomId) {
     match p {
-        Pattern::Exact(s) => b.exact.entry(s).or_default().push(atom),
-        Pattern::Subdomain(base) => b.subdomain.entry(base).or_default().push(atom),
+        Pattern::Exact(s) => file_under(&mut b.exact, s, atom),
+        Pattern::Subdomain(base) => file_under(&mut b.subdomain, base, atom),
         Pattern::Net(net) => match net {
-            ipnet::IpNet::V4(n) => b
-                .nets_v4
-                .entry(n.prefix_len())
-                .or_default()
-                .entry(u32::from(n.network()))
-                .or_default()
-                .push(atom),
-            ipnet::IpNet::V6(n) => b
-                .nets_v6
-                .entry(n.prefix_len())
-                .or_default()
-                .entry(u128::from(n.network()))
-                .or_default()
-                .push(atom),
+            ipnet::IpNet::V4(n) => file_under(
+                b.nets_v4.entry(n.prefix_len()).or_default(),
+                u32::from(n.network()),
+                atom,
+            ),
+            ipnet::IpNet::V6(n) => file_under(
+                b.nets_v6.entry(n.prefix_len()).or_default(),
+                u128::from(n.network()),
+                atom,
+            ),
         },
         Pattern::Glob {
             pattern,
@@ -687,7 +785,7 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
                 let a = u32::from(a);
                 for (prefix, map) in &idx.nets_v4 {
                     if let Some(atoms) = map.get(&(a & v4_mask(*prefix))) {
-                        out.extend_from_slice(atoms);
+                        out.extend_from_slice(atoms.as_slice());
                     }
                 }
             }
@@ -695,7 +793,7 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
                 let a = u128::from(a);
                 for (prefix, map) in &idx.nets_v6 {
                     if let Some(atoms) = map.get(&(a & v6_mask(*prefix))) {
-                        out.extend_from_slice(atoms);
+                        out.extend_from_slice(atoms.as_slice());
                     }
                 }
             }
@@ -706,13 +804,13 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
     let text = normalize_event_value_cow(ty, raw);
     let text: &str = &text;
     if let Some(atoms) = idx.exact.get(text) {
-        out.extend_from_slice(atoms);
+        out.extend_from_slice(atoms.as_slice());
     }
     if !idx.subdomain.is_empty() {
         for (i, b) in text.bytes().enumerate() {
             if b == b'.' && i > 0 {
                 if let Some(atoms) = idx.subdomain.get(&text[i + 1..]) {
-                    out.extend_from_slice(atoms);
+                    out.extend_from_slice(atoms.as_slice());
                 }
             }
         }

@@ -367,41 +367,121 @@ pub fn compile_value(ty: IndicatorType, raw: &str) -> Pattern {
             Ok(re) => Pattern::Regex(re),
             Err(e) => Pattern::Invalid(e.to_string()),
         },
-        Checked::Valid { canonical } => match ty.syntax() {
-            Syntax::Hash(_) | Syntax::Email => Pattern::Exact(canonical),
-            Syntax::Glob { case_insensitive } => {
-                let p = if case_insensitive {
-                    canonical.to_lowercase()
-                } else {
-                    canonical
-                };
-                if glob::has_wildcards(&p, true) {
-                    Pattern::Glob {
-                        pattern: p,
-                        question_wild: true,
-                    }
-                } else {
-                    Pattern::Exact(p)
-                }
+        Checked::Valid { canonical } => of_canonical(ty, canonical),
+    }
+}
+
+/// Compiles one value of a verified bundle, which holds every value in its canonical form
+/// (the bundle compiler wrote it so, and the signature covers it): a value of that shape is
+/// taken as written instead of being checked and canonicalized again (IDNA, URL parsing);
+/// any other goes through [`compile_value`]. For a canonical value both give the same
+/// pattern.
+pub fn compile_canonical(ty: IndicatorType, raw: &str) -> Pattern {
+    if canonical_shape(ty, raw) {
+        of_canonical(ty, raw.to_string())
+    } else {
+        compile_value(ty, raw)
+    }
+}
+
+/// [`compile_canonical`] of a value taken over (moved into the pattern, not copied).
+pub fn compile_canonical_owned(ty: IndicatorType, raw: String) -> Pattern {
+    if canonical_shape(ty, &raw) {
+        of_canonical(ty, raw)
+    } else {
+        compile_value(ty, &raw)
+    }
+}
+
+/// Whether `raw` has the shape of a canonical value of `ty` (see [`compile_canonical`]).
+fn canonical_shape(ty: IndicatorType, raw: &str) -> bool {
+    let plain = !raw.is_empty()
+        && !raw.starts_with(indicator::REGEX_PREFIX)
+        && !raw.chars().any(char::is_control);
+    plain
+        && match ty.syntax() {
+            Syntax::Hash(len) => {
+                raw.len() == len && raw.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
             }
+            Syntax::Glob { .. } => raw.trim() == raw,
+            Syntax::Ip => indicator::parse_net(raw).is_some(),
+            Syntax::Domain => match raw.strip_prefix("*.") {
+                Some(base) => canonical_domain_shape(base, true),
+                None => canonical_domain_shape(raw, false),
+            },
+            // Lower-case scheme and host, as the WHATWG serialization writes them.
             Syntax::Url => {
-                if glob::has_wildcards(&canonical, false) {
-                    Pattern::Glob {
-                        pattern: url_pattern(&canonical),
-                        question_wild: false,
-                    }
-                } else {
-                    Pattern::Exact(canonical)
-                }
+                raw.is_ascii()
+                    && raw.split_once("://").is_some_and(|(_, rest)| {
+                        let authority = rest.split('/').next().unwrap_or(rest);
+                        !raw[..raw.len() - rest.len()]
+                            .bytes()
+                            .chain(authority.bytes())
+                            .any(|b| b.is_ascii_uppercase())
+                    })
             }
-            Syntax::Domain => match canonical.strip_prefix("*.") {
-                Some(base) => Pattern::Subdomain(base.to_string()),
-                None => Pattern::Exact(canonical),
-            },
-            Syntax::Ip => match indicator::parse_net(&canonical) {
-                Some(net) => Pattern::Net(net),
-                None => Pattern::Invalid("not an address or network".into()),
-            },
+            Syntax::Email => false,
+        }
+}
+
+/// Whether `d` is a domain (`*.` taken off when `wild`) that [`indicator::check`] accepts
+/// as its own canonical form without IDNA changing it: lower-case LDH labels of 1 to 63
+/// characters, none starting or ending with `-` or with `--` in third and fourth place (so
+/// no punycode), at most 253 characters, two labels or more (one after a wildcard), a
+/// top-level label that is not all digits.
+fn canonical_domain_shape(d: &str, wild: bool) -> bool {
+    let mut labels = 0;
+    let mut last_numeric = false;
+    let ok = d.len() <= 253
+        && d.split('.').all(|l| {
+            labels += 1;
+            last_numeric = l.bytes().all(|b| b.is_ascii_digit());
+            (1..=63).contains(&l.len())
+                && l.bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.get(2..4) != Some("--")
+        });
+    ok && (labels >= 2 || wild) && !last_numeric
+}
+
+/// The pattern of a valid value in its canonical form.
+fn of_canonical(ty: IndicatorType, canonical: String) -> Pattern {
+    match ty.syntax() {
+        Syntax::Hash(_) | Syntax::Email => Pattern::Exact(canonical),
+        Syntax::Glob { case_insensitive } => {
+            let p = if case_insensitive {
+                canonical.to_lowercase()
+            } else {
+                canonical
+            };
+            if glob::has_wildcards(&p, true) {
+                Pattern::Glob {
+                    pattern: p,
+                    question_wild: true,
+                }
+            } else {
+                Pattern::Exact(p)
+            }
+        }
+        Syntax::Url => {
+            if glob::has_wildcards(&canonical, false) {
+                Pattern::Glob {
+                    pattern: url_pattern(&canonical),
+                    question_wild: false,
+                }
+            } else {
+                Pattern::Exact(canonical)
+            }
+        }
+        Syntax::Domain => match canonical.strip_prefix("*.") {
+            Some(base) => Pattern::Subdomain(base.to_string()),
+            None => Pattern::Exact(canonical),
+        },
+        Syntax::Ip => match indicator::parse_net(&canonical) {
+            Some(net) => Pattern::Net(net),
+            None => Pattern::Invalid("not an address or network".into()),
         },
     }
 }

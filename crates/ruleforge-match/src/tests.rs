@@ -919,7 +919,7 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
         types: Default::default(),
         rules,
     };
-    let from_bundle = CompiledSet::from_bundle(&set_of).unwrap();
+    let from_bundle = CompiledSet::from_bundle(set_of.clone()).unwrap();
     let specs: Vec<RuleSpec> = set_of.rules.iter().map(RuleSpec::from_compiled).collect();
     let from_specs = CompiledSet::new(&specs).unwrap();
     assert_eq!(from_bundle.len(), n);
@@ -951,7 +951,7 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
     let mut bad = set_of.clone();
     bad.rules[4100].condition = "hash and".into();
     bad.rules[4700].condition = "(".into();
-    let Err(e) = CompiledSet::from_bundle(&bad) else {
+    let Err(e) = CompiledSet::from_bundle(bad.clone()) else {
         panic!("a bad condition is an error")
     };
     assert!(
@@ -959,4 +959,96 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
             .starts_with(&format!("rule {}:", bad.rules[4100].id)),
         "{e}"
     );
+}
+
+/// A verified bundle's values are compiled without being checked again: for every value in
+/// its canonical form the pattern is the one `compile_value` gives, and a value of another
+/// shape (upper case, spaces, a `regex:`, not valid) still goes through the full check.
+#[test]
+fn canonical_values_compile_as_checked_ones() {
+    use IndicatorType::*;
+    let samples: &[(IndicatorType, &[&str])] = &[
+        (
+            Md5,
+            &[
+                "d41d8cd98f00b204e9800998ecf8427e",
+                "D41D8CD98F00B204E9800998ECF8427E",
+                "xyz",
+            ],
+        ),
+        (
+            Sha256,
+            &["88a2d6eddd5c8f47599e20a65dd4dc4392030f00958d329dbb68c5c8e25844eb"],
+        ),
+        (
+            Domain,
+            &[
+                "example.com",
+                "*.example.com",
+                "*.com",
+                "xn--bcher-kva.de",
+                "xn--zz.de",
+                "ab--cd.de",
+                "-a.de",
+                "Example.COM.",
+                "bücher.de",
+                "ex_ample.com",
+                "a..b",
+                "localhost",
+                "1.2.3.4",
+                "a.b.c.d.e.f",
+            ],
+        ),
+        (
+            Url,
+            &[
+                "https://example.com/a",
+                "https://tundra-9dd5fb5d.biz/falcon/a970f6.php",
+                "https://*.example.com/x?",
+                "HTTP://Example.com:80/a",
+                "not a url",
+            ],
+        ),
+        (Email, &["bad@example.com", "Bad@Example.COM", "no-at-sign"]),
+        (Ip, &["10.0.0.0/8", "10.0.0.1/8", "2001:db8::1", "1.2.3"]),
+        (
+            FilePath,
+            &[
+                r"C:\ProgramData\kestrel\raven.dll",
+                r"C:\Windows\*\x?.exe",
+                " padded ",
+            ],
+        ),
+        (FileName, &["lumen_6cdacd2f.exe", "*.EXE"]),
+        (
+            CommandLine,
+            &["regex:a+b", "regex:(unclosed", "powershell -enc *"],
+        ),
+        (UserAgent, &["Mozilla/5.0 (X11)"]),
+    ];
+    let mut canonical_seen = 0;
+    for (ty, values) in samples {
+        for raw in *values {
+            let canonical = match indicator::check(*ty, raw) {
+                Checked::Valid { canonical } => canonical,
+                _ => raw.to_string(),
+            };
+            // Canonical values (and values that fail the check) give the same pattern.
+            let want = format!("{:?}", compile_value(*ty, &canonical));
+            let got = format!("{:?}", compile_canonical(*ty, &canonical));
+            assert_eq!(got, want, "{ty:?} {canonical:?}");
+            canonical_seen += 1;
+            // A value not in canonical form that is not shaped like one is checked.
+            // (A URL of the canonical shape is taken as written: a bundle holds no other.)
+            let shaped_alike = *ty == Url;
+            if canonical != *raw && !shaped_alike {
+                assert_eq!(
+                    format!("{:?}", compile_canonical(*ty, raw)),
+                    format!("{:?}", compile_value(*ty, raw)),
+                    "{ty:?} {raw:?}"
+                );
+            }
+        }
+    }
+    assert!(canonical_seen > 30);
 }

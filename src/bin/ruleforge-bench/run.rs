@@ -176,16 +176,15 @@ pub fn run(
                 bytes / 1e6 / wall,
             );
         }
+        let col = |name: &str| rows.iter().position(|(r, _)| r == name);
         let ratio = |a: &str, b: &str| -> f64 {
-            let col = |name: &str| {
-                rows.iter()
-                    .position(|(r, _)| r == name)
-                    .expect("a lint row")
-            };
-            let (a, b) = (&results[col(a)], &results[col(b)]);
+            let (a, b) = (&results[col(a).unwrap_or(0)], &results[col(b).unwrap_or(0)]);
             median(a.iter().zip(b).map(|(x, y)| x.wall / y.wall).collect())
         };
-        println!(
+        // The lint cache's ratios, when `--only`/`--skip` kept its four rows.
+        let lint_rows = [LINT_COLD, LINT_WARM, LINT_CHANGED, LINT_NO_CACHE];
+        if lint_rows.iter().all(|r| col(r).is_some()) {
+            println!(
             "\n{n} rules, lint cache (medians of per-round ratios): warm = {:.1} % of cold, {:.2}x the parse floor; \
              1 file changed = {:.1} % of cold; cold with the cache = {:.3}x --no-cache; \
              cache size {:.1} MB in {} files\n",
@@ -196,6 +195,7 @@ pub fn run(
             cache_size.0 as f64 / 1e6,
             cache_size.1,
         );
+        }
         if yamllint && n == sizes[0] {
             let mut c = Command::new("yamllint");
             c.current_dir(&dir).args(["-d", "relaxed", "rules"]);
