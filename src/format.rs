@@ -615,7 +615,9 @@ impl Emitter {
                     "{}"
                 };
                 let eol = self.eol(root.span.start);
-                self.line(&format!("{t}{eol}"));
+                self.out.push_str(t);
+                self.push_eol(eol.as_deref());
+                self.end_line();
             }
             NodeKind::Scalar(_) => {
                 let t = match self.scalar(root, Ctx::Other, true)? {

@@ -90,7 +90,12 @@ pub fn exec(args: Args) -> CmdResult {
                 return Ok(Outcome::Unchanged);
             }
             let diff = if args.diff {
-                similar::TextDiff::from_lines(&src.text, &new)
+                // Bounded: a short file of YAML aliases can expand to tens of thousands of
+                // lines, and an exact line diff of that is quadratic. Past the deadline the
+                // diff is still correct, only less minimal.
+                similar::TextDiff::configure()
+                    .timeout(std::time::Duration::from_millis(500))
+                    .diff_lines(&src.text, &new)
                     .unified_diff()
                     .context_radius(3)
                     .header(&format!("a/{}", input.path), &format!("b/{}", input.path))
