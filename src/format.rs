@@ -48,13 +48,38 @@ pub enum FormatError {
 /// Formats a rule file's text.
 pub fn format_source(src: &SourceFile) -> Result<String, FormatError> {
     let root = yaml::parse(src).map_err(FormatError::Load)?;
-    format_tree(src, &root, true)
+    let out = format_tree(src, &root, true)?;
+    settle(src, out)
+}
+
+/// Returns `out` once it formats to itself. A few layouts (a comment after an empty item of
+/// a nested list) move once more when the first result is formatted again; `fmt` must be
+/// idempotent, so the result is formatted until it stays put, and a file that does not
+/// settle is left unchanged.
+fn settle(src: &SourceFile, mut out: String) -> Result<String, FormatError> {
+    if out == src.text {
+        return Ok(out);
+    }
+    for _ in 0..3 {
+        let next_src = SourceFile::new(src.path.clone(), out.clone());
+        let root = yaml::parse(&next_src).map_err(FormatError::Load)?;
+        let next = format_tree(&next_src, &root, true)?;
+        if next == out {
+            return Ok(out);
+        }
+        out = next;
+    }
+    Err(FormatError::Unsupported {
+        span: None,
+        message: "formatting does not settle on one layout here: file left unchanged".into(),
+    })
 }
 
 /// Formats `root`, a tree parsed from `src` (possibly edited: nodes whose spans do not come
 /// from `src` carry no comments, e.g. spans starting at `usize::MAX`).
 pub fn format_node(src: &SourceFile, root: &Node) -> Result<String, FormatError> {
-    format_tree(src, root, false)
+    let out = format_tree(src, root, false)?;
+    settle(src, out)
 }
 
 /// `unedited`: `root` is the tree of `src` as parsed, so a result equal to `src`'s text

@@ -208,7 +208,7 @@ fn temporaries(dir: &Path) -> Vec<PathBuf> {
         };
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with(".ruleforge") || name.starts_with(".tmp") {
+            if name.starts_with(".ruleforge-") || name.starts_with(".tmp") {
                 found.push(e.path());
             }
             if e.file_type().unwrap().is_dir() {

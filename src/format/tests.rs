@@ -618,3 +618,14 @@ fn projection_shortcut_agrees_with_the_json_comparison() {
     // An already formatted file formats to itself through the shortcut.
     assert_eq!(fmt(&canonical), canonical);
 }
+
+/// Found by fuzzing `fmt`: the first layout put the comment before the outer item, and
+/// formatting that moved it inside. The result is the layout that formats to itself.
+#[test]
+fn a_comment_after_an_empty_item_of_a_nested_list_formats_to_a_fixed_point() {
+    let text = "indicators:\n  c1_domain:\n    domain:\n      - - #avsvmcloud.com\n      - \
+                '*.appsync-api.eu-west-1.avsvmcloud.com'\n";
+    let once = fmt(text);
+    assert_eq!(fmt(&once), once);
+    assert!(once.contains("#avsvmcloud.com"), "{once}");
+}
