@@ -155,7 +155,7 @@ fn stage_named(
 
 /// The start of this process's temporary names: `.ruleforge-<pid>.` (the process id lets a
 /// later run tell a killed run's leftover from a running one's file).
-fn temporary_prefix() -> String {
+pub(crate) fn temporary_prefix() -> String {
     format!("{TEMPORARY}{}.", std::process::id())
 }
 
@@ -168,7 +168,7 @@ const TEMPORARY: &str = ".ruleforge-";
 /// moment (or while a named temporary file is written, where `O_TMPFILE` is missing) leaves
 /// it behind. The next run that writes into the folder removes every `.ruleforge-<pid>.*`
 /// file whose process is gone; files of running processes are left alone.
-fn sweep_once(dir: &Path) {
+pub(crate) fn sweep_once(dir: &Path) {
     static SWEPT: std::sync::Mutex<Option<std::collections::HashSet<std::path::PathBuf>>> =
         std::sync::Mutex::new(None);
     {

@@ -603,3 +603,29 @@ fn old_packs_are_pruned() {
     assert_eq!(checked("RF102"), 1, "a kept pack is warm");
     assert_eq!(checked("RF101"), 8, "the oldest pack was removed");
 }
+
+/// A run killed while writing its pack leaves the pack's temporary file behind; the next run
+/// that writes a pack into the folder removes it (its process is gone).
+#[cfg(unix)]
+#[test]
+fn a_killed_runs_pack_temporary_is_removed() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    lint(r.path(), &["--cache-dir", cache_arg], &[]);
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    let stale = cache.join(format!(".ruleforge-{dead}.AbCdEf.tmp"));
+    std::fs::write(&stale, vec![0u8; 4096]).unwrap();
+    // Other settings: this run writes a pack of its own.
+    lint(
+        r.path(),
+        &["--ignore", "RF101", "--cache-dir", cache_arg],
+        &[],
+    );
+    assert!(
+        !stale.exists(),
+        "the killed run's temporary file is removed"
+    );
+}

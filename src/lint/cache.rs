@@ -1146,8 +1146,11 @@ fn write(
     head.extend_from_slice(&checksum.digest().to_le_bytes());
     let dir = pack.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
+    // A run killed while writing its pack leaves the temporary file: named like fsutil's
+    // temporaries, the next pack write into the folder removes it.
+    crate::fsutil::sweep_once(dir);
     let mut tmp = tempfile::Builder::new()
-        .prefix(".lint-")
+        .prefix(&crate::fsutil::temporary_prefix())
         .suffix(".tmp")
         .tempfile_in(dir)?;
     {
