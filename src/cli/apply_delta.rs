@@ -7,7 +7,7 @@
 //! is for another base, 21 an invalid delta (truncated, tampered member, unknown format
 //! version, a tombstone for a missing rule, a duplicate rule).
 
-use super::verify::{check_threshold, load_public_keys, read_small};
+use super::verify::{check_threshold, load_public_keys, read_signatures};
 use super::CmdResult;
 use crate::dist::{self, delta, DistError};
 use anyhow::Context;
@@ -55,20 +55,7 @@ fn read_bounded(path: &Path, limit: u64) -> anyhow::Result<Result<Vec<u8>, DistE
 pub fn exec(args: Args) -> CmdResult {
     let keys = load_public_keys(&args.public_keys)?;
     check_threshold(args.threshold, &keys)?;
-    let sig_paths = if args.signatures.is_empty() {
-        let found = dist::signature_paths(&args.delta);
-        if found.is_empty() {
-            vec![PathBuf::from(format!("{}.minisig", args.delta.display()))]
-        } else {
-            found
-        }
-    } else {
-        args.signatures.clone()
-    };
-    let mut signatures = Vec::new();
-    for p in &sig_paths {
-        signatures.push(String::from_utf8(read_small(p, "signature")?).unwrap_or_default());
-    }
+    let signatures = read_signatures(&args.delta, &args.signatures)?;
     let limit = crate::bundle::VerifyOptions::default().max_unpacked;
     let delta_bytes = read_bounded(&args.delta, limit)?;
     let old_bytes = read_bounded(&args.old, limit)?;

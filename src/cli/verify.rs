@@ -70,6 +70,25 @@ pub(crate) fn check_threshold(threshold: usize, keys: &[TrustedKey]) -> anyhow::
 }
 
 /// Reads a small text file (a signature) within 64 KiB.
+/// The signatures of `file`: those given, else `FILE.minisig`, `FILE.minisig.2`, … as present
+/// (`FILE.minisig` named in the error when there is none).
+pub(crate) fn read_signatures(file: &Path, given: &[PathBuf]) -> anyhow::Result<Vec<String>> {
+    let paths = if given.is_empty() {
+        let found = dist::signature_paths(file);
+        if found.is_empty() {
+            vec![PathBuf::from(format!("{}.minisig", file.display()))]
+        } else {
+            found
+        }
+    } else {
+        given.to_vec()
+    };
+    paths
+        .iter()
+        .map(|p| Ok(String::from_utf8(read_small(p, "signature")?).unwrap_or_default()))
+        .collect()
+}
+
 pub(crate) fn read_small(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     std::fs::File::open(path)
@@ -87,20 +106,7 @@ pub fn exec(args: Args) -> CmdResult {
         load_public_keys(&args.freshness_keys)?
     };
     let opts = options(args.now.as_deref(), args.current_version)?;
-    let sig_paths = if args.signatures.is_empty() {
-        let found = dist::signature_paths(&args.bundle);
-        if found.is_empty() {
-            vec![PathBuf::from(format!("{}.minisig", args.bundle.display()))]
-        } else {
-            found
-        }
-    } else {
-        args.signatures.clone()
-    };
-    let mut signatures = Vec::new();
-    for p in &sig_paths {
-        signatures.push(String::from_utf8(read_small(p, "signature")?).unwrap_or_default());
-    }
+    let signatures = read_signatures(&args.bundle, &args.signatures)?;
     let fresh = match &args.freshness {
         Some(p) => {
             let doc = read_small(p, "freshness document")?;
