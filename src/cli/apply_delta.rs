@@ -11,7 +11,7 @@ use super::verify::{check_threshold, load_public_keys, read_signatures};
 use super::CmdResult;
 use crate::dist::{self, delta, DistError};
 use anyhow::Context;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -38,18 +38,12 @@ pub struct Args {
 }
 
 fn read_bounded(path: &Path, limit: u64) -> anyhow::Result<Result<Vec<u8>, DistError>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+    let bytes = super::read_at_most(path, limit)
         .with_context(|| format!("{}: cannot read", path.display()))?;
-    Ok(if bytes.len() as u64 > limit {
-        Err(DistError::TooLarge {
-            what: path.display().to_string(),
-            limit,
-        })
-    } else {
-        Ok(bytes)
-    })
+    Ok(bytes.ok_or_else(|| DistError::TooLarge {
+        what: path.display().to_string(),
+        limit,
+    }))
 }
 
 pub fn exec(args: Args) -> CmdResult {

@@ -329,19 +329,10 @@ pub fn exec(args: Args) -> CmdResult {
 
 /// Reads an earlier bundle within the unpacked-size bound of verification.
 fn read_bounded(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
-    use std::io::Read;
     let limit = crate::bundle::VerifyOptions::default().max_unpacked;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("--delta-from {}: cannot read", path.display()))?;
-    if bytes.len() as u64 > limit {
-        return Err(anyhow!(
-            "--delta-from {}: larger than {limit} bytes",
-            path.display()
-        ));
-    }
-    Ok(bytes)
+    super::read_at_most(path, limit)
+        .with_context(|| format!("--delta-from {}: cannot read", path.display()))?
+        .ok_or_else(|| anyhow!("--delta-from {}: larger than {limit} bytes", path.display()))
 }
 
 /// Prints rule problems that stop a build (one line each) and returns exit code 1.

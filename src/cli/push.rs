@@ -5,7 +5,7 @@
 use super::CmdResult;
 use crate::dist::{self, push, Reference};
 use anyhow::{anyhow, Context};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -34,13 +34,9 @@ pub struct Args {
 }
 
 fn read(path: &Path, limit: u64) -> anyhow::Result<(String, Vec<u8>)> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .with_context(|| format!("{}: cannot read", path.display()))?;
-    if bytes.len() as u64 > limit {
-        return Err(anyhow!("{}: larger than {limit} bytes", path.display()));
-    }
+    let bytes = super::read_at_most(path, limit)
+        .with_context(|| format!("{}: cannot read", path.display()))?
+        .ok_or_else(|| anyhow!("{}: larger than {limit} bytes", path.display()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
