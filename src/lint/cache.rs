@@ -50,7 +50,7 @@ pub const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # For information about cache directory tags see https://bford.info/cachedir/\n";
 
 /// The first bytes of a pack; the digit is the layout's version.
-const MAGIC: &[u8; 8] = b"RFLINTC2";
+const MAGIC: &[u8; 8] = b"RFLINTC3";
 
 /// Entries per independently decodable chunk of a pack (decoded in parallel).
 const CHUNK: usize = 2048;
@@ -178,17 +178,6 @@ impl<'a> DiagnosticRef<'a> {
     }
 }
 
-/// Bytes kept as they are inside an entry (read in place, not copied).
-mod raw {
-    pub fn serialize<S: serde::Serializer>(v: &&[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(v)
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'de [u8], D::Error> {
-        <&'de [u8] as serde::Deserialize>::deserialize(d)
-    }
-}
-
 /// One file's entry, read in place from the pack.
 #[derive(Serialize, Deserialize)]
 struct Entry<'a> {
@@ -207,14 +196,16 @@ struct Entry<'a> {
     /// The text, when the file has findings or suppressions.
     #[serde(borrow)]
     text: Option<&'a str>,
-    /// The file's [`RuleSummary`]s, encoded: decoded only when the repository-wide checks
-    /// must read them (a warm run whose files did not change reads none).
-    #[serde(borrow, with = "raw")]
-    summaries: &'a [u8],
-    /// The marks ([`KeyTables::mark`], 4 bytes each, sorted) of the keys the file's rules
-    /// hold: which files an update of the repository-wide findings must read.
-    #[serde(borrow, with = "raw")]
-    marks: &'a [u8],
+    /// The length and XXH3-64 of the file's [`RuleSummary`]s, encoded, in the pack's
+    /// summaries region (entry after entry, in the entries' order): read and decoded only
+    /// when the repository-wide checks need them (a warm run whose files did not change
+    /// reads none of that region).
+    summaries_len: u64,
+    summaries_sum: u64,
+    /// How many marks ([`KeyTables::mark`], 4 bytes each, sorted) of the keys the file's
+    /// rules hold it has in the pack's marks region (in the entries' order): which files an
+    /// update of the repository-wide findings must read.
+    marks: u64,
 }
 
 impl Entry<'_> {
@@ -252,17 +243,6 @@ impl Entry<'_> {
             fixable: self.fixable,
         })
     }
-
-    fn summaries(&self) -> Result<Vec<RuleSummary>, String> {
-        postcard::from_bytes(self.summaries)
-            .map_err(|e| format!("{}: bad rule summaries: {e}", self.path))
-    }
-
-    fn marks(&self) -> impl Iterator<Item = u32> + '_ {
-        self.marks
-            .chunks_exact(4)
-            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
-    }
 }
 
 /// An [`Entry`] written from a file's part of a run without copying it (the same encoding).
@@ -276,44 +256,66 @@ struct EntryRef<'a> {
     diagnostics: Vec<DiagnosticRef<'a>>,
     suppressions: &'a Suppressions,
     text: Option<&'a str>,
-    #[serde(with = "raw")]
-    summaries: &'a [u8],
-    #[serde(with = "raw")]
-    marks: &'a [u8],
+    summaries_len: u64,
+    summaries_sum: u64,
+    marks: u64,
 }
 
-/// The new entry of a file checked by the run.
+thread_local! {
+    /// Each worker thread's buffer for encoding a file's summaries and entry (its capacity
+    /// kept from file to file).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The new entry of a file checked by the run: its entry, summaries and marks in one buffer
+/// of exactly their size.
 fn encode_new(
     c: &Checked<()>,
     per_file: bool,
     hash: u128,
     stat: Option<Stat>,
     tables: &KeyTables,
-) -> Option<Vec<u8>> {
+) -> Option<Pieces> {
     let keep = !c.diagnostics.is_empty() || !c.suppressions.is_empty();
-    let summaries = postcard::to_allocvec(&c.summaries).ok()?;
-    let marks: Vec<u8> = tables
-        .marks(&c.summaries)
-        .iter()
-        .flat_map(|m| m.to_le_bytes())
-        .collect();
-    postcard::to_allocvec(&EntryRef {
-        path: &c.path,
-        hash,
-        stat,
-        checked: per_file,
-        fixable: c.fixable,
-        diagnostics: c.diagnostics.iter().map(DiagnosticRef::of).collect(),
-        suppressions: &c.suppressions,
-        text: if keep {
-            c.source.as_ref().map(|s| s.text.as_str())
-        } else {
-            None
-        },
-        summaries: &summaries,
-        marks: &marks,
+    let marks = tables.marks(&c.summaries);
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        postcard::to_io(&c.summaries, &mut *scratch).ok()?;
+        let summaries_len = scratch.len();
+        let summaries_sum = xxhash_rust::xxh3::xxh3_64(scratch);
+        let entry = EntryRef {
+            path: &c.path,
+            hash,
+            stat,
+            checked: per_file,
+            fixable: c.fixable,
+            diagnostics: c.diagnostics.iter().map(DiagnosticRef::of).collect(),
+            suppressions: &c.suppressions,
+            text: if keep {
+                c.source.as_ref().map(|s| s.text.as_str())
+            } else {
+                None
+            },
+            summaries_len: summaries_len as u64,
+            summaries_sum,
+            marks: marks.len() as u64,
+        };
+        postcard::to_io(&entry, &mut *scratch).ok()?;
+        let e = scratch.len() - summaries_len;
+        let s = e + summaries_len;
+        let mut new = Vec::with_capacity(s + 4 * marks.len());
+        new.extend_from_slice(&scratch[summaries_len..]);
+        new.extend_from_slice(&scratch[..summaries_len]);
+        for m in &marks {
+            new.extend_from_slice(&m.to_le_bytes());
+        }
+        Some(Pieces {
+            entry: Src::New(0..e),
+            summaries: Src::New(e..s),
+            marks: Src::New(s..new.len()),
+            new,
+        })
     })
-    .ok()
 }
 
 /// The repository-wide findings of the rule set a pack holds (every entry's summaries,
@@ -333,20 +335,112 @@ struct RepoSectionRef<'a> {
     findings: Vec<DiagnosticRef<'a>>,
 }
 
-/// An entry read from the pack and the bytes it was read from.
+/// An entry read from the pack and where its bytes lie in the pack: the entry's own, its
+/// summaries' and its marks'.
 struct Stored<'a> {
     entry: Entry<'a>,
     range: Range<usize>,
+    summaries: Range<usize>,
+    marks: Range<usize>,
+}
+
+impl Stored<'_> {
+    /// The file's [`RuleSummary`]s, read from the pack `bytes` (checked against their
+    /// checksum).
+    fn summaries(&self, bytes: &[u8]) -> Result<Vec<RuleSummary>, String> {
+        let b = &bytes[self.summaries.clone()];
+        if xxhash_rust::xxh3::xxh3_64(b) != self.entry.summaries_sum {
+            return Err(format!(
+                "{}: rule summaries: checksum mismatch",
+                self.entry.path
+            ));
+        }
+        postcard::from_bytes(b).map_err(|e| format!("{}: bad rule summaries: {e}", self.entry.path))
+    }
+
+    /// The file's key marks, read from the pack `bytes` (the caller checked the marks
+    /// region's checksum).
+    fn marks<'b>(&self, bytes: &'b [u8]) -> impl Iterator<Item = u32> + 'b {
+        bytes[self.marks.clone()]
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+    }
+
+    /// The entry's parts as they are in the old pack.
+    fn reuse(&self) -> Pieces {
+        Pieces {
+            new: Vec::new(),
+            entry: Src::Old(self.range.clone()),
+            summaries: Src::Old(self.summaries.clone()),
+            marks: Src::Old(self.marks.clone()),
+        }
+    }
+}
+
+/// Where some bytes of the next pack come from: the old pack, or the [`Pieces`]' own.
+#[derive(Clone)]
+enum Src {
+    Old(Range<usize>),
+    New(Range<usize>),
+}
+
+/// An entry's three parts in the next pack (its entry, summaries and marks), and the new
+/// bytes among them.
+struct Pieces {
+    new: Vec<u8>,
+    entry: Src,
+    summaries: Src,
+    marks: Src,
 }
 
 /// What a run leaves for a file in the next pack.
 enum Out {
     /// The entry read from the old pack, unchanged.
-    Reuse(Range<usize>),
-    /// A new entry, encoded.
-    New(Vec<u8>),
+    Reuse(Pieces),
+    /// A new entry (some of its parts may be the old pack's).
+    New(Pieces),
     /// Nothing (a file that could not be cached: unreadable, fixed in place, not on disk).
     Nothing,
+}
+
+/// A pack's bytes: mapped (a warm run then reads only the pages it needs, not the rule
+/// summaries), or read when it cannot be mapped.
+enum PackBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for PackBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            PackBytes::Mapped(m) => m,
+            PackBytes::Read(v) => v,
+        }
+    }
+}
+
+impl PackBytes {
+    /// The pack at `path`, mapped, else read; `Ok(None)` when there is none.
+    fn open(path: &Path) -> std::io::Result<Option<PackBytes>> {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if file.metadata()?.len() > 0 {
+            // SAFETY: a pack is never written in place: each is written to a temporary
+            // file and renamed over the old one, so the mapped file (the old inode, kept
+            // alive by the mapping) does not change while it is mapped. Only another
+            // program writing into the file in place could change or truncate it under us.
+            if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(Some(PackBytes::Mapped(m)));
+            }
+        }
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut v)?;
+        Ok(Some(PackBytes::Read(v)))
+    }
 }
 
 /// The lint cache of one repository root and one set of settings, opened for a run.
@@ -354,7 +448,7 @@ pub struct LintCache {
     pack: PathBuf,
     key: String,
     /// The pack's bytes; `None` when there is none.
-    bytes: Option<Vec<u8>>,
+    bytes: Option<PackBytes>,
     /// Drop the entries of files the run does not see (it covers the whole rule set).
     prune: bool,
     started: SystemTime,
@@ -447,9 +541,8 @@ impl LintCache {
             "lint-{:016x}.pack",
             xxhash_rust::xxh3::xxh3_64(key.as_bytes())
         ));
-        let bytes = match std::fs::read(&pack) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        let bytes = match PackBytes::open(&pack) {
+            Ok(bytes) => bytes,
             Err(e) => {
                 note(format_args!("{}: not read: {e}", pack.display()));
                 None
@@ -486,213 +579,220 @@ impl LintCache {
             prune,
             started,
         } = self;
-        let bytes = bytes.unwrap_or_default();
+        let bytes = bytes.unwrap_or(PackBytes::Read(Vec::new()));
         let had_pack = !bytes.is_empty() || pack.exists();
         let tables = KeyTables::new(opts);
         let codes = tables.codes();
-        let (checked, repo, stats, job) =
-            {
-                let (stored, section) = match decode(&bytes, &key) {
-                    Ok(d) => d,
-                    Err(why) => {
-                        if had_pack {
-                            note(format_args!("{}: ignored: {why}", pack.display()));
+        let (checked, repo, stats, job) = {
+            let Decoded {
+                stored,
+                section,
+                marks,
+            } = match decode(&bytes, &key) {
+                Ok(d) => d,
+                Err(why) => {
+                    if had_pack {
+                        note(format_args!("{}: ignored: {why}", pack.display()));
+                    }
+                    Decoded::default()
+                }
+            };
+            crate::timings::mark("lint: cache read");
+            let limit = started
+                .checked_sub(RACY)
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i128);
+            let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
+            // Each input's entry: both lists are sorted by path (as discovery gives them).
+            let index: Vec<Option<usize>> = if sorted {
+                let mut j = 0;
+                inputs
+                    .iter()
+                    .map(|i| {
+                        while stored
+                            .get(j)
+                            .is_some_and(|s| s.entry.path < i.path.as_str())
+                        {
+                            j += 1;
                         }
-                        (Vec::new(), None)
-                    }
-                };
-                crate::timings::mark("lint: cache read");
-                let limit = started
-                    .checked_sub(RACY)
-                    .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as i128);
-                let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
-                // Each input's entry: both lists are sorted by path (as discovery gives them).
-                let index: Vec<Option<usize>> = if sorted {
-                    let mut j = 0;
-                    inputs
-                        .iter()
-                        .map(|i| {
-                            while stored
-                                .get(j)
-                                .is_some_and(|s| s.entry.path < i.path.as_str())
-                            {
-                                j += 1;
-                            }
-                            stored
-                                .get(j)
-                                .is_some_and(|s| s.entry.path == i.path)
-                                .then_some(j)
-                        })
-                        .collect()
-                } else {
-                    inputs
-                        .par_iter()
-                        .map(|i| {
-                            stored
-                                .binary_search_by(|s| s.entry.path.cmp(i.path.as_str()))
-                                .ok()
-                        })
-                        .collect()
-                };
-                let (dir_of, dirs) = open_dirs(inputs, &index);
-                let mut results: Vec<FileRun> = inputs
-                    .par_iter()
-                    .zip(index.par_iter())
-                    .zip(dir_of.par_iter())
-                    .map(|((input, &old), dir)| {
-                        let dir = dir.map(|d| &dirs[d]);
-                        let r = one(input, old.map(|o| &stored[o]), dir, opts, limit, &tables);
-                        crate::progress::add(1);
-                        r
+                        stored
+                            .get(j)
+                            .is_some_and(|s| s.entry.path == i.path)
+                            .then_some(j)
                     })
-                    .collect::<Result<_, _>>()?;
-                drop(dirs);
-                let mut stats = Stats::default();
-                for r in &results {
-                    match r.how {
-                        0 => stats.unread += 1,
-                        1 => stats.rehashed += 1,
-                        _ => stats.checked += 1,
-                    }
+                    .collect()
+            } else {
+                inputs
+                    .par_iter()
+                    .map(|i| {
+                        stored
+                            .binary_search_by(|s| s.entry.path.cmp(i.path.as_str()))
+                            .ok()
+                    })
+                    .collect()
+            };
+            let (dir_of, dirs) = open_dirs(inputs, &index);
+            let mut results: Vec<FileRun> = inputs
+                .par_iter()
+                .zip(index.par_iter())
+                .zip(dir_of.par_iter())
+                .map(|((input, &old), dir)| {
+                    let dir = dir.map(|d| &dirs[d]);
+                    let r = one(input, old.map(|o| &stored[o]), dir, opts, limit, &tables);
+                    crate::progress::add(1);
+                    r
+                })
+                .collect::<Result<_, _>>()?;
+            drop(dirs);
+            let mut stats = Stats::default();
+            for r in &results {
+                match r.how {
+                    0 => stats.unread += 1,
+                    1 => stats.rehashed += 1,
+                    _ => stats.checked += 1,
                 }
-                crate::timings::mark("lint: per-file checks (cache)");
-                note(format_args!(
-                    "{} files: {} unchanged (not read), {} unchanged (read and hashed), {} checked",
-                    inputs.len(),
-                    stats.unread,
-                    stats.rehashed,
-                    stats.checked
-                ));
+            }
+            crate::timings::mark("lint: per-file checks (cache)");
+            note(format_args!(
+                "{} files: {} unchanged (not read), {} unchanged (read and hashed), {} checked",
+                inputs.len(),
+                stats.unread,
+                stats.rehashed,
+                stats.checked
+            ));
 
-                // The repository-wide findings.
-                let mut matched = vec![false; stored.len()];
-                for i in index.iter().flatten() {
-                    matched[*i] = true;
-                }
-                let changes: Vec<Change<'_>> =
-                    results
-                        .iter()
-                        .zip(inputs)
-                        .zip(&index)
-                        // A file checked without an entry and without rules (one that cannot be
-                        // read as text) changes nothing.
-                        .filter(|((r, _), old)| {
-                            r.how == 2 && (old.is_some() || !r.checked.summaries.is_empty())
-                        })
-                        .map(|((r, input), &old)| Change {
-                            path: input.path.as_str(),
-                            old,
-                            new: Some(r.checked.summaries.as_slice()),
-                        })
-                        .chain(stored.iter().enumerate().filter(|(j, _)| !matched[*j]).map(
-                            |(j, s)| Change {
-                                path: s.entry.path,
-                                old: Some(j),
-                                new: None,
-                            },
-                        ))
-                        .collect();
-                let section = section
-                    .and_then(|b| postcard::from_bytes::<RepoSection<'_>>(b).ok())
-                    .filter(|s| s.codes == codes);
-                let few = changes.len() <= 64.max(inputs.len() / 20);
-                let mut mode = match &section {
-                    Some(_) if sorted && changes.is_empty() => RepoMode::Reuse,
-                    Some(_) if sorted && few => RepoMode::Incremental,
-                    _ => RepoMode::Full,
-                };
-                let stored_findings = || -> Result<Vec<Diagnostic>, String> {
-                    section
-                        .as_ref()
-                        .map_or(&[][..], |s| s.findings.as_slice())
-                        .iter()
-                        .map(|d| d.to_diagnostic().ok_or("a finding of an unknown code"))
-                        .collect::<Result<_, _>>()
-                        .map_err(str::to_string)
-                };
-                let mut repo = match mode {
-                    RepoMode::Reuse => stored_findings(),
-                    RepoMode::Incremental => stored_findings()
-                        .and_then(|f| incremental(f, &changes, &stored, &tables, opts)),
-                    RepoMode::Full => Err(String::new()),
-                };
-                if let Err(why) = &repo {
-                    if mode != RepoMode::Full {
-                        note(format_args!(
-                            "{}: stored repository findings ignored: {why}",
-                            pack.display()
-                        ));
-                        mode = RepoMode::Full;
-                    }
-                }
-                // Whether the findings are those of exactly the files the next pack holds.
-                let kept: Vec<Range<usize>> = if prune {
-                    Vec::new()
-                } else {
+            // The repository-wide findings.
+            let mut matched = vec![false; stored.len()];
+            for i in index.iter().flatten() {
+                matched[*i] = true;
+            }
+            let changes: Vec<Change<'_>> = results
+                .iter()
+                .zip(inputs)
+                .zip(&index)
+                // A file checked without an entry and without rules (one that cannot be
+                // read as text) changes nothing.
+                .filter(|((r, _), old)| {
+                    r.how == 2 && (old.is_some() || !r.checked.summaries.is_empty())
+                })
+                .map(|((r, input), &old)| Change {
+                    path: input.path.as_str(),
+                    old,
+                    new: Some(r.checked.summaries.as_slice()),
+                })
+                .chain(
                     stored
                         .iter()
-                        .zip(&matched)
-                        .filter(|(_, m)| !**m)
-                        .map(|(s, _)| s.range.clone())
-                        .collect()
-                };
-                let complete = kept.is_empty()
-                    && results
-                        .iter()
-                        .all(|r| !matches!(r.out, Out::Nothing) || r.checked.summaries.is_empty());
-                drop(changes);
-                if mode == RepoMode::Full {
-                    repo = full(&mut results, &index, &stored, opts);
-                }
-                note(format_args!(
-                    "repository checks: {}",
-                    match mode {
-                        RepoMode::Reuse => "stored findings reused",
-                        RepoMode::Incremental => "stored findings updated",
-                        RepoMode::Full => "run over every rule",
-                    }
-                ));
-                let repo = match repo {
-                    Ok(repo) => repo,
-                    Err(why) => {
-                        // A pack whose summaries cannot be read: the run starts again without it.
-                        note(format_args!("{}: ignored: {why}", pack.display()));
-                        drop(results);
-                        drop(stored);
-                        crate::drop_in_background(bytes);
-                        let outcome = super::run(inputs, opts)?;
-                        return Ok((outcome, stats, PendingWrite(None)));
-                    }
-                };
-                crate::timings::mark("lint: repository checks (cache)");
-
-                // The next pack: the run's entries and the kept ones, merged by path.
-                let old_count = stored.len();
-                let mut run_outs: Vec<(&str, Out)> = Vec::with_capacity(results.len());
-                let mut checked = Vec::with_capacity(results.len());
-                for (r, input) in results.into_iter().zip(inputs) {
-                    run_outs.push((input.path.as_str(), r.out));
-                    checked.push(r.checked);
-                }
-                let reused = run_outs
+                        .enumerate()
+                        .filter(|(j, _)| !matched[*j])
+                        .map(|(j, s)| Change {
+                            path: s.entry.path,
+                            old: Some(j),
+                            new: None,
+                        }),
+                )
+                .collect();
+            let section = section
+                .and_then(|b| postcard::from_bytes::<RepoSection<'_>>(b).ok())
+                .filter(|s| s.codes == codes);
+            let few = changes.len() <= 64.max(inputs.len() / 20);
+            let mut mode = match &section {
+                Some(_) if sorted && changes.is_empty() => RepoMode::Reuse,
+                Some(_) if sorted && few => RepoMode::Incremental,
+                _ => RepoMode::Full,
+            };
+            let stored_findings = || -> Result<Vec<Diagnostic>, String> {
+                section
+                    .as_ref()
+                    .map_or(&[][..], |s| s.findings.as_slice())
                     .iter()
-                    .filter(|(_, o)| matches!(o, Out::Reuse(_)))
-                    .count();
-                let fresh = run_outs.iter().any(|(_, o)| matches!(o, Out::New(_)));
-                let had_section = section.is_some();
-                let unchanged =
-                    !fresh && kept.len() + reused == old_count && had_section == complete;
-                let kept: Vec<(&str, Out)> = stored
+                    .map(|d| d.to_diagnostic().ok_or("a finding of an unknown code"))
+                    .collect::<Result<_, _>>()
+                    .map_err(str::to_string)
+            };
+            let mut repo = match mode {
+                RepoMode::Reuse => stored_findings(),
+                RepoMode::Incremental => stored_findings().and_then(|f| {
+                    let marks_ok =
+                        || marks.is_some_and(|(b, sum)| xxhash_rust::xxh3::xxh3_64(b) == sum);
+                    incremental(f, &changes, &stored, &bytes, marks_ok, &tables, opts)
+                }),
+                RepoMode::Full => Err(String::new()),
+            };
+            if let Err(why) = &repo {
+                if mode != RepoMode::Full {
+                    note(format_args!(
+                        "{}: stored repository findings ignored: {why}",
+                        pack.display()
+                    ));
+                    mode = RepoMode::Full;
+                }
+            }
+            // Whether the findings are those of exactly the files the next pack holds.
+            let kept: Vec<Range<usize>> = if prune {
+                Vec::new()
+            } else {
+                stored
                     .iter()
                     .zip(&matched)
-                    .filter(|(_, m)| !prune && !**m)
-                    .map(|(s, _)| (s.entry.path, Out::Reuse(s.range.clone())))
-                    .collect();
-                let job =
-                    (!unchanged).then(|| (merge(run_outs, kept), complete.then(|| repo.clone())));
-                (checked, repo, stats, job)
+                    .filter(|(_, m)| !**m)
+                    .map(|(s, _)| s.range.clone())
+                    .collect()
             };
+            let complete = kept.is_empty()
+                && results
+                    .iter()
+                    .all(|r| !matches!(r.out, Out::Nothing) || r.checked.summaries.is_empty());
+            drop(changes);
+            if mode == RepoMode::Full {
+                repo = full(&mut results, &index, &stored, &bytes, opts);
+            }
+            note(format_args!(
+                "repository checks: {}",
+                match mode {
+                    RepoMode::Reuse => "stored findings reused",
+                    RepoMode::Incremental => "stored findings updated",
+                    RepoMode::Full => "run over every rule",
+                }
+            ));
+            let repo = match repo {
+                Ok(repo) => repo,
+                Err(why) => {
+                    // A pack whose summaries cannot be read: the run starts again without it.
+                    note(format_args!("{}: ignored: {why}", pack.display()));
+                    drop(results);
+                    drop(stored);
+                    crate::drop_in_background(bytes);
+                    let outcome = super::run(inputs, opts)?;
+                    return Ok((outcome, stats, PendingWrite(None)));
+                }
+            };
+            crate::timings::mark("lint: repository checks (cache)");
+
+            // The next pack: the run's entries and the kept ones, merged by path.
+            let old_count = stored.len();
+            let mut run_outs: Vec<(&str, Out)> = Vec::with_capacity(results.len());
+            let mut checked = Vec::with_capacity(results.len());
+            for (r, input) in results.into_iter().zip(inputs) {
+                run_outs.push((input.path.as_str(), r.out));
+                checked.push(r.checked);
+            }
+            let reused = run_outs
+                .iter()
+                .filter(|(_, o)| matches!(o, Out::Reuse(_)))
+                .count();
+            let fresh = run_outs.iter().any(|(_, o)| matches!(o, Out::New(_)));
+            let had_section = section.is_some();
+            let unchanged = !fresh && kept.len() + reused == old_count && had_section == complete;
+            let kept: Vec<(&str, Out)> = stored
+                .iter()
+                .zip(&matched)
+                .filter(|(_, m)| !prune && !**m)
+                .map(|(s, _)| (s.entry.path, Out::Reuse(s.reuse())))
+                .collect();
+            let job = (!unchanged).then(|| (merge(run_outs, kept), complete.then(|| repo.clone())));
+            (checked, repo, stats, job)
+        };
         let pending = match job {
             Some((outs, findings)) => {
                 let handle = std::thread::Builder::new()
@@ -729,6 +829,7 @@ fn full(
     results: &mut [FileRun],
     index: &[Option<usize>],
     stored: &[Stored<'_>],
+    bytes: &[u8],
     opts: &Options,
 ) -> Result<Vec<Diagnostic>, String> {
     let all: Vec<Vec<RuleSummary>> = results
@@ -736,7 +837,7 @@ fn full(
         .zip(index.par_iter())
         .map(|(r, old)| match (r.how, old) {
             (2, _) | (_, None) => Ok(std::mem::take(&mut r.checked.summaries)),
-            (_, Some(o)) => stored[*o].entry.summaries(),
+            (_, Some(o)) => stored[*o].summaries(bytes),
         })
         .collect::<Result<_, _>>()?;
     let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = all
@@ -757,15 +858,17 @@ fn incremental(
     mut findings: Vec<Diagnostic>,
     changes: &[Change<'_>],
     stored: &[Stored<'_>],
+    bytes: &[u8],
+    marks_ok: impl FnOnce() -> bool,
     tables: &KeyTables,
     opts: &Options,
 ) -> Result<Vec<Diagnostic>, String> {
+    if !marks_ok() {
+        return Err("key marks: checksum mismatch".into());
+    }
     let olds: Vec<Vec<RuleSummary>> = changes
         .iter()
-        .map(|c| {
-            c.old
-                .map_or(Ok(Vec::new()), |o| stored[o].entry.summaries())
-        })
+        .map(|c| c.old.map_or(Ok(Vec::new()), |o| stored[o].summaries(bytes)))
         .collect::<Result<_, _>>()?;
     let mut touched: Vec<(usize, u64)> = Vec::new();
     for (c, old) in changes.iter().zip(&olds) {
@@ -783,8 +886,8 @@ fn incremental(
     let others: Vec<(&str, Vec<RuleSummary>)> = (0..stored.len())
         .into_par_iter()
         .filter(|j| !changed.contains(j))
-        .filter(|&j| stored[j].entry.marks().any(|m| marks.contains(&m)))
-        .map(|j| Ok((stored[j].entry.path, stored[j].entry.summaries()?)))
+        .filter(|&j| stored[j].marks(bytes).any(|m| marks.contains(&m)))
+        .map(|j| Ok((stored[j].entry.path, stored[j].summaries(bytes)?)))
         .collect::<Result<_, String>>()?;
     let before = in_path_order(
         others
@@ -931,7 +1034,7 @@ fn one(
             Some(c) => {
                 return Ok(FileRun {
                     checked: c,
-                    out: Out::Reuse(o.range.clone()),
+                    out: Out::Reuse(o.reuse()),
                     how: 0,
                 })
             }
@@ -962,7 +1065,7 @@ fn one(
     if let Some(o) = old.take().filter(|o| o.entry.hash == hash) {
         if let Some(c) = o.entry.checked(per_file) {
             let out = if o.entry.stat == trusted {
-                Out::Reuse(o.range.clone())
+                Out::Reuse(o.reuse())
             } else {
                 let entry = Entry {
                     stat: trusted,
@@ -979,7 +1082,14 @@ fn one(
                     suppressions: o.entry.suppressions.clone(),
                     ..o.entry
                 };
-                postcard::to_allocvec(&entry).map_or(Out::Nothing, Out::New)
+                match postcard::to_allocvec(&entry) {
+                    Ok(new) => Out::New(Pieces {
+                        entry: Src::New(0..new.len()),
+                        new,
+                        ..o.reuse()
+                    }),
+                    Err(_) => Out::Nothing,
+                }
             };
             return Ok(FileRun {
                 checked: c,
@@ -1006,34 +1116,43 @@ fn one(
     })
 }
 
-/// Reads a pack: its entries, sorted by path, each with the bytes it was read from, and its
-/// repository section when it has one.
-type Decoded<'a> = (Vec<Stored<'a>>, Option<&'a [u8]>);
+/// A pack as read: its entries, sorted by path, each with where its parts lie; its
+/// repository section when it has one; its marks region and that region's checksum
+/// (checked only by a run that reads the marks).
+#[derive(Default)]
+struct Decoded<'a> {
+    stored: Vec<Stored<'a>>,
+    section: Option<&'a [u8]>,
+    marks: Option<(&'a [u8], u64)>,
+}
 
+/// Reads a pack. Its layout: the magic, the key, the chunk table (the byte length of every
+/// chunk of [`CHUNK`] entries), the byte lengths of the repository section, the marks
+/// region and the summaries region, the checksum (XXH3-64) of the entries and the section,
+/// the checksum of the marks region; then the entries (chunk after chunk), the section, the
+/// marks and the summaries (each entry's in the entries' order; each entry holds its
+/// summaries' length and checksum and its number of marks). A run that reads neither marks
+/// nor summaries (no file changed) reads only the head, the entries and the section.
 fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
-    let mut at = 0usize;
-    let at = &mut at;
-    let mut take = |n: usize| take_bytes(bytes, at, n);
-    if take(MAGIC.len())? != MAGIC {
+    let at = &mut 0usize;
+    if take_bytes(bytes, at, MAGIC.len())? != MAGIC {
         return Err("not a ruleforge lint cache of this layout".into());
     }
-    let u64_of = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
-    let key_len = u64_of(take(8)?) as usize;
-    if take(key_len)? != key.as_bytes() {
+    let key_len = take_len(bytes, at)?;
+    if take_bytes(bytes, at, key_len)? != key.as_bytes() {
         return Err("written for another version, rule set, root or settings".into());
     }
-    let n_chunks = u64_of(take(8)?) as usize;
+    let n_chunks = take_len(bytes, at)?;
     let mut lens = Vec::with_capacity(n_chunks.min(1 << 20));
     for _ in 0..n_chunks {
-        lens.push(u64_of(take(8)?) as usize);
+        lens.push(take_len(bytes, at)?);
     }
-    let section_len = u64_of(take(8)?) as usize;
-    let checksum = u64_of(take(8)?);
+    let section_len = take_len(bytes, at)?;
+    let marks_len = take_len(bytes, at)?;
+    let summaries_len = take_len(bytes, at)?;
+    let checksum = take_u64(bytes, at)?;
+    let marks_sum = take_u64(bytes, at)?;
     let body_start = *at;
-    let body = &bytes[body_start..];
-    if xxhash_rust::xxh3::xxh3_64(body) != checksum {
-        return Err("checksum mismatch".into());
-    }
     let mut ranges = Vec::with_capacity(lens.len());
     let mut start = body_start;
     for len in lens {
@@ -1041,10 +1160,15 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         ranges.push(start..end);
         start = end;
     }
-    if start.checked_add(section_len) != Some(bytes.len()) {
+    let section_end = start.checked_add(section_len).ok_or("truncated")?;
+    let marks_end = section_end.checked_add(marks_len).ok_or("truncated")?;
+    if marks_end.checked_add(summaries_len) != Some(bytes.len()) {
         return Err("chunk table does not match the file's size".into());
     }
-    let section = (section_len > 0).then(|| &bytes[start..]);
+    if xxhash_rust::xxh3::xxh3_64(&bytes[body_start..section_end]) != checksum {
+        return Err("checksum mismatch".into());
+    }
+    let section = (section_len > 0).then(|| &bytes[start..section_end]);
     let chunks: Vec<Vec<Stored<'a>>> = ranges
         .into_par_iter()
         .map(|r| {
@@ -1058,17 +1182,53 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
                 out.push(Stored {
                     entry,
                     range: from..r.end - tail.len(),
+                    summaries: 0..0,
+                    marks: 0..0,
                 });
                 rest = tail;
             }
             Ok(out)
         })
         .collect::<Result<_, String>>()?;
-    let stored: Vec<Stored<'a>> = chunks.into_iter().flatten().collect();
+    let mut stored: Vec<Stored<'a>> = chunks.into_iter().flatten().collect();
     if !stored.windows(2).all(|w| w[0].entry.path < w[1].entry.path) {
         return Err("entries out of order".into());
     }
-    Ok((stored, section))
+    // Each entry's marks and summaries: the regions hold them in the entries' order.
+    let (mut m, mut s) = (section_end, marks_end);
+    let region = |at: &mut usize, len: u64, unit: u64| -> Result<Range<usize>, String> {
+        let len = len
+            .checked_mul(unit)
+            .and_then(|l| usize::try_from(l).ok())
+            .ok_or("an entry's length past the address space")?;
+        let end = at.checked_add(len).ok_or("truncated")?;
+        let r = *at..end;
+        *at = end;
+        Ok(r)
+    };
+    for st in &mut stored {
+        st.marks = region(&mut m, st.entry.marks, 4)?;
+        st.summaries = region(&mut s, st.entry.summaries_len, 1)?;
+    }
+    if m != marks_end || s != bytes.len() {
+        return Err("the entries do not match the marks and summaries regions".into());
+    }
+    Ok(Decoded {
+        stored,
+        section,
+        marks: Some((&bytes[section_end..marks_end], marks_sum)),
+    })
+}
+
+/// The little-endian `u64` at `*at` in `bytes`, advancing it.
+fn take_u64(bytes: &[u8], at: &mut usize) -> Result<u64, String> {
+    let b = take_bytes(bytes, at, 8)?;
+    Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
+}
+
+/// A length at `*at` in `bytes` (a little-endian `u64`), advancing it.
+fn take_len(bytes: &[u8], at: &mut usize) -> Result<usize, String> {
+    usize::try_from(take_u64(bytes, at)?).map_err(|_| "a length past the address space".into())
 }
 
 /// The next `n` bytes of `bytes` from `*at`, advancing it.
@@ -1079,13 +1239,66 @@ fn take_bytes<'a>(bytes: &'a [u8], at: &mut usize, n: usize) -> Result<&'a [u8],
     Ok(s)
 }
 
-/// The bytes of one entry in the next pack.
-fn piece<'a>(old: &'a [u8], o: &'a Out) -> &'a [u8] {
-    match o {
-        Out::Reuse(r) => &old[r.clone()],
-        Out::New(b) => b,
-        Out::Nothing => &[],
+/// An entry's own part, its marks, its summaries (for [`parts`]).
+fn entry(p: &Pieces) -> &Src {
+    &p.entry
+}
+fn marks(p: &Pieces) -> &Src {
+    &p.marks
+}
+fn summaries(p: &Pieces) -> &Src {
+    &p.summaries
+}
+
+/// The bytes of one part of an entry in the next pack.
+fn piece<'a>(old: &'a [u8], p: &'a Pieces, src: &Src) -> &'a [u8] {
+    match src {
+        Src::Old(r) => &old[r.clone()],
+        Src::New(r) => &p.new[r.clone()],
     }
+}
+
+/// The entries' parts `part` of `merged`, in order, as slices of `old` or of their own
+/// bytes (adjacent slices of `old` joined into one, so an unchanged stretch is one write).
+fn parts<'a>(
+    old: &'a [u8],
+    merged: &'a [Out],
+    part: fn(&Pieces) -> &Src,
+) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let mut pending: Option<Range<usize>> = None;
+    let mut items = merged.iter().filter_map(|o| match o {
+        Out::Reuse(p) | Out::New(p) => Some(p),
+        Out::Nothing => None,
+    });
+    let mut queued: Option<&'a [u8]> = None;
+    std::iter::from_fn(move || loop {
+        if let Some(q) = queued.take() {
+            return Some(q);
+        }
+        match items.next() {
+            Some(p) => match part(p) {
+                Src::Old(r) => match &mut pending {
+                    Some(run) if run.end == r.start => run.end = r.end,
+                    _ => {
+                        if let Some(run) = pending.replace(r.clone()) {
+                            return Some(&old[run]);
+                        }
+                    }
+                },
+                src @ Src::New(_) => {
+                    let b = piece(old, p, src);
+                    match pending.take() {
+                        Some(run) => {
+                            queued = Some(b);
+                            return Some(&old[run]);
+                        }
+                        None => return Some(b),
+                    }
+                }
+            },
+            None => return pending.take().map(|run| &old[run]),
+        }
+    })
 }
 
 /// The run's entries and the kept ones (both sorted by path) merged by path; a path seen
@@ -1115,8 +1328,8 @@ fn merge(run: Vec<(&str, Out)>, kept: Vec<(&str, Out)>) -> Vec<Out> {
     merged.into_iter().map(|(_, o)| o).collect()
 }
 
-/// Writes the next pack (entries, then the repository section when there is one),
-/// atomically.
+/// Writes the next pack (the layout [`decode`] reads), atomically: each part of it is
+/// written as one stretch of the old pack's bytes where it is unchanged.
 fn write(
     pack: &Path,
     key: &str,
@@ -1125,25 +1338,42 @@ fn write(
     section: Option<&[u8]>,
 ) -> std::io::Result<()> {
     let section = section.unwrap_or_default();
-    let lens: Vec<usize> = merged
-        .chunks(CHUNK)
-        .map(|c| c.iter().map(|o| piece(old, o).len()).sum())
+    let live: Vec<&Pieces> = merged
+        .iter()
+        .filter_map(|o| match o {
+            Out::Reuse(p) | Out::New(p) => Some(p),
+            Out::Nothing => None,
+        })
         .collect();
+    let len_of = |p: &Pieces, src: &Src| piece(old, p, src).len() as u64;
+    let lens: Vec<u64> = live
+        .chunks(CHUNK)
+        .map(|c| c.iter().map(|p| len_of(p, &p.entry)).sum())
+        .collect();
+    let marks_len: u64 = live.iter().map(|p| len_of(p, &p.marks)).sum();
+    let summaries_len: u64 = live.iter().map(|p| len_of(p, &p.summaries)).sum();
     let mut checksum = xxhash_rust::xxh3::Xxh3::new();
-    for o in merged {
-        checksum.update(piece(old, o));
+    for b in parts(old, merged, entry) {
+        checksum.update(b);
     }
     checksum.update(section);
-    let mut head = Vec::with_capacity(key.len() + 40 + 8 * lens.len());
+    let mut marks_sum = xxhash_rust::xxh3::Xxh3::new();
+    for b in parts(old, merged, marks) {
+        marks_sum.update(b);
+    }
+    let mut head = Vec::with_capacity(key.len() + 64 + 8 * lens.len());
     head.extend_from_slice(MAGIC);
     head.extend_from_slice(&(key.len() as u64).to_le_bytes());
     head.extend_from_slice(key.as_bytes());
     head.extend_from_slice(&(lens.len() as u64).to_le_bytes());
     for l in &lens {
-        head.extend_from_slice(&(*l as u64).to_le_bytes());
+        head.extend_from_slice(&l.to_le_bytes());
     }
     head.extend_from_slice(&(section.len() as u64).to_le_bytes());
+    head.extend_from_slice(&marks_len.to_le_bytes());
+    head.extend_from_slice(&summaries_len.to_le_bytes());
     head.extend_from_slice(&checksum.digest().to_le_bytes());
+    head.extend_from_slice(&marks_sum.digest().to_le_bytes());
     let dir = pack.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
     // A run killed while writing its pack leaves the temporary file: named like fsutil's
@@ -1155,12 +1385,20 @@ fn write(
         .tempfile_in(dir)?;
     {
         use std::io::Write;
+        // Small parts are gathered in the buffer; a stretch of the old pack at least as
+        // large as the buffer goes to the file in one write.
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         w.write_all(&head)?;
-        for o in merged {
-            w.write_all(piece(old, o))?;
+        for b in parts(old, merged, entry) {
+            w.write_all(b)?;
         }
         w.write_all(section)?;
+        for b in parts(old, merged, marks) {
+            w.write_all(b)?;
+        }
+        for b in parts(old, merged, summaries) {
+            w.write_all(b)?;
+        }
         w.flush()?;
     }
     tmp.persist(pack).map_err(|e| e.error)?;
