@@ -395,8 +395,8 @@ struct Pieces {
 
 /// What a run leaves for a file in the next pack.
 enum Out {
-    /// The entry read from the old pack, unchanged.
-    Reuse(Pieces),
+    /// The entry read from the old pack (its index there), unchanged.
+    Reuse(usize),
     /// A new entry (some of its parts may be the old pack's).
     New(Pieces),
     /// Nothing (a file that could not be cached: unreadable, fixed in place, not on disk).
@@ -579,11 +579,11 @@ impl LintCache {
             prune,
             started,
         } = self;
-        let bytes = bytes.unwrap_or(PackBytes::Read(Vec::new()));
+        let bytes = Arc::new(bytes.unwrap_or(PackBytes::Read(Vec::new())));
         let had_pack = !bytes.is_empty() || pack.exists();
         let tables = KeyTables::new(opts);
         let codes = tables.codes();
-        let (checked, repo, stats, job) = {
+        let (checked, repo, stats, pending) = {
             let Decoded {
                 stored,
                 section,
@@ -638,7 +638,14 @@ impl LintCache {
                 .zip(dir_of.par_iter())
                 .map(|((input, &old), dir)| {
                     let dir = dir.map(|d| &dirs[d]);
-                    let r = one(input, old.map(|o| &stored[o]), dir, opts, limit, &tables);
+                    let r = one(
+                        input,
+                        old.map(|o| (o, &stored[o])),
+                        dir,
+                        opts,
+                        limit,
+                        &tables,
+                    );
                     crate::progress::add(1);
                     r
                 })
@@ -729,21 +736,77 @@ impl LintCache {
                 }
             }
             // Whether the findings are those of exactly the files the next pack holds.
-            let kept: Vec<Range<usize>> = if prune {
-                Vec::new()
+            let kept = if prune {
+                0
             } else {
-                stored
-                    .iter()
-                    .zip(&matched)
-                    .filter(|(_, m)| !**m)
-                    .map(|(s, _)| s.range.clone())
-                    .collect()
+                matched.iter().filter(|m| !**m).count()
             };
-            let complete = kept.is_empty()
+            let complete = kept == 0
                 && results
                     .iter()
                     .all(|r| !matches!(r.out, Out::Nothing) || r.checked.summaries.is_empty());
             drop(changes);
+
+            // The next pack, when it differs from this one: the run's entries and the kept
+            // ones, merged by path, written on a thread of its own while the repository-wide
+            // checks run; their findings follow through `section` when they describe the
+            // pack's files.
+            let reused = results
+                .iter()
+                .filter(|r| matches!(r.out, Out::Reuse(_)))
+                .count();
+            let fresh = results.iter().any(|r| matches!(r.out, Out::New(_)));
+            let unchanged =
+                !fresh && kept + reused == stored.len() && section.is_some() == complete;
+            let (section_tx, section_rx) = std::sync::mpsc::channel::<Option<Vec<Diagnostic>>>();
+            let pending = if unchanged {
+                drop(section_rx);
+                PendingWrite(None)
+            } else {
+                let run_outs: Vec<(&str, Pieces)> = results
+                    .iter_mut()
+                    .zip(inputs)
+                    .filter_map(|(r, input)| {
+                        let p = match std::mem::replace(&mut r.out, Out::Nothing) {
+                            Out::Reuse(j) => stored[j].reuse(),
+                            Out::New(p) => p,
+                            Out::Nothing => return None,
+                        };
+                        Some((input.path.as_str(), p))
+                    })
+                    .collect();
+                let kept: Vec<(&str, Pieces)> = stored
+                    .iter()
+                    .zip(&matched)
+                    .filter(|(_, m)| !prune && !**m)
+                    .map(|(s, _)| (s.entry.path, s.reuse()))
+                    .collect();
+                let outs = merge(run_outs, kept);
+                let (pack, key, codes, old) = (pack.clone(), key.clone(), codes.clone(), &bytes);
+                let old = Arc::clone(old);
+                let handle = std::thread::Builder::new()
+                    .name("lint-cache-writer".into())
+                    .spawn(move || {
+                        let section = |findings: Vec<Diagnostic>| {
+                            postcard::to_allocvec(&RepoSectionRef {
+                                codes: &codes,
+                                findings: findings.iter().map(DiagnosticRef::of).collect(),
+                            })
+                            .unwrap_or_default()
+                        };
+                        let written = write(&pack, &key, &old, &outs, || {
+                            // No findings sent: the run gave up on this pack.
+                            section_rx.recv().ok().map(|f| f.map(section))
+                        });
+                        drop((outs, old));
+                        match written {
+                            Ok(true) => prune_packs(&pack),
+                            Ok(false) => {}
+                            Err(e) => note(format_args!("{}: not written: {e}", pack.display())),
+                        }
+                    });
+                PendingWrite(handle.ok())
+            };
             if mode == RepoMode::Full {
                 repo = full(&mut results, &index, &stored, &bytes, opts);
             }
@@ -758,8 +821,11 @@ impl LintCache {
             let repo = match repo {
                 Ok(repo) => repo,
                 Err(why) => {
-                    // A pack whose summaries cannot be read: the run starts again without it.
+                    // A pack whose summaries cannot be read: the run starts again without it
+                    // (and writes no pack).
                     note(format_args!("{}: ignored: {why}", pack.display()));
+                    drop(section_tx);
+                    pending.finish();
                     drop(results);
                     drop(stored);
                     crate::drop_in_background(bytes);
@@ -768,55 +834,11 @@ impl LintCache {
                 }
             };
             crate::timings::mark("lint: repository checks (cache)");
-
-            // The next pack: the run's entries and the kept ones, merged by path.
-            let old_count = stored.len();
-            let mut run_outs: Vec<(&str, Out)> = Vec::with_capacity(results.len());
-            let mut checked = Vec::with_capacity(results.len());
-            for (r, input) in results.into_iter().zip(inputs) {
-                run_outs.push((input.path.as_str(), r.out));
-                checked.push(r.checked);
-            }
-            let reused = run_outs
-                .iter()
-                .filter(|(_, o)| matches!(o, Out::Reuse(_)))
-                .count();
-            let fresh = run_outs.iter().any(|(_, o)| matches!(o, Out::New(_)));
-            let had_section = section.is_some();
-            let unchanged = !fresh && kept.len() + reused == old_count && had_section == complete;
-            let kept: Vec<(&str, Out)> = stored
-                .iter()
-                .zip(&matched)
-                .filter(|(_, m)| !prune && !**m)
-                .map(|(s, _)| (s.entry.path, Out::Reuse(s.reuse())))
-                .collect();
-            let job = (!unchanged).then(|| (merge(run_outs, kept), complete.then(|| repo.clone())));
-            (checked, repo, stats, job)
+            let _ = section_tx.send(complete.then(|| repo.clone()));
+            let checked: Vec<Checked<()>> = results.into_iter().map(|r| r.checked).collect();
+            (checked, repo, stats, pending)
         };
-        let pending = match job {
-            Some((outs, findings)) => {
-                let handle = std::thread::Builder::new()
-                    .name("lint-cache-writer".into())
-                    .spawn(move || {
-                        let section = findings.map(|f| {
-                            postcard::to_allocvec(&RepoSectionRef {
-                                codes: &codes,
-                                findings: f.iter().map(DiagnosticRef::of).collect(),
-                            })
-                            .unwrap_or_default()
-                        });
-                        match write(&pack, &key, &bytes, &outs, section.as_deref()) {
-                            Ok(()) => prune_packs(&pack),
-                            Err(e) => note(format_args!("{}: not written: {e}", pack.display())),
-                        }
-                    });
-                PendingWrite(handle.ok())
-            }
-            None => {
-                crate::drop_in_background(bytes);
-                PendingWrite(None)
-            }
-        };
+        crate::drop_in_background(bytes);
         let outcome = super::assemble_with(checked, inputs, opts, |_| repo).0;
         crate::timings::mark("lint: done (cache)");
         Ok((outcome, stats, pending))
@@ -960,7 +982,8 @@ fn open_dirs(inputs: &[Input], index: &[Option<usize>]) -> (Vec<Option<usize>>, 
             let Some(parent) = p.parent().filter(|_| index[k].is_some()) else {
                 continue;
             };
-            if last != Some(parent) {
+            // Compared as bytes (a `Path` compares component by component).
+            if last.map(Path::as_os_str) != Some(parent.as_os_str()) {
                 if dirs.len() >= MAX_DIRS {
                     break;
                 }
@@ -1002,13 +1025,14 @@ fn stat_in(dir: Option<&Dir>, path: &Path) -> std::io::Result<Stat> {
 /// One file's part of a cached run.
 fn one(
     input: &Input,
-    old: Option<&Stored<'_>>,
+    old: Option<(usize, &Stored<'_>)>,
     dir: Option<&Dir>,
     opts: &Options,
     limit: i128,
     tables: &KeyTables,
 ) -> Result<FileRun, IoError> {
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
+    let (at, old) = old.map_or((0, None), |(j, o)| (j, Some(o)));
     let uncached = |input: &Input| -> Result<FileRun, IoError> {
         Ok(FileRun {
             checked: super::process(input, opts, &|_| ())?,
@@ -1034,7 +1058,7 @@ fn one(
             Some(c) => {
                 return Ok(FileRun {
                     checked: c,
-                    out: Out::Reuse(o.reuse()),
+                    out: Out::Reuse(at),
                     how: 0,
                 })
             }
@@ -1065,7 +1089,7 @@ fn one(
     if let Some(o) = old.take().filter(|o| o.entry.hash == hash) {
         if let Some(c) = o.entry.checked(per_file) {
             let out = if o.entry.stat == trusted {
-                Out::Reuse(o.reuse())
+                Out::Reuse(at)
             } else {
                 let entry = Entry {
                     stat: trusted,
@@ -1127,11 +1151,11 @@ struct Decoded<'a> {
 }
 
 /// Reads a pack. Its layout: the magic, the key, the chunk table (the byte length of every
-/// chunk of [`CHUNK`] entries), the byte lengths of the repository section, the marks
-/// region and the summaries region, the checksum (XXH3-64) of the entries and the section,
-/// the checksum of the marks region; then the entries (chunk after chunk), the section, the
-/// marks and the summaries (each entry's in the entries' order; each entry holds its
-/// summaries' length and checksum and its number of marks). A run that reads neither marks
+/// chunk of [`CHUNK`] entries), the byte lengths of the marks region, the summaries region
+/// and the repository section, the checksum (XXH3-64) of the entries and the section, the
+/// checksum of the marks region; then the entries (chunk after chunk), the marks and the
+/// summaries (each entry's in the entries' order; each entry holds its summaries' length
+/// and checksum and its number of marks), and the section. A run that reads neither marks
 /// nor summaries (no file changed) reads only the head, the entries and the section.
 fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
     let at = &mut 0usize;
@@ -1147,9 +1171,9 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
     for _ in 0..n_chunks {
         lens.push(take_len(bytes, at)?);
     }
-    let section_len = take_len(bytes, at)?;
     let marks_len = take_len(bytes, at)?;
     let summaries_len = take_len(bytes, at)?;
+    let section_len = take_len(bytes, at)?;
     let checksum = take_u64(bytes, at)?;
     let marks_sum = take_u64(bytes, at)?;
     let body_start = *at;
@@ -1160,15 +1184,19 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         ranges.push(start..end);
         start = end;
     }
-    let section_end = start.checked_add(section_len).ok_or("truncated")?;
-    let marks_end = section_end.checked_add(marks_len).ok_or("truncated")?;
-    if marks_end.checked_add(summaries_len) != Some(bytes.len()) {
+    let entries_end = start;
+    let marks_end = entries_end.checked_add(marks_len).ok_or("truncated")?;
+    let summaries_end = marks_end.checked_add(summaries_len).ok_or("truncated")?;
+    if summaries_end.checked_add(section_len) != Some(bytes.len()) {
         return Err("chunk table does not match the file's size".into());
     }
-    if xxhash_rust::xxh3::xxh3_64(&bytes[body_start..section_end]) != checksum {
+    let mut sum = xxhash_rust::xxh3::Xxh3::new();
+    sum.update(&bytes[body_start..entries_end]);
+    sum.update(&bytes[summaries_end..]);
+    if sum.digest() != checksum {
         return Err("checksum mismatch".into());
     }
-    let section = (section_len > 0).then(|| &bytes[start..section_end]);
+    let section = (section_len > 0).then(|| &bytes[summaries_end..]);
     let chunks: Vec<Vec<Stored<'a>>> = ranges
         .into_par_iter()
         .map(|r| {
@@ -1195,7 +1223,7 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         return Err("entries out of order".into());
     }
     // Each entry's marks and summaries: the regions hold them in the entries' order.
-    let (mut m, mut s) = (section_end, marks_end);
+    let (mut m, mut s) = (entries_end, marks_end);
     let region = |at: &mut usize, len: u64, unit: u64| -> Result<Range<usize>, String> {
         let len = len
             .checked_mul(unit)
@@ -1210,13 +1238,13 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         st.marks = region(&mut m, st.entry.marks, 4)?;
         st.summaries = region(&mut s, st.entry.summaries_len, 1)?;
     }
-    if m != marks_end || s != bytes.len() {
+    if m != marks_end || s != summaries_end {
         return Err("the entries do not match the marks and summaries regions".into());
     }
     Ok(Decoded {
         stored,
         section,
-        marks: Some((&bytes[section_end..marks_end], marks_sum)),
+        marks: Some((&bytes[entries_end..marks_end], marks_sum)),
     })
 }
 
@@ -1262,14 +1290,11 @@ fn piece<'a>(old: &'a [u8], p: &'a Pieces, src: &Src) -> &'a [u8] {
 /// bytes (adjacent slices of `old` joined into one, so an unchanged stretch is one write).
 fn parts<'a>(
     old: &'a [u8],
-    merged: &'a [Out],
+    merged: &'a [Pieces],
     part: fn(&Pieces) -> &Src,
 ) -> impl Iterator<Item = &'a [u8]> + 'a {
     let mut pending: Option<Range<usize>> = None;
-    let mut items = merged.iter().filter_map(|o| match o {
-        Out::Reuse(p) | Out::New(p) => Some(p),
-        Out::Nothing => None,
-    });
+    let mut items = merged.iter();
     let mut queued: Option<&'a [u8]> = None;
     std::iter::from_fn(move || loop {
         if let Some(q) = queued.take() {
@@ -1302,9 +1327,9 @@ fn parts<'a>(
 }
 
 /// The run's entries and the kept ones (both sorted by path) merged by path; a path seen
-/// twice is written once, files that could not be cached not at all.
-fn merge(run: Vec<(&str, Out)>, kept: Vec<(&str, Out)>) -> Vec<Out> {
-    let mut merged: Vec<(&str, Out)> = Vec::with_capacity(run.len() + kept.len());
+/// twice is written once.
+fn merge(run: Vec<(&str, Pieces)>, kept: Vec<(&str, Pieces)>) -> Vec<Pieces> {
+    let mut merged: Vec<(&str, Pieces)> = Vec::with_capacity(run.len() + kept.len());
     let (mut a, mut b) = (run.into_iter().peekable(), kept.into_iter().peekable());
     loop {
         let next = match (a.peek(), b.peek()) {
@@ -1320,7 +1345,7 @@ fn merge(run: Vec<(&str, Out)>, kept: Vec<(&str, Out)>) -> Vec<Out> {
             (None, None) => break,
         };
         let Some(next) = next else { break };
-        if matches!(next.1, Out::Nothing) || merged.last().is_some_and(|l| l.0 >= next.0) {
+        if merged.last().is_some_and(|l| l.0 >= next.0) {
             continue;
         }
         merged.push(next);
@@ -1329,51 +1354,23 @@ fn merge(run: Vec<(&str, Out)>, kept: Vec<(&str, Out)>) -> Vec<Out> {
 }
 
 /// Writes the next pack (the layout [`decode`] reads), atomically: each part of it is
-/// written as one stretch of the old pack's bytes where it is unchanged.
+/// written as one stretch of the old pack's bytes where it is unchanged. The repository
+/// section comes last, from `section` (called once the rest is written; `None`: the run gave
+/// up, nothing is written, `Ok(false)`).
 fn write(
     pack: &Path,
     key: &str,
     old: &[u8],
-    merged: &[Out],
-    section: Option<&[u8]>,
-) -> std::io::Result<()> {
-    let section = section.unwrap_or_default();
-    let live: Vec<&Pieces> = merged
-        .iter()
-        .filter_map(|o| match o {
-            Out::Reuse(p) | Out::New(p) => Some(p),
-            Out::Nothing => None,
-        })
-        .collect();
+    merged: &[Pieces],
+    section: impl FnOnce() -> Option<Option<Vec<u8>>>,
+) -> std::io::Result<bool> {
+    use std::io::{Seek, Write};
     let len_of = |p: &Pieces, src: &Src| piece(old, p, src).len() as u64;
-    let lens: Vec<u64> = live
+    let lens: Vec<u64> = merged
         .chunks(CHUNK)
         .map(|c| c.iter().map(|p| len_of(p, &p.entry)).sum())
         .collect();
-    let marks_len: u64 = live.iter().map(|p| len_of(p, &p.marks)).sum();
-    let summaries_len: u64 = live.iter().map(|p| len_of(p, &p.summaries)).sum();
-    let mut checksum = xxhash_rust::xxh3::Xxh3::new();
-    for b in parts(old, merged, entry) {
-        checksum.update(b);
-    }
-    checksum.update(section);
-    let mut marks_sum = xxhash_rust::xxh3::Xxh3::new();
-    for b in parts(old, merged, marks) {
-        marks_sum.update(b);
-    }
-    let mut head = Vec::with_capacity(key.len() + 64 + 8 * lens.len());
-    head.extend_from_slice(MAGIC);
-    head.extend_from_slice(&(key.len() as u64).to_le_bytes());
-    head.extend_from_slice(key.as_bytes());
-    head.extend_from_slice(&(lens.len() as u64).to_le_bytes());
-    for l in &lens {
-        head.extend_from_slice(&l.to_le_bytes());
-    }
-    head.extend_from_slice(&(section.len() as u64).to_le_bytes());
-    head.extend_from_slice(&marks_len.to_le_bytes());
-    head.extend_from_slice(&summaries_len.to_le_bytes());
-    head.extend_from_slice(&checksum.digest().to_le_bytes());
-    head.extend_from_slice(&marks_sum.digest().to_le_bytes());
+    let head_len = MAGIC.len() + 8 + key.len() + 8 + 8 * lens.len() + 8 * 5;
     let dir = pack.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
     // A run killed while writing its pack leaves the temporary file: named like fsutil's
@@ -1383,26 +1380,53 @@ fn write(
         .prefix(&crate::fsutil::temporary_prefix())
         .suffix(".tmp")
         .tempfile_in(dir)?;
+    let mut checksum = xxhash_rust::xxh3::Xxh3::new();
+    let mut marks_sum = xxhash_rust::xxh3::Xxh3::new();
+    let (mut marks_len, mut summaries_len) = (0u64, 0u64);
     {
-        use std::io::Write;
         // Small parts are gathered in the buffer; a stretch of the old pack at least as
         // large as the buffer goes to the file in one write.
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        w.write_all(&head)?;
+        w.write_all(&vec![0u8; head_len])?;
         for b in parts(old, merged, entry) {
+            checksum.update(b);
             w.write_all(b)?;
         }
-        w.write_all(section)?;
         for b in parts(old, merged, marks) {
+            marks_sum.update(b);
+            marks_len += b.len() as u64;
             w.write_all(b)?;
         }
         for b in parts(old, merged, summaries) {
+            summaries_len += b.len() as u64;
             w.write_all(b)?;
         }
+        let Some(section) = section() else {
+            return Ok(false);
+        };
+        let section = section.unwrap_or_default();
+        checksum.update(&section);
+        w.write_all(&section)?;
+        let mut head = Vec::with_capacity(head_len);
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&(key.len() as u64).to_le_bytes());
+        head.extend_from_slice(key.as_bytes());
+        head.extend_from_slice(&(lens.len() as u64).to_le_bytes());
+        for l in &lens {
+            head.extend_from_slice(&l.to_le_bytes());
+        }
+        head.extend_from_slice(&marks_len.to_le_bytes());
+        head.extend_from_slice(&summaries_len.to_le_bytes());
+        head.extend_from_slice(&(section.len() as u64).to_le_bytes());
+        head.extend_from_slice(&checksum.digest().to_le_bytes());
+        head.extend_from_slice(&marks_sum.digest().to_le_bytes());
+        debug_assert_eq!(head.len(), head_len);
+        w.seek(std::io::SeekFrom::Start(0))?;
+        w.write_all(&head)?;
         w.flush()?;
     }
     tmp.persist(pack).map_err(|e| e.error)?;
-    Ok(())
+    Ok(true)
 }
 
 /// How many packs a cache folder keeps: the newest by the time they were written. When a run
