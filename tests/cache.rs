@@ -629,3 +629,70 @@ fn a_killed_runs_pack_temporary_is_removed() {
         "the killed run's temporary file is removed"
     );
 }
+
+/// Where the marks and the summaries regions of a pack lie (its layout: magic, key length
+/// and key, number of chunks and their lengths, the marks', summaries' and section's
+/// lengths, two checksums, then the entries, marks, summaries and section).
+fn regions(pack: &[u8]) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    let word = |at: usize| u64::from_le_bytes(pack[at..at + 8].try_into().unwrap()) as usize;
+    let mut at = 8;
+    at += 8 + word(at);
+    let chunks = word(at);
+    at += 8;
+    let entries: usize = (0..chunks).map(|k| word(at + 8 * k)).sum();
+    at += 8 * chunks;
+    let (marks, summaries) = (word(at), word(at + 8));
+    let marks_start = at + 8 * 5 + entries;
+    (
+        marks_start..marks_start + marks,
+        marks_start + marks..marks_start + marks + summaries,
+    )
+}
+
+#[test]
+fn damaged_marks_or_summaries_are_never_trusted() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    let first = r.path().join("rules/a.yml");
+    let original = std::fs::read_to_string(&first).unwrap();
+    for what in ["marks", "summaries"] {
+        lint(r.path(), &["--cache-dir", cache_arg], &[]);
+        let pack = pack_of(&cache);
+        let mut bytes = std::fs::read(&pack).unwrap();
+        let (marks, summaries) = regions(&bytes);
+        assert!(!marks.is_empty() && !summaries.is_empty(), "{what}");
+        // The first byte of the region: the first file's (in path order) marks or summaries.
+        let at = if what == "marks" {
+            marks.start
+        } else {
+            summaries.start
+        };
+        bytes[at] ^= 0x5a;
+        std::fs::write(&pack, &bytes).unwrap();
+        // A file that did not change does not read its summaries or marks: still warm.
+        let (_, _, err) = lint(
+            r.path(),
+            &["--cache-dir", cache_arg],
+            &[("RULEFORGE_DEBUG", "1")],
+        );
+        assert_eq!(repo_mode(&err), "reused", "{what}: {err}");
+        // The first file changes: the update reads them, finds the damage and runs the checks
+        // over every rule, with the result of a run without the cache.
+        std::fs::write(&first, format!("{original}# edited\n")).unwrap();
+        let expected = lint(r.path(), &["--no-cache"], &[]);
+        let (code, out, err) = lint(
+            r.path(),
+            &["--cache-dir", cache_arg],
+            &[("RULEFORGE_DEBUG", "1")],
+        );
+        assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
+        assert!(
+            err.contains("stored repository findings ignored") && err.contains("checksum mismatch"),
+            "{what}: {err}"
+        );
+        assert_eq!(repo_mode(&err), "every rule", "{what}: {err}");
+        std::fs::write(&first, &original).unwrap();
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+}

@@ -50,7 +50,7 @@ pub const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # For information about cache directory tags see https://bford.info/cachedir/\n";
 
 /// The first bytes of a pack; the digit is the layout's version.
-const MAGIC: &[u8; 8] = b"RFLINTC2";
+const MAGIC: &[u8; 8] = b"RFLINTC3";
 
 /// Entries per independently decodable chunk of a pack (decoded in parallel).
 const CHUNK: usize = 2048;
@@ -178,17 +178,6 @@ impl<'a> DiagnosticRef<'a> {
     }
 }
 
-/// Bytes kept as they are inside an entry (read in place, not copied).
-mod raw {
-    pub fn serialize<S: serde::Serializer>(v: &&[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(v)
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'de [u8], D::Error> {
-        <&'de [u8] as serde::Deserialize>::deserialize(d)
-    }
-}
-
 /// One file's entry, read in place from the pack.
 #[derive(Serialize, Deserialize)]
 struct Entry<'a> {
@@ -207,14 +196,16 @@ struct Entry<'a> {
     /// The text, when the file has findings or suppressions.
     #[serde(borrow)]
     text: Option<&'a str>,
-    /// The file's [`RuleSummary`]s, encoded: decoded only when the repository-wide checks
-    /// must read them (a warm run whose files did not change reads none).
-    #[serde(borrow, with = "raw")]
-    summaries: &'a [u8],
-    /// The marks ([`KeyTables::mark`], 4 bytes each, sorted) of the keys the file's rules
-    /// hold: which files an update of the repository-wide findings must read.
-    #[serde(borrow, with = "raw")]
-    marks: &'a [u8],
+    /// The length and XXH3-64 of the file's [`RuleSummary`]s, encoded, in the pack's
+    /// summaries region (entry after entry, in the entries' order): read and decoded only
+    /// when the repository-wide checks need them (a warm run whose files did not change
+    /// reads none of that region).
+    summaries_len: u64,
+    summaries_sum: u64,
+    /// How many marks ([`KeyTables::mark`], 4 bytes each, sorted) of the keys the file's
+    /// rules hold it has in the pack's marks region (in the entries' order): which files an
+    /// update of the repository-wide findings must read.
+    marks: u64,
 }
 
 impl Entry<'_> {
@@ -252,17 +243,6 @@ impl Entry<'_> {
             fixable: self.fixable,
         })
     }
-
-    fn summaries(&self) -> Result<Vec<RuleSummary>, String> {
-        postcard::from_bytes(self.summaries)
-            .map_err(|e| format!("{}: bad rule summaries: {e}", self.path))
-    }
-
-    fn marks(&self) -> impl Iterator<Item = u32> + '_ {
-        self.marks
-            .chunks_exact(4)
-            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
-    }
 }
 
 /// An [`Entry`] written from a file's part of a run without copying it (the same encoding).
@@ -276,44 +256,66 @@ struct EntryRef<'a> {
     diagnostics: Vec<DiagnosticRef<'a>>,
     suppressions: &'a Suppressions,
     text: Option<&'a str>,
-    #[serde(with = "raw")]
-    summaries: &'a [u8],
-    #[serde(with = "raw")]
-    marks: &'a [u8],
+    summaries_len: u64,
+    summaries_sum: u64,
+    marks: u64,
 }
 
-/// The new entry of a file checked by the run.
+thread_local! {
+    /// Each worker thread's buffer for encoding a file's summaries and entry (its capacity
+    /// kept from file to file).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The new entry of a file checked by the run: its entry, summaries and marks in one buffer
+/// of exactly their size.
 fn encode_new(
     c: &Checked<()>,
     per_file: bool,
     hash: u128,
     stat: Option<Stat>,
     tables: &KeyTables,
-) -> Option<Vec<u8>> {
+) -> Option<Pieces> {
     let keep = !c.diagnostics.is_empty() || !c.suppressions.is_empty();
-    let summaries = postcard::to_allocvec(&c.summaries).ok()?;
-    let marks: Vec<u8> = tables
-        .marks(&c.summaries)
-        .iter()
-        .flat_map(|m| m.to_le_bytes())
-        .collect();
-    postcard::to_allocvec(&EntryRef {
-        path: &c.path,
-        hash,
-        stat,
-        checked: per_file,
-        fixable: c.fixable,
-        diagnostics: c.diagnostics.iter().map(DiagnosticRef::of).collect(),
-        suppressions: &c.suppressions,
-        text: if keep {
-            c.source.as_ref().map(|s| s.text.as_str())
-        } else {
-            None
-        },
-        summaries: &summaries,
-        marks: &marks,
+    let marks = tables.marks(&c.summaries);
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        postcard::to_io(&c.summaries, &mut *scratch).ok()?;
+        let summaries_len = scratch.len();
+        let summaries_sum = xxhash_rust::xxh3::xxh3_64(scratch);
+        let entry = EntryRef {
+            path: &c.path,
+            hash,
+            stat,
+            checked: per_file,
+            fixable: c.fixable,
+            diagnostics: c.diagnostics.iter().map(DiagnosticRef::of).collect(),
+            suppressions: &c.suppressions,
+            text: if keep {
+                c.source.as_ref().map(|s| s.text.as_str())
+            } else {
+                None
+            },
+            summaries_len: summaries_len as u64,
+            summaries_sum,
+            marks: marks.len() as u64,
+        };
+        postcard::to_io(&entry, &mut *scratch).ok()?;
+        let e = scratch.len() - summaries_len;
+        let s = e + summaries_len;
+        let mut new = Vec::with_capacity(s + 4 * marks.len());
+        new.extend_from_slice(&scratch[summaries_len..]);
+        new.extend_from_slice(&scratch[..summaries_len]);
+        for m in &marks {
+            new.extend_from_slice(&m.to_le_bytes());
+        }
+        Some(Pieces {
+            entry: Src::New(0..e),
+            summaries: Src::New(e..s),
+            marks: Src::New(s..new.len()),
+            new,
+        })
     })
-    .ok()
 }
 
 /// The repository-wide findings of the rule set a pack holds (every entry's summaries,
@@ -333,20 +335,112 @@ struct RepoSectionRef<'a> {
     findings: Vec<DiagnosticRef<'a>>,
 }
 
-/// An entry read from the pack and the bytes it was read from.
+/// An entry read from the pack and where its bytes lie in the pack: the entry's own, its
+/// summaries' and its marks'.
 struct Stored<'a> {
     entry: Entry<'a>,
     range: Range<usize>,
+    summaries: Range<usize>,
+    marks: Range<usize>,
+}
+
+impl Stored<'_> {
+    /// The file's [`RuleSummary`]s, read from the pack `bytes` (checked against their
+    /// checksum).
+    fn summaries(&self, bytes: &[u8]) -> Result<Vec<RuleSummary>, String> {
+        let b = &bytes[self.summaries.clone()];
+        if xxhash_rust::xxh3::xxh3_64(b) != self.entry.summaries_sum {
+            return Err(format!(
+                "{}: rule summaries: checksum mismatch",
+                self.entry.path
+            ));
+        }
+        postcard::from_bytes(b).map_err(|e| format!("{}: bad rule summaries: {e}", self.entry.path))
+    }
+
+    /// The file's key marks, read from the pack `bytes` (the caller checked the marks
+    /// region's checksum).
+    fn marks<'b>(&self, bytes: &'b [u8]) -> impl Iterator<Item = u32> + 'b {
+        bytes[self.marks.clone()]
+            .chunks_exact(4)
+            .map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+    }
+
+    /// The entry's parts as they are in the old pack.
+    fn reuse(&self) -> Pieces {
+        Pieces {
+            new: Vec::new(),
+            entry: Src::Old(self.range.clone()),
+            summaries: Src::Old(self.summaries.clone()),
+            marks: Src::Old(self.marks.clone()),
+        }
+    }
+}
+
+/// Where some bytes of the next pack come from: the old pack, or the [`Pieces`]' own.
+#[derive(Clone)]
+enum Src {
+    Old(Range<usize>),
+    New(Range<usize>),
+}
+
+/// An entry's three parts in the next pack (its entry, summaries and marks), and the new
+/// bytes among them.
+struct Pieces {
+    new: Vec<u8>,
+    entry: Src,
+    summaries: Src,
+    marks: Src,
 }
 
 /// What a run leaves for a file in the next pack.
 enum Out {
-    /// The entry read from the old pack, unchanged.
-    Reuse(Range<usize>),
-    /// A new entry, encoded.
-    New(Vec<u8>),
+    /// The entry read from the old pack (its index there), unchanged.
+    Reuse(usize),
+    /// A new entry (some of its parts may be the old pack's).
+    New(Pieces),
     /// Nothing (a file that could not be cached: unreadable, fixed in place, not on disk).
     Nothing,
+}
+
+/// A pack's bytes: mapped (a warm run then reads only the pages it needs, not the rule
+/// summaries), or read when it cannot be mapped.
+enum PackBytes {
+    Mapped(memmap2::Mmap),
+    Read(Vec<u8>),
+}
+
+impl std::ops::Deref for PackBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            PackBytes::Mapped(m) => m,
+            PackBytes::Read(v) => v,
+        }
+    }
+}
+
+impl PackBytes {
+    /// The pack at `path`, mapped, else read; `Ok(None)` when there is none.
+    fn open(path: &Path) -> std::io::Result<Option<PackBytes>> {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if file.metadata()?.len() > 0 {
+            // SAFETY: a pack is never written in place: each is written to a temporary
+            // file and renamed over the old one, so the mapped file (the old inode, kept
+            // alive by the mapping) does not change while it is mapped. Only another
+            // program writing into the file in place could change or truncate it under us.
+            if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(Some(PackBytes::Mapped(m)));
+            }
+        }
+        let mut v = Vec::new();
+        std::io::Read::read_to_end(&mut &file, &mut v)?;
+        Ok(Some(PackBytes::Read(v)))
+    }
 }
 
 /// The lint cache of one repository root and one set of settings, opened for a run.
@@ -354,7 +448,7 @@ pub struct LintCache {
     pack: PathBuf,
     key: String,
     /// The pack's bytes; `None` when there is none.
-    bytes: Option<Vec<u8>>,
+    bytes: Option<PackBytes>,
     /// Drop the entries of files the run does not see (it covers the whole rule set).
     prune: bool,
     started: SystemTime,
@@ -447,9 +541,8 @@ impl LintCache {
             "lint-{:016x}.pack",
             xxhash_rust::xxh3::xxh3_64(key.as_bytes())
         ));
-        let bytes = match std::fs::read(&pack) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        let bytes = match PackBytes::open(&pack) {
+            Ok(bytes) => bytes,
             Err(e) => {
                 note(format_args!("{}: not read: {e}", pack.display()));
                 None
@@ -486,237 +579,266 @@ impl LintCache {
             prune,
             started,
         } = self;
-        let bytes = bytes.unwrap_or_default();
+        let bytes = Arc::new(bytes.unwrap_or(PackBytes::Read(Vec::new())));
         let had_pack = !bytes.is_empty() || pack.exists();
         let tables = KeyTables::new(opts);
         let codes = tables.codes();
-        let (checked, repo, stats, job) =
-            {
-                let (stored, section) = match decode(&bytes, &key) {
-                    Ok(d) => d,
-                    Err(why) => {
-                        if had_pack {
-                            note(format_args!("{}: ignored: {why}", pack.display()));
+        let (checked, repo, stats, pending) = {
+            let Decoded {
+                stored,
+                section,
+                marks,
+            } = match decode(&bytes, &key) {
+                Ok(d) => d,
+                Err(why) => {
+                    if had_pack {
+                        note(format_args!("{}: ignored: {why}", pack.display()));
+                    }
+                    Decoded::default()
+                }
+            };
+            crate::timings::mark("lint: cache read");
+            let limit = started
+                .checked_sub(RACY)
+                .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos() as i128);
+            let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
+            // Each input's entry: both lists are sorted by path (as discovery gives them).
+            let index: Vec<Option<usize>> = if sorted {
+                let mut j = 0;
+                inputs
+                    .iter()
+                    .map(|i| {
+                        while stored
+                            .get(j)
+                            .is_some_and(|s| s.entry.path < i.path.as_str())
+                        {
+                            j += 1;
                         }
-                        (Vec::new(), None)
-                    }
-                };
-                crate::timings::mark("lint: cache read");
-                let limit = started
-                    .checked_sub(RACY)
-                    .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as i128);
-                let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
-                // Each input's entry: both lists are sorted by path (as discovery gives them).
-                let index: Vec<Option<usize>> = if sorted {
-                    let mut j = 0;
-                    inputs
-                        .iter()
-                        .map(|i| {
-                            while stored
-                                .get(j)
-                                .is_some_and(|s| s.entry.path < i.path.as_str())
-                            {
-                                j += 1;
-                            }
-                            stored
-                                .get(j)
-                                .is_some_and(|s| s.entry.path == i.path)
-                                .then_some(j)
-                        })
-                        .collect()
-                } else {
-                    inputs
-                        .par_iter()
-                        .map(|i| {
-                            stored
-                                .binary_search_by(|s| s.entry.path.cmp(i.path.as_str()))
-                                .ok()
-                        })
-                        .collect()
-                };
-                let (dir_of, dirs) = open_dirs(inputs, &index);
-                let mut results: Vec<FileRun> = inputs
-                    .par_iter()
-                    .zip(index.par_iter())
-                    .zip(dir_of.par_iter())
-                    .map(|((input, &old), dir)| {
-                        let dir = dir.map(|d| &dirs[d]);
-                        let r = one(input, old.map(|o| &stored[o]), dir, opts, limit, &tables);
-                        crate::progress::add(1);
-                        r
+                        stored
+                            .get(j)
+                            .is_some_and(|s| s.entry.path == i.path)
+                            .then_some(j)
                     })
-                    .collect::<Result<_, _>>()?;
-                drop(dirs);
-                let mut stats = Stats::default();
-                for r in &results {
-                    match r.how {
-                        0 => stats.unread += 1,
-                        1 => stats.rehashed += 1,
-                        _ => stats.checked += 1,
-                    }
+                    .collect()
+            } else {
+                inputs
+                    .par_iter()
+                    .map(|i| {
+                        stored
+                            .binary_search_by(|s| s.entry.path.cmp(i.path.as_str()))
+                            .ok()
+                    })
+                    .collect()
+            };
+            let (dir_of, dirs) = open_dirs(inputs, &index);
+            let mut results: Vec<FileRun> = inputs
+                .par_iter()
+                .zip(index.par_iter())
+                .zip(dir_of.par_iter())
+                .map(|((input, &old), dir)| {
+                    let dir = dir.map(|d| &dirs[d]);
+                    let r = one(
+                        input,
+                        old.map(|o| (o, &stored[o])),
+                        dir,
+                        opts,
+                        limit,
+                        &tables,
+                    );
+                    crate::progress::add(1);
+                    r
+                })
+                .collect::<Result<_, _>>()?;
+            drop(dirs);
+            let mut stats = Stats::default();
+            for r in &results {
+                match r.how {
+                    0 => stats.unread += 1,
+                    1 => stats.rehashed += 1,
+                    _ => stats.checked += 1,
                 }
-                crate::timings::mark("lint: per-file checks (cache)");
-                note(format_args!(
-                    "{} files: {} unchanged (not read), {} unchanged (read and hashed), {} checked",
-                    inputs.len(),
-                    stats.unread,
-                    stats.rehashed,
-                    stats.checked
-                ));
+            }
+            crate::timings::mark("lint: per-file checks (cache)");
+            note(format_args!(
+                "{} files: {} unchanged (not read), {} unchanged (read and hashed), {} checked",
+                inputs.len(),
+                stats.unread,
+                stats.rehashed,
+                stats.checked
+            ));
 
-                // The repository-wide findings.
-                let mut matched = vec![false; stored.len()];
-                for i in index.iter().flatten() {
-                    matched[*i] = true;
-                }
-                let changes: Vec<Change<'_>> =
-                    results
-                        .iter()
-                        .zip(inputs)
-                        .zip(&index)
-                        // A file checked without an entry and without rules (one that cannot be
-                        // read as text) changes nothing.
-                        .filter(|((r, _), old)| {
-                            r.how == 2 && (old.is_some() || !r.checked.summaries.is_empty())
-                        })
-                        .map(|((r, input), &old)| Change {
-                            path: input.path.as_str(),
-                            old,
-                            new: Some(r.checked.summaries.as_slice()),
-                        })
-                        .chain(stored.iter().enumerate().filter(|(j, _)| !matched[*j]).map(
-                            |(j, s)| Change {
-                                path: s.entry.path,
-                                old: Some(j),
-                                new: None,
-                            },
-                        ))
-                        .collect();
-                let section = section
-                    .and_then(|b| postcard::from_bytes::<RepoSection<'_>>(b).ok())
-                    .filter(|s| s.codes == codes);
-                let few = changes.len() <= 64.max(inputs.len() / 20);
-                let mut mode = match &section {
-                    Some(_) if sorted && changes.is_empty() => RepoMode::Reuse,
-                    Some(_) if sorted && few => RepoMode::Incremental,
-                    _ => RepoMode::Full,
-                };
-                let stored_findings = || -> Result<Vec<Diagnostic>, String> {
-                    section
-                        .as_ref()
-                        .map_or(&[][..], |s| s.findings.as_slice())
-                        .iter()
-                        .map(|d| d.to_diagnostic().ok_or("a finding of an unknown code"))
-                        .collect::<Result<_, _>>()
-                        .map_err(str::to_string)
-                };
-                let mut repo = match mode {
-                    RepoMode::Reuse => stored_findings(),
-                    RepoMode::Incremental => stored_findings()
-                        .and_then(|f| incremental(f, &changes, &stored, &tables, opts)),
-                    RepoMode::Full => Err(String::new()),
-                };
-                if let Err(why) = &repo {
-                    if mode != RepoMode::Full {
-                        note(format_args!(
-                            "{}: stored repository findings ignored: {why}",
-                            pack.display()
-                        ));
-                        mode = RepoMode::Full;
-                    }
-                }
-                // Whether the findings are those of exactly the files the next pack holds.
-                let kept: Vec<Range<usize>> = if prune {
-                    Vec::new()
-                } else {
+            // The repository-wide findings.
+            let mut matched = vec![false; stored.len()];
+            for i in index.iter().flatten() {
+                matched[*i] = true;
+            }
+            let changes: Vec<Change<'_>> = results
+                .iter()
+                .zip(inputs)
+                .zip(&index)
+                // A file checked without an entry and without rules (one that cannot be
+                // read as text) changes nothing.
+                .filter(|((r, _), old)| {
+                    r.how == 2 && (old.is_some() || !r.checked.summaries.is_empty())
+                })
+                .map(|((r, input), &old)| Change {
+                    path: input.path.as_str(),
+                    old,
+                    new: Some(r.checked.summaries.as_slice()),
+                })
+                .chain(
                     stored
                         .iter()
-                        .zip(&matched)
-                        .filter(|(_, m)| !**m)
-                        .map(|(s, _)| s.range.clone())
-                        .collect()
-                };
-                let complete = kept.is_empty()
-                    && results
-                        .iter()
-                        .all(|r| !matches!(r.out, Out::Nothing) || r.checked.summaries.is_empty());
-                drop(changes);
-                if mode == RepoMode::Full {
-                    repo = full(&mut results, &index, &stored, opts);
-                }
-                note(format_args!(
-                    "repository checks: {}",
-                    match mode {
-                        RepoMode::Reuse => "stored findings reused",
-                        RepoMode::Incremental => "stored findings updated",
-                        RepoMode::Full => "run over every rule",
-                    }
-                ));
-                let repo = match repo {
-                    Ok(repo) => repo,
-                    Err(why) => {
-                        // A pack whose summaries cannot be read: the run starts again without it.
-                        note(format_args!("{}: ignored: {why}", pack.display()));
-                        drop(results);
-                        drop(stored);
-                        crate::drop_in_background(bytes);
-                        let outcome = super::run(inputs, opts)?;
-                        return Ok((outcome, stats, PendingWrite(None)));
-                    }
-                };
-                crate::timings::mark("lint: repository checks (cache)");
-
-                // The next pack: the run's entries and the kept ones, merged by path.
-                let old_count = stored.len();
-                let mut run_outs: Vec<(&str, Out)> = Vec::with_capacity(results.len());
-                let mut checked = Vec::with_capacity(results.len());
-                for (r, input) in results.into_iter().zip(inputs) {
-                    run_outs.push((input.path.as_str(), r.out));
-                    checked.push(r.checked);
-                }
-                let reused = run_outs
+                        .enumerate()
+                        .filter(|(j, _)| !matched[*j])
+                        .map(|(j, s)| Change {
+                            path: s.entry.path,
+                            old: Some(j),
+                            new: None,
+                        }),
+                )
+                .collect();
+            let section = section
+                .and_then(|b| postcard::from_bytes::<RepoSection<'_>>(b).ok())
+                .filter(|s| s.codes == codes);
+            let few = changes.len() <= 64.max(inputs.len() / 20);
+            let mut mode = match &section {
+                Some(_) if sorted && changes.is_empty() => RepoMode::Reuse,
+                Some(_) if sorted && few => RepoMode::Incremental,
+                _ => RepoMode::Full,
+            };
+            let stored_findings = || -> Result<Vec<Diagnostic>, String> {
+                section
+                    .as_ref()
+                    .map_or(&[][..], |s| s.findings.as_slice())
                     .iter()
-                    .filter(|(_, o)| matches!(o, Out::Reuse(_)))
-                    .count();
-                let fresh = run_outs.iter().any(|(_, o)| matches!(o, Out::New(_)));
-                let had_section = section.is_some();
-                let unchanged =
-                    !fresh && kept.len() + reused == old_count && had_section == complete;
-                let kept: Vec<(&str, Out)> = stored
+                    .map(|d| d.to_diagnostic().ok_or("a finding of an unknown code"))
+                    .collect::<Result<_, _>>()
+                    .map_err(str::to_string)
+            };
+            let mut repo = match mode {
+                RepoMode::Reuse => stored_findings(),
+                RepoMode::Incremental => stored_findings().and_then(|f| {
+                    let marks_ok =
+                        || marks.is_some_and(|(b, sum)| xxhash_rust::xxh3::xxh3_64(b) == sum);
+                    incremental(f, &changes, &stored, &bytes, marks_ok, &tables, opts)
+                }),
+                RepoMode::Full => Err(String::new()),
+            };
+            if let Err(why) = &repo {
+                if mode != RepoMode::Full {
+                    note(format_args!(
+                        "{}: stored repository findings ignored: {why}",
+                        pack.display()
+                    ));
+                    mode = RepoMode::Full;
+                }
+            }
+            // Whether the findings are those of exactly the files the next pack holds.
+            let kept = if prune {
+                0
+            } else {
+                matched.iter().filter(|m| !**m).count()
+            };
+            let complete = kept == 0
+                && results
+                    .iter()
+                    .all(|r| !matches!(r.out, Out::Nothing) || r.checked.summaries.is_empty());
+            drop(changes);
+
+            // The next pack, when it differs from this one: the run's entries and the kept
+            // ones, merged by path, written on a thread of its own while the repository-wide
+            // checks run; their findings follow through `section` when they describe the
+            // pack's files.
+            let reused = results
+                .iter()
+                .filter(|r| matches!(r.out, Out::Reuse(_)))
+                .count();
+            let fresh = results.iter().any(|r| matches!(r.out, Out::New(_)));
+            let unchanged =
+                !fresh && kept + reused == stored.len() && section.is_some() == complete;
+            let (section_tx, section_rx) = std::sync::mpsc::channel::<Option<Vec<Diagnostic>>>();
+            let pending = if unchanged {
+                drop(section_rx);
+                PendingWrite(None)
+            } else {
+                let run_outs: Vec<(&str, Pieces)> = results
+                    .iter_mut()
+                    .zip(inputs)
+                    .filter_map(|(r, input)| {
+                        let p = match std::mem::replace(&mut r.out, Out::Nothing) {
+                            Out::Reuse(j) => stored[j].reuse(),
+                            Out::New(p) => p,
+                            Out::Nothing => return None,
+                        };
+                        Some((input.path.as_str(), p))
+                    })
+                    .collect();
+                let kept: Vec<(&str, Pieces)> = stored
                     .iter()
                     .zip(&matched)
                     .filter(|(_, m)| !prune && !**m)
-                    .map(|(s, _)| (s.entry.path, Out::Reuse(s.range.clone())))
+                    .map(|(s, _)| (s.entry.path, s.reuse()))
                     .collect();
-                let job =
-                    (!unchanged).then(|| (merge(run_outs, kept), complete.then(|| repo.clone())));
-                (checked, repo, stats, job)
-            };
-        let pending = match job {
-            Some((outs, findings)) => {
+                let outs = merge(run_outs, kept);
+                let (pack, key, codes, old) = (pack.clone(), key.clone(), codes.clone(), &bytes);
+                let old = Arc::clone(old);
                 let handle = std::thread::Builder::new()
                     .name("lint-cache-writer".into())
                     .spawn(move || {
-                        let section = findings.map(|f| {
+                        let section = |findings: Vec<Diagnostic>| {
                             postcard::to_allocvec(&RepoSectionRef {
                                 codes: &codes,
-                                findings: f.iter().map(DiagnosticRef::of).collect(),
+                                findings: findings.iter().map(DiagnosticRef::of).collect(),
                             })
                             .unwrap_or_default()
+                        };
+                        let written = write(&pack, &key, &old, &outs, || {
+                            // No findings sent: the run gave up on this pack.
+                            section_rx.recv().ok().map(|f| f.map(section))
                         });
-                        match write(&pack, &key, &bytes, &outs, section.as_deref()) {
-                            Ok(()) => prune_packs(&pack),
+                        drop((outs, old));
+                        match written {
+                            Ok(true) => prune_packs(&pack),
+                            Ok(false) => {}
                             Err(e) => note(format_args!("{}: not written: {e}", pack.display())),
                         }
                     });
                 PendingWrite(handle.ok())
+            };
+            if mode == RepoMode::Full {
+                repo = full(&mut results, &index, &stored, &bytes, opts);
             }
-            None => {
-                crate::drop_in_background(bytes);
-                PendingWrite(None)
-            }
+            note(format_args!(
+                "repository checks: {}",
+                match mode {
+                    RepoMode::Reuse => "stored findings reused",
+                    RepoMode::Incremental => "stored findings updated",
+                    RepoMode::Full => "run over every rule",
+                }
+            ));
+            let repo = match repo {
+                Ok(repo) => repo,
+                Err(why) => {
+                    // A pack whose summaries cannot be read: the run starts again without it
+                    // (and writes no pack).
+                    note(format_args!("{}: ignored: {why}", pack.display()));
+                    drop(section_tx);
+                    pending.finish();
+                    drop(results);
+                    drop(stored);
+                    crate::drop_in_background(bytes);
+                    let outcome = super::run(inputs, opts)?;
+                    return Ok((outcome, stats, PendingWrite(None)));
+                }
+            };
+            crate::timings::mark("lint: repository checks (cache)");
+            let _ = section_tx.send(complete.then(|| repo.clone()));
+            let checked: Vec<Checked<()>> = results.into_iter().map(|r| r.checked).collect();
+            (checked, repo, stats, pending)
         };
+        crate::drop_in_background(bytes);
         let outcome = super::assemble_with(checked, inputs, opts, |_| repo).0;
         crate::timings::mark("lint: done (cache)");
         Ok((outcome, stats, pending))
@@ -729,6 +851,7 @@ fn full(
     results: &mut [FileRun],
     index: &[Option<usize>],
     stored: &[Stored<'_>],
+    bytes: &[u8],
     opts: &Options,
 ) -> Result<Vec<Diagnostic>, String> {
     let all: Vec<Vec<RuleSummary>> = results
@@ -736,7 +859,7 @@ fn full(
         .zip(index.par_iter())
         .map(|(r, old)| match (r.how, old) {
             (2, _) | (_, None) => Ok(std::mem::take(&mut r.checked.summaries)),
-            (_, Some(o)) => stored[*o].entry.summaries(),
+            (_, Some(o)) => stored[*o].summaries(bytes),
         })
         .collect::<Result<_, _>>()?;
     let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = all
@@ -757,15 +880,17 @@ fn incremental(
     mut findings: Vec<Diagnostic>,
     changes: &[Change<'_>],
     stored: &[Stored<'_>],
+    bytes: &[u8],
+    marks_ok: impl FnOnce() -> bool,
     tables: &KeyTables,
     opts: &Options,
 ) -> Result<Vec<Diagnostic>, String> {
+    if !marks_ok() {
+        return Err("key marks: checksum mismatch".into());
+    }
     let olds: Vec<Vec<RuleSummary>> = changes
         .iter()
-        .map(|c| {
-            c.old
-                .map_or(Ok(Vec::new()), |o| stored[o].entry.summaries())
-        })
+        .map(|c| c.old.map_or(Ok(Vec::new()), |o| stored[o].summaries(bytes)))
         .collect::<Result<_, _>>()?;
     let mut touched: Vec<(usize, u64)> = Vec::new();
     for (c, old) in changes.iter().zip(&olds) {
@@ -783,8 +908,8 @@ fn incremental(
     let others: Vec<(&str, Vec<RuleSummary>)> = (0..stored.len())
         .into_par_iter()
         .filter(|j| !changed.contains(j))
-        .filter(|&j| stored[j].entry.marks().any(|m| marks.contains(&m)))
-        .map(|j| Ok((stored[j].entry.path, stored[j].entry.summaries()?)))
+        .filter(|&j| stored[j].marks(bytes).any(|m| marks.contains(&m)))
+        .map(|j| Ok((stored[j].entry.path, stored[j].summaries(bytes)?)))
         .collect::<Result<_, String>>()?;
     let before = in_path_order(
         others
@@ -857,7 +982,8 @@ fn open_dirs(inputs: &[Input], index: &[Option<usize>]) -> (Vec<Option<usize>>, 
             let Some(parent) = p.parent().filter(|_| index[k].is_some()) else {
                 continue;
             };
-            if last != Some(parent) {
+            // Compared as bytes (a `Path` compares component by component).
+            if last.map(Path::as_os_str) != Some(parent.as_os_str()) {
                 if dirs.len() >= MAX_DIRS {
                     break;
                 }
@@ -899,13 +1025,14 @@ fn stat_in(dir: Option<&Dir>, path: &Path) -> std::io::Result<Stat> {
 /// One file's part of a cached run.
 fn one(
     input: &Input,
-    old: Option<&Stored<'_>>,
+    old: Option<(usize, &Stored<'_>)>,
     dir: Option<&Dir>,
     opts: &Options,
     limit: i128,
     tables: &KeyTables,
 ) -> Result<FileRun, IoError> {
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
+    let (at, old) = old.map_or((0, None), |(j, o)| (j, Some(o)));
     let uncached = |input: &Input| -> Result<FileRun, IoError> {
         Ok(FileRun {
             checked: super::process(input, opts, &|_| ())?,
@@ -931,7 +1058,7 @@ fn one(
             Some(c) => {
                 return Ok(FileRun {
                     checked: c,
-                    out: Out::Reuse(o.range.clone()),
+                    out: Out::Reuse(at),
                     how: 0,
                 })
             }
@@ -962,7 +1089,7 @@ fn one(
     if let Some(o) = old.take().filter(|o| o.entry.hash == hash) {
         if let Some(c) = o.entry.checked(per_file) {
             let out = if o.entry.stat == trusted {
-                Out::Reuse(o.range.clone())
+                Out::Reuse(at)
             } else {
                 let entry = Entry {
                     stat: trusted,
@@ -979,7 +1106,14 @@ fn one(
                     suppressions: o.entry.suppressions.clone(),
                     ..o.entry
                 };
-                postcard::to_allocvec(&entry).map_or(Out::Nothing, Out::New)
+                match postcard::to_allocvec(&entry) {
+                    Ok(new) => Out::New(Pieces {
+                        entry: Src::New(0..new.len()),
+                        new,
+                        ..o.reuse()
+                    }),
+                    Err(_) => Out::Nothing,
+                }
             };
             return Ok(FileRun {
                 checked: c,
@@ -1006,34 +1140,43 @@ fn one(
     })
 }
 
-/// Reads a pack: its entries, sorted by path, each with the bytes it was read from, and its
-/// repository section when it has one.
-type Decoded<'a> = (Vec<Stored<'a>>, Option<&'a [u8]>);
+/// A pack as read: its entries, sorted by path, each with where its parts lie; its
+/// repository section when it has one; its marks region and that region's checksum
+/// (checked only by a run that reads the marks).
+#[derive(Default)]
+struct Decoded<'a> {
+    stored: Vec<Stored<'a>>,
+    section: Option<&'a [u8]>,
+    marks: Option<(&'a [u8], u64)>,
+}
 
+/// Reads a pack. Its layout: the magic, the key, the chunk table (the byte length of every
+/// chunk of [`CHUNK`] entries), the byte lengths of the marks region, the summaries region
+/// and the repository section, the checksum (XXH3-64) of the entries and the section, the
+/// checksum of the marks region; then the entries (chunk after chunk), the marks and the
+/// summaries (each entry's in the entries' order; each entry holds its summaries' length
+/// and checksum and its number of marks), and the section. A run that reads neither marks
+/// nor summaries (no file changed) reads only the head, the entries and the section.
 fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
-    let mut at = 0usize;
-    let at = &mut at;
-    let mut take = |n: usize| take_bytes(bytes, at, n);
-    if take(MAGIC.len())? != MAGIC {
+    let at = &mut 0usize;
+    if take_bytes(bytes, at, MAGIC.len())? != MAGIC {
         return Err("not a ruleforge lint cache of this layout".into());
     }
-    let u64_of = |b: &[u8]| u64::from_le_bytes(b.try_into().expect("8 bytes"));
-    let key_len = u64_of(take(8)?) as usize;
-    if take(key_len)? != key.as_bytes() {
+    let key_len = take_len(bytes, at)?;
+    if take_bytes(bytes, at, key_len)? != key.as_bytes() {
         return Err("written for another version, rule set, root or settings".into());
     }
-    let n_chunks = u64_of(take(8)?) as usize;
+    let n_chunks = take_len(bytes, at)?;
     let mut lens = Vec::with_capacity(n_chunks.min(1 << 20));
     for _ in 0..n_chunks {
-        lens.push(u64_of(take(8)?) as usize);
+        lens.push(take_len(bytes, at)?);
     }
-    let section_len = u64_of(take(8)?) as usize;
-    let checksum = u64_of(take(8)?);
+    let marks_len = take_len(bytes, at)?;
+    let summaries_len = take_len(bytes, at)?;
+    let section_len = take_len(bytes, at)?;
+    let checksum = take_u64(bytes, at)?;
+    let marks_sum = take_u64(bytes, at)?;
     let body_start = *at;
-    let body = &bytes[body_start..];
-    if xxhash_rust::xxh3::xxh3_64(body) != checksum {
-        return Err("checksum mismatch".into());
-    }
     let mut ranges = Vec::with_capacity(lens.len());
     let mut start = body_start;
     for len in lens {
@@ -1041,10 +1184,19 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         ranges.push(start..end);
         start = end;
     }
-    if start.checked_add(section_len) != Some(bytes.len()) {
+    let entries_end = start;
+    let marks_end = entries_end.checked_add(marks_len).ok_or("truncated")?;
+    let summaries_end = marks_end.checked_add(summaries_len).ok_or("truncated")?;
+    if summaries_end.checked_add(section_len) != Some(bytes.len()) {
         return Err("chunk table does not match the file's size".into());
     }
-    let section = (section_len > 0).then(|| &bytes[start..]);
+    let mut sum = xxhash_rust::xxh3::Xxh3::new();
+    sum.update(&bytes[body_start..entries_end]);
+    sum.update(&bytes[summaries_end..]);
+    if sum.digest() != checksum {
+        return Err("checksum mismatch".into());
+    }
+    let section = (section_len > 0).then(|| &bytes[summaries_end..]);
     let chunks: Vec<Vec<Stored<'a>>> = ranges
         .into_par_iter()
         .map(|r| {
@@ -1058,17 +1210,53 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
                 out.push(Stored {
                     entry,
                     range: from..r.end - tail.len(),
+                    summaries: 0..0,
+                    marks: 0..0,
                 });
                 rest = tail;
             }
             Ok(out)
         })
         .collect::<Result<_, String>>()?;
-    let stored: Vec<Stored<'a>> = chunks.into_iter().flatten().collect();
+    let mut stored: Vec<Stored<'a>> = chunks.into_iter().flatten().collect();
     if !stored.windows(2).all(|w| w[0].entry.path < w[1].entry.path) {
         return Err("entries out of order".into());
     }
-    Ok((stored, section))
+    // Each entry's marks and summaries: the regions hold them in the entries' order.
+    let (mut m, mut s) = (entries_end, marks_end);
+    let region = |at: &mut usize, len: u64, unit: u64| -> Result<Range<usize>, String> {
+        let len = len
+            .checked_mul(unit)
+            .and_then(|l| usize::try_from(l).ok())
+            .ok_or("an entry's length past the address space")?;
+        let end = at.checked_add(len).ok_or("truncated")?;
+        let r = *at..end;
+        *at = end;
+        Ok(r)
+    };
+    for st in &mut stored {
+        st.marks = region(&mut m, st.entry.marks, 4)?;
+        st.summaries = region(&mut s, st.entry.summaries_len, 1)?;
+    }
+    if m != marks_end || s != summaries_end {
+        return Err("the entries do not match the marks and summaries regions".into());
+    }
+    Ok(Decoded {
+        stored,
+        section,
+        marks: Some((&bytes[entries_end..marks_end], marks_sum)),
+    })
+}
+
+/// The little-endian `u64` at `*at` in `bytes`, advancing it.
+fn take_u64(bytes: &[u8], at: &mut usize) -> Result<u64, String> {
+    let b = take_bytes(bytes, at, 8)?;
+    Ok(u64::from_le_bytes(b.try_into().expect("8 bytes")))
+}
+
+/// A length at `*at` in `bytes` (a little-endian `u64`), advancing it.
+fn take_len(bytes: &[u8], at: &mut usize) -> Result<usize, String> {
+    usize::try_from(take_u64(bytes, at)?).map_err(|_| "a length past the address space".into())
 }
 
 /// The next `n` bytes of `bytes` from `*at`, advancing it.
@@ -1079,19 +1267,69 @@ fn take_bytes<'a>(bytes: &'a [u8], at: &mut usize, n: usize) -> Result<&'a [u8],
     Ok(s)
 }
 
-/// The bytes of one entry in the next pack.
-fn piece<'a>(old: &'a [u8], o: &'a Out) -> &'a [u8] {
-    match o {
-        Out::Reuse(r) => &old[r.clone()],
-        Out::New(b) => b,
-        Out::Nothing => &[],
+/// An entry's own part, its marks, its summaries (for [`parts`]).
+fn entry(p: &Pieces) -> &Src {
+    &p.entry
+}
+fn marks(p: &Pieces) -> &Src {
+    &p.marks
+}
+fn summaries(p: &Pieces) -> &Src {
+    &p.summaries
+}
+
+/// The bytes of one part of an entry in the next pack.
+fn piece<'a>(old: &'a [u8], p: &'a Pieces, src: &Src) -> &'a [u8] {
+    match src {
+        Src::Old(r) => &old[r.clone()],
+        Src::New(r) => &p.new[r.clone()],
     }
 }
 
+/// The entries' parts `part` of `merged`, in order, as slices of `old` or of their own
+/// bytes (adjacent slices of `old` joined into one, so an unchanged stretch is one write).
+fn parts<'a>(
+    old: &'a [u8],
+    merged: &'a [Pieces],
+    part: fn(&Pieces) -> &Src,
+) -> impl Iterator<Item = &'a [u8]> + 'a {
+    let mut pending: Option<Range<usize>> = None;
+    let mut items = merged.iter();
+    let mut queued: Option<&'a [u8]> = None;
+    std::iter::from_fn(move || loop {
+        if let Some(q) = queued.take() {
+            return Some(q);
+        }
+        match items.next() {
+            Some(p) => match part(p) {
+                Src::Old(r) => match &mut pending {
+                    Some(run) if run.end == r.start => run.end = r.end,
+                    _ => {
+                        if let Some(run) = pending.replace(r.clone()) {
+                            return Some(&old[run]);
+                        }
+                    }
+                },
+                src @ Src::New(_) => {
+                    let b = piece(old, p, src);
+                    match pending.take() {
+                        Some(run) => {
+                            queued = Some(b);
+                            return Some(&old[run]);
+                        }
+                        None => return Some(b),
+                    }
+                }
+            },
+            None => return pending.take().map(|run| &old[run]),
+        }
+    })
+}
+
 /// The run's entries and the kept ones (both sorted by path) merged by path; a path seen
-/// twice is written once, files that could not be cached not at all.
-fn merge(run: Vec<(&str, Out)>, kept: Vec<(&str, Out)>) -> Vec<Out> {
-    let mut merged: Vec<(&str, Out)> = Vec::with_capacity(run.len() + kept.len());
+/// twice is written once.
+fn merge(run: Vec<(&str, Pieces)>, kept: Vec<(&str, Pieces)>) -> Vec<Pieces> {
+    let mut merged: Vec<(&str, Pieces)> = Vec::with_capacity(run.len() + kept.len());
     let (mut a, mut b) = (run.into_iter().peekable(), kept.into_iter().peekable());
     loop {
         let next = match (a.peek(), b.peek()) {
@@ -1107,7 +1345,7 @@ fn merge(run: Vec<(&str, Out)>, kept: Vec<(&str, Out)>) -> Vec<Out> {
             (None, None) => break,
         };
         let Some(next) = next else { break };
-        if matches!(next.1, Out::Nothing) || merged.last().is_some_and(|l| l.0 >= next.0) {
+        if merged.last().is_some_and(|l| l.0 >= next.0) {
             continue;
         }
         merged.push(next);
@@ -1115,35 +1353,24 @@ fn merge(run: Vec<(&str, Out)>, kept: Vec<(&str, Out)>) -> Vec<Out> {
     merged.into_iter().map(|(_, o)| o).collect()
 }
 
-/// Writes the next pack (entries, then the repository section when there is one),
-/// atomically.
+/// Writes the next pack (the layout [`decode`] reads), atomically: each part of it is
+/// written as one stretch of the old pack's bytes where it is unchanged. The repository
+/// section comes last, from `section` (called once the rest is written; `None`: the run gave
+/// up, nothing is written, `Ok(false)`).
 fn write(
     pack: &Path,
     key: &str,
     old: &[u8],
-    merged: &[Out],
-    section: Option<&[u8]>,
-) -> std::io::Result<()> {
-    let section = section.unwrap_or_default();
-    let lens: Vec<usize> = merged
+    merged: &[Pieces],
+    section: impl FnOnce() -> Option<Option<Vec<u8>>>,
+) -> std::io::Result<bool> {
+    use std::io::{Seek, Write};
+    let len_of = |p: &Pieces, src: &Src| piece(old, p, src).len() as u64;
+    let lens: Vec<u64> = merged
         .chunks(CHUNK)
-        .map(|c| c.iter().map(|o| piece(old, o).len()).sum())
+        .map(|c| c.iter().map(|p| len_of(p, &p.entry)).sum())
         .collect();
-    let mut checksum = xxhash_rust::xxh3::Xxh3::new();
-    for o in merged {
-        checksum.update(piece(old, o));
-    }
-    checksum.update(section);
-    let mut head = Vec::with_capacity(key.len() + 40 + 8 * lens.len());
-    head.extend_from_slice(MAGIC);
-    head.extend_from_slice(&(key.len() as u64).to_le_bytes());
-    head.extend_from_slice(key.as_bytes());
-    head.extend_from_slice(&(lens.len() as u64).to_le_bytes());
-    for l in &lens {
-        head.extend_from_slice(&(*l as u64).to_le_bytes());
-    }
-    head.extend_from_slice(&(section.len() as u64).to_le_bytes());
-    head.extend_from_slice(&checksum.digest().to_le_bytes());
+    let head_len = MAGIC.len() + 8 + key.len() + 8 + 8 * lens.len() + 8 * 5;
     let dir = pack.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
     // A run killed while writing its pack leaves the temporary file: named like fsutil's
@@ -1153,18 +1380,53 @@ fn write(
         .prefix(&crate::fsutil::temporary_prefix())
         .suffix(".tmp")
         .tempfile_in(dir)?;
+    let mut checksum = xxhash_rust::xxh3::Xxh3::new();
+    let mut marks_sum = xxhash_rust::xxh3::Xxh3::new();
+    let (mut marks_len, mut summaries_len) = (0u64, 0u64);
     {
-        use std::io::Write;
+        // Small parts are gathered in the buffer; a stretch of the old pack at least as
+        // large as the buffer goes to the file in one write.
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        w.write_all(&head)?;
-        for o in merged {
-            w.write_all(piece(old, o))?;
+        w.write_all(&vec![0u8; head_len])?;
+        for b in parts(old, merged, entry) {
+            checksum.update(b);
+            w.write_all(b)?;
         }
-        w.write_all(section)?;
+        for b in parts(old, merged, marks) {
+            marks_sum.update(b);
+            marks_len += b.len() as u64;
+            w.write_all(b)?;
+        }
+        for b in parts(old, merged, summaries) {
+            summaries_len += b.len() as u64;
+            w.write_all(b)?;
+        }
+        let Some(section) = section() else {
+            return Ok(false);
+        };
+        let section = section.unwrap_or_default();
+        checksum.update(&section);
+        w.write_all(&section)?;
+        let mut head = Vec::with_capacity(head_len);
+        head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&(key.len() as u64).to_le_bytes());
+        head.extend_from_slice(key.as_bytes());
+        head.extend_from_slice(&(lens.len() as u64).to_le_bytes());
+        for l in &lens {
+            head.extend_from_slice(&l.to_le_bytes());
+        }
+        head.extend_from_slice(&marks_len.to_le_bytes());
+        head.extend_from_slice(&summaries_len.to_le_bytes());
+        head.extend_from_slice(&(section.len() as u64).to_le_bytes());
+        head.extend_from_slice(&checksum.digest().to_le_bytes());
+        head.extend_from_slice(&marks_sum.digest().to_le_bytes());
+        debug_assert_eq!(head.len(), head_len);
+        w.seek(std::io::SeekFrom::Start(0))?;
+        w.write_all(&head)?;
         w.flush()?;
     }
     tmp.persist(pack).map_err(|e| e.error)?;
-    Ok(())
+    Ok(true)
 }
 
 /// How many packs a cache folder keeps: the newest by the time they were written. When a run
