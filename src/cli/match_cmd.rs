@@ -316,8 +316,7 @@ fn read_ahead<R: BufRead>(
     table: &FieldTable,
     loaded: impl Fn() -> bool,
 ) -> anyhow::Result<Ahead> {
-    let mut ahead = Ahead::default();
-    ahead.first = loop {
+    let first = loop {
         let buf = reader.fill_buf().with_context(|| name.to_string())?;
         if buf.is_empty() {
             break None;
@@ -333,6 +332,10 @@ fn read_ahead<R: BufRead>(
                 reader.consume(n);
             }
         }
+    };
+    let mut ahead = Ahead {
+        first,
+        ..Ahead::default()
     };
     if matches!(ahead.first, None | Some(b'[')) {
         return Ok(ahead);
@@ -587,6 +590,9 @@ mod tests {
     use super::*;
     use crate::matcher::{GroupSpec, TypeSpec};
 
+    /// The events and output of one run.
+    type Run = anyhow::Result<(usize, String)>;
+
     fn set() -> CompiledSet {
         let rule = |id: &str, ty: &str, value: &str| RuleSpec {
             id: id.into(),
@@ -610,12 +616,7 @@ mod tests {
 
     /// The output of `input` read ahead (everything, as when the rules take long to load)
     /// and then by the plain reader, and by the plain reader alone.
-    fn both_ways(
-        input: &[u8],
-    ) -> (
-        anyhow::Result<(usize, String)>,
-        anyhow::Result<(usize, String)>,
-    ) {
+    fn both_ways(input: &[u8]) -> (Run, Run) {
         let set = set();
         let run = |ahead: bool| {
             let mut sink = Sink {
