@@ -2,7 +2,9 @@
 
 use super::authoring;
 use super::CmdResult;
-use crate::matcher::{CompiledSet, EventError, EventValues, Observable, RuleSpec, SetMatch};
+use crate::matcher::{
+    CompiledSet, EventError, EventValues, FieldTable, Observable, ParsedLines, RuleSpec, SetMatch,
+};
 use anyhow::{anyhow, Context};
 use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -48,8 +50,9 @@ fn is_bundle_name(path: &std::path::Path) -> bool {
 
 /// The rule set to match: a verified bundle's compiled rules, or YAML rules compiled here.
 enum Loaded {
-    /// The set, and the time verifying and reading the bundle took.
-    Set(CompiledSet, std::time::Duration),
+    /// The set, the time loading (verifying and reading a bundle) took and the time compiling
+    /// took.
+    Set(CompiledSet, std::time::Duration, std::time::Duration),
     /// The bundle was rejected: the exit status (reported already).
     Rejected(ExitCode),
 }
@@ -97,7 +100,7 @@ fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
     crate::drop_in_background((members, sigma));
     let set = CompiledSet::from_bundle(rules)
         .with_context(|| format!("{}: rules.json", bundle.display()))?;
-    Ok(Loaded::Set(set, t_verify))
+    Ok(Loaded::Set(set, t_verify, t0.elapsed() - t_verify))
 }
 
 /// Loads YAML rules: each file is parsed and reduced to its matcher spec.
@@ -218,40 +221,51 @@ fn is_blank(line: &[u8]) -> bool {
         .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
 }
 
+/// Reads the next batch of lines (up to [`BATCH`] non-blank ones or [`BATCH_BYTES`]) into
+/// `buf`, the ranges of the non-blank ones into `spans`; returns the number of lines read and
+/// whether the input ended.
+fn read_batch<R: BufRead>(
+    reader: &mut R,
+    name: &str,
+    buf: &mut Vec<u8>,
+    spans: &mut Vec<std::ops::Range<usize>>,
+) -> anyhow::Result<(usize, bool)> {
+    buf.clear();
+    spans.clear();
+    let mut lines = 0;
+    while spans.len() < BATCH && buf.len() < BATCH_BYTES {
+        let start = buf.len();
+        let n = reader
+            .read_until(b'\n', buf)
+            .with_context(|| name.to_string())?;
+        if n == 0 {
+            return Ok((lines, true));
+        }
+        lines += 1;
+        if !is_blank(&buf[start..]) {
+            spans.push(start..buf.len());
+        }
+    }
+    Ok((lines, false))
+}
+
 /// NDJSON: batches of lines are read, then parsed and matched in parallel; the output keeps
 /// the input order. A batch with a line that is not one JSON object (an object over several
 /// lines, two on one line, invalid JSON) is read again, with the rest of the input, by
 /// [`sequential`], which accepts any whitespace-separated JSON objects and names the position
-/// of an error.
+/// of an error. `events` and `lines` are those before `reader`'s first byte.
 fn ndjson<R: BufRead, W: Write>(
     mut reader: R,
     name: &str,
     sink: &mut Sink<'_, W>,
+    mut events: usize,
+    mut lines: usize,
 ) -> anyhow::Result<usize> {
     let set = sink.set;
     let mut buf: Vec<u8> = Vec::new();
     let mut spans: Vec<std::ops::Range<usize>> = Vec::with_capacity(BATCH);
-    let mut events = 0usize;
-    let mut lines = 0usize;
     loop {
-        buf.clear();
-        spans.clear();
-        let mut batch_lines = 0;
-        let mut eof = false;
-        while spans.len() < BATCH && buf.len() < BATCH_BYTES {
-            let start = buf.len();
-            let n = reader
-                .read_until(b'\n', &mut buf)
-                .with_context(|| name.to_string())?;
-            if n == 0 {
-                eof = true;
-                break;
-            }
-            batch_lines += 1;
-            if !is_blank(&buf[start..]) {
-                spans.push(start..buf.len());
-            }
-        }
+        let (batch_lines, eof) = read_batch(&mut reader, name, &mut buf, &mut spans)?;
         let results: Vec<Option<(Vec<u8>, usize)>> = spans
             .par_iter()
             .enumerate()
@@ -274,6 +288,109 @@ fn ndjson<R: BufRead, W: Write>(
             return Ok(events);
         }
     }
+}
+
+/// At most this many bytes of events are read ahead while the rules load (so memory stays
+/// bounded whatever the input's length).
+const AHEAD_BYTES: usize = 64 << 20;
+
+/// Events read and parsed while the rules load.
+#[derive(Default)]
+struct Ahead {
+    /// The first byte that is not whitespace (`None`: no events).
+    first: Option<u8>,
+    /// NDJSON batches parsed, with the number of lines each spans.
+    batches: Vec<(ParsedLines, usize)>,
+    /// Lines read but not parsed (a batch with a line [`ParsedLines`] does not take): read
+    /// again, before the rest of the input, by [`ndjson`].
+    rest: Vec<u8>,
+    /// The input ended (and `rest` holds all that is left).
+    eof: bool,
+}
+
+/// Reads the input's first byte and, for NDJSON, parses batches of events until `loaded`
+/// says the rules are ready, [`AHEAD_BYTES`] are read, or the input ends.
+fn read_ahead<R: BufRead>(
+    reader: &mut R,
+    name: &str,
+    table: &FieldTable,
+    loaded: impl Fn() -> bool,
+) -> anyhow::Result<Ahead> {
+    let first = loop {
+        let buf = reader.fill_buf().with_context(|| name.to_string())?;
+        if buf.is_empty() {
+            break None;
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let b = buf[i];
+                reader.consume(i);
+                break Some(b);
+            }
+            None => {
+                let n = buf.len();
+                reader.consume(n);
+            }
+        }
+    };
+    let mut ahead = Ahead {
+        first,
+        ..Ahead::default()
+    };
+    if matches!(ahead.first, None | Some(b'[')) {
+        return Ok(ahead);
+    }
+    let mut read = 0;
+    let mut spans = Vec::with_capacity(BATCH);
+    while !loaded() && read < AHEAD_BYTES {
+        let mut buf = Vec::new();
+        let (lines, eof) = read_batch(reader, name, &mut buf, &mut spans)?;
+        read += buf.len();
+        match ParsedLines::parse(buf, table) {
+            Ok(batch) => ahead.batches.push((batch, lines)),
+            Err(bytes) => {
+                ahead.rest = bytes;
+                ahead.eof = eof;
+                break;
+            }
+        }
+        if eof {
+            ahead.eof = true;
+            break;
+        }
+    }
+    Ok(ahead)
+}
+
+/// Matches the batches read ahead (events `0…`) in parallel and writes the matches in order;
+/// returns the events and lines done, and whether the reader of the output is still there.
+fn run_ahead<W: Write>(
+    batches: Vec<(ParsedLines, usize)>,
+    sink: &mut Sink<'_, W>,
+) -> anyhow::Result<(usize, usize, bool)> {
+    let set = sink.set;
+    let (mut events, mut lines) = (0, 0);
+    for (batch, batch_lines) in batches {
+        let results: Vec<(Vec<u8>, usize)> = (0..batch.len())
+            .into_par_iter()
+            .map(|i| {
+                let ms = set.matches_values(&batch.event(i));
+                let mut buf = Vec::new();
+                format_matches(set, events + i, &ms, &mut buf);
+                (buf, ms.len())
+            })
+            .collect();
+        crate::progress::add(batch.len() as u64);
+        for (out, n) in results {
+            sink.matches += n;
+            if !sink.write(&out)? {
+                return Ok((events + batch.len(), lines, false));
+            }
+        }
+        events += batch.len();
+        lines += batch_lines;
+    }
+    Ok((events, lines, true))
 }
 
 /// Whitespace-separated JSON objects read one after the other (parsed in sequence, matched in
@@ -345,6 +462,39 @@ fn run_batch<W: Write>(
     Ok(true)
 }
 
+/// NDJSON: the batches read ahead, then the rest of the input (from `reader`) as [`ndjson`]
+/// reads it; returns the number of events.
+fn ndjson_after<R: BufRead, W: Write>(
+    ahead: Ahead,
+    reader: R,
+    name: &str,
+    sink: &mut Sink<'_, W>,
+) -> anyhow::Result<usize> {
+    match run_ahead(ahead.batches, sink)? {
+        (events, _, false) => Ok(events),
+        (events, _, true) if ahead.eof && ahead.rest.is_empty() => Ok(events),
+        (events, lines, true) => {
+            let rest = std::io::Cursor::new(ahead.rest).chain(reader);
+            ndjson(rest, name, sink, events, lines)
+        }
+    }
+}
+
+/// Loads the rules (verifying a bundle, or reading YAML) and compiles them: the set, the time
+/// loading took and the time compiling took.
+fn load(args: &Args) -> anyhow::Result<Loaded> {
+    let t0 = Instant::now();
+    if args.public_keys.is_empty() {
+        let specs = load_rule_set(args)?;
+        let t_load = t0.elapsed();
+        let set = CompiledSet::new(&specs)?;
+        crate::drop_in_background(specs);
+        Ok(Loaded::Set(set, t_load, t0.elapsed() - t_load))
+    } else {
+        load_bundle(args)
+    }
+}
+
 pub fn exec(args: Args) -> CmdResult {
     let name = args.event.display().to_string();
     let reader: Box<dyn Read> = if name == "-" {
@@ -352,37 +502,24 @@ pub fn exec(args: Args) -> CmdResult {
     } else {
         Box::new(std::fs::File::open(&args.event).with_context(|| name.to_string())?)
     };
-    let t0 = Instant::now();
-    let (set, t_load, t_compile) = if args.public_keys.is_empty() {
-        let specs = load_rule_set(&args)?;
-        let t_load = t0.elapsed();
-        let set = CompiledSet::new(&specs)?;
-        crate::drop_in_background(specs);
-        (set, t_load, t0.elapsed() - t_load)
-    } else {
-        match load_bundle(&args)? {
-            Loaded::Set(set, t_verify) => (set, t_verify, t0.elapsed() - t_verify),
-            Loaded::Rejected(code) => return Ok(code),
-        }
-    };
     let mut reader = BufReader::with_capacity(1 << 20, reader);
-    let first = loop {
-        let buf = reader.fill_buf().with_context(|| name.to_string())?;
-        if buf.is_empty() {
-            break None;
-        }
-        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
-            Some(i) => {
-                let b = buf[i];
-                reader.consume(i);
-                break Some(b);
-            }
-            None => {
-                let n = buf.len();
-                reader.consume(n);
-            }
-        }
+    // The rules load on another thread while this one reads and parses the first events
+    // (loading has long stretches on one core: inflating, hashing, building an index).
+    let table = FieldTable::new();
+    let (loaded, ahead) = std::thread::scope(|scope| {
+        let loader = scope.spawn(|| load(&args));
+        let ahead = read_ahead(&mut reader, &name, &table, || loader.is_finished());
+        let loaded = loader
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (loaded, ahead)
+    });
+    let (set, t_load, t_compile) = match loaded? {
+        Loaded::Set(set, t_load, t_compile) => (set, t_load, t_compile),
+        Loaded::Rejected(code) => return Ok(code),
     };
+    let ahead = ahead?;
+    let read_ahead: usize = ahead.batches.iter().map(|(b, _)| b.len()).sum();
 
     let stdout = std::io::stdout();
     let mut sink = Sink {
@@ -398,7 +535,7 @@ pub fn exec(args: Args) -> CmdResult {
         "events",
         None,
     );
-    let events = match first {
+    let events = match ahead.first {
         None => 0,
         Some(b'[') => {
             let mut bytes = Vec::new();
@@ -423,17 +560,18 @@ pub fn exec(args: Args) -> CmdResult {
             }
             all.len()
         }
-        Some(_) => ndjson(reader, &name, &mut sink)?,
+        Some(_) => ndjson_after(ahead, reader, &name, &mut sink)?,
     };
     let _ = sink.out.flush();
     drop(progress);
     let matches = sink.matches;
+    drop(sink);
     let elapsed = t_match.elapsed();
     if args.stats {
         let secs = elapsed.as_secs_f64().max(1e-9);
         let _ = writeln!(
             anstream::stderr(),
-            "ruleforge match: {} rules loaded in {:.3} s, compiled in {:.3} s; {events} events in {:.3} s ({:.0} events/s, {} threads); {matches} matches",
+            "ruleforge match: {} rules loaded in {:.3} s, compiled in {:.3} s; {events} events in {:.3} s ({:.0} events/s, {} threads; {read_ahead} of them parsed while the rules loaded); {matches} matches",
             set.len(),
             t_load.as_secs_f64(),
             t_compile.as_secs_f64(),
@@ -442,5 +580,98 @@ pub fn exec(args: Args) -> CmdResult {
             rayon::current_num_threads(),
         );
     }
+    // The process ends here: freeing the set's millions of allocations one by one is wasted.
+    std::mem::forget(set);
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::matcher::{GroupSpec, TypeSpec};
+
+    /// The events and output of one run.
+    type Run = anyhow::Result<(usize, String)>;
+
+    fn set() -> CompiledSet {
+        let rule = |id: &str, ty: &str, value: &str| RuleSpec {
+            id: id.into(),
+            title: format!("rule {id}"),
+            groups: vec![GroupSpec {
+                name: "g".into(),
+                types: vec![TypeSpec {
+                    key: ty.into(),
+                    values: vec![value.into()],
+                }],
+            }],
+            condition: None,
+        };
+        CompiledSet::new(&[
+            rule("a", "domain", "*.example.org"),
+            rule("b", "command_line", "*-enc aaaabbbbcccc*"),
+            rule("c", "md5", "d41d8cd98f00b204e9800998ecf8427e"),
+        ])
+        .unwrap()
+    }
+
+    /// The output of `input` read ahead (everything, as when the rules take long to load)
+    /// and then by the plain reader, and by the plain reader alone.
+    fn both_ways(input: &[u8]) -> (Run, Run) {
+        let set = set();
+        let run = |ahead: bool| {
+            let mut sink = Sink {
+                set: &set,
+                out: Vec::new(),
+                matches: 0,
+            };
+            let mut reader = std::io::Cursor::new(input.to_vec());
+            let events = if ahead {
+                let ahead = read_ahead(&mut reader, "ev", set.fields(), || false)?;
+                assert!(ahead.first.is_some());
+                ndjson_after(ahead, reader, "ev", &mut sink)?
+            } else {
+                read_ahead(&mut reader, "ev", set.fields(), || true)?;
+                ndjson(reader, "ev", &mut sink, 0, 0)?
+            };
+            Ok((events, String::from_utf8(sink.out).unwrap()))
+        };
+        (run(true), run(false))
+    }
+
+    fn events(n: usize) -> String {
+        (0..n)
+            .map(|i| match i % 4 {
+                0 => format!("{{\"dns.question.name\":\"h{i}.example.org\"}}\n"),
+                1 => format!("{{\"process\":{{\"command_line\":\"x -ENC aaaabbbbcccc {i}\"}}}}\n"),
+                2 => "{\"file.hash.md5\":\"D41D8CD98F00B204E9800998ECF8427E\"}\n\n".into(),
+                _ => format!("{{\"event.id\":{i}}}\n"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn events_read_ahead_match_as_events_read_after() {
+        // Several batches, blank lines, then a repeated key (the plain reader's way), then more.
+        let mut input = events(20_000);
+        input.push_str(
+            "{\"dns.question.name\":\"x.org\",\"dns.question.name\":\"a.example.org\"}\n",
+        );
+        input.push_str(&events(9_000));
+        let (ahead, plain) = both_ways(input.as_bytes());
+        let (ahead, plain) = (ahead.unwrap(), plain.unwrap());
+        assert_eq!(ahead.0, 29_001);
+        assert!(ahead.1.lines().count() > 20_000, "{}", ahead.1.len());
+        assert_eq!(ahead, plain);
+    }
+
+    #[test]
+    fn a_bad_line_read_ahead_is_named_as_after() {
+        let mut input = events(10_000);
+        input.push_str("{\"dns.question.name\": \"a.example.org\"\n");
+        input.push_str(&events(10));
+        let (ahead, plain) = both_ways(input.as_bytes());
+        let (ahead, plain) = (ahead.unwrap_err(), plain.unwrap_err());
+        assert_eq!(format!("{ahead:#}"), format!("{plain:#}"));
+        assert!(format!("{ahead}").starts_with("ev:1250"), "{ahead}");
+    }
 }

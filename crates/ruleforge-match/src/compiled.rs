@@ -2,9 +2,10 @@
 //!
 //! Every (rule, group, type) is an *atom*. Building the set files each value of each atom
 //! under its indicator type: exact values in a hash map, domain wildcards in a suffix map,
-//! networks in one hash table per prefix length, globs behind an Aho-Corasick automaton of
-//! their longest literal (a glob is only tried on values that contain it), `regex:` values in
-//! one `RegexSet` per type. Matching an event looks each field value up
+//! networks in one hash table per prefix length, globs under their longest literal (a glob is
+//! only tried on values that contain it: a literal of 8 bytes or more is found through one of
+//! its 8-byte windows, behind a bit set of those windows; shorter ones by an Aho-Corasick
+//! automaton), `regex:` values in one `RegexSet` per type. Matching an event looks each field value up
 //! once, collects the atoms hit, and evaluates only the rules those atoms belong to (plus the
 //! few rules whose condition holds with no group matched, such as `not benign`).
 //!
@@ -220,7 +221,7 @@ impl GlobIndexBuilder {
             return None;
         }
         let mut literals: Vec<String> = Vec::new();
-        let mut lit_index: HashMap<String, usize> = HashMap::new();
+        let mut lit_index: FxHashMap<&str, usize> = FxHashMap::default();
         let mut by_literal: Vec<Vec<u32>> = Vec::new();
         let mut always = Vec::new();
         for (gi, (p, q)) in self.globs.iter().enumerate() {
@@ -229,53 +230,231 @@ impl GlobIndexBuilder {
                 always.push(gi as u32);
                 continue;
             }
-            let li = *lit_index.entry(lit.to_string()).or_insert_with(|| {
+            let li = *lit_index.entry(lit).or_insert_with(|| {
                 literals.push(lit.to_string());
                 by_literal.push(Vec::new());
                 literals.len() - 1
             });
             by_literal[li].push(gi as u32);
         }
-        let ac = literal_automaton(&literals).expect("literal automaton");
+        drop(lit_index);
+        // Long literals go behind the gram filter, short ones into a (small) automaton.
+        let (mut long, mut short) = (Vec::new(), Vec::new());
+        for (li, lit) in literals.iter().enumerate() {
+            if lit.len() >= GRAM {
+                long.push(li as u32);
+            } else {
+                short.push(li as u32);
+            }
+        }
+        let grams = GramIndex::build(&literals, &long);
+        let short_ac = if short.is_empty() {
+            None
+        } else {
+            let lits: Vec<&str> = short
+                .iter()
+                .map(|&li| literals[li as usize].as_str())
+                .collect();
+            Some((literal_automaton(&lits).expect("literal automaton"), short))
+        };
+        let globs = self
+            .globs
+            .into_iter()
+            .map(|(p, q)| {
+                // `*L*` (one literal between two stars) matches exactly the values that
+                // contain `L`: finding the literal is the whole match.
+                let lit = glob::longest_literal(&p, q);
+                let contains = !lit.is_empty()
+                    && p.len() == lit.len() + 2
+                    && p.starts_with('*')
+                    && p.ends_with('*');
+                GlobM {
+                    chars: if contains {
+                        None
+                    } else {
+                        Some(p.chars().collect())
+                    },
+                    question_wild: q,
+                }
+            })
+            .collect();
         Some(GlobIndex {
-            ac,
+            grams,
+            short_ac,
+            literals,
             by_literal,
             always,
-            globs: self
-                .globs
-                .into_iter()
-                .map(|(p, q)| (p.chars().collect(), q))
-                .collect(),
+            globs,
             atoms: self.atoms,
         })
     }
 }
 
+/// Literal windows of this many bytes index the literals at least this long.
+const GRAM: usize = 8;
+
+/// The literals of at least [`GRAM`] bytes, each filed under one of its windows of [`GRAM`]
+/// bytes (the one fewest other literals seem to share), with a bit set of those windows in front:
+/// a value is scanned window by window, and only a window whose bit is set is looked up.
+/// Any occurrence of a literal in a value contains its chosen window, so every occurrence is
+/// found; the bit set (a few set bits per thousand) spares the lookups of nearly every other
+/// window.
+struct GramIndex {
+    /// One bit per hash of a window (`shift` keeps the top bits of the hash).
+    filter: Vec<u64>,
+    shift: u32,
+    /// Window → (literal, the window's offset in it).
+    map: FxHashMap<u64, Slots>,
+}
+
+/// The (literal, offset) pairs filed under one window: nearly always one.
+enum Slots {
+    One(u32, u32),
+    Many(Vec<(u32, u32)>),
+}
+
+fn gram_at(bytes: &[u8], i: usize) -> u64 {
+    let mut w = [0u8; GRAM];
+    w.copy_from_slice(&bytes[i..i + GRAM]);
+    u64::from_le_bytes(w)
+}
+
+fn gram_hash(gram: u64) -> u64 {
+    gram.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl GramIndex {
+    fn build(literals: &[String], long: &[u32]) -> Option<GramIndex> {
+        if long.is_empty() {
+            return None;
+        }
+        // About how many literals each window occurs in (counters of window hashes: a
+        // collision only makes a window look more common than it is).
+        let sketch_bits = (long.len() * 16)
+            .next_power_of_two()
+            .clamp(1 << 10, 1 << 22);
+        let sketch_shift = 64 - sketch_bits.trailing_zeros();
+        let mut counts = vec![0u16; sketch_bits];
+        for &li in long {
+            let b = literals[li as usize].as_bytes();
+            for i in 0..=b.len() - GRAM {
+                let c = &mut counts[(gram_hash(gram_at(b, i)) >> sketch_shift) as usize];
+                *c = c.saturating_add(1);
+            }
+        }
+        let bits = (long.len() * 64)
+            .next_power_of_two()
+            .clamp(1 << 12, 1 << 24);
+        let shift = 64 - bits.trailing_zeros();
+        let mut filter = vec![0u64; bits / 64];
+        let mut map: FxHashMap<u64, Slots> = FxHashMap::default();
+        map.reserve(long.len());
+        for &li in long {
+            let b = literals[li as usize].as_bytes();
+            let (off, g) = (0..=b.len() - GRAM)
+                .map(|i| (i, gram_at(b, i)))
+                .min_by_key(|(_, g)| counts[(gram_hash(*g) >> sketch_shift) as usize])
+                .expect("a literal of GRAM bytes or more has a window");
+            let bit = (gram_hash(g) >> shift) as usize;
+            filter[bit / 64] |= 1 << (bit % 64);
+            match map.entry(g) {
+                std::collections::hash_map::Entry::Occupied(mut e) => match e.get_mut() {
+                    Slots::One(l, o) => {
+                        let first = (*l, *o);
+                        *e.get_mut() = Slots::Many(vec![first, (li, off as u32)]);
+                    }
+                    Slots::Many(v) => v.push((li, off as u32)),
+                },
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(Slots::One(li, off as u32));
+                }
+            }
+        }
+        Some(GramIndex { filter, shift, map })
+    }
+
+    /// Calls `found` with every literal that occurs in `text` (once per occurrence).
+    fn occurrences(&self, literals: &[String], text: &[u8], mut found: impl FnMut(u32)) {
+        if text.len() < GRAM {
+            return;
+        }
+        for i in 0..=text.len() - GRAM {
+            let g = gram_at(text, i);
+            let bit = (gram_hash(g) >> self.shift) as usize;
+            if self.filter[bit / 64] & (1 << (bit % 64)) == 0 {
+                continue;
+            }
+            let Some(slots) = self.map.get(&g) else {
+                continue;
+            };
+            let mut check = |li: u32, off: u32| {
+                let lit = literals[li as usize].as_bytes();
+                let off = off as usize;
+                if i >= off && text.get(i - off..i - off + lit.len()) == Some(lit) {
+                    found(li);
+                }
+            };
+            match slots {
+                Slots::One(li, off) => check(*li, *off),
+                Slots::Many(v) => v.iter().for_each(|&(li, off)| check(li, off)),
+            }
+        }
+    }
+}
+
+/// One glob of the index: its characters (`None` for `*L*`, which the literal alone
+/// decides).
+struct GlobM {
+    chars: Option<Vec<char>>,
+    question_wild: bool,
+}
+
 struct GlobIndex {
-    ac: AhoCorasick,
+    grams: Option<GramIndex>,
+    /// The literals shorter than [`GRAM`] bytes, and their indexes in `literals`.
+    short_ac: Option<(AhoCorasick, Vec<u32>)>,
+    literals: Vec<String>,
     by_literal: Vec<Vec<u32>>,
     /// Globs without literal characters (tried on every value).
     always: Vec<u32>,
-    globs: Vec<(Vec<char>, bool)>,
+    globs: Vec<GlobM>,
     atoms: Vec<Vec<AtomId>>,
 }
 
 impl GlobIndex {
     fn hits(&self, text: &str, out: &mut Vec<AtomId>) {
-        let mut cands: Vec<u32> = Vec::new();
-        for m in self.ac.find_overlapping_iter(text) {
-            cands.extend_from_slice(&self.by_literal[m.pattern().as_usize()]);
+        let mut lits: Vec<u32> = Vec::new();
+        if let Some(g) = &self.grams {
+            g.occurrences(&self.literals, text.as_bytes(), |li| lits.push(li));
         }
-        if cands.is_empty() && self.always.is_empty() {
+        if let Some((ac, ids)) = &self.short_ac {
+            for m in ac.find_overlapping_iter(text) {
+                lits.push(ids[m.pattern().as_usize()]);
+            }
+        }
+        if lits.is_empty() && self.always.is_empty() {
             return;
+        }
+        lits.sort_unstable();
+        lits.dedup();
+        let mut cands: Vec<u32> = Vec::new();
+        for li in lits {
+            cands.extend_from_slice(&self.by_literal[li as usize]);
         }
         cands.extend_from_slice(&self.always);
         cands.sort_unstable();
         cands.dedup();
-        let chars: Vec<char> = text.chars().collect();
+        let mut chars: Option<Vec<char>> = None;
         for gi in cands {
-            let (p, q) = &self.globs[gi as usize];
-            if glob::matches_chars(p, &chars, *q) {
+            let g = &self.globs[gi as usize];
+            let hit = match &g.chars {
+                None => true,
+                Some(p) => {
+                    let t = chars.get_or_insert_with(|| text.chars().collect());
+                    glob::matches_chars(p, t, g.question_wild)
+                }
+            };
+            if hit {
                 out.extend_from_slice(&self.atoms[gi as usize]);
             }
         }
@@ -317,6 +496,9 @@ fn file_under<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Atoms>, key: K, at
 #[derive(Default)]
 struct TypeIndex {
     exact: FxHashMap<String, Atoms>,
+    /// The digests of a hash type, as bytes (zero-padded): smaller than their hex text, and
+    /// hashed and compared without following a pointer.
+    digests: FxHashMap<[u8; 32], Atoms>,
     /// `*.base` domain wildcards, keyed by `base`.
     subdomain: FxHashMap<String, Atoms>,
     /// (prefix length, network address → atoms), longest prefixes first.
@@ -334,6 +516,7 @@ struct TypeIndex {
 struct TypeIndexBuilder {
     globs: GlobIndexBuilder,
     exact: FxHashMap<String, Atoms>,
+    digests: FxHashMap<[u8; 32], Atoms>,
     subdomain: FxHashMap<String, Atoms>,
     nets_v4: HashMap<u8, FxHashMap<u32, Atoms>>,
     nets_v6: HashMap<u8, FxHashMap<u128, Atoms>>,
@@ -524,7 +707,11 @@ fn build_type(
 ) -> Result<TypeIndex, BuildError> {
     let mut b = TypeIndexBuilder::default();
     let n: usize = chunks.iter().map(Vec::len).sum();
-    b.exact.reserve(n);
+    if matches!(ty.syntax(), Syntax::Hash(_)) {
+        b.digests.reserve(n);
+    } else {
+        b.exact.reserve(n);
+    }
     for chunk in chunks {
         for (p, atom) in chunk {
             add_value(&mut b, ty, p, atom);
@@ -536,6 +723,7 @@ fn build_type(
     nets_v6.sort_by_key(|n| std::cmp::Reverse(n.0));
     Ok(TypeIndex {
         exact: b.exact,
+        digests: b.digests,
         subdomain: b.subdomain,
         nets_v4,
         nets_v6,
@@ -749,7 +937,10 @@ impl CompiledSet {
 
 fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, p: Pattern, atom: AtomId) {
     match p {
-        Pattern::Exact(s) => file_under(&mut b.exact, s, atom),
+        Pattern::Exact(s) => match digest_key(ty, &s, false) {
+            Some(key) => file_under(&mut b.digests, key, atom),
+            None => file_under(&mut b.exact, s, atom),
+        },
         Pattern::Subdomain(base) => file_under(&mut b.subdomain, base, atom),
         Pattern::Net(net) => match net {
             ipnet::IpNet::V4(n) => file_under(
@@ -778,7 +969,37 @@ fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, p: Pattern, atom: Atom
     }
 }
 
+/// The key of a digest of hash type `ty` in [`TypeIndex::digests`]: its hex text of the
+/// type's length decoded, or `None`. Rule values are canonical (lower-case: `any_case`
+/// false); an event value may be in either case (it is compared lower-cased).
+fn digest_key(ty: IndicatorType, hex: &str, any_case: bool) -> Option<[u8; 32]> {
+    let Syntax::Hash(len) = ty.syntax() else {
+        return None;
+    };
+    if hex.len() != len || len > 64 {
+        return None;
+    }
+    let nibble = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' if any_case => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let mut key = [0u8; 32];
+    for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
+        let hi = nibble(pair[0])?;
+        let lo = nibble(*pair.get(1)?)?;
+        key[i] = (hi << 4) | lo;
+    }
+    Some(key)
+}
+
 fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) {
+    if !idx.digests.is_empty() {
+        if let Some(atoms) = digest_key(ty, raw, true).and_then(|k| idx.digests.get(&k)) {
+            out.extend_from_slice(atoms.as_slice());
+        }
+    }
     if ty.syntax() == Syntax::Ip {
         match event_ip(raw) {
             Some(IpAddr::V4(a)) => {
@@ -803,7 +1024,10 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
     }
     let text = normalize_event_value_cow(ty, raw);
     let text: &str = &text;
-    if let Some(atoms) = idx.exact.get(text) {
+    if let Some(atoms) = (!idx.exact.is_empty())
+        .then(|| idx.exact.get(text))
+        .flatten()
+    {
         out.extend_from_slice(atoms.as_slice());
     }
     if !idx.subdomain.is_empty() {

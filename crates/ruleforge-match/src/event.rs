@@ -13,38 +13,43 @@
 //! read). The caller then takes the `Value` path for that event.
 
 use crate::indicator::IndicatorType;
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use std::borrow::Cow;
 use std::fmt;
 
 /// The ECS fields matching reads, and the dotted names that lead to them.
 pub struct FieldTable {
-    fields: FxHashMap<&'static str, IndicatorType>,
-    /// Every proper dotted prefix of a field (`source` for `source.ip`).
-    prefixes: FxHashSet<&'static str>,
+    /// Every field and every proper dotted prefix of one (`source` for `source.ip`): the
+    /// type reading it (fields), whether fields lie below it (prefixes). One lookup per key.
+    names: FxHashMap<&'static str, (Option<IndicatorType>, bool)>,
 }
 
 impl FieldTable {
     pub fn new() -> FieldTable {
-        let mut fields = FxHashMap::default();
-        let mut prefixes = FxHashSet::default();
+        let mut names: FxHashMap<&'static str, (Option<IndicatorType>, bool)> =
+            FxHashMap::default();
         for ty in IndicatorType::ALL {
             for f in ty.ecs_fields() {
-                fields.insert(*f, ty);
+                names.entry(*f).or_default().0 = Some(ty);
                 for (i, b) in f.bytes().enumerate() {
                     if b == b'.' {
-                        prefixes.insert(&f[..i]);
+                        names.entry(&f[..i]).or_default().1 = true;
                     }
                 }
             }
         }
-        FieldTable { fields, prefixes }
+        FieldTable { names }
     }
 
     /// The type that reads `field`.
     pub fn get(&self, field: &str) -> Option<IndicatorType> {
-        self.fields.get(field).copied()
+        self.names.get(field).and_then(|n| n.0)
+    }
+
+    /// The type that reads `name`, and whether fields lie below it.
+    fn lookup(&self, name: &str) -> (Option<IndicatorType>, bool) {
+        self.names.get(name).copied().unwrap_or((None, false))
     }
 }
 
@@ -123,8 +128,7 @@ fn read_object<'de, A: MapAccess<'de>>(
             st.name.push('.');
         }
         st.name.push_str(&key);
-        let ty = st.table.get(&st.name);
-        let nested = st.table.prefixes.contains(st.name.as_str());
+        let (ty, nested) = st.table.lookup(&st.name);
         if ty.is_some() || nested {
             if !seen.insert(key) {
                 st.dup = true;
@@ -287,6 +291,72 @@ impl<'de, 's, 't> Visitor<'de> for Val<'s, 't, 'de> {
         } else {
             while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
             Ok(())
+        }
+    }
+}
+
+/// Lines of NDJSON parsed into their indicator values and kept without the JSON text: what a
+/// scanner reads ahead while its rules still load (the values of every event go into one
+/// string, so a batch holds a few allocations, not one per value).
+#[derive(Debug, Default, Clone)]
+pub struct ParsedLines {
+    text: String,
+    /// Per event, its values' range in `values`.
+    events: Vec<(usize, usize)>,
+    /// Each value's type and its range in `text`.
+    values: Vec<(IndicatorType, usize, usize)>,
+}
+
+impl ParsedLines {
+    /// Parses every non-blank line of `bytes` (lines end with `\n`) with
+    /// [`EventValues::parse`]. When a line is not one JSON object, or repeats a key, the bytes
+    /// are given back: the caller reads them its slower way, which reports the error or reads
+    /// the repeated key as [`super::Observable::from_json`] does.
+    pub fn parse(bytes: Vec<u8>, table: &FieldTable) -> Result<ParsedLines, Vec<u8>> {
+        let mut out = ParsedLines::default();
+        let mut ok = true;
+        for line in bytes.split(|b| *b == b'\n') {
+            if line
+                .iter()
+                .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            {
+                continue;
+            }
+            let Ok(event) = EventValues::parse(line, table) else {
+                ok = false;
+                break;
+            };
+            let first = out.values.len();
+            for (ty, v) in &event.values {
+                let start = out.text.len();
+                out.text.push_str(v);
+                out.values.push((*ty, start, out.text.len()));
+            }
+            out.events.push((first, out.values.len()));
+        }
+        if !ok {
+            return Err(bytes);
+        }
+        Ok(out)
+    }
+
+    /// The number of events.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The values of event `i` (counted from 0 in this batch).
+    pub fn event(&self, i: usize) -> EventValues<'_> {
+        let (a, b) = self.events[i];
+        EventValues {
+            values: self.values[a..b]
+                .iter()
+                .map(|&(ty, s, e)| (ty, Cow::Borrowed(&self.text[s..e])))
+                .collect(),
         }
     }
 }

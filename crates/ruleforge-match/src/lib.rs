@@ -34,7 +34,7 @@ pub mod glob;
 pub mod indicator;
 
 pub use compiled::{CompiledSet, SetMatch};
-pub use event::{EventError, EventValues, FieldTable};
+pub use event::{EventError, EventValues, FieldTable, ParsedLines};
 
 use condition::Expr;
 use indicator::{Checked, IndicatorType, Syntax};
@@ -395,9 +395,12 @@ pub fn compile_canonical_owned(ty: IndicatorType, raw: String) -> Pattern {
 
 /// Whether `raw` has the shape of a canonical value of `ty` (see [`compile_canonical`]).
 fn canonical_shape(ty: IndicatorType, raw: &str) -> bool {
-    let plain = !raw.is_empty()
-        && !raw.starts_with(indicator::REGEX_PREFIX)
-        && !raw.chars().any(char::is_control);
+    let no_control = if raw.is_ascii() {
+        !raw.bytes().any(|b| b.is_ascii_control())
+    } else {
+        !raw.chars().any(char::is_control)
+    };
+    let plain = !raw.is_empty() && !raw.starts_with(indicator::REGEX_PREFIX) && no_control;
     plain
         && match ty.syntax() {
             Syntax::Hash(len) => {

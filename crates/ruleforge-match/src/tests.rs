@@ -64,6 +64,46 @@ fn hashes_are_exact_and_case_insensitive() {
     assert!(one("md5", md5, "file.hash.md5", md5));
     let sha1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
     assert!(one("sha1", sha1, "process.hash.sha1", sha1));
+    // Digests are looked up as bytes: mixed case, a changed or extra character, a longer
+    // digest starting with the rule's, or a non-hex character of the same length.
+    assert!(one(
+        "md5",
+        md5,
+        "file.hash.md5",
+        "D41d8CD98f00B204e9800998ECF8427E"
+    ));
+    assert!(!one(
+        "md5",
+        md5,
+        "file.hash.md5",
+        "d41d8cd98f00b204e9800998ecf8427f"
+    ));
+    assert!(!one("md5", md5, "file.hash.md5", &format!("{md5}0")));
+    assert!(!one(
+        "md5",
+        md5,
+        "file.hash.md5",
+        &format!("{md5}{}", "0".repeat(32))
+    ));
+    assert!(!one(
+        "md5",
+        md5,
+        "file.hash.md5",
+        "d41d8cd98f00b204e9800998ecf8427g"
+    ));
+    assert!(!one(
+        "md5",
+        md5,
+        "file.hash.md5",
+        " d41d8cd98f00b204e9800998ecf8427e"
+    ));
+    assert!(!one(
+        "md5",
+        md5,
+        "file.hash.md5",
+        "d41d8cd98f00b204e9800998ecf8427é"
+    ));
+    assert!(!one("sha1", sha1, "process.hash.sha1", &h[..40]));
     // A glob character in a hash is not a wildcard (and the value is invalid).
     assert!(!one(
         "md5",
@@ -623,6 +663,99 @@ proptest! {
         let reference = RuleMatcher::new(&s).unwrap().is_match(&o);
         let set = CompiledSet::new(std::slice::from_ref(&s)).unwrap();
         prop_assert_eq!(reference, !set.matches(&o).is_empty());
+    }
+}
+
+proptest! {
+    /// Globs with literals long enough for the gram index (8 bytes or more), several in one
+    /// set sharing windows, against values that contain them (or nearly) anywhere: the set
+    /// agrees with the reference rule by rule.
+    #[test]
+    fn long_glob_literals_agree_with_the_reference(
+        globs in proptest::collection::vec(
+            proptest::string::string_regex("[*?]{0,2}(ab|ba|é|\\\\|a){4,9}[*?]{0,2}(ab|a){0,3}[*?]{0,2}").unwrap(),
+            1..6,
+        ),
+        events in proptest::collection::vec(
+            proptest::string::string_regex("(ab|ba|é|É|\\\\|a|A|x){0,16}").unwrap(),
+            1..4,
+        ),
+        picks in proptest::collection::vec(any::<proptest::sample::Index>(), 0..3),
+    ) {
+        let mut values: Vec<String> = events.clone();
+        // Values that contain a rule's literal for sure.
+        for p in &picks {
+            let g = p.get(&globs);
+            values.push(format!("x{}x", g.replace(['*', '?'], "")));
+        }
+        let specs: Vec<RuleSpec> = globs
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let mut s = spec(&[("g", &[("command_line", &[g.as_str()])])], None);
+                s.id = format!("r{i}");
+                s
+            })
+            .collect();
+        let set = CompiledSet::new(&specs).unwrap();
+        for v in &values {
+            let o = obs(&[("process.command_line", v)]);
+            let got: Vec<usize> = set.matches(&o).iter().map(|m| m.rule).collect();
+            let want: Vec<usize> = specs
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| RuleMatcher::new(s).unwrap().is_match(&o))
+                .map(|(i, _)| i)
+                .collect();
+            prop_assert_eq!(got, want, "value {:?}", v);
+        }
+    }
+}
+
+#[test]
+fn long_glob_literals_found_anywhere_in_a_value() {
+    // Literals sharing most windows, found at the start, the middle and the end of values,
+    // overlapping, and one byte short of a match.
+    let values: &[&str] = &[
+        "*alpha -k 685592465ac7 -p onyx*",
+        "*alpha -k 685592465ac8 -p onyx*",
+        "alpha -k 68559*",
+        "*-p onyx",
+        "*abcdefgh*abcdefgh*",
+        "*ab?defghij*",
+    ];
+    let specs: Vec<RuleSpec> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let mut s = spec(&[("g", &[("command_line", &[*v])])], None);
+            s.id = format!("r{i}");
+            s
+        })
+        .collect();
+    let set = CompiledSet::new(&specs).unwrap();
+    let cases: &[(&str, &[usize])] = &[
+        ("alpha -k 685592465ac7 -p onyx", &[0, 2, 3]),
+        ("x ALPHA -K 685592465AC8 -P ONYX y", &[1]),
+        ("alpha -k 685592465ac -p onyx", &[2, 3]),
+        ("alpha -k 685592465ac7 -p ony", &[2]),
+        ("abcdefghabcdefgh", &[4]),
+        ("abcdefgh", &[]),
+        ("zzabXdefghijzz", &[5]),
+        ("abXdefghi", &[]),
+        ("short", &[]),
+    ];
+    for (text, want) in cases {
+        let o = obs(&[("process.command_line", text)]);
+        let got: Vec<usize> = set.matches(&o).iter().map(|m| m.rule).collect();
+        assert_eq!(&got, want, "{text}");
+        let reference: Vec<usize> = specs
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| RuleMatcher::new(s).unwrap().is_match(&o))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(&got, &reference, "{text}");
     }
 }
 
