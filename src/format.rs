@@ -683,17 +683,26 @@ impl Emitter {
 
     /// The end-of-line comment of the scalar starting at `at`, if any (counted as written).
     fn eol(&mut self, at: usize) -> Option<String> {
+        if self.c.eol.is_empty() {
+            return None;
+        }
         let c = self.c.eol.remove(&at)?;
         self.emitted_comments += 1;
         Some(c)
     }
 
     fn leading(&mut self, at: usize, kind: UnitKind, indent: usize) {
+        if self.c.leading.is_empty() {
+            return;
+        }
         let l = self.c.leading.remove(&(at, kind));
         self.comment_lines(l, indent);
     }
 
     fn trailing(&mut self, at: usize, kind: UnitKind, indent: usize) {
+        if self.c.trailing.is_empty() {
+            return;
+        }
         let l = self.c.trailing.remove(&(at, kind));
         self.comment_lines(l, indent);
     }
