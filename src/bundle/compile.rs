@@ -247,6 +247,9 @@ pub fn compile_rule(file: &RuleFile) -> Result<CompiledRule, String> {
     compile_view(file).map(|r| r.to_owned())
 }
 
+/// One group of a [`RuleView`]: its name, and its types (by name) with their values (sorted).
+type GroupView<'a> = (&'a str, Vec<(IndicatorType, Vec<&'a str>)>);
+
 /// A native rule compiled ([`compile_rule`]), its strings borrowed from the parsed file:
 /// serializes to the same JSON as the [`CompiledRule`] of [`RuleView::to_owned`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -262,7 +265,7 @@ pub struct RuleView<'a> {
     expires: Option<&'a str>,
     condition: String,
     #[serde(serialize_with = "groups_as_maps")]
-    groups: Vec<(&'a str, Vec<(IndicatorType, Vec<&'a str>)>)>,
+    groups: Vec<GroupView<'a>>,
     /// The length of the rule's source text (a guess at its JSON's).
     #[serde(skip)]
     size_hint: usize,
@@ -270,10 +273,7 @@ pub struct RuleView<'a> {
 
 /// Groups (sorted by name, each type's values sorted) as the nested JSON objects of
 /// `rules.json`: group name → type name → values.
-fn groups_as_maps<S: serde::Serializer>(
-    groups: &[(&str, Vec<(IndicatorType, Vec<&str>)>)],
-    s: S,
-) -> Result<S::Ok, S::Error> {
+fn groups_as_maps<S: serde::Serializer>(groups: &[GroupView<'_>], s: S) -> Result<S::Ok, S::Error> {
     struct Types<'r, 'a>(&'r [(IndicatorType, Vec<&'a str>)]);
     impl Serialize for Types<'_, '_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -358,8 +358,7 @@ pub fn compile_view<'a>(file: &'a RuleFile) -> Result<RuleView<'a>, String> {
     if rule.indicators.is_empty() {
         return Err(format!("{}: the rule has no indicators", src.path));
     }
-    let mut groups: Vec<(&str, Vec<(IndicatorType, Vec<&str>)>)> =
-        Vec::with_capacity(rule.indicators.len());
+    let mut groups: Vec<GroupView<'a>> = Vec::with_capacity(rule.indicators.len());
     for g in &rule.indicators {
         let mut types: Vec<(IndicatorType, Vec<&str>)> = Vec::with_capacity(g.types.len());
         for t in &g.types {
