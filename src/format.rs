@@ -489,8 +489,9 @@ fn collect_comments(src: &SourceFile, root: &Node, unedited: bool) -> Comments {
     let first_unit = units.first().map(|u| u.start);
     let mut pre_first: Vec<(usize, String)> = Vec::new(); // (line start, text)
     let mut blank_after: Vec<usize> = Vec::new(); // line starts of blank lines before the first unit
-                                                  // Past the last `#` and the first unit, a line has neither a comment nor a blank line
-                                                  // above the first unit: the scan stops there.
+
+    // Past the last `#` and the first unit, a line has neither a comment nor a blank line
+    // above the first unit: the scan stops there.
     let last_hash = memchr::memrchr(b'#', text.as_bytes());
     let scan_end = last_hash
         .map_or(0, |h| h + 1)
