@@ -85,7 +85,7 @@ pub fn format_node(src: &SourceFile, root: &Node) -> Result<String, FormatError>
 /// `unedited`: `root` is the tree of `src` as parsed, so a result equal to `src`'s text
 /// parses to `root` again and is not parsed a second time (the usual case of `fmt --check`).
 fn format_tree(src: &SourceFile, root: &Node, unedited: bool) -> Result<String, FormatError> {
-    let comments = collect_comments(src, root);
+    let comments = collect_comments(src, root, unedited);
     let total = comments.count();
     let mut e = Emitter {
         c: comments,
@@ -170,6 +170,9 @@ impl Ctx {
 /// stays as it is.
 fn transform(ctx: Ctx, value: &str) -> Cow<'_, str> {
     if let Ctx::Value(Some(ty)) = ctx {
+        if stays_as_written(ty, value) {
+            return Cow::Borrowed(value);
+        }
         if let Checked::Valid { canonical } = indicator::check(ty, value) {
             if canonical != value {
                 return Cow::Owned(canonical);
@@ -177,6 +180,49 @@ fn transform(ctx: Ctx, value: &str) -> Cow<'_, str> {
         }
     }
     Cow::Borrowed(value)
+}
+
+/// Whether [`indicator::check`] certainly gives no canonical form other than `value` itself
+/// (it may find the value invalid: `fmt` then writes it as it is too), decided without
+/// checking it: a `regex:` value (never rewritten), a lower-case hex digest of the right
+/// length, a glob without surrounding white space, a lower-case LDH domain (IDNA leaves
+/// it as it is; no `xn--` label), a dotted-quad IPv4 address without leading zeros. Other
+/// values are checked. A unit test holds this to `indicator::check`.
+fn stays_as_written(ty: IndicatorType, value: &str) -> bool {
+    use indicator::Syntax;
+    if value.starts_with(indicator::REGEX_PREFIX) {
+        return true;
+    }
+    match ty.syntax() {
+        Syntax::Hash(len) => {
+            value.len() == len
+                && value
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        }
+        Syntax::Glob { .. } => value.trim().len() == value.len(),
+        Syntax::Domain => {
+            let rest = value.strip_prefix("*.").unwrap_or(value);
+            rest.len() <= 253
+                && rest.split('.').all(|l| {
+                    (1..=63).contains(&l.len())
+                        && l.bytes()
+                            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'))
+                        && l.get(2..4) != Some("--")
+                })
+        }
+        Syntax::Ip => {
+            let mut octets = 0;
+            value.split('.').all(|o| {
+                octets += 1;
+                (1..=3).contains(&o.len())
+                    && o.bytes().all(|b| b.is_ascii_digit())
+                    && (o.len() == 1 || !o.starts_with('0'))
+                    && o.parse::<u16>().is_ok_and(|n| n <= 255)
+            }) && octets == 4
+        }
+        Syntax::Url | Syntax::Email => false,
+    }
 }
 
 fn is_str(n: &Node) -> Option<&str> {
@@ -244,7 +290,7 @@ struct Unit {
     kind: UnitKind,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 struct Comments {
     modeline: Option<String>,
     header: Vec<String>,
@@ -396,32 +442,71 @@ fn walk(
     }
 }
 
-fn collect_comments(src: &SourceFile, root: &Node) -> Comments {
+/// Whether a `#` at or after `from` may start a comment: it starts a line or follows a space
+/// or a tab (a `#` elsewhere never does, see [`collect_comments`]).
+fn comment_mark_from(text: &str, from: usize) -> bool {
+    let b = text.as_bytes();
+    memchr::memchr_iter(b'#', &b[from.min(b.len())..])
+        .map(|i| from + i)
+        .any(|at| at == 0 || matches!(b[at - 1], b'\n' | b' ' | b'\t'))
+}
+
+/// `unedited`: `root` is the tree of `src` as parsed (spans in document order).
+fn collect_comments(src: &SourceFile, root: &Node, unedited: bool) -> Comments {
     let text = src.text.as_str();
     let mut mask = Vec::new();
     let mut scalars = Vec::new();
     let mut units = Vec::new();
-    walk(text, root, &mut mask, &mut scalars, &mut units);
-    let mut masked = vec![false; text.len() + 1];
+    // The usual rule file: a mapping whose comments, if any, are all above its first key
+    // (the modeline, a header). Every node then lies after them, so nothing is attached to
+    // a node and the tree need not be walked: the first key is the only unit that matters
+    // (what `walk` would find first), and no scalar covers a `#` before it.
+    let first_key = match &root.kind {
+        NodeKind::Map(entries) if unedited => entries
+            .first()
+            .map(|e| e.key.span.start)
+            .filter(|&f| f < text.len()),
+        _ => None,
+    };
+    match first_key {
+        Some(f) if !comment_mark_from(text, f) => units.push(Unit {
+            start: f,
+            col: f - line_start(text, f),
+            kind: UnitKind::Entry,
+        }),
+        _ => walk(text, root, &mut mask, &mut scalars, &mut units),
+    }
+    let mut masked = vec![false; if mask.is_empty() { 0 } else { text.len() + 1 }];
     for (s, e) in mask {
         for m in &mut masked[s..e.min(text.len())] {
             *m = true;
         }
     }
+    let is_masked = |at: usize| masked.get(at).copied().unwrap_or(false);
     // Units sorted by start; for equal starts the outer one (an item) comes first.
     units.sort_by_key(|u| (u.start, u.kind == UnitKind::Entry));
     let mut c = Comments::default();
     let first_unit = units.first().map(|u| u.start);
     let mut pre_first: Vec<(usize, String)> = Vec::new(); // (line start, text)
     let mut blank_after: Vec<usize> = Vec::new(); // line starts of blank lines before the first unit
+
+    // Past the last `#` and the first unit, a line has neither a comment nor a blank line
+    // above the first unit: the scan stops there.
+    let last_hash = memchr::memrchr(b'#', text.as_bytes());
+    let scan_end = last_hash
+        .map_or(0, |h| h + 1)
+        .max(first_unit.unwrap_or(text.len()));
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let ls = offset;
+        if ls > scan_end {
+            break;
+        }
         offset += line.len();
         let body = line.trim_end_matches(['\n', '\r']);
         // `#` is ASCII: its byte offsets are character boundaries.
         let hash = memchr::memchr_iter(b'#', body.as_bytes()).find(|&i| {
-            !masked[ls + i] && (i == 0 || matches!(body.as_bytes()[i - 1], b' ' | b'\t'))
+            !is_masked(ls + i) && (i == 0 || matches!(body.as_bytes()[i - 1], b' ' | b'\t'))
         });
         if first_unit.is_none_or(|f| ls + body.len() < f) && body.trim().is_empty() {
             blank_after.push(ls);
@@ -599,17 +684,26 @@ impl Emitter {
 
     /// The end-of-line comment of the scalar starting at `at`, if any (counted as written).
     fn eol(&mut self, at: usize) -> Option<String> {
+        if self.c.eol.is_empty() {
+            return None;
+        }
         let c = self.c.eol.remove(&at)?;
         self.emitted_comments += 1;
         Some(c)
     }
 
     fn leading(&mut self, at: usize, kind: UnitKind, indent: usize) {
+        if self.c.leading.is_empty() {
+            return;
+        }
         let l = self.c.leading.remove(&(at, kind));
         self.comment_lines(l, indent);
     }
 
     fn trailing(&mut self, at: usize, kind: UnitKind, indent: usize) {
+        if self.c.trailing.is_empty() {
+            return;
+        }
         let l = self.c.trailing.remove(&(at, kind));
         self.comment_lines(l, indent);
     }

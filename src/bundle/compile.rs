@@ -125,6 +125,32 @@ pub struct PackedRule {
 }
 
 impl PackedRule {
+    /// Packs a rule compiled by [`compile_view`]: the same as [`PackedRule::new`] of its
+    /// [`RuleView::to_owned`], without copying its strings into a [`CompiledRule`] first.
+    pub fn of_view(rule: &RuleView<'_>) -> PackedRule {
+        let mut indicators_by_type: Vec<(&'static str, u64)> = Vec::new();
+        for (_, types) in &rule.groups {
+            for (ty, values) in types {
+                match indicators_by_type.iter_mut().find(|(n, _)| *n == ty.name()) {
+                    Some((_, c)) => *c += values.len() as u64,
+                    None => indicators_by_type.push((ty.name(), values.len() as u64)),
+                }
+            }
+        }
+        // Compact JSON is a little shorter than the source text it comes from.
+        let mut json = Vec::with_capacity(rule.size_hint);
+        serde_json::to_writer(&mut json, rule).expect("a compiled rule serializes");
+        PackedRule {
+            id: rule.id.to_string(),
+            title: rule.title.to_string(),
+            status: rule.status.to_string(),
+            severity: rule.severity.to_string(),
+            expires: rule.expires.map(str::to_string),
+            indicators_by_type,
+            json: json.into_boxed_slice(),
+        }
+    }
+
     pub fn new(rule: CompiledRule) -> PackedRule {
         let mut indicators_by_type: Vec<(&'static str, u64)> = Vec::new();
         for types in rule.groups.values() {
@@ -174,7 +200,9 @@ pub struct Selected {
 /// Compiles one parsed file of either kind (the per-file hook of the bundle's lint pass).
 pub fn compile_parsed(file: ParsedRef<'_>) -> CompiledFile {
     match file {
-        ParsedRef::Native(f) => CompiledFile::Native(compile_rule(f).map(PackedRule::new)),
+        ParsedRef::Native(f) => {
+            CompiledFile::Native(compile_view(f).map(|r| PackedRule::of_view(&r)))
+        }
         ParsedRef::Sigma(f) => CompiledFile::Sigma(super::sigma::compile_file(f)),
     }
 }
@@ -216,6 +244,87 @@ pub fn type_table() -> BTreeMap<String, TypeInfo> {
 /// Compiles one parsed rule file. Errors name the file, line and column; they only occur
 /// when lint errors were ignored (the bundle command refuses to build on lint errors).
 pub fn compile_rule(file: &RuleFile) -> Result<CompiledRule, String> {
+    compile_view(file).map(|r| r.to_owned())
+}
+
+/// One group of a [`RuleView`]: its name, and its types (by name) with their values (sorted).
+type GroupView<'a> = (&'a str, Vec<(IndicatorType, Vec<&'a str>)>);
+
+/// A native rule compiled ([`compile_rule`]), its strings borrowed from the parsed file:
+/// serializes to the same JSON as the [`CompiledRule`] of [`RuleView::to_owned`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleView<'a> {
+    id: &'a str,
+    title: &'a str,
+    status: &'a str,
+    severity: &'a str,
+    confidence: Option<&'a str>,
+    tlp: Option<&'a str>,
+    tags: Vec<&'a str>,
+    references: Vec<&'a str>,
+    expires: Option<&'a str>,
+    condition: String,
+    #[serde(serialize_with = "groups_as_maps")]
+    groups: Vec<GroupView<'a>>,
+    /// The length of the rule's source text (a guess at its JSON's).
+    #[serde(skip)]
+    size_hint: usize,
+}
+
+/// Groups (sorted by name, each type's values sorted) as the nested JSON objects of
+/// `rules.json`: group name → type name → values.
+fn groups_as_maps<S: serde::Serializer>(groups: &[GroupView<'_>], s: S) -> Result<S::Ok, S::Error> {
+    struct Types<'r, 'a>(&'r [(IndicatorType, Vec<&'a str>)]);
+    impl Serialize for Types<'_, '_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_map(self.0.iter().map(|(ty, values)| (ty.name(), values)))
+        }
+    }
+    s.collect_map(groups.iter().map(|(name, types)| (*name, Types(types))))
+}
+
+impl RuleView<'_> {
+    /// The rule with its own strings.
+    pub fn to_owned(&self) -> CompiledRule {
+        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        CompiledRule {
+            id: self.id.to_string(),
+            title: self.title.to_string(),
+            status: self.status.to_string(),
+            severity: self.severity.to_string(),
+            confidence: self.confidence.map(str::to_string),
+            tlp: self.tlp.map(str::to_string),
+            tags: own(&self.tags),
+            references: own(&self.references),
+            expires: self.expires.map(str::to_string),
+            condition: self.condition.clone(),
+            groups: self
+                .groups
+                .iter()
+                .map(|(name, types)| {
+                    let types = types
+                        .iter()
+                        .map(|(ty, values)| (ty.name().to_string(), own(values)))
+                        .collect();
+                    (name.to_string(), types)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Whether `id` is a UUID in its canonical form: lower-case hex, hyphenated (what
+/// `uuid::Uuid::parse_str(id)` reads and `hyphenated()` writes back as `id`).
+fn is_canonical_uuid(id: &str) -> bool {
+    id.len() == 36
+        && id.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => matches!(b, b'0'..=b'9' | b'a'..=b'f'),
+        })
+}
+
+/// [`compile_rule`], borrowing the rule's strings.
+pub fn compile_view<'a>(file: &'a RuleFile) -> Result<RuleView<'a>, String> {
     let src = &file.source;
     let at = |span: crate::Span| {
         let lc = src.line_col(span.start);
@@ -225,16 +334,14 @@ pub fn compile_rule(file: &RuleFile) -> Result<CompiledRule, String> {
         Ok((_, r)) => r,
         Err(e) => return Err(format!("{}: {}", at(e.span), e.message)),
     };
-    let required = |f: &Option<Spanned<String>>, key: &str| -> Result<String, String> {
-        f.as_ref()
-            .map(|s| s.value.clone())
-            .ok_or_else(|| format!("{}: the rule has no `{key}`", src.path))
+    fn opt(f: &Option<Spanned<String>>) -> Option<&str> {
+        f.as_ref().map(|s| s.value.as_str())
+    }
+    let required = |f: &'a Option<Spanned<String>>, key: &str| -> Result<&'a str, String> {
+        opt(f).ok_or_else(|| format!("{}: the rule has no `{key}`", src.path))
     };
     let id = required(&rule.id, "id")?;
-    if uuid::Uuid::parse_str(&id)
-        .map(|u| u.hyphenated().to_string() != id)
-        .unwrap_or(true)
-    {
+    if !is_canonical_uuid(id) {
         let span = rule.id.as_ref().map(|s| s.span).unwrap_or(rule.span);
         return Err(format!(
             "{}: `id` is not a canonical lower-case UUID",
@@ -248,12 +355,12 @@ pub fn compile_rule(file: &RuleFile) -> Result<CompiledRule, String> {
             format!("{}: condition: {e}", at(span))
         })?
         .to_string();
-    let mut groups = BTreeMap::new();
     if rule.indicators.is_empty() {
         return Err(format!("{}: the rule has no indicators", src.path));
     }
+    let mut groups: Vec<GroupView<'a>> = Vec::with_capacity(rule.indicators.len());
     for g in &rule.indicators {
-        let mut types: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut types: Vec<(IndicatorType, Vec<&str>)> = Vec::with_capacity(g.types.len());
         for t in &g.types {
             let Some(ty) = t.ty else {
                 return Err(format!(
@@ -272,7 +379,7 @@ pub fn compile_rule(file: &RuleFile) -> Result<CompiledRule, String> {
                         v.raw
                     ));
                 }
-                values.push(v.canonical().to_string());
+                values.push(v.canonical());
             }
             if values.is_empty() {
                 return Err(format!(
@@ -282,37 +389,42 @@ pub fn compile_rule(file: &RuleFile) -> Result<CompiledRule, String> {
                     g.name
                 ));
             }
-            values.sort_unstable();
-            values.dedup();
-            types
-                .entry(ty.name().to_string())
-                .or_default()
-                .extend(values);
+            match types.iter_mut().find(|(t, _)| *t == ty) {
+                Some((_, all)) => all.extend(values),
+                None => types.push((ty, values)),
+            }
         }
-        for v in types.values_mut() {
+        // By type name, values sorted and without duplicates (as in a map of sets).
+        types.sort_unstable_by_key(|(ty, _)| ty.name());
+        for (_, v) in &mut types {
             v.sort_unstable();
             v.dedup();
         }
         if types.is_empty() {
             return Err(format!("{}: group `{}` is empty", at(g.span), g.name));
         }
-        groups.insert(g.name.clone(), types);
+        groups.push((g.name.as_str(), types));
     }
-    let mut tags: Vec<String> = rule.tags.iter().map(|t| t.value.clone()).collect();
+    // By name; of groups with the same name the last one stands (as in a map).
+    groups.reverse();
+    groups.sort_by_key(|(name, _)| *name);
+    groups.dedup_by_key(|(name, _)| *name);
+    let mut tags: Vec<&str> = rule.tags.iter().map(|t| t.value.as_str()).collect();
     tags.sort_unstable();
     tags.dedup();
-    Ok(CompiledRule {
+    Ok(RuleView {
         id,
         title: required(&rule.title, "title")?,
         status: required(&rule.status, "status")?,
         severity: required(&rule.severity, "severity")?,
-        confidence: rule.confidence.as_ref().map(|s| s.value.clone()),
-        tlp: rule.tlp.as_ref().map(|s| s.value.clone()),
+        confidence: opt(&rule.confidence),
+        tlp: opt(&rule.tlp),
         tags,
-        references: rule.references.iter().map(|r| r.value.clone()).collect(),
-        expires: rule.expires.as_ref().map(|s| s.value.clone()),
+        references: rule.references.iter().map(|r| r.value.as_str()).collect(),
+        expires: opt(&rule.expires),
         condition,
         groups,
+        size_hint: src.text.len(),
     })
 }
 
@@ -568,6 +680,54 @@ condition: net or   cmd
                 canonical_json(&set),
                 "{n} packed rules"
             );
+        }
+    }
+
+    /// The borrowed compile packs exactly as the owned one: same JSON bytes, same counts.
+    #[test]
+    fn views_pack_like_compiled_rules() {
+        let variants = [
+            RULE.to_string(),
+            RULE.replace("tags: [malware.b, actor.a, malware.b]\n", "")
+                .replace("author: me\n", "confidence: high\ntlp: amber\nexpires: 2030-01-01\n"),
+            RULE.replace("condition: net or   cmd\n", "")
+                .replace("Test rule", "Test \"rule\" \u{e9}\\ \t"),
+            RULE.replace(
+                "  cmd:\n",
+                "  aaa:\n    sha256: [E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855]\n  cmd:\n",
+            ),
+        ];
+        for text in &variants {
+            let f = RuleFile::parse(SourceFile::new("rules/a.yml", text.as_str()));
+            let view = compile_view(&f).unwrap();
+            let owned = compile_rule(&f).unwrap();
+            assert_eq!(view.to_owned(), owned);
+            assert_eq!(
+                serde_json::to_vec(&view).unwrap(),
+                serde_json::to_vec(&owned).unwrap(),
+                "{text}"
+            );
+            assert_eq!(PackedRule::of_view(&view), PackedRule::new(owned), "{text}");
+        }
+    }
+
+    #[test]
+    fn canonical_uuids_are_what_the_uuid_crate_writes_back() {
+        for id in [
+            "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
+            "1A2B3C4D-5E6F-4A8B-9C0D-1E2F3A4B5C6D",
+            "1a2b3c4d5e6f4a8b9c0d1e2f3a4b5c6d",
+            "{1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d}",
+            "urn:uuid:1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d",
+            "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6",
+            "1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6g",
+            "1a2b3c4d-5e6f-4a8b-9c0d1-e2f3a4b5c6d",
+            "00000000-0000-0000-0000-000000000000",
+            "",
+        ] {
+            let by_crate =
+                uuid::Uuid::parse_str(id).is_ok_and(|u| u.hyphenated().to_string() == id);
+            assert_eq!(is_canonical_uuid(id), by_crate, "{id}");
         }
     }
 

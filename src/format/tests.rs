@@ -602,7 +602,7 @@ fn projection_shortcut_agrees_with_the_json_comparison() {
         let full = project(&root, Ctx::Root) == root.to_json();
         let src = SourceFile::new("r.yml", text.as_str());
         let mut e = Emitter {
-            c: collect_comments(&src, &root),
+            c: collect_comments(&src, &root, true),
             out: String::new(),
             emitted_comments: 0,
             values_changed: false,
@@ -628,4 +628,122 @@ fn a_comment_after_an_empty_item_of_a_nested_list_formats_to_a_fixed_point() {
     let once = fmt(text);
     assert_eq!(fmt(&once), once);
     assert!(once.contains("#avsvmcloud.com"), "{once}");
+}
+
+/// The shortcut for comments above the first key (no walk of the tree) finds what the walk
+/// finds.
+#[test]
+fn header_comments_without_a_walk_are_those_of_the_walk() {
+    let docs = [
+        "# yaml-language-server: $schema=rule.schema.json\nid: x\ntitle: t\n",
+        "# header\n\n# above id\nid: x # eol\nindicators:\n  g:\n    domain: [a.example]\n",
+        "# one\r\n# two\r\n\r\nid: x\r\ntitle: t\r\n",
+        "#a\n  #b\n\n\n#c\nid: x\nurl: http://x.example/#frag\nt: 'a #b'\n",
+        "id: x\ntitle: t\n# footer\n",
+        "id: x\ndescription: |\n  # not a comment\n  text\n",
+        "  # indented\n  id: x\n  title: t\n",
+        "id: x\n",
+        "- a # eol\n- b\n",
+        "x # not a mapping\n",
+        "",
+    ];
+    for text in docs {
+        let src = SourceFile::new("r.yml", text);
+        let Ok(root) = yaml::parse(&src) else {
+            continue;
+        };
+        assert_eq!(
+            collect_comments(&src, &root, true),
+            collect_comments(&src, &root, false),
+            "{text:?}"
+        );
+        if let Ok(once) = format_source(&src) {
+            assert_eq!(fmt(&once), once, "{text:?}");
+        }
+    }
+}
+
+/// `stays_as_written` lets `fmt` skip checking a value only when the check would give no
+/// other canonical form; and it does so for the usual canonical values.
+#[test]
+fn values_left_unchecked_are_their_own_canonical_form() {
+    let values = [
+        "d41d8cd98f00b204e9800998ecf8427e",
+        "D41D8CD98F00B204E9800998ECF8427E",
+        "d41d8cd98f00b204e9800998ecf8427",
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        "example.com",
+        "Example.com",
+        "example.com.",
+        "*.example.com",
+        "*.com",
+        "*.*.example.com",
+        "xn--bcher-kva.example",
+        "ab--cd.example",
+        "-a.example",
+        "a-.example",
+        "a..example",
+        "1.2.3.4",
+        "10.0.0.0/8",
+        "10.0.0.1/8",
+        "01.2.3.4",
+        "1.2.3.256",
+        "1.2.3",
+        "1.2.3.4.5",
+        "255.255.255.255",
+        "0.0.0.0",
+        "::1",
+        "2001:DB8::1",
+        "*foo*",
+        " padded ",
+        "tab\tinside",
+        "C:\\Windows\\*.exe",
+        "regex:(?i)whoami",
+        "regex:(",
+        "https://example.com/a",
+        "HTTPS://Example.com/a",
+        "user@example.com",
+        "User@Example.com",
+        "",
+        "a\u{7f}b",
+        "bücher.example",
+        "a.123",
+    ];
+    let mut kept = 0;
+    for ty in IndicatorType::ALL {
+        for v in values {
+            if !stays_as_written(ty, v) {
+                continue;
+            }
+            kept += 1;
+            if let Checked::Valid { canonical } = indicator::check(ty, v) {
+                assert_eq!(canonical, v, "{} `{v}`", ty.name());
+            }
+        }
+    }
+    assert!(kept > 40, "only {kept} values left unchecked");
+    for (name, v) in [
+        ("md5", "d41d8cd98f00b204e9800998ecf8427e"),
+        ("domain", "*.example.com"),
+        ("ip", "255.255.255.255"),
+        ("command_line", "*foo*"),
+    ] {
+        assert!(stays_as_written(IndicatorType::from_name(name).unwrap(), v));
+    }
+}
+
+proptest! {
+    #[test]
+    fn values_left_unchecked_agree_with_the_check(
+        v in "[a-fA-F0-9.*:/@ -]{0,40}|[0-9]{1,3}(\\.[0-9]{1,3}){3}|[a-z0-9-]{1,5}(\\.[a-z0-9-]{1,5}){0,3}",
+    ) {
+        for ty in IndicatorType::ALL {
+            if stays_as_written(ty, &v) {
+                if let Checked::Valid { canonical } = indicator::check(ty, &v) {
+                    prop_assert_eq!(canonical, v.clone(), "{}", ty.name());
+                }
+            }
+        }
+    }
 }

@@ -25,37 +25,54 @@ pub fn scalar_replacement(original: &str, value: &str) -> Option<String> {
 
 /// Whether `value` can be written as a plain scalar and still read back as the same string.
 pub fn plain_safe(value: &str) -> bool {
-    let first = value.chars().next();
-    !value.is_empty()
-        && !matches!(
+    let b = value.as_bytes();
+    // The indicators a plain scalar cannot start with are ASCII: testing the first byte is
+    // testing the first character.
+    b.first().is_some_and(|first| {
+        !matches!(
             first,
-            Some(
-                '-' | '?'
-                    | ':'
-                    | ','
-                    | '['
-                    | ']'
-                    | '{'
-                    | '}'
-                    | '#'
-                    | '&'
-                    | '*'
-                    | '!'
-                    | '|'
-                    | '>'
-                    | '\''
-                    | '"'
-                    | '%'
-                    | '@'
-                    | '`'
-                    | ' '
-            )
+            b'-' | b'?'
+                | b':'
+                | b','
+                | b'['
+                | b']'
+                | b'{'
+                | b'}'
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'\''
+                | b'"'
+                | b'%'
+                | b'@'
+                | b'`'
+                | b' '
         )
-        && !value.contains(": ")
-        && !value.contains(" #")
-        && !value.ends_with(':')
-        && !value.ends_with(' ')
+    }) && !b.ends_with(b":")
+        && !b.ends_with(b" ")
+        && !has_comment_or_value_mark(b)
         && matches!(resolve_plain(value), Resolved::Str(_))
+}
+
+/// Whether `b` holds `: ` or ` #` (one pass over the two marks' bytes).
+fn has_comment_or_value_mark(b: &[u8]) -> bool {
+    memchr::memchr2_iter(b':', b'#', b).any(|i| {
+        if b[i] == b':' {
+            b.get(i + 1) == Some(&b' ')
+        } else {
+            i > 0 && b[i - 1] == b' '
+        }
+    })
+}
+
+/// Whether `value` holds a tab or a character YAML cannot hold outside double quotes
+/// ([`needs_escape`]); printable ASCII is decided byte by byte.
+fn has_tab_or_escape(value: &str) -> bool {
+    value.bytes().any(|b| !(0x20..0x7f).contains(&b))
+        && value.chars().any(|c| c == '\t' || needs_escape(c))
 }
 
 /// Characters YAML cannot hold outside double quotes.
@@ -76,7 +93,7 @@ pub fn quote(value: &str) -> String {
 
 /// [`quote`], borrowing `value` when it stays plain.
 pub fn quote_cow(value: &str) -> Cow<'_, str> {
-    if plain_safe(value) && !value.chars().any(|c| c == '\t' || needs_escape(c)) {
+    if plain_safe(value) && !has_tab_or_escape(value) {
         Cow::Borrowed(value)
     } else if !value.chars().any(|c| c == '\n' || needs_escape(c)) {
         Cow::Owned(format!("'{}'", value.replace('\'', "''")))
@@ -127,5 +144,55 @@ mod tests {
         assert_eq!(scalar_replacement("X", "123").as_deref(), Some("'123'"));
         assert_eq!(scalar_replacement("x", "a: b").as_deref(), Some("'a: b'"));
         assert_eq!(scalar_replacement("|\n  x", "y"), None);
+    }
+
+    /// The byte scans say what the substring and character searches they replace said.
+    #[test]
+    fn byte_scans_agree_with_string_searches() {
+        let values = [
+            "",
+            "a",
+            "a: b",
+            "a:b",
+            "a :b",
+            "a #b",
+            "a#b",
+            "#a",
+            "a #",
+            ": ",
+            " #",
+            "a:",
+            "a ",
+            "tab\there",
+            "é: x",
+            "é #x",
+            "x\u{7f}",
+            "x\u{85}",
+            "x\u{2028}",
+            "x\u{feff}",
+            "line\nbreak",
+            "-a",
+            "–a",
+            "ünïcode",
+            "a::b",
+            "a: ",
+            "a #: b",
+        ];
+        for v in values {
+            let old_marks = v.contains(": ") || v.contains(" #");
+            assert_eq!(has_comment_or_value_mark(v.as_bytes()), old_marks, "{v:?}");
+            let old_escape = v.chars().any(|c| c == '\t' || needs_escape(c));
+            assert_eq!(has_tab_or_escape(v), old_escape, "{v:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn byte_scans_agree_on_any_string(v in "[a: #\t\u{e9}\u{85}\u{2028}\u{7f}-]{0,8}") {
+            let old_marks = v.contains(": ") || v.contains(" #");
+            proptest::prop_assert_eq!(has_comment_or_value_mark(v.as_bytes()), old_marks);
+            let old_escape = v.chars().any(|c| c == '\t' || needs_escape(c));
+            proptest::prop_assert_eq!(has_tab_or_escape(&v), old_escape);
+        }
     }
 }
