@@ -181,6 +181,26 @@ impl<W: Write> Sink<'_, W> {
             Err(e) => Err(anyhow!("writing output: {e}")),
         }
     }
+
+    /// Counts and writes the output of a batch of events, in order (one `(lines, matches)`
+    /// per event); `Ok(false)` when the reader went away.
+    fn emit(&mut self, results: Vec<(Vec<u8>, usize)>) -> anyhow::Result<bool> {
+        crate::progress::add(results.len() as u64);
+        for (out, n) in results {
+            self.matches += n;
+            if !self.write(&out)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+}
+
+/// The output lines of `event`'s matches, and how many there are.
+fn output(set: &CompiledSet, event: usize, ms: &[SetMatch]) -> (Vec<u8>, usize) {
+    let mut buf = Vec::new();
+    format_matches(set, event, ms, &mut buf);
+    (buf, ms.len())
 }
 
 /// Appends the output lines of `event`'s matches to `buf`:
@@ -211,9 +231,7 @@ fn eval_line(set: &CompiledSet, line: &[u8], event: usize) -> Option<(Vec<u8>, u
         }
         Err(EventError::Invalid) => return None,
     };
-    let mut buf = Vec::new();
-    format_matches(set, event, &ms, &mut buf);
-    Some((buf, ms.len()))
+    Some(output(set, event, &ms))
 }
 
 fn is_blank(line: &[u8]) -> bool {
@@ -266,21 +284,17 @@ fn ndjson<R: BufRead, W: Write>(
     let mut spans: Vec<std::ops::Range<usize>> = Vec::with_capacity(BATCH);
     loop {
         let (batch_lines, eof) = read_batch(&mut reader, name, &mut buf, &mut spans)?;
-        let results: Vec<Option<(Vec<u8>, usize)>> = spans
+        let results: Option<Vec<(Vec<u8>, usize)>> = spans
             .par_iter()
             .enumerate()
             .map(|(i, r)| eval_line(set, &buf[r.clone()], events + i))
             .collect();
-        if results.iter().any(Option::is_none) {
+        let Some(results) = results else {
             let rest = std::io::Cursor::new(std::mem::take(&mut buf)).chain(reader);
             return sequential(rest, name, lines, events, sink);
-        }
-        crate::progress::add(spans.len() as u64);
-        for (out, n) in results.into_iter().flatten() {
-            sink.matches += n;
-            if !sink.write(&out)? {
-                return Ok(events + spans.len());
-            }
+        };
+        if !sink.emit(results)? {
+            return Ok(events + spans.len());
         }
         events += spans.len();
         lines += batch_lines;
@@ -371,21 +385,12 @@ fn run_ahead<W: Write>(
     let set = sink.set;
     let (mut events, mut lines) = (0, 0);
     for (batch, batch_lines) in batches {
-        let results: Vec<(Vec<u8>, usize)> = (0..batch.len())
+        let results = (0..batch.len())
             .into_par_iter()
-            .map(|i| {
-                let ms = set.matches_values(&batch.event(i));
-                let mut buf = Vec::new();
-                format_matches(set, events + i, &ms, &mut buf);
-                (buf, ms.len())
-            })
+            .map(|i| output(set, events + i, &set.matches_values(&batch.event(i))))
             .collect();
-        crate::progress::add(batch.len() as u64);
-        for (out, n) in results {
-            sink.matches += n;
-            if !sink.write(&out)? {
-                return Ok((events + batch.len(), lines, false));
-            }
+        if !sink.emit(results)? {
+            return Ok((events + batch.len(), lines, false));
         }
         events += batch.len();
         lines += batch_lines;
@@ -442,24 +447,12 @@ fn run_batch<W: Write>(
     sink: &mut Sink<'_, W>,
 ) -> anyhow::Result<bool> {
     let set = sink.set;
-    let results: Vec<(Vec<u8>, usize)> = batch
+    let results = batch
         .par_iter()
         .enumerate()
-        .map(|(i, o)| {
-            let ms = set.matches(o);
-            let mut buf = Vec::new();
-            format_matches(set, base + i, &ms, &mut buf);
-            (buf, ms.len())
-        })
+        .map(|(i, o)| output(set, base + i, &set.matches(o)))
         .collect();
-    crate::progress::add(batch.len() as u64);
-    for (out, n) in results {
-        sink.matches += n;
-        if !sink.write(&out)? {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+    sink.emit(results)
 }
 
 /// NDJSON: the batches read ahead, then the rest of the input (from `reader`) as [`ndjson`]
