@@ -73,6 +73,21 @@ impl Scalar {
 
 /// What the plain scalar `v` (no tag) means under the YAML 1.2 core schema.
 pub fn resolve_plain(v: &str) -> Resolved<'_> {
+    // Null, booleans and numbers start with one of these bytes: anything else (most
+    // scalars: words, names, addresses) is a string.
+    if !matches!(
+        v.as_bytes().first(),
+        None | Some(
+            b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'.' | b'+' | b'-' | b'0'..=b'9'
+        )
+    ) {
+        return Resolved::Str(v);
+    }
+    resolve_core(v)
+}
+
+/// [`resolve_plain`] without its shortcut.
+fn resolve_core(v: &str) -> Resolved<'_> {
     match v {
         "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
         "true" | "True" | "TRUE" => return Resolved::Bool(true),
@@ -702,6 +717,30 @@ fn relocate(node: &mut Node, span: Span) {
 
 #[cfg(test)]
 mod tests {
+    /// The shortcut for scalars that cannot be null, a boolean or a number resolves them as
+    /// the core schema's rules do.
+    #[test]
+    fn plain_scalars_resolve_as_without_the_shortcut() {
+        let tails = [
+            "", "1", "12", ".5", "e3", "x1F", "o17", "ull", "rue", "alse", "inf", "nan", "ULL",
+            "RUE", "ALSE", "Inf", "NaN", "a", "é", " x", "-1",
+        ];
+        let mut heads: Vec<String> = (0x20u8..0x7f).map(|b| (b as char).to_string()).collect();
+        heads.extend(["é", "0x", "0o", "+.", "-.", "."].map(String::from));
+        for h in &heads {
+            for t in tails {
+                let v = format!("{h}{t}");
+                assert_eq!(
+                    format!("{:?}", resolve_plain(&v)),
+                    format!("{:?}", resolve_core(&v)),
+                    "{v:?}"
+                );
+            }
+        }
+        assert_eq!(resolve_plain("example.com"), Resolved::Str("example.com"));
+        assert_eq!(resolve_plain("null"), Resolved::Null);
+    }
+
     use super::*;
 
     fn load(text: &str) -> Result<Node, LoadError> {

@@ -80,27 +80,34 @@ pub struct SigmaFacts {
 
 impl RuleSummary {
     pub fn from_rule(path: &str, rule: &Rule) -> Self {
-        let mut seen = rustc_hash::FxHashSet::default();
-        let mut values = Vec::new();
-        let mut value_text = String::new();
-        for (_, t, v) in rule.values() {
-            if let Some(ty) = t.ty {
-                if seen.insert((ty, v.canonical())) {
-                    // Offsets are u32: a rule's values would need 4 GiB of text to overflow
-                    // them, far past any file size limit; stop indexing rather than wrap.
-                    let start = value_text.len();
-                    let Ok(end) = u32::try_from(start + v.canonical().len()) else {
-                        break;
-                    };
-                    value_text.push_str(v.canonical());
-                    values.push(SummaryValue {
-                        ty,
-                        start: start as u32,
-                        end,
-                        span: v.span,
-                    });
-                }
-            }
+        // The distinct (type, canonical value) pairs: each value of a known type that is the
+        // first of its kind in the rule.
+        let firsts = rule.first_occurrences();
+        let distinct = || {
+            rule.values()
+                .enumerate()
+                .filter(|(i, _)| firsts[*i] as usize == *i)
+                .filter_map(|(_, (_, t, v))| Some((t.ty?, v)))
+        };
+        let (n, len) = distinct().fold((0, 0), |(n, len), (_, v)| {
+            (n + 1, len + v.canonical().len())
+        });
+        let mut values = Vec::with_capacity(n);
+        let mut value_text = String::with_capacity(len);
+        for (ty, v) in distinct() {
+            // Offsets are u32: a rule's values would need 4 GiB of text to overflow them, far
+            // past any file size limit; stop indexing rather than wrap.
+            let start = value_text.len();
+            let Ok(end) = u32::try_from(start + v.canonical().len()) else {
+                break;
+            };
+            value_text.push_str(v.canonical());
+            values.push(SummaryValue {
+                ty,
+                start: start as u32,
+                end,
+                span: v.span,
+            });
         }
         RuleSummary {
             kind: RuleKind::Native,

@@ -247,23 +247,54 @@ pub fn check_selector(sel: &str) -> Result<(), UnknownSelector> {
 pub struct Selection {
     select: Vec<String>,
     ignore: Vec<String>,
+    /// The answer for every code `RF000`..`RF999`, for a rule enabled by default (bit
+    /// `2n + 1`) and for one that is not (bit `2n`), decided once: every file asks for
+    /// every rule.
+    decided: [u64; 32],
 }
 
 impl Selection {
     /// `select` empty means the default set.
     pub fn new(select: Vec<String>, ignore: Vec<String>) -> Self {
-        Selection { select, ignore }
+        let mut s = Selection {
+            select,
+            ignore,
+            decided: [0; 32],
+        };
+        for n in 0..1000 {
+            let digit = |d: usize| b'0' + (d % 10) as u8;
+            let code = [b'R', b'F', digit(n / 100), digit(n / 10), digit(n)];
+            let code = std::str::from_utf8(&code).expect("ASCII");
+            for default_enabled in [false, true] {
+                if s.decide(code, default_enabled) {
+                    let bit = 2 * n + usize::from(default_enabled);
+                    s.decided[bit / 64] |= 1 << (bit % 64);
+                }
+            }
+        }
+        s
     }
 
     pub fn is_enabled(&self, rule: &LintRule) -> bool {
+        match code_number(rule.code) {
+            Some(n) => {
+                let bit = 2 * n + usize::from(rule.default_enabled);
+                self.decided[bit / 64] & (1 << (bit % 64)) != 0
+            }
+            None => self.decide(rule.code, rule.default_enabled),
+        }
+    }
+
+    /// Whether a rule with this code, enabled by default or not, is selected.
+    fn decide(&self, code: &str, default_enabled: bool) -> bool {
         let matches = |sels: &[String]| -> Option<usize> {
             sels.iter()
-                .filter(|s| s.as_str() == "ALL" || rule.code.starts_with(s.as_str()))
+                .filter(|s| s.as_str() == "ALL" || code.starts_with(s.as_str()))
                 .map(|s| if s == "ALL" { 0 } else { s.len() })
                 .max()
         };
         let sel = if self.select.is_empty() {
-            rule.default_enabled.then_some(0)
+            default_enabled.then_some(0)
         } else {
             matches(&self.select)
         };
@@ -277,6 +308,16 @@ impl Selection {
 
     pub fn is_code_enabled(&self, code: &str) -> bool {
         lookup(code).is_some_and(|r| self.is_enabled(r))
+    }
+}
+
+/// `n` of a code `RFnnn`.
+fn code_number(code: &str) -> Option<usize> {
+    match *code.as_bytes() {
+        [b'R', b'F', a, b, c] if [a, b, c].iter().all(u8::is_ascii_digit) => {
+            Some(usize::from(a - b'0') * 100 + usize::from(b - b'0') * 10 + usize::from(c - b'0'))
+        }
+        _ => None,
     }
 }
 
@@ -300,6 +341,48 @@ mod tests {
             );
             assert!(!r.summary.ends_with('.'), "{} summary", r.code);
         }
+    }
+
+    /// The answers decided up front are the selectors' answers, for every registered rule,
+    /// for both defaults, and for codes outside the `RFnnn` form.
+    #[test]
+    fn decided_selection_is_the_selectors_answer() {
+        let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cases = [
+            (v(&[]), v(&[])),
+            (v(&["ALL"]), v(&[])),
+            (v(&["ALL"]), v(&["RF2", "RF401"])),
+            (v(&["RF2"]), v(&["RF205"])),
+            (v(&["RF205"]), v(&["RF2"])),
+            (v(&[]), v(&["RF1", "RF60"])),
+            (v(&["RF6", "RF10"]), v(&["ALL"])),
+        ];
+        for (select, ignore) in cases {
+            let s = Selection::new(select.clone(), ignore.clone());
+            for r in all_rules() {
+                for default_enabled in [false, true] {
+                    let rule = LintRule {
+                        default_enabled,
+                        ..*r
+                    };
+                    assert_eq!(
+                        s.is_enabled(&rule),
+                        s.decide(r.code, default_enabled),
+                        "{} (default {default_enabled}) with {select:?} / {ignore:?}",
+                        r.code
+                    );
+                }
+            }
+            for code in ["RF", "RF1", "RF1000", "XX101"] {
+                let rule = LintRule {
+                    code,
+                    ..*all_rules().next().unwrap()
+                };
+                assert_eq!(s.is_enabled(&rule), s.decide(code, rule.default_enabled));
+            }
+        }
+        assert_eq!(code_number("RF042"), Some(42));
+        assert_eq!(code_number("RF4x2"), None);
     }
 
     #[test]

@@ -106,24 +106,45 @@ impl<S: Scope> Keyed for UnknownRelated<S> {
 /// Runs a [`Keyed`] check over the whole rule set: every key, in key order, with the rules
 /// that hold it.
 pub fn run_keyed<C: Keyed>(rules: &[RuleSummary], out: &mut Vec<Diagnostic>) {
-    let mut groups: FxHashMap<C::Key<'_>, Vec<&RuleSummary>> = FxHashMap::default();
+    // Most keys have one holder: it is kept inline, and a list is allocated for the others
+    // only when a second rule holds the key.
+    type Holders<'a> = (&'a RuleSummary, Vec<&'a RuleSummary>);
+    let mut groups: FxHashMap<C::Key<'_>, Holders<'_>> = FxHashMap::default();
+    groups.reserve(rules.len());
     let mut keys = Vec::new();
     for r in rules.iter().filter(|r| r.kind == C::KIND) {
         C::keys(r, &mut keys);
         for k in keys.drain(..) {
-            let holders = groups.entry(k).or_default();
-            if !holders.last().is_some_and(|h| std::ptr::eq(*h, r)) {
-                holders.push(r);
+            match groups.entry(k) {
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert((r, Vec::new()));
+                }
+                std::collections::hash_map::Entry::Occupied(mut e) => {
+                    let (first, more) = e.get_mut();
+                    let last = more.last().unwrap_or(first);
+                    if !std::ptr::eq(*last, r) {
+                        more.push(r);
+                    }
+                }
             }
         }
     }
     let mut groups: Vec<_> = groups
         .into_iter()
-        .filter(|(_, h)| C::ALONE || h.len() > 1)
+        .filter(|(_, (_, more))| C::ALONE || !more.is_empty())
         .collect();
     groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (key, holders) in groups {
-        C::findings(&key, &holders, out);
+    let mut all = Vec::new();
+    for (key, (first, more)) in groups {
+        let holders = if more.is_empty() {
+            std::slice::from_ref(&first)
+        } else {
+            all.clear();
+            all.push(first);
+            all.extend(more);
+            &all[..]
+        };
+        C::findings(&key, holders, out);
     }
 }
 
@@ -260,6 +281,63 @@ mod tests {
         // Each finding shows the title as its own file writes it.
         let y = out.iter().find(|d| d.path == "y.yml").unwrap();
         assert_eq!(y.message, "title ` WEB SHELL DROP` is also used by x.yml");
+    }
+
+    /// Every key with every holder, in rule order, a holder once however often it holds
+    /// the key: what `run_keyed` hands each check, as a plain map of lists gives it.
+    #[test]
+    fn keyed_checks_see_every_holder_of_a_key() {
+        fn reference<C: Keyed>(rules: &[RuleSummary]) -> Vec<Diagnostic> {
+            let mut groups: BTreeMap<C::Key<'_>, Vec<&RuleSummary>> = BTreeMap::new();
+            for r in rules.iter().filter(|r| r.kind == C::KIND) {
+                let mut keys = Vec::new();
+                C::keys(r, &mut keys);
+                for k in keys {
+                    let holders = groups.entry(k).or_default();
+                    if !holders.iter().any(|h| std::ptr::eq(*h, r)) {
+                        holders.push(r);
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            for (key, holders) in groups {
+                if C::ALONE || holders.len() > 1 {
+                    C::findings(&key, &holders, &mut out);
+                }
+            }
+            out
+        }
+        let id = |n: u32| format!("00000000-0000-4000-8000-{n:012}");
+        let mut rules = Vec::new();
+        for n in 0..40u32 {
+            let related: String = [n % 7, (n + 3) % 50, n % 7]
+                .iter()
+                .map(|r| format!("  - {{id: {}, type: derived}}\n", id(*r)))
+                .collect();
+            let text = format!(
+                "id: {}\ntitle: Title {}\nrelated:\n{related}indicators: {{}}\n",
+                id(n % 13),
+                n % 9
+            );
+            let path = format!("r{n}.yml");
+            let file = RuleFile::parse(SourceFile::new(path.clone(), text));
+            rules.push(RuleSummary::from_rule(&path, file.rule().unwrap()));
+        }
+        use crate::lint::rules::{
+            rf401_duplicate_id, rf403_unknown_related_id, rf404_duplicate_title,
+        };
+        let mut out = Vec::new();
+        run_keyed::<rf401_duplicate_id::Keys>(&rules, &mut out);
+        assert!(!out.is_empty());
+        assert_eq!(out, reference::<rf401_duplicate_id::Keys>(&rules));
+        let mut out = Vec::new();
+        run_keyed::<rf403_unknown_related_id::Keys>(&rules, &mut out);
+        assert!(!out.is_empty());
+        assert_eq!(out, reference::<rf403_unknown_related_id::Keys>(&rules));
+        let mut out = Vec::new();
+        run_keyed::<rf404_duplicate_title::Keys>(&rules, &mut out);
+        assert!(!out.is_empty());
+        assert_eq!(out, reference::<rf404_duplicate_title::Keys>(&rules));
     }
 
     #[test]

@@ -18,7 +18,8 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(id) = &cx.rule.id else { return };
     match uuid::Uuid::parse_str(id.value.trim()) {
         Ok(u) => {
-            let canonical = u.hyphenated().to_string();
+            let mut buf = uuid::Uuid::encode_buffer();
+            let canonical: &str = u.hyphenated().encode_lower(&mut buf);
             if canonical != id.value {
                 let d = RULE.diagnostic(
                     cx.path,
@@ -32,7 +33,7 @@ pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
                     cx,
                     d,
                     id.span,
-                    &canonical,
+                    canonical,
                     "Rewrite the id in canonical form",
                 ));
             }

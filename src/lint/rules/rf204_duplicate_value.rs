@@ -15,31 +15,34 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-    let mut seen: FxHashMap<(IndicatorType, &str), (&str, Span)> = FxHashMap::default();
-    for (g, t, v) in cx.rule.values() {
+    let firsts = cx.rule.first_occurrences();
+    // Most rules repeat nothing: then nothing else is done.
+    if firsts.iter().enumerate().all(|(i, &f)| f as usize == i) {
+        return;
+    }
+    let values: Vec<_> = cx.rule.values().collect();
+    for (i, &(g, t, v)) in values.iter().enumerate() {
         let Some(ty) = t.ty else { continue };
-        match seen.get(&(ty, v.canonical())) {
-            Some((first_group, first)) => {
-                let lc = cx.source.line_col(first.start);
-                let where_ = if *first_group == g.name {
-                    String::new()
-                } else {
-                    format!(" in group `{first_group}`")
-                };
-                out.push(RULE.diagnostic(
-                    cx.path,
-                    Some(v.span),
-                    format!(
-                        "`{}` value `{}` already appears on line {}{where_}",
-                        ty.name(),
-                        v.raw,
-                        lc.line
-                    ),
-                ));
-            }
-            None => {
-                seen.insert((ty, v.canonical()), (g.name.as_str(), v.span));
-            }
+        let first = firsts[i] as usize;
+        if first == i {
+            continue;
         }
+        let (first_group, _, first) = values[first];
+        let lc = cx.source.line_col(first.span.start);
+        let where_ = if first_group.name == g.name {
+            String::new()
+        } else {
+            format!(" in group `{}`", first_group.name)
+        };
+        out.push(RULE.diagnostic(
+            cx.path,
+            Some(v.span),
+            format!(
+                "`{}` value `{}` already appears on line {}{where_}",
+                ty.name(),
+                v.raw,
+                lc.line
+            ),
+        ));
     }
 }

@@ -16,7 +16,7 @@ pub const RULE: LintRule = LintRule {
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(c) = &cx.rule.condition else { return };
-    if let Err(e) = crate::condition::parse(&c.value) {
+    if let Err(e) = cx.rule.condition_expr() {
         let span = condition_span(cx, c, e.offset, e.len.max(1));
         out.push(RULE.diagnostic(
             cx.path,

@@ -16,7 +16,7 @@ pub const RULE: LintRule = LintRule {
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(c) = &cx.rule.condition else { return };
-    let Ok(expr) = crate::condition::parse(&c.value) else {
+    let Ok(expr) = cx.rule.condition_expr() else {
         return;
     };
     let groups = cx.rule.group_names();

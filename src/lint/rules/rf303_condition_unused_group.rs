@@ -15,7 +15,7 @@ pub const RULE: LintRule = LintRule {
 };
 
 pub fn check(cx: &FileContext<'_>, out: &mut Vec<Diagnostic>) {
-    let Ok(expr) = cx.rule.parsed_condition() else {
+    let Ok(expr) = cx.rule.condition_expr() else {
         return;
     };
     let mut named = Vec::new();
