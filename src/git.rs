@@ -84,7 +84,8 @@ pub fn changed_since(repo: &Repository, rev: &str) -> Result<HashSet<String>, Gi
 /// held in memory whole. See [`BlobRef::read`] for how.
 ///
 /// Inputs whose git index entry proves the working-tree file is the blob get that entry's
-/// stat data ([`BlobRef::index_stat`]; see [`index_proofs`]).
+/// stat data ([`BlobRef::index_stat`]; see [`index_proofs`]). The index is read on another
+/// thread while the tree is walked.
 pub fn tree_inputs(
     repo: &Repository,
     tree: &Tree<'_>,
@@ -92,39 +93,41 @@ pub fn tree_inputs(
 ) -> Result<Vec<Input>, GitError> {
     let git_dir = Arc::new(repo.path().to_path_buf());
     let workdir = repo.workdir().map(Path::to_path_buf);
-    let mut out: Vec<Input> = Vec::new();
-    let mut modes: Vec<i32> = Vec::new();
-    tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-        if entry.kind() != Some(ObjectType::Blob) {
-            return TreeWalkResult::Ok;
-        }
-        let name = entry.name().unwrap_or("");
-        let path = format!("{dir}{name}");
-        if (name.ends_with(".yml") || name.ends_with(".yaml")) && under_roots(&path, roots) {
-            // Regular files only: a symbolic link's blob is the link's target path.
-            let regular = matches!(entry.filemode(), 0o100644 | 0o100755);
-            modes.push(entry.filemode());
-            out.push(Input {
-                origin: Origin::Blob(BlobRef {
-                    git_dir: git_dir.clone(),
-                    id: entry.id(),
-                    worktree: workdir.as_ref().filter(|_| regular).map(|w| w.join(&path)),
-                    index_stat: None,
-                }),
-                path,
-            });
-        }
-        TreeWalkResult::Ok
-    })
-    .map_err(|e| GitError(e.message().to_string()))?;
-    let proofs = index_proofs(repo, &out, &modes);
-    for (input, proof) in out.iter_mut().zip(proofs) {
-        if let Origin::Blob(blob) = &mut input.origin {
-            blob.index_stat = proof;
-        }
+    let mut out: Vec<(Input, i32)> = Vec::new();
+    let index = std::thread::scope(|scope| {
+        let index = workdir
+            .is_some()
+            .then(|| scope.spawn(|| read_index(&git_dir)));
+        tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+            if entry.kind() != Some(ObjectType::Blob) {
+                return TreeWalkResult::Ok;
+            }
+            let name = entry.name().unwrap_or("");
+            let path = format!("{dir}{name}");
+            if (name.ends_with(".yml") || name.ends_with(".yaml")) && under_roots(&path, roots) {
+                // Regular files only: a symbolic link's blob is the link's target path.
+                let regular = matches!(entry.filemode(), 0o100644 | 0o100755);
+                let input = Input {
+                    origin: Origin::Blob(BlobRef {
+                        git_dir: git_dir.clone(),
+                        id: entry.id(),
+                        worktree: workdir.as_ref().filter(|_| regular).map(|w| w.join(&path)),
+                        index_stat: None,
+                    }),
+                    path,
+                };
+                out.push((input, entry.filemode()));
+            }
+            TreeWalkResult::Ok
+        })
+        .map_err(|e| GitError(e.message().to_string()))?;
+        Ok::<_, GitError>(index.and_then(|h| h.join().ok().flatten()))
+    })?;
+    out.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    if let (Some(index), Some(workdir)) = (index, &workdir) {
+        index_proofs(&index, workdir, &mut out);
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(out)
+    Ok(out.into_iter().map(|(input, _)| input).collect())
 }
 
 /// Index entry flags that make an entry no proof of its file: "assume unchanged" and the
@@ -134,95 +137,119 @@ const INDEX_STAGE_MASK: u16 = 0x3000;
 const INDEX_SKIP_WORKTREE: u16 = 0x4000;
 const INDEX_INTENT_TO_ADD: u16 = 0x2000;
 
-/// For each of `inputs` (repository-relative paths, blobs of a tree, with the tree entry's
-/// file mode in `modes`), the stat data of its git index entry when that entry proves, the
-/// way `git status` trusts it, that a working-tree file with this stat data is the blob:
-/// - the entry is at stage 0, not marked "assume unchanged", "skip worktree" or "intent to
-///   add", and has the blob's id and the tree entry's file mode;
-/// - the entry is not racily clean: its mtime lies in an earlier second than the index
-///   file's (an edit in the second the index was written, or later, could leave the stat
-///   data as recorded);
-/// - no conversion can make the checked-out bytes differ from the blob: `core.autocrlf` is
-///   unset or false, and no attributes can apply: no `.gitattributes` in the working tree
-///   or the index in the folder of an input or above it, no `info/attributes`, no
-///   `core.attributesFile`, no `~/.config/git/attributes` (or under `$XDG_CONFIG_HOME`) and
-///   no `/etc/gitattributes`.
+/// What the git index holds that [`index_proofs`] needs.
+struct IndexFacts {
+    /// Entries of rule files that may serve as proofs, in path order: (path, blob id, mode,
+    /// stat data).
+    entries: Vec<(Vec<u8>, Oid, u32, IndexStat)>,
+    /// Paths of `.gitattributes` files in the index, at any stage.
+    attributes: HashSet<Vec<u8>>,
+}
+
+/// Reads the git index of the repository at `git_dir`, keeping the entries that may prove
+/// a working-tree rule file is its blob, as `git status` trusts them:
+/// - at stage 0, not marked "assume unchanged", "skip worktree" or "intent to add";
+/// - not racily clean: the entry's mtime lies in an earlier second than the index file's
+///   (an edit in the second the index was written, or later, could leave the stat data as
+///   recorded).
 ///
-/// When a conversion could apply, or the index cannot be read, or it changes while it is
-/// read, no input gets a proof (every file is hashed, as without an index).
-fn index_proofs(repo: &Repository, inputs: &[Input], modes: &[i32]) -> Vec<Option<IndexStat>> {
-    let mut out = vec![None; inputs.len()];
+/// `None` when no entry can be a proof: no conversion must be able to apply to a checkout
+/// (see [`conversions_configured`]), and the index must be readable and unchanged while
+/// it is read.
+fn read_index(git_dir: &Path) -> Option<IndexFacts> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::MetadataExt;
-        let Some(workdir) = repo.workdir() else {
-            return out;
-        };
-        if conversions_configured(repo) {
-            return out;
+        let repo = Repository::open(git_dir).ok()?;
+        if conversions_configured(&repo) {
+            return None;
         }
-        let Ok(mut index) = repo.index() else {
-            return out;
-        };
-        let Some(index_path) = index.path().map(Path::to_path_buf) else {
-            return out;
-        };
+        let index_path = repo.path().join("index");
         // The index file that was read: the same before and after reading it.
         let stamp = || {
             std::fs::metadata(&index_path)
                 .ok()
                 .map(|m| (m.mtime(), m.mtime_nsec(), m.size(), m.ino(), m.ctime_nsec()))
         };
-        let Some(before) = stamp() else {
-            return out;
-        };
-        if index.read(true).is_err() || stamp() != Some(before) {
-            return out;
+        let before = stamp()?;
+        let index = repo.index().ok()?;
+        if index.path() != Some(index_path.as_path()) || stamp() != Some(before) {
+            return None;
         }
         let index_second = before.0;
-        // Attributes of the folders of the inputs and above them, in the working tree or
-        // the index.
-        let mut folders: HashSet<&str> = HashSet::new();
-        for input in inputs {
-            let mut path = input.path.as_str();
-            while let Some(cut) = path.rfind('/').or((!path.is_empty()).then_some(0)) {
-                path = &path[..cut];
-                if !folders.insert(path) {
-                    break;
-                }
-                let attrs = if path.is_empty() {
-                    ".gitattributes".to_string()
-                } else {
-                    format!("{path}/.gitattributes")
-                };
-                let in_index =
-                    (0..=3).any(|stage| index.get_path(Path::new(&attrs), stage).is_some());
-                if in_index || workdir.join(&attrs).symlink_metadata().is_ok() {
-                    return out;
-                }
-            }
-        }
-        for ((input, mode), proof) in inputs.iter().zip(modes).zip(&mut out) {
-            let Origin::Blob(blob) = &input.origin else {
-                continue;
-            };
-            if blob.worktree.is_none() {
+        let mut facts = IndexFacts {
+            entries: Vec::new(),
+            attributes: HashSet::new(),
+        };
+        for entry in index.iter() {
+            let path = &entry.path;
+            if path.ends_with(b".gitattributes")
+                && (path.len() == 14 || path[..path.len() - 14].ends_with(b"/"))
+            {
+                facts.attributes.insert(entry.path);
                 continue;
             }
-            let Some(entry) = index.get_path(Path::new(&input.path), 0) else {
+            if !(path.ends_with(b".yml") || path.ends_with(b".yaml")) {
                 continue;
-            };
+            }
             let unusable = entry.flags & (INDEX_ASSUME_VALID | INDEX_STAGE_MASK) != 0
                 || entry.flags_extended & (INDEX_SKIP_WORKTREE | INDEX_INTENT_TO_ADD) != 0;
             let racy = i64::from(entry.mtime.seconds() as u32) >= index_second;
-            if !unusable && !racy && entry.id == blob.id && entry.mode == *mode as u32 {
-                *proof = Some(IndexStat::of_entry(&entry));
+            if !unusable && !racy {
+                let stat = IndexStat::of_entry(&entry);
+                facts.entries.push((entry.path, entry.id, entry.mode, stat));
+            }
+        }
+        Some(facts)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = git_dir;
+        None
+    }
+}
+
+/// Sets [`BlobRef::index_stat`] on each of `inputs` (in path order, repository-relative
+/// paths, with the tree entry's file mode) whose index entry has the blob's id and the tree
+/// entry's mode: the proof `git status` trusts that a working-tree file with that stat data
+/// is the blob (see [`read_index`] for which entries count).
+///
+/// None is set when attributes could apply to an input: a `.gitattributes` in the working
+/// tree or the index, in the folder of an input or above it.
+fn index_proofs(index: &IndexFacts, workdir: &Path, inputs: &mut [(Input, i32)]) {
+    let mut folders: HashSet<&str> = HashSet::new();
+    for (input, _) in inputs.iter() {
+        let mut path = input.path.as_str();
+        while let Some(cut) = path.rfind('/').or((!path.is_empty()).then_some(0)) {
+            path = &path[..cut];
+            if !folders.insert(path) {
+                break;
+            }
+            let attrs = if path.is_empty() {
+                ".gitattributes".to_string()
+            } else {
+                format!("{path}/.gitattributes")
+            };
+            if index.attributes.contains(attrs.as_bytes())
+                || workdir.join(&attrs).symlink_metadata().is_ok()
+            {
+                return;
             }
         }
     }
-    #[cfg(not(unix))]
-    let _ = (repo, modes);
-    out
+    let mut entries = index.entries.iter().peekable();
+    for (input, mode) in inputs.iter_mut() {
+        let Origin::Blob(blob) = &mut input.origin else {
+            continue;
+        };
+        let path = input.path.as_bytes();
+        while entries.next_if(|e| e.0.as_slice() < path).is_some() {}
+        if let Some((_, id, entry_mode, stat)) = entries.next_if(|e| e.0.as_slice() == path) {
+            if blob.worktree.is_some() && *id == blob.id && *entry_mode == *mode as u32 {
+                blob.index_stat = Some(*stat);
+            }
+        }
+    }
 }
 
 /// Whether git's configuration or an attributes file outside the tree could convert files

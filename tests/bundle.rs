@@ -588,7 +588,7 @@ fn bundle_reads_the_revision_not_the_working_tree() {
 /// committed rule.
 #[test]
 fn bundle_holds_the_committed_bytes_whatever_the_index_vouches_for() {
-    let mut repo = GitRepo::new();
+    let repo = GitRepo::new();
     let rule = "rules/sunburst-c2-domain.yml";
     let text = DOMAIN_RULE.replace(
         "title: SUNBURST command and control domain",
