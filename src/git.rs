@@ -374,8 +374,8 @@ impl BlobRef {
     /// - The same proof `git status` trusts: git's index has an entry for the path with the
     ///   blob's id, the entry is not racily clean, no line-ending rule, attribute or filter
     ///   can apply to the checkout, and the file's `lstat` data (size, mtime and ctime to the
-    ///   nanosecond, inode, mode, owner and group) equals the entry's, both before
-    ///   and after the file is read (see [`tree_inputs`]). The bytes must also hold no CR,
+    ///   nanosecond, inode, mode, owner and group), taken once the file is read, equals the
+    ///   entry's (see [`tree_inputs`]). The bytes must also hold no CR,
     ///   no NUL and no `$Id:`, which a past conversion (since switched off) would have left.
     /// - Otherwise, the bytes hash to the blob's id (git's object id: SHA-1 of
     ///   `blob <size>\0<bytes>`, computed with the same collision-detecting SHA-1 as git).
@@ -432,8 +432,13 @@ fn conversion_marks(bytes: &[u8]) -> bool {
 }
 
 /// The bytes of `path` if it is a regular file (not a link, a FIFO or a device) of at most
-/// `max_size` bytes, and whether its stat data equals `proof` both before and after it was
-/// read; `None` otherwise or on any error.
+/// `max_size` bytes, and whether its stat data, taken once the bytes are read, equals
+/// `proof`; `None` otherwise or on any error.
+///
+/// With a proof to check, the file is read first and its stat data taken after: a write
+/// that changed any byte read has set its mtime and ctime past the index's second (the
+/// kernel updates them before the data), so one `fstat` is both the proof and the type and
+/// size check. Without one, the type and size are checked before reading.
 fn read_regular_file(
     path: &Path,
     max_size: u64,
@@ -449,22 +454,29 @@ fn read_regular_file(
         open.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
     let file = open.open(path).ok()?;
-    let meta = file.metadata().ok()?;
-    if !meta.is_file() || meta.len() > max_size {
-        return None;
+    // At most `max_size` bytes, whatever the file is.
+    let read = |capacity: u64| -> Option<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(capacity.min(max_size) as usize);
+        (&file).take(max_size + 1).read_to_end(&mut bytes).ok()?;
+        (bytes.len() as u64 <= max_size).then_some(bytes)
+    };
+    match proof {
+        Some(proof) => {
+            let bytes = read(u64::from(proof.size))?;
+            let meta = file.metadata().ok()?;
+            if !meta.is_file() || bytes.len() as u64 != meta.len() {
+                return None;
+            }
+            Some((bytes, IndexStat::of_file(&meta) == Some(proof)))
+        }
+        None => {
+            let meta = file.metadata().ok()?;
+            if !meta.is_file() || meta.len() > max_size {
+                return None;
+            }
+            Some((read(meta.len())?, false))
+        }
     }
-    let proven = proof.is_some() && IndexStat::of_file(&meta) == proof;
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    (&file).take(max_size + 1).read_to_end(&mut bytes).ok()?;
-    if bytes.len() as u64 > max_size {
-        return None;
-    }
-    let proven = proven
-        && bytes.len() as u64 == meta.len()
-        && file
-            .metadata()
-            .is_ok_and(|after| IndexStat::of_file(&after) == proof);
-    Some((bytes, proven))
 }
 
 /// A path whose blob differs between two trees: its (id, file mode) on each side, `None`
