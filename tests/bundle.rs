@@ -582,6 +582,56 @@ fn bundle_reads_the_revision_not_the_working_tree() {
     assert_eq!(std::fs::read(out4.path().join(&name)).unwrap(), before);
 }
 
+/// `bundle` trusts git's index for a working-tree file as `git status` does, except where a
+/// checkout conversion may have applied: a file checked out with an expanded `$Id$` under
+/// attributes since deleted is, for `git status`, unchanged; the bundle still holds the
+/// committed rule.
+#[test]
+fn bundle_holds_the_committed_bytes_whatever_the_index_vouches_for() {
+    let repo = GitRepo::new();
+    let rule = "rules/sunburst-c2-domain.yml";
+    let text = DOMAIN_RULE.replace(
+        "title: SUNBURST command and control domain",
+        "title: 'SUNBURST command and control domain ($Id$)'",
+    );
+    repo.write(rule, &text);
+    repo.write("rules/sunburst-dll-hash.yml", HASH_RULE);
+    repo.commit_at("initial rules", DATE1);
+    let bundle = |out: &Path| {
+        let o = run(rf(repo.path()).args(["bundle", "--out"]).arg(out));
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        std::fs::read(out.join(format!("ruleforge-rules-{VERSION1}.tar.gz"))).unwrap()
+    };
+    // Let the index record every file after the second it was written: no entry is racily
+    // clean, so the index is a proof for each.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    repo.git(&["update-index", "--refresh"]);
+    let out1 = TempDir::new().unwrap();
+    let before = bundle(out1.path());
+    assert!(String::from_utf8_lossy(&unpack(&before)[1].1).contains("($Id$)"));
+
+    repo.write(".gitattributes", "*.yml ident\n");
+    std::fs::remove_file(repo.path().join(rule)).unwrap();
+    repo.git(&["checkout", "--", rule]);
+    assert!(
+        repo.read(rule).contains("($Id: "),
+        "checked out with $Id$ expanded"
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    repo.git(&["update-index", "--refresh"]);
+    let out2 = TempDir::new().unwrap();
+    assert!(bundle(out2.path()) == before, "attributes apply");
+
+    std::fs::remove_file(repo.path().join(".gitattributes")).unwrap();
+    assert_eq!(
+        repo.git(&["status", "--porcelain"]),
+        "",
+        "git status trusts the index"
+    );
+    let out3 = TempDir::new().unwrap();
+    assert!(bundle(out3.path()) == before, "the attributes are gone");
+}
+
 #[test]
 fn bundle_uses_the_config_committed_at_the_revision() {
     let repo = sunburst_repo();

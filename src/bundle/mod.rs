@@ -241,8 +241,8 @@ pub struct Revision {
 ///
 /// The configuration is the `ruleforge.toml` committed at that revision; when the commit
 /// has none, the defaults. Rule files are the committed blobs, byte for byte, so a commit
-/// always gives the same bundle (a working-tree file is used only when it hashes to its
-/// committed blob's id: see [`crate::git::BlobRef::read`]).
+/// always gives the same bundle (a working-tree file is used only when git's index or its
+/// hash proves it is the committed blob: see [`crate::git::BlobRef::read`]).
 pub fn read_revision(
     repo: &git2::Repository,
     rev: &str,
