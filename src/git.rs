@@ -268,6 +268,17 @@ fn conversions_configured(repo: &Repository) -> bool {
         Err(e) if e.code() == git2::ErrorCode::NotFound => {}
         _ => return true,
     }
+    // A filter driver (git-lfs, git-crypt, …) may have rewritten files at checkout even if
+    // the attributes naming it have been removed since: while any driver is configured, at
+    // any level, nothing is taken on the index's word.
+    match config.entries(Some(r"^filter\..*\.(smudge|process)$")) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                return true;
+            }
+        }
+        Err(_) => return true,
+    }
     let mut files = vec![
         repo.path().join("info/attributes"),
         repo.commondir().join("info/attributes"),
@@ -425,10 +436,13 @@ impl BlobRef {
 }
 
 /// Whether bytes hold what a checkout conversion leaves (CR of CRLF line endings, NUL of a
-/// UTF-16 working-tree encoding, an expanded `$Id:`): such a file is hashed even when the
-/// index proves it unchanged since its checkout.
+/// UTF-16 working-tree encoding, a byte above ASCII that a single-byte working-tree encoding
+/// would have rewritten, an expanded `$Id:`): such a file is hashed even when the index
+/// proves it unchanged since its checkout.
 fn conversion_marks(bytes: &[u8]) -> bool {
-    memchr::memchr2(b'\r', b'\0', bytes).is_some() || memchr::memmem::find(bytes, b"$Id:").is_some()
+    !bytes.is_ascii()
+        || memchr::memchr2(b'\r', b'\0', bytes).is_some()
+        || memchr::memmem::find(bytes, b"$Id:").is_some()
 }
 
 /// The bytes of `path` if it is a regular file (not a link, a FIFO or a device) of at most
@@ -951,6 +965,13 @@ mod index_tests {
                 .unwrap();
             assert_eq!(one(dir.path(), tree).index_stat, None, "{value}");
         }
+        // A configured filter driver, whatever the attributes say now.
+        for key in ["filter.crypt.smudge", "filter.lfs.process"] {
+            let (dir, tree) = checkout(&[("rules/a.yml", TEXT)], -100);
+            let repo = Repository::open(dir.path()).unwrap();
+            repo.config().unwrap().set_str(key, "cat").unwrap();
+            assert_eq!(one(dir.path(), tree).index_stat, None, "{key}");
+        }
         // Attributes of an unrelated folder, and autocrlf off, leave the proof.
         let (dir, tree) = checkout(&[("rules/a.yml", TEXT), ("docs/.gitattributes", b"")], -100);
         let repo = Repository::open(dir.path()).unwrap();
@@ -967,6 +988,7 @@ mod index_tests {
             &b"id: 1\r\ntitle: a rule\r\n"[..],
             b"id: 1\ntitle: $Id: 0123 $\n",
             b"i\0d: 1\n",
+            "id: 1\ntitle: caf\u{e9}\n".as_bytes(),
         ] {
             let (dir, tree) = checkout(&[("rules/a.yml", text)], -100);
             let blob = one(dir.path(), tree);
