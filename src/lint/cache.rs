@@ -1515,6 +1515,7 @@ fn write(
         // The summaries are not checksummed as a region (each entry holds its own): long
         // unchanged stretches go file to file, never read.
         let mut copying = old_pack.file();
+        let mut copied = 0;
         for p in parts(merged, summaries) {
             let b = p.bytes(old);
             summaries_len += b.len() as u64;
@@ -1522,12 +1523,19 @@ fn write(
                 if r.len() >= COPY_AT_LEAST {
                     w.flush()?;
                     if copy_range(from, r.clone(), w.get_ref())? {
+                        copied += r.len();
                         continue;
                     }
                     copying = None;
                 }
             }
             w.write_all(b)?;
+        }
+        if copied > 0 {
+            note(format_args!(
+                "{}: {copied} bytes of rule summaries copied file to file",
+                pack.display()
+            ));
         }
         let Some(section) = section() else {
             return Ok(false);
