@@ -131,7 +131,9 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
             });
         }
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    // On every core (a stable sort: of two inputs with one path, the first given is kept).
+    use rayon::slice::ParallelSliceMut;
+    out.par_sort_by(|a, b| a.path.cmp(&b.path));
     out.dedup_by(|a, b| a.path == b.path);
     Ok(out)
 }
@@ -168,7 +170,11 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
         let child = if rel.is_empty() {
             name.into_owned()
         } else {
-            format!("{rel}/{name}")
+            let mut child = String::with_capacity(rel.len() + 1 + name.len());
+            child.push_str(rel);
+            child.push('/');
+            child.push_str(&name);
+            child
         };
         if ft.is_dir() {
             subdirs.push((path, child));

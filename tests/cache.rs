@@ -696,3 +696,75 @@ fn damaged_marks_or_summaries_are_never_trusted() {
         let _ = std::fs::remove_dir_all(&cache);
     }
 }
+
+/// A run that changed a few files of a larger repository copies the unchanged stretches of
+/// the old pack's summaries region into the new pack without reading them (file to file):
+/// the pack it writes is whole (the next run reuses it), and the summaries in the copied
+/// stretch are read back intact by a later update (their checksums hold).
+#[test]
+fn a_few_changes_copy_the_unchanged_summaries_file_to_file() {
+    let files: Vec<(String, String)> = (0..600u32)
+        .map(|i| {
+            (
+                format!("rules/r{i:04}.yml"),
+                rule(
+                    &format!("{i:08x}-2d2e-4d8b-9a51-0f6f4d5f1a20"),
+                    &format!("Example web shell number {i}"),
+                    &format!("{:064x}", 0x5eed_0000_u64 + u64::from(i)),
+                ),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let r = repo(&borrowed);
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    let cached = |r: &GitRepo| {
+        lint(
+            r.path(),
+            &["--output-format", "json", "--cache-dir", cache_arg],
+            &[("RULEFORGE_DEBUG", "1")],
+        )
+    };
+    let expect_same = |r: &GitRepo, what: &str, mode: &str| {
+        let expected = lint(r.path(), &["--output-format", "json", "--no-cache"], &[]);
+        let (code, out, notes) = cached(r);
+        assert_eq!((code, &out), (expected.0, &expected.1), "{what}\n{notes}");
+        assert_eq!(repo_mode(&notes), mode, "{what}: {notes}");
+        assert!(!notes.contains("ignored"), "{what}: {notes}");
+        // On Linux the kernel copies (a fallback to writing would say so).
+        #[cfg(target_os = "linux")]
+        assert!(!notes.contains("copy_file_range"), "{what}: {notes}");
+        (expected.1, notes)
+    };
+    expect_same(&r, "cold", "every rule");
+    let (_, summaries) = regions(&std::fs::read(pack_of(&cache)).unwrap());
+    assert!(
+        summaries.len() > (1 << 16) + 4096,
+        "the summaries region ({} bytes) is long enough to be copied",
+        summaries.len()
+    );
+    // The first file takes the title of the 501st: a duplicate title (RF404) whose other
+    // holder's summaries lie in the copied stretch.
+    let first = r.path().join("rules/r0000.yml");
+    let original = std::fs::read_to_string(&first).unwrap();
+    r.write(
+        "rules/r0000.yml",
+        &original.replace("number 0\n", "number 500\n"),
+    );
+    let (out, notes) = expect_same(&r, "after the edit", "updated");
+    assert!(out.contains("RF404"), "{out}");
+    #[cfg(target_os = "linux")]
+    assert!(notes.contains("copied file to file"), "{notes}");
+    expect_same(&r, "warm", "reused");
+    // Undone: the update reads the 501st file's summaries from the pack written by copying.
+    r.write("rules/r0000.yml", &original);
+    let (out, notes) = expect_same(&r, "after undoing the edit", "updated");
+    assert!(!out.contains("RF404"), "{out}");
+    #[cfg(target_os = "linux")]
+    assert!(notes.contains("copied file to file"), "{notes}");
+    expect_same(&r, "warm again", "reused");
+}

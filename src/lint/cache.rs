@@ -215,9 +215,13 @@ impl Entry<'_> {
     }
 
     /// The file's per-file part of a run, as `process` would have found it (without its
-    /// summaries: see [`Entry::summaries`]); `None` when the entry does not hold what is
-    /// needed (a foreign or damaged entry).
-    fn checked(&self, per_file: bool) -> Option<Checked<()>> {
+    /// summaries: see [`Stored::summaries`]), `Some(None)` when it has neither findings nor
+    /// suppressions (nothing to report); `None` when the entry does not hold what is needed
+    /// (a foreign or damaged entry).
+    fn checked(&self, per_file: bool) -> Option<Option<Checked<()>>> {
+        if (self.diagnostics.is_empty() || !per_file) && self.suppressions.is_empty() {
+            return Some(None);
+        }
         let diagnostics = if per_file {
             self.diagnostics
                 .iter()
@@ -232,7 +236,7 @@ impl Entry<'_> {
         } else {
             None
         };
-        Some(Checked {
+        Some(Some(Checked {
             path: self.path.to_string(),
             extra: Some(()),
             diagnostics,
@@ -241,7 +245,7 @@ impl Entry<'_> {
             suppressions: self.suppressions.clone(),
             fixed: 0,
             fixable: self.fixable,
-        })
+        }))
     }
 }
 
@@ -406,7 +410,9 @@ enum Out {
 /// A pack's bytes: mapped (a warm run then reads only the pages it needs, not the rule
 /// summaries), or read when it cannot be mapped.
 enum PackBytes {
-    Mapped(memmap2::Mmap),
+    /// The mapping and the open file (the next pack copies unchanged stretches of it file to
+    /// file).
+    Mapped(memmap2::Mmap, std::fs::File),
     Read(Vec<u8>),
 }
 
@@ -414,7 +420,7 @@ impl std::ops::Deref for PackBytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         match self {
-            PackBytes::Mapped(m) => m,
+            PackBytes::Mapped(m, _) => m,
             PackBytes::Read(v) => v,
         }
     }
@@ -434,12 +440,20 @@ impl PackBytes {
             // alive by the mapping) does not change while it is mapped. Only another
             // program writing into the file in place could change or truncate it under us.
             if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
-                return Ok(Some(PackBytes::Mapped(m)));
+                return Ok(Some(PackBytes::Mapped(m, file)));
             }
         }
         let mut v = Vec::new();
         std::io::Read::read_to_end(&mut &file, &mut v)?;
         Ok(Some(PackBytes::Read(v)))
+    }
+
+    /// The file the bytes are mapped from, if they are.
+    fn file(&self) -> Option<&std::fs::File> {
+        match self {
+            PackBytes::Mapped(_, f) => Some(f),
+            PackBytes::Read(_) => None,
+        }
     }
 }
 
@@ -502,11 +516,21 @@ enum RepoMode {
 
 /// What a file's part of a cached run gives.
 struct FileRun {
-    checked: Checked<()>,
+    /// `None`: taken from the cache, with nothing to report (no findings, no suppressions).
+    checked: Option<Checked<()>>,
     out: Out,
     /// 0 unchanged and not read, 1 unchanged by its hash, 2 checked (its summaries are in
     /// `checked.summaries`).
     how: u8,
+}
+
+impl FileRun {
+    /// The summaries of a file checked by the run (none for a file taken from the cache).
+    fn summaries(&self) -> &[RuleSummary] {
+        self.checked
+            .as_ref()
+            .map_or(&[], |c| c.summaries.as_slice())
+    }
 }
 
 /// A file whose summaries differ (or may differ) from the pack's: checked by the run, or
@@ -584,11 +608,24 @@ impl LintCache {
         let tables = KeyTables::new(opts);
         let codes = tables.codes();
         let (checked, repo, stats, pending) = {
+            // The pack's entries are decoded while each file's state is looked up (when
+            // there is a pack: a file without an entry is read whatever its state).
+            let (decoded, states) = rayon::join(
+                || decode(&bytes, &key),
+                || {
+                    if bytes.is_empty() {
+                        Vec::new()
+                    } else {
+                        states_of(inputs)
+                    }
+                },
+            );
+            crate::timings::mark("lint: cache read, files looked up");
             let Decoded {
                 stored,
                 section,
                 marks,
-            } = match decode(&bytes, &key) {
+            } = match decoded {
                 Ok(d) => d,
                 Err(why) => {
                     if had_pack {
@@ -597,7 +634,6 @@ impl LintCache {
                     Decoded::default()
                 }
             };
-            crate::timings::mark("lint: cache read");
             let limit = started
                 .checked_sub(RACY)
                 .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
@@ -631,17 +667,16 @@ impl LintCache {
                     })
                     .collect()
             };
-            let (dir_of, dirs) = open_dirs(inputs, &index);
             let mut results: Vec<FileRun> = inputs
                 .par_iter()
                 .zip(index.par_iter())
-                .zip(dir_of.par_iter())
-                .map(|((input, &old), dir)| {
-                    let dir = dir.map(|d| &dirs[d]);
+                .enumerate()
+                .map(|(k, (input, &old))| {
+                    let state = states.get(k).copied().flatten();
                     let r = one(
                         input,
                         old.map(|o| (o, &stored[o])),
-                        dir,
+                        state,
                         opts,
                         limit,
                         &tables,
@@ -650,7 +685,7 @@ impl LintCache {
                     r
                 })
                 .collect::<Result<_, _>>()?;
-            drop(dirs);
+            drop(states);
             let mut stats = Stats::default();
             for r in &results {
                 match r.how {
@@ -668,74 +703,15 @@ impl LintCache {
                 stats.checked
             ));
 
-            // The repository-wide findings.
+            // The repository-wide findings: of the files of the old pack the run sees,
             let mut matched = vec![false; stored.len()];
             for i in index.iter().flatten() {
                 matched[*i] = true;
             }
-            let changes: Vec<Change<'_>> = results
-                .iter()
-                .zip(inputs)
-                .zip(&index)
-                // A file checked without an entry and without rules (one that cannot be
-                // read as text) changes nothing.
-                .filter(|((r, _), old)| {
-                    r.how == 2 && (old.is_some() || !r.checked.summaries.is_empty())
-                })
-                .map(|((r, input), &old)| Change {
-                    path: input.path.as_str(),
-                    old,
-                    new: Some(r.checked.summaries.as_slice()),
-                })
-                .chain(
-                    stored
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, _)| !matched[*j])
-                        .map(|(j, s)| Change {
-                            path: s.entry.path,
-                            old: Some(j),
-                            new: None,
-                        }),
-                )
-                .collect();
             let section = section
                 .and_then(|b| postcard::from_bytes::<RepoSection<'_>>(b).ok())
                 .filter(|s| s.codes == codes);
-            let few = changes.len() <= 64.max(inputs.len() / 20);
-            let mut mode = match &section {
-                Some(_) if sorted && changes.is_empty() => RepoMode::Reuse,
-                Some(_) if sorted && few => RepoMode::Incremental,
-                _ => RepoMode::Full,
-            };
-            let stored_findings = || -> Result<Vec<Diagnostic>, String> {
-                section
-                    .as_ref()
-                    .map_or(&[][..], |s| s.findings.as_slice())
-                    .iter()
-                    .map(|d| d.to_diagnostic().ok_or("a finding of an unknown code"))
-                    .collect::<Result<_, _>>()
-                    .map_err(str::to_string)
-            };
-            let mut repo = match mode {
-                RepoMode::Reuse => stored_findings(),
-                RepoMode::Incremental => stored_findings().and_then(|f| {
-                    let marks_ok =
-                        || marks.is_some_and(|(b, sum)| xxhash_rust::xxh3::xxh3_64(b) == sum);
-                    incremental(f, &changes, &stored, &bytes, marks_ok, &tables, opts)
-                }),
-                RepoMode::Full => Err(String::new()),
-            };
-            if let Err(why) = &repo {
-                if mode != RepoMode::Full {
-                    note(format_args!(
-                        "{}: stored repository findings ignored: {why}",
-                        pack.display()
-                    ));
-                    mode = RepoMode::Full;
-                }
-            }
-            // Whether the findings are those of exactly the files the next pack holds.
+            // whether they are those of exactly the files the next pack holds.
             let kept = if prune {
                 0
             } else {
@@ -744,13 +720,12 @@ impl LintCache {
             let complete = kept == 0
                 && results
                     .iter()
-                    .all(|r| !matches!(r.out, Out::Nothing) || r.checked.summaries.is_empty());
-            drop(changes);
+                    .all(|r| !matches!(r.out, Out::Nothing) || r.summaries().is_empty());
 
             // The next pack, when it differs from this one: the run's entries and the kept
             // ones, merged by path, written on a thread of its own while the repository-wide
-            // checks run; their findings follow through `section` when they describe the
-            // pack's files.
+            // findings are found; they follow through `section` when they describe the pack's
+            // files.
             let reused = results
                 .iter()
                 .filter(|r| matches!(r.out, Out::Reuse(_)))
@@ -807,6 +782,65 @@ impl LintCache {
                     });
                 PendingWrite(handle.ok())
             };
+
+            let changes: Vec<Change<'_>> = results
+                .iter()
+                .zip(inputs)
+                .zip(&index)
+                // A file checked without an entry and without rules (one that cannot be
+                // read as text) changes nothing.
+                .filter(|((r, _), old)| r.how == 2 && (old.is_some() || !r.summaries().is_empty()))
+                .map(|((r, input), &old)| Change {
+                    path: input.path.as_str(),
+                    old,
+                    new: Some(r.summaries()),
+                })
+                .chain(
+                    stored
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| !matched[*j])
+                        .map(|(j, s)| Change {
+                            path: s.entry.path,
+                            old: Some(j),
+                            new: None,
+                        }),
+                )
+                .collect();
+            let few = changes.len() <= 64.max(inputs.len() / 20);
+            let mut mode = match &section {
+                Some(_) if sorted && changes.is_empty() => RepoMode::Reuse,
+                Some(_) if sorted && few => RepoMode::Incremental,
+                _ => RepoMode::Full,
+            };
+            let stored_findings = || -> Result<Vec<Diagnostic>, String> {
+                section
+                    .as_ref()
+                    .map_or(&[][..], |s| s.findings.as_slice())
+                    .iter()
+                    .map(|d| d.to_diagnostic().ok_or("a finding of an unknown code"))
+                    .collect::<Result<_, _>>()
+                    .map_err(str::to_string)
+            };
+            let mut repo = match mode {
+                RepoMode::Reuse => stored_findings(),
+                RepoMode::Incremental => stored_findings().and_then(|f| {
+                    let marks_ok =
+                        || marks.is_some_and(|(b, sum)| xxhash_rust::xxh3::xxh3_64(b) == sum);
+                    incremental(f, &changes, &stored, &bytes, marks_ok, &tables, opts)
+                }),
+                RepoMode::Full => Err(String::new()),
+            };
+            if let Err(why) = &repo {
+                if mode != RepoMode::Full {
+                    note(format_args!(
+                        "{}: stored repository findings ignored: {why}",
+                        pack.display()
+                    ));
+                    mode = RepoMode::Full;
+                }
+            }
+            drop(changes);
             if mode == RepoMode::Full {
                 repo = full(&mut results, &index, &stored, &bytes, opts);
             }
@@ -835,7 +869,7 @@ impl LintCache {
             };
             crate::timings::mark("lint: repository checks (cache)");
             let _ = section_tx.send(complete.then(|| repo.clone()));
-            let checked: Vec<Checked<()>> = results.into_iter().map(|r| r.checked).collect();
+            let checked: Vec<Checked<()>> = results.into_iter().filter_map(|r| r.checked).collect();
             (checked, repo, stats, pending)
         };
         crate::drop_in_background(bytes);
@@ -858,7 +892,11 @@ fn full(
         .par_iter_mut()
         .zip(index.par_iter())
         .map(|(r, old)| match (r.how, old) {
-            (2, _) | (_, None) => Ok(std::mem::take(&mut r.checked.summaries)),
+            (2, _) | (_, None) => Ok(r
+                .checked
+                .as_mut()
+                .map(|c| std::mem::take(&mut c.summaries))
+                .unwrap_or_default()),
             (_, Some(o)) => stored[*o].summaries(bytes),
         })
         .collect::<Result<_, _>>()?;
@@ -966,27 +1004,35 @@ type Dir = ();
 /// their whole path.
 const MAX_DIRS: usize = 512;
 
-/// The folders of the inputs that have an entry (inputs sorted by path come folder by
-/// folder), and for each input the one it is in.
-fn open_dirs(inputs: &[Input], index: &[Option<usize>]) -> (Vec<Option<usize>>, Vec<Dir>) {
+/// The folders of the inputs on disk (inputs sorted by path come folder by folder), and
+/// for each input the one it is in.
+fn open_dirs(inputs: &[Input]) -> (Vec<Option<usize>>, Vec<Dir>) {
     let mut dir_of = vec![None; inputs.len()];
     let mut dirs: Vec<Dir> = Vec::new();
     #[cfg(unix)]
     {
         use rustix::fs::{open, Mode, OFlags};
-        let mut last: Option<&Path> = None;
+        use std::os::unix::ffi::OsStrExt;
+        // The folder part of the last input's path, as bytes (cheaper than `Path::parent`,
+        // which parses components, for each of many files of one folder).
+        let mut last: Option<&[u8]> = None;
         for (k, input) in inputs.iter().enumerate() {
             let Origin::Disk(p) = &input.origin else {
                 continue;
             };
-            let Some(parent) = p.parent().filter(|_| index[k].is_some()) else {
-                continue;
+            let bytes = p.as_os_str().as_bytes();
+            let folder = match bytes.iter().rposition(|&b| b == b'/') {
+                Some(i) if i + 1 < bytes.len() => &bytes[..i],
+                _ => continue,
             };
-            // Compared as bytes (a `Path` compares component by component).
-            if last.map(Path::as_os_str) != Some(parent.as_os_str()) {
+            if last != Some(folder) {
                 if dirs.len() >= MAX_DIRS {
                     break;
                 }
+                let Some(parent) = p.parent() else {
+                    last = None;
+                    continue;
+                };
                 let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
                 match open(parent, flags, Mode::empty()) {
                     Ok(d) => dirs.push(d),
@@ -995,14 +1041,28 @@ fn open_dirs(inputs: &[Input], index: &[Option<usize>]) -> (Vec<Option<usize>>, 
                         continue;
                     }
                 }
-                last = Some(parent);
+                last = Some(folder);
             }
             dir_of[k] = Some(dirs.len() - 1);
         }
     }
     #[cfg(not(unix))]
-    let _ = (inputs, index, MAX_DIRS);
+    let _ = (inputs, MAX_DIRS);
     (dir_of, dirs)
+}
+
+/// The state of every input on disk (`None`: not on disk, or its state cannot be had), on
+/// every core: each looked up by its name in its folder, opened once.
+fn states_of(inputs: &[Input]) -> Vec<Option<Stat>> {
+    let (dir_of, dirs) = open_dirs(inputs);
+    inputs
+        .par_iter()
+        .zip(dir_of.par_iter())
+        .map(|(input, dir)| match &input.origin {
+            Origin::Disk(path) => stat_in(dir.map(|d| &dirs[d]), path).ok(),
+            Origin::Blob(_) => None,
+        })
+        .collect()
 }
 
 /// The state of the file at `path`, looked up by its name in `dir` (its folder) when open.
@@ -1026,7 +1086,7 @@ fn stat_in(dir: Option<&Dir>, path: &Path) -> std::io::Result<Stat> {
 fn one(
     input: &Input,
     old: Option<(usize, &Stored<'_>)>,
-    dir: Option<&Dir>,
+    state: Option<Stat>,
     opts: &Options,
     limit: i128,
     tables: &KeyTables,
@@ -1035,7 +1095,7 @@ fn one(
     let (at, old) = old.map_or((0, None), |(j, o)| (j, Some(o)));
     let uncached = |input: &Input| -> Result<FileRun, IoError> {
         Ok(FileRun {
-            checked: super::process(input, opts, &|_| ())?,
+            checked: Some(super::process(input, opts, &|_| ())?),
             out: Out::Nothing,
             how: 2,
         })
@@ -1044,12 +1104,13 @@ fn one(
         return uncached(input);
     };
     let old = old.filter(|o| o.entry.serves(per_file, opts.fix));
-    // Only a file with an entry is looked at before it is read; the others are read at once
-    // and their state taken from the open file.
+    // A file with an entry is looked at before it is read (its state was looked up with
+    // the others' when the pack was read); the others are read at once and their state
+    // taken from the open file.
     let stat = match &old {
-        Some(_) => match stat_in(dir, path) {
-            Ok(stat) => Some(stat),
-            Err(_) => return uncached(input),
+        Some(_) => match state {
+            Some(stat) => Some(stat),
+            None => return uncached(input),
         },
         None => None,
     };
@@ -1077,7 +1138,7 @@ fn one(
         Ok(s) => s,
         Err((e, src)) => {
             return Ok(FileRun {
-                checked: super::unreadable(input, &e, src, opts),
+                checked: Some(super::unreadable(input, &e, src, opts)),
                 out: Out::Nothing,
                 how: 2,
             })
@@ -1134,7 +1195,7 @@ fn one(
         encode_new(&c, per_file, hash, trusted, tables).map_or(Out::Nothing, Out::New)
     };
     Ok(FileRun {
-        checked: c,
+        checked: Some(c),
         out,
         how: 2,
     })
@@ -1200,7 +1261,7 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
     let chunks: Vec<Vec<Stored<'a>>> = ranges
         .into_par_iter()
         .map(|r| {
-            let mut out = Vec::new();
+            let mut out = Vec::with_capacity(CHUNK);
             let mut rest = &bytes[r.clone()];
             while !rest.is_empty() {
                 let before = rest.len();
@@ -1218,7 +1279,11 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
             Ok(out)
         })
         .collect::<Result<_, String>>()?;
-    let mut stored: Vec<Stored<'a>> = chunks.into_iter().flatten().collect();
+    // One allocation of the right size (a flattening collect grows it by doubling).
+    let mut stored: Vec<Stored<'a>> = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
+    for c in chunks {
+        stored.extend(c);
+    }
     if !stored.windows(2).all(|w| w[0].entry.path < w[1].entry.path) {
         return Err("entries out of order".into());
     }
@@ -1286,19 +1351,33 @@ fn piece<'a>(old: &'a [u8], p: &'a Pieces, src: &Src) -> &'a [u8] {
     }
 }
 
-/// The entries' parts `part` of `merged`, in order, as slices of `old` or of their own
-/// bytes (adjacent slices of `old` joined into one, so an unchanged stretch is one write).
+/// A stretch of the next pack: bytes of the old pack, or new bytes.
+enum Part<'a> {
+    Old(Range<usize>),
+    New(&'a [u8]),
+}
+
+impl<'a> Part<'a> {
+    fn bytes(&self, old: &'a [u8]) -> &'a [u8] {
+        match self {
+            Part::Old(r) => &old[r.clone()],
+            Part::New(b) => b,
+        }
+    }
+}
+
+/// The entries' parts `part` of `merged`, in order, as stretches of `old` or their own bytes
+/// (adjacent stretches of `old` joined into one, so an unchanged stretch is one write).
 fn parts<'a>(
-    old: &'a [u8],
     merged: &'a [Pieces],
     part: fn(&Pieces) -> &Src,
-) -> impl Iterator<Item = &'a [u8]> + 'a {
+) -> impl Iterator<Item = Part<'a>> + 'a {
     let mut pending: Option<Range<usize>> = None;
     let mut items = merged.iter();
     let mut queued: Option<&'a [u8]> = None;
     std::iter::from_fn(move || loop {
         if let Some(q) = queued.take() {
-            return Some(q);
+            return Some(Part::New(q));
         }
         match items.next() {
             Some(p) => match part(p) {
@@ -1306,24 +1385,57 @@ fn parts<'a>(
                     Some(run) if run.end == r.start => run.end = r.end,
                     _ => {
                         if let Some(run) = pending.replace(r.clone()) {
-                            return Some(&old[run]);
+                            return Some(Part::Old(run));
                         }
                     }
                 },
-                src @ Src::New(_) => {
-                    let b = piece(old, p, src);
+                Src::New(r) => {
+                    let b = &p.new[r.clone()];
                     match pending.take() {
                         Some(run) => {
                             queued = Some(b);
-                            return Some(&old[run]);
+                            return Some(Part::Old(run));
                         }
-                        None => return Some(b),
+                        None => return Some(Part::New(b)),
                     }
                 }
             },
-            None => return pending.take().map(|run| &old[run]),
+            None => return pending.take().map(Part::Old),
         }
     })
+}
+
+/// Stretches of the old pack at least this long are copied file to file
+/// (`copy_file_range`: the kernel copies them, nothing is read into the process).
+const COPY_AT_LEAST: usize = 1 << 16;
+
+/// Appends `range` of the pack file `from` to `to` at its position, in the kernel; `false`
+/// when the system cannot (the caller writes the bytes instead), after copying nothing.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn copy_range(
+    from: &std::fs::File,
+    range: Range<usize>,
+    to: &std::fs::File,
+) -> std::io::Result<bool> {
+    let (mut at, end) = (range.start as u64, range.end as u64);
+    while at < end {
+        let left = usize::try_from(end - at).unwrap_or(usize::MAX);
+        match rustix::fs::copy_file_range(from, Some(&mut at), to, None, left) {
+            Ok(0) => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+            Ok(_) => {}
+            Err(e) if at == range.start as u64 => {
+                note(format_args!("copy_file_range: {e}; writing instead"));
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(true)
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn copy_range(_: &std::fs::File, _: Range<usize>, _: &std::fs::File) -> std::io::Result<bool> {
+    Ok(false)
 }
 
 /// The run's entries and the kept ones (both sorted by path) merged by path; a path seen
@@ -1360,11 +1472,12 @@ fn merge(run: Vec<(&str, Pieces)>, kept: Vec<(&str, Pieces)>) -> Vec<Pieces> {
 fn write(
     pack: &Path,
     key: &str,
-    old: &[u8],
+    old_pack: &PackBytes,
     merged: &[Pieces],
     section: impl FnOnce() -> Option<Option<Vec<u8>>>,
 ) -> std::io::Result<bool> {
     use std::io::{Seek, Write};
+    let old: &[u8] = old_pack;
     let len_of = |p: &Pieces, src: &Src| piece(old, p, src).len() as u64;
     let lens: Vec<u64> = merged
         .chunks(CHUNK)
@@ -1388,18 +1501,41 @@ fn write(
         // large as the buffer goes to the file in one write.
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         w.write_all(&vec![0u8; head_len])?;
-        for b in parts(old, merged, entry) {
+        for p in parts(merged, entry) {
+            let b = p.bytes(old);
             checksum.update(b);
             w.write_all(b)?;
         }
-        for b in parts(old, merged, marks) {
+        for p in parts(merged, marks) {
+            let b = p.bytes(old);
             marks_sum.update(b);
             marks_len += b.len() as u64;
             w.write_all(b)?;
         }
-        for b in parts(old, merged, summaries) {
+        // The summaries are not checksummed as a region (each entry holds its own): long
+        // unchanged stretches go file to file, never read.
+        let mut copying = old_pack.file();
+        let mut copied = 0;
+        for p in parts(merged, summaries) {
+            let b = p.bytes(old);
             summaries_len += b.len() as u64;
+            if let (Part::Old(r), Some(from)) = (&p, copying) {
+                if r.len() >= COPY_AT_LEAST {
+                    w.flush()?;
+                    if copy_range(from, r.clone(), w.get_ref())? {
+                        copied += r.len();
+                        continue;
+                    }
+                    copying = None;
+                }
+            }
             w.write_all(b)?;
+        }
+        if copied > 0 {
+            note(format_args!(
+                "{}: {copied} bytes of rule summaries copied file to file",
+                pack.display()
+            ));
         }
         let Some(section) = section() else {
             return Ok(false);

@@ -542,8 +542,10 @@ fn assemble_with<T>(
             ))
     });
     crate::timings::mark("lint: repository checks");
-    // Built only when a repository-wide finding is in a file whose text is not at hand.
-    let mut by_path: Option<HashMap<&str, &Input>> = None;
+    // Built only when a repository-wide finding is in a file whose text is not at hand, and
+    // the inputs are not sorted by path (as discovery gives them: then a binary search).
+    let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
+    let mut by_path: Option<rustc_hash::FxHashMap<&str, &Input>> = None;
     for d in repo {
         if opts.only.as_ref().is_some_and(|o| !o.contains(&d.path)) {
             continue;
@@ -554,9 +556,18 @@ fn assemble_with<T>(
             }
         }
         if !outcome.sources.contains_key(&d.path) {
-            let by_path = by_path
-                .get_or_insert_with(|| inputs.iter().map(|i| (i.path.as_str(), i)).collect());
-            if let Some(input) = by_path.get(d.path.as_str()) {
+            let input = if sorted {
+                inputs
+                    .binary_search_by(|i| i.path.as_str().cmp(&d.path))
+                    .ok()
+                    .map(|k| &inputs[k])
+            } else {
+                by_path
+                    .get_or_insert_with(|| inputs.iter().map(|i| (i.path.as_str(), i)).collect())
+                    .get(d.path.as_str())
+                    .copied()
+            };
+            if let Some(input) = input {
                 if let Ok(Ok(src)) = load::read(input, opts.max_file_size) {
                     outcome.sources.insert(d.path.clone(), Arc::new(src));
                 }

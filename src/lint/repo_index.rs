@@ -32,6 +32,9 @@ trait Table: Send + Sync {
     fn hashes(&self, r: &RuleSummary, out: &mut Vec<u64>);
     /// The findings for the keys of hash `h`, given every rule of the bucket, in order.
     fn findings(&self, h: u64, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>);
+    /// The marks ([`KeyTables::mark`] as check `check`) of the keys the rules of its kind
+    /// among `rules` hold, unsorted, maybe more than once.
+    fn marks(&self, check: usize, rules: &[RuleSummary], out: &mut Vec<u32>);
 }
 
 struct Of<C>(PhantomData<fn() -> C>);
@@ -61,6 +64,15 @@ impl<C: Keyed> Table for Of<C> {
         out.extend(keys.iter().map(hash_of));
         out.sort_unstable();
         out.dedup();
+    }
+
+    fn marks(&self, check: usize, rules: &[RuleSummary], out: &mut Vec<u32>) {
+        // One buffer of keys for the whole file (a file's summaries share a lifetime).
+        let mut keys = Vec::new();
+        for r in rules.iter().filter(|r| r.kind == C::KIND) {
+            C::keys(r, &mut keys);
+        }
+        out.extend(keys.iter().map(|k| KeyTables::mark(check, hash_of(k))));
     }
 
     fn findings(&self, h: u64, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
@@ -156,9 +168,10 @@ impl KeyTables {
 
     /// The marks of every key `summaries` hold, sorted, each once.
     pub(crate) fn marks(&self, summaries: &[RuleSummary]) -> Vec<u32> {
-        let mut keys = Vec::new();
-        self.keys(summaries, &mut keys);
-        let mut marks: Vec<u32> = keys.iter().map(|&(c, h)| Self::mark(c, h)).collect();
+        let mut marks = Vec::new();
+        for (i, t) in self.0.iter().enumerate() {
+            t.marks(i, summaries, &mut marks);
+        }
         marks.sort_unstable();
         marks.dedup();
         marks
@@ -613,6 +626,28 @@ mod tests {
         // The generator reaches every repository-wide check.
         let repo_codes: BTreeSet<&str> = all_tables().iter().map(|t| t.rule().code).collect();
         assert_eq!(seen, repo_codes);
+    }
+
+    /// A file's marks are the marks of exactly the (check, key hash) pairs its rules hold.
+    #[test]
+    fn marks_are_those_of_the_keys() {
+        let opts = Options::new(
+            Selection::new(vec!["ALL".into()], Vec::new()),
+            time::macros::date!(2026 - 01 - 01),
+        );
+        let tables = KeyTables::new(&opts);
+        let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+        for step in 0..200 {
+            let path = PATHS[rng.below(PATHS.len())];
+            let summaries = summarize(SourceFile::new(path, text(&mut rng, path)), &opts);
+            let mut keys = Vec::new();
+            tables.keys(&summaries, &mut keys);
+            let mut expected: Vec<u32> = keys.iter().map(|&(c, h)| KeyTables::mark(c, h)).collect();
+            expected.sort_unstable();
+            expected.dedup();
+            assert!(!expected.is_empty() || summaries.is_empty(), "step {step}");
+            assert_eq!(tables.marks(&summaries), expected, "step {step}: {path}");
+        }
     }
 
     /// Every repository-wide check of the registry has its keyed form here.
