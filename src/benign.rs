@@ -65,7 +65,10 @@ fn describe(list: &str) -> &'static str {
 struct Data {
     hashes: HashMap<String, &'static str>,
     addrs: HashMap<IpAddr, &'static str>,
-    nets: Vec<(IpNet, &'static str)>,
+    /// The benign IPv4 networks in list order: (network bits, prefix length, list).
+    nets_v4: Vec<(u32, u8, &'static str)>,
+    /// The benign IPv6 networks in list order, likewise.
+    nets_v6: Vec<(u128, u8, &'static str)>,
     exact_domains: HashMap<String, &'static str>,
     suffix_domains: HashMap<String, &'static str>,
 }
@@ -91,7 +94,16 @@ fn data() -> &'static Data {
                         if let Ok(a) = line.parse::<IpAddr>() {
                             d.addrs.insert(a, name);
                         } else if let Ok(n) = line.parse::<IpNet>() {
-                            d.nets.push((n.trunc(), name));
+                            match n.trunc() {
+                                IpNet::V4(n) => {
+                                    d.nets_v4
+                                        .push((u32::from(n.network()), n.prefix_len(), name))
+                                }
+                                IpNet::V6(n) => {
+                                    d.nets_v6
+                                        .push((u128::from(n.network()), n.prefix_len(), name))
+                                }
+                            }
                         }
                     }
                     _ => {
@@ -123,10 +135,32 @@ pub fn ip(canonical: &str) -> Option<&'static str> {
             return Some(describe(l));
         }
     }
-    d.nets
-        .iter()
-        .find(|(b, _)| b.contains(&net))
-        .map(|(_, l)| describe(l))
+    // The first listed network that holds `net` (`IpNet::contains`: a prefix no longer than
+    // `net`'s and the same leading bits), as integers rather than through `IpNet`.
+    match net {
+        IpNet::V4(n) => {
+            let (bits, len) = (u32::from(n.network()), n.prefix_len());
+            d.nets_v4
+                .iter()
+                .find(|&&(b, blen, _)| blen <= len && bits & mask_v4(blen) == b)
+                .map(|(_, _, l)| describe(l))
+        }
+        IpNet::V6(n) => {
+            let (bits, len) = (u128::from(n.network()), n.prefix_len());
+            d.nets_v6
+                .iter()
+                .find(|&&(b, blen, _)| blen <= len && bits & mask_v6(blen) == b)
+                .map(|(_, _, l)| describe(l))
+        }
+    }
+}
+
+fn mask_v4(len: u8) -> u32 {
+    u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0)
+}
+
+fn mask_v6(len: u8) -> u128 {
+    u128::MAX.checked_shl(128 - u32::from(len)).unwrap_or(0)
 }
 
 /// Why a canonical domain (optionally `*.`-prefixed) is known-benign.
@@ -173,5 +207,59 @@ mod tests {
         assert!(domain("login.microsoftonline.com").is_some());
         assert!(domain("www.google.com").is_some());
         assert!(domain("avsvmcloud.com").is_none());
+    }
+
+    /// The integer tables give the answer `IpNet::contains` over the listed networks gives,
+    /// in list order, for addresses and networks inside, across and outside the ranges.
+    #[test]
+    fn ip_tables_agree_with_ipnet_contains() {
+        let nets: Vec<(IpNet, &str)> = LISTS
+            .iter()
+            .filter(|(_, t)| t.contains("# kind: cidr"))
+            .flat_map(|(name, t)| {
+                t.lines()
+                    .filter(|l| !l.starts_with('#') && l.contains('/'))
+                    .filter_map(move |l| l.parse::<IpNet>().ok().map(|n| (n.trunc(), *name)))
+            })
+            .collect();
+        assert!(nets.len() > 10);
+        let mut probes: Vec<String> = Vec::new();
+        for (n, _) in &nets {
+            for len in 0..=n.max_prefix_len() {
+                for a in [n.network(), n.broadcast()] {
+                    probes.push(format!("{a}/{len}"));
+                    probes.push(a.to_string());
+                }
+            }
+        }
+        probes.extend(
+            [
+                "0.0.0.0/0",
+                "::/0",
+                "9.255.255.255",
+                "11.0.0.0",
+                "172.15.255.255",
+                "172.32.0.0",
+                "192.169.0.0/16",
+                "fe7f::1",
+                "fec0::/10",
+                "2001:db9::/32",
+                "255.255.255.255",
+                "224.0.0.0/3",
+                "13.59.205.66",
+            ]
+            .map(String::from),
+        );
+        let d = data();
+        for p in &probes {
+            let net = crate::indicator::parse_net(p).unwrap();
+            let exact = (net.prefix_len() == net.max_prefix_len())
+                .then(|| d.addrs.get(&net.addr()).copied())
+                .flatten();
+            let expect = exact
+                .or_else(|| nets.iter().find(|(b, _)| b.contains(&net)).map(|(_, l)| *l))
+                .map(describe);
+            assert_eq!(ip(p), expect, "{p}");
+        }
     }
 }

@@ -457,14 +457,18 @@ pub fn run_with<T: Send>(
     hook: &(dyn Fn(ParsedRef<'_>) -> T + Sync),
 ) -> Result<(Outcome, Vec<Option<T>>), IoError> {
     crate::timings::mark("lint: start");
-    let checked: Vec<Checked<T>> = inputs
+    // An indexed collect writes each file's result into its place; collecting straight into
+    // `Result<Vec<_>>` would push every result into per-thread lists, then copy them.
+    let results: Vec<Result<Checked<T>, IoError>> = inputs
         .par_iter()
         .map(|i| {
             let checked = process(i, opts, hook);
             crate::progress::add(1);
             checked
         })
-        .collect::<Result<_, _>>()?;
+        .collect();
+    // The first error in input order, if any (moved in place otherwise).
+    let checked = results.into_iter().collect::<Result<Vec<_>, _>>()?;
     Ok(assemble(checked, inputs, opts))
 }
 

@@ -189,7 +189,12 @@ pub fn check(ty: IndicatorType, value: &str) -> Checked {
     if value.is_empty() {
         return Checked::Invalid("empty value".into());
     }
-    if value.chars().any(|c| c.is_control()) {
+    let control = if value.is_ascii() {
+        value.bytes().any(|b| b.is_ascii_control())
+    } else {
+        value.chars().any(char::is_control)
+    };
+    if control {
         return Checked::Invalid("value contains a control character".into());
     }
     match ty.syntax() {
@@ -274,6 +279,11 @@ pub enum ValueError {
 
 /// Canonical text of an address or network: host bits cleared, single hosts without a prefix.
 pub fn canonical_ip(value: &str) -> Result<String, ValueError> {
+    // A dotted quad the standard parser takes (four decimal octets of at most 255, no leading
+    // zero) is written back as it was read: no formatting needed.
+    if std::net::Ipv4Addr::from_str(value).is_ok() {
+        return Ok(value.to_string());
+    }
     if let Ok(addr) = IpAddr::from_str(value) {
         return Ok(addr.to_string());
     }
@@ -318,6 +328,16 @@ pub fn canonical_domain(value: &str) -> Result<String, ValueError> {
     if rest.contains('*') || rest.contains('?') {
         return Err(ValueError::DomainWildcard);
     }
+    // Lower-case LDH labels that IDNA leaves as they are and every check below accepts: the
+    // value is its own canonical form.
+    if crate::canonical_domain_shape(rest, wild) {
+        return Ok(value.to_string());
+    }
+    idna_canonical_domain(wild, rest)
+}
+
+/// [`canonical_domain`] through IDNA, without the shortcut for a value already canonical.
+fn idna_canonical_domain(wild: bool, rest: &str) -> Result<String, ValueError> {
     let trimmed = rest.strip_suffix('.').unwrap_or(rest);
     if trimmed.is_empty() {
         return Err(ValueError::EmptyDomain);
@@ -511,6 +531,84 @@ mod tests {
         assert!(invalid(Domain, "localhost"));
         assert!(invalid(Domain, "a.*.com"));
         assert!(invalid(Domain, &format!("{}.com", "a".repeat(64))));
+    }
+
+    /// A dotted quad taken as written gives what formatting the parsed address gives, and
+    /// anything else the standard parser rejects goes the general way.
+    #[test]
+    fn ipv4_shortcut_writes_what_formatting_writes() {
+        let octets = [
+            "0", "1", "00", "01", "9", "10", "99", "100", "255", "256", "0255", "1e1", "+1", "",
+        ];
+        let mut taken = 0;
+        for a in octets {
+            for b in octets {
+                for c in ["0", "01", "255", "256"] {
+                    for d in octets {
+                        let v = format!("{a}.{b}.{c}.{d}");
+                        if std::net::Ipv4Addr::from_str(&v).is_ok() {
+                            taken += 1;
+                            assert_eq!(IpAddr::from_str(&v).unwrap().to_string(), v);
+                            assert_eq!(canon(Ip, &v), v);
+                        }
+                    }
+                }
+            }
+        }
+        assert!(taken > 100);
+    }
+
+    /// Every domain the shortcut takes as its own canonical form gets that same form from
+    /// IDNA and the label checks; the others get IDNA's answer.
+    #[test]
+    fn domain_shortcut_agrees_with_idna() {
+        let long = "a".repeat(63);
+        let too_long = "a".repeat(64);
+        let labels = [
+            "a",
+            "com",
+            "ex-ample",
+            "xn--bcher-kva",
+            "ab--c",
+            "-a",
+            "a-",
+            "1",
+            "123",
+            "Ex",
+            "b\u{fc}cher",
+            "",
+            "x_y",
+            "xn",
+            &long,
+            &too_long,
+            "\u{3002}",
+        ];
+        let mut taken = 0;
+        let mut values = Vec::new();
+        for a in labels {
+            values.push(a.to_string());
+            for b in labels {
+                values.push(format!("{a}.{b}"));
+                for c in ["com", "1", "-x", "Ex", ""] {
+                    values.push(format!("{a}.{b}.{c}"));
+                }
+            }
+        }
+        let base = format!("{long}.{long}.{long}.");
+        values.push(format!("{base}{}", "b".repeat(61)));
+        values.push(format!("{base}{}", "b".repeat(62)));
+        for v in values {
+            for (wild, value) in [(false, v.clone()), (true, format!("*.{v}"))] {
+                let rest = if wild { &value[2..] } else { &value[..] };
+                let slow = idna_canonical_domain(wild, rest);
+                if crate::canonical_domain_shape(rest, wild) {
+                    taken += 1;
+                    assert_eq!(slow.as_deref(), Ok(value.as_str()), "{value}");
+                }
+                assert_eq!(canonical_domain(&value), slow, "{value}");
+            }
+        }
+        assert!(taken > 100);
     }
 
     #[test]

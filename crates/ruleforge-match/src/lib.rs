@@ -432,7 +432,7 @@ fn canonical_shape(ty: IndicatorType, raw: &str) -> bool {
 /// characters, none starting or ending with `-` or with `--` in third and fourth place (so
 /// no punycode), at most 253 characters, two labels or more (one after a wildcard), a
 /// top-level label that is not all digits.
-fn canonical_domain_shape(d: &str, wild: bool) -> bool {
+pub(crate) fn canonical_domain_shape(d: &str, wild: bool) -> bool {
     let mut labels = 0;
     let mut last_numeric = false;
     let ok = d.len() <= 253
