@@ -266,15 +266,13 @@ struct EntryRef<'a> {
 }
 
 thread_local! {
-    /// The size of the last new entry each worker thread encoded: the next one's buffer is
-    /// allocated about that large (most files' entries are of a similar size), so it rarely
-    /// grows while being written.
-    static LAST_LEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Each worker thread's buffer for encoding a file's summaries and entry (its capacity
+    /// kept from file to file).
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The new entry of a file checked by the run: its summaries, entry and marks encoded
-/// straight into one buffer (the [`Pieces`]' ranges say which part lies where; the pack
-/// writes the entry before the summaries), without an intermediate copy.
+/// The new entry of a file checked by the run: its entry, summaries and marks in one buffer
+/// of exactly their size.
 fn encode_new(
     c: &Checked<()>,
     per_file: bool,
@@ -284,40 +282,43 @@ fn encode_new(
 ) -> Option<Pieces> {
     let keep = !c.diagnostics.is_empty() || !c.suppressions.is_empty();
     let marks = tables.marks(&c.summaries);
-    let text = if keep {
-        c.source.as_ref().map(|s| s.text.as_str())
-    } else {
-        None
-    };
-    let guess = LAST_LEN.get() + text.map_or(0, str::len) + 4 * marks.len();
-    let new = postcard::to_extend(&c.summaries, Vec::with_capacity(guess)).ok()?;
-    let summaries_len = new.len();
-    let summaries_sum = xxhash_rust::xxh3::xxh3_64(&new);
-    let entry = EntryRef {
-        path: &c.path,
-        hash,
-        stat,
-        checked: per_file,
-        fixable: c.fixable,
-        diagnostics: c.diagnostics.iter().map(DiagnosticRef::of).collect(),
-        suppressions: &c.suppressions,
-        text,
-        summaries_len: summaries_len as u64,
-        summaries_sum,
-        marks: marks.len() as u64,
-    };
-    let mut new = postcard::to_extend(&entry, new).ok()?;
-    let e = new.len();
-    new.reserve_exact(4 * marks.len());
-    for m in &marks {
-        new.extend_from_slice(&m.to_le_bytes());
-    }
-    LAST_LEN.set(e - text.map_or(0, str::len) + 64);
-    Some(Pieces {
-        summaries: Src::New(0..summaries_len),
-        entry: Src::New(summaries_len..e),
-        marks: Src::New(e..new.len()),
-        new,
+    SCRATCH.with_borrow_mut(|scratch| {
+        scratch.clear();
+        postcard::to_io(&c.summaries, &mut *scratch).ok()?;
+        let summaries_len = scratch.len();
+        let summaries_sum = xxhash_rust::xxh3::xxh3_64(scratch);
+        let entry = EntryRef {
+            path: &c.path,
+            hash,
+            stat,
+            checked: per_file,
+            fixable: c.fixable,
+            diagnostics: c.diagnostics.iter().map(DiagnosticRef::of).collect(),
+            suppressions: &c.suppressions,
+            text: if keep {
+                c.source.as_ref().map(|s| s.text.as_str())
+            } else {
+                None
+            },
+            summaries_len: summaries_len as u64,
+            summaries_sum,
+            marks: marks.len() as u64,
+        };
+        postcard::to_io(&entry, &mut *scratch).ok()?;
+        let e = scratch.len() - summaries_len;
+        let s = e + summaries_len;
+        let mut new = Vec::with_capacity(s + 4 * marks.len());
+        new.extend_from_slice(&scratch[summaries_len..]);
+        new.extend_from_slice(&scratch[..summaries_len]);
+        for m in &marks {
+            new.extend_from_slice(&m.to_le_bytes());
+        }
+        Some(Pieces {
+            entry: Src::New(0..e),
+            summaries: Src::New(e..s),
+            marks: Src::New(s..new.len()),
+            new,
+        })
     })
 }
 
