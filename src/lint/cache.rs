@@ -359,7 +359,8 @@ impl Stored<'_> {
                 self.entry.path
             ));
         }
-        postcard::from_bytes(b).map_err(|e| format!("{}: bad rule summaries: {e}", self.entry.path))
+        RuleSummary::decode_all(b)
+            .map_err(|e| format!("{}: bad rule summaries: {e}", self.entry.path))
     }
 
     /// The file's key marks, read from the pack `bytes` (the caller checked the marks

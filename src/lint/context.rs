@@ -151,6 +151,25 @@ impl RuleSummary {
         self.values.iter().map(|v| self.value(v))
     }
 
+    /// Summaries encoded with `postcard` (as the lint cache stores a file's), checked before
+    /// use: every value's place in `value_text` must lie within it, on character boundaries,
+    /// so a damaged or foreign entry that passed its checksum is refused instead of making
+    /// [`RuleSummary::values`] panic.
+    pub(crate) fn decode_all(bytes: &[u8]) -> Result<Vec<RuleSummary>, String> {
+        let summaries: Vec<RuleSummary> = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
+        if !summaries.iter().all(RuleSummary::offsets_sound) {
+            return Err("a value lies outside its text".into());
+        }
+        Ok(summaries)
+    }
+
+    fn offsets_sound(&self) -> bool {
+        self.values.iter().all(|v| {
+            let (start, end) = (v.start as usize, v.end as usize);
+            start <= end && self.value_text.get(start..end).is_some()
+        })
+    }
+
     /// The `i`-th of [`RuleSummary::values`].
     pub fn value_at(&self, i: usize) -> (IndicatorType, &str, Span) {
         self.value(&self.values[i])
@@ -248,5 +267,52 @@ mod type_index {
             .get(usize::from(i))
             .copied()
             .ok_or_else(|| serde::de::Error::custom(format!("no indicator type {i}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(value_text: &str, places: &[(u32, u32)]) -> RuleSummary {
+        RuleSummary {
+            kind: RuleKind::Native,
+            path: "rules/a.yml".into(),
+            id: None,
+            title: None,
+            deprecated: false,
+            related: Vec::new(),
+            values: places
+                .iter()
+                .map(|&(start, end)| SummaryValue {
+                    ty: IndicatorType::Domain,
+                    start,
+                    end,
+                    span: Span { start: 0, end: 1 },
+                })
+                .collect(),
+            value_text: value_text.into(),
+            sigma: None,
+        }
+    }
+
+    #[test]
+    fn decoded_summaries_with_values_outside_their_text_are_refused() {
+        let good = vec![summary("example.comcafé.org", &[(0, 11), (11, 20)])];
+        let bytes = postcard::to_allocvec(&good).unwrap();
+        let back = RuleSummary::decode_all(&bytes).unwrap();
+        let values: Vec<&str> = back[0].values().map(|(_, v, _)| v).collect();
+        assert_eq!(values, ["example.com", "café.org"]);
+        for places in [
+            &[(0, 11), (11, 99)][..], // past the end
+            &[(5, 2)],                // reversed
+            &[(15, 20)],              // inside the two bytes of `é`
+        ] {
+            let bad = vec![good[0].clone(), summary("example.comcafé.org", places)];
+            let bytes = postcard::to_allocvec(&bad).unwrap();
+            let err = RuleSummary::decode_all(&bytes).unwrap_err();
+            assert!(err.contains("outside its text"), "{places:?}: {err}");
+        }
+        assert!(RuleSummary::decode_all(b"\xff\xff").is_err());
     }
 }
