@@ -86,11 +86,19 @@ pub struct Rule {
 }
 
 /// Facts derived from a [`Rule`]'s fields on first use: several lint checks (and the
-/// repository-wide summary) need each of them, and a rule is not changed once read.
-#[derive(Debug, Clone, Default)]
+/// repository-wide summary) need each of them. A clone starts without them (it may be
+/// changed before it is asked), so only a rule changed in place after it was asked keeps
+/// stale facts: see [`Rule::condition_expr`].
+#[derive(Debug, Default)]
 struct Derived {
     condition: OnceLock<Result<Expr, condition::ParseError>>,
     firsts: OnceLock<Vec<u32>>,
+}
+
+impl Clone for Derived {
+    fn clone(&self) -> Self {
+        Derived::default()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -301,6 +309,10 @@ impl Rule {
     }
 
     /// [`Rule::parsed_condition`], parsed once and borrowed.
+    ///
+    /// Like [`Rule::first_occurrences`], it is computed on the first call and kept with the
+    /// rule: to change `condition` or `indicators` after asking, change a clone (a clone
+    /// computes again).
     pub fn condition_expr(&self) -> &Result<Expr, condition::ParseError> {
         self.derived
             .condition
@@ -532,6 +544,20 @@ mod tests {
             assert_eq!(r.parsed_condition(), expected);
             assert_eq!(r.clone().condition_expr(), &expected);
         }
+    }
+
+    /// A clone of a rule whose derived facts were computed, then changed, derives them from
+    /// its own fields.
+    #[test]
+    fn a_changed_clone_derives_its_own_facts() {
+        let r = rule("condition: a and b\n");
+        assert!(r.condition_expr().is_ok());
+        let _ = r.first_occurrences();
+        let mut c = r.clone();
+        c.condition.as_mut().unwrap().value = "a and (".into();
+        assert_eq!(c.condition_expr(), &condition::parse("a and ("));
+        assert!(c.condition_expr().is_err());
+        assert!(r.condition_expr().is_ok());
     }
 
     /// The first occurrence of each value is the one a set of (type, canonical value) pairs
