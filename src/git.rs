@@ -458,7 +458,6 @@ fn read_regular_file(
     max_size: u64,
     proof: Option<IndexStat>,
 ) -> Option<(Vec<u8>, bool)> {
-    use std::io::Read;
     let mut open = std::fs::OpenOptions::new();
     open.read(true);
     #[cfg(unix)]
@@ -469,11 +468,7 @@ fn read_regular_file(
     }
     let file = open.open(path).ok()?;
     // At most `max_size` bytes, whatever the file is.
-    let read = |capacity: u64| -> Option<Vec<u8>> {
-        let mut bytes = Vec::with_capacity(capacity.min(max_size) as usize);
-        (&file).take(max_size + 1).read_to_end(&mut bytes).ok()?;
-        (bytes.len() as u64 <= max_size).then_some(bytes)
-    };
+    let read = |len: u64| crate::load::read_capped(&file, len, max_size).ok()?.ok();
     match proof {
         Some(proof) => {
             let bytes = read(u64::from(proof.size))?;
@@ -485,7 +480,7 @@ fn read_regular_file(
         }
         None => {
             let meta = file.metadata().ok()?;
-            if !meta.is_file() || meta.len() > max_size {
+            if !meta.is_file() {
                 return None;
             }
             Some((read(meta.len())?, false))

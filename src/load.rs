@@ -250,7 +250,7 @@ pub(crate) fn open_regular(p: &Path) -> std::io::Result<std::fs::File> {
 /// `max_size` of them; `Err(size)` when there are more (by its metadata, or read: a file may
 /// grow while it is read), without reading past the limit.
 pub(crate) fn read_capped(
-    file: std::fs::File,
+    file: &std::fs::File,
     len: u64,
     max_size: u64,
 ) -> std::io::Result<Result<Vec<u8>, u64>> {
@@ -289,7 +289,7 @@ pub fn read_disk(
     };
     let file = open_regular(path).map_err(io)?;
     let meta = file.metadata().map_err(io)?;
-    let bytes = match read_capped(file, meta.len(), max_size).map_err(io)? {
+    let bytes = match read_capped(&file, meta.len(), max_size).map_err(io)? {
         Ok(buf) => buf,
         Err(size) => return Ok((Err(too_large(input, size, max_size)), meta)),
     };
