@@ -326,18 +326,15 @@ mod tests {
         use crate::lint::rules::{
             rf401_duplicate_id, rf403_unknown_related_id, rf404_duplicate_title,
         };
-        let mut out = Vec::new();
-        run_keyed::<rf401_duplicate_id::Keys>(&rules, &mut out);
-        assert!(!out.is_empty());
-        assert_eq!(out, reference::<rf401_duplicate_id::Keys>(&rules));
-        let mut out = Vec::new();
-        run_keyed::<rf403_unknown_related_id::Keys>(&rules, &mut out);
-        assert!(!out.is_empty());
-        assert_eq!(out, reference::<rf403_unknown_related_id::Keys>(&rules));
-        let mut out = Vec::new();
-        run_keyed::<rf404_duplicate_title::Keys>(&rules, &mut out);
-        assert!(!out.is_empty());
-        assert_eq!(out, reference::<rf404_duplicate_title::Keys>(&rules));
+        fn check<C: Keyed>(rules: &[RuleSummary]) {
+            let mut out = Vec::new();
+            run_keyed::<C>(rules, &mut out);
+            assert!(!out.is_empty(), "{}", C::RULE.code);
+            assert_eq!(out, reference::<C>(rules), "{}", C::RULE.code);
+        }
+        check::<rf401_duplicate_id::Keys>(&rules);
+        check::<rf403_unknown_related_id::Keys>(&rules);
+        check::<rf404_duplicate_title::Keys>(&rules);
     }
 
     #[test]
