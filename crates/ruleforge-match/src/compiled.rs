@@ -13,8 +13,8 @@
 
 use super::event::FieldTable;
 use super::{
-    compile_canonical_owned, compile_value, event_ip, glob, normalize_event_value_cow, Pattern,
-    RuleSpec,
+    compile_canonical, compile_canonical_owned, compile_value, event_ip, glob,
+    normalize_event_value_cow, Pattern, RuleSpec,
 };
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
@@ -701,6 +701,58 @@ fn prepare_owned(
     Ok(out)
 }
 
+/// [`prepare`] for rules of a verified bundle read in place: values of canonical shape are
+/// not checked again ([`compile_canonical`]); the strings the set keeps are copied out of
+/// the member's bytes once.
+fn prepare_in_place(
+    rules: &[ruleforge_bundle::CompiledRuleRef<'_>],
+    first: usize,
+    bases: &[AtomId],
+) -> Result<Prepared, BuildError> {
+    let mut out = Prepared {
+        rules: Vec::with_capacity(rules.len()),
+        always: Vec::new(),
+        buckets: IndicatorType::ALL.iter().map(|_| Vec::new()).collect(),
+    };
+    for (k, rule) in rules.iter().enumerate() {
+        let ri = first + k;
+        let condition =
+            crate::condition::parse(&rule.condition).map_err(|e| BuildError::Condition {
+                id: rule.id.to_string(),
+                message: e.to_string(),
+            })?;
+        let mut atom = bases[k];
+        let mut groups = Vec::with_capacity(rule.groups.len());
+        let mut group_names = Vec::with_capacity(rule.groups.len());
+        for (name, types) in &rule.groups {
+            let mut atoms = Vec::with_capacity(types.len());
+            for (key, values) in types {
+                atoms.push(atom);
+                // An unknown type is never hit: its group cannot match.
+                if let Some(ty) = IndicatorType::from_name(key) {
+                    let bucket = &mut out.buckets[ty as usize];
+                    bucket.extend(values.iter().map(|raw| (compile_canonical(ty, raw), atom)));
+                }
+                atom += 1;
+            }
+            groups.push(atoms);
+            group_names.push(name.to_string());
+        }
+        let names: Vec<&str> = group_names.iter().map(String::as_str).collect();
+        if condition.eval(&names, &|_| false) {
+            out.always.push(ri as u32);
+        }
+        out.rules.push(CRule {
+            spec_id: rule.id.to_string(),
+            title: rule.title.to_string(),
+            condition,
+            group_names,
+            groups,
+        });
+    }
+    Ok(out)
+}
+
 fn build_type(
     ty: IndicatorType,
     chunks: Vec<Vec<(Pattern, AtomId)>>,
@@ -805,6 +857,23 @@ impl CompiledSet {
         chunks.reverse();
         Self::finish(atoms, chunks, |(first, chunk), bases| {
             prepare_owned(chunk, first, &bases[first..])
+        })
+    }
+
+    /// Compiles the native rules of a verified bundle read in place
+    /// ([`ruleforge_bundle::verify_in_place`]), in their order: the same set as
+    /// [`CompiledSet::from_bundle`] of the same rules, without a typed copy of each rule.
+    pub fn from_rules_in_place(
+        rules: &[ruleforge_bundle::CompiledRuleRef<'_>],
+    ) -> Result<CompiledSet, BuildError> {
+        let atoms: Vec<usize> = rules
+            .iter()
+            .map(|r| r.groups.values().map(|types| types.len()).sum())
+            .collect();
+        let chunks: Vec<usize> = (0..rules.len()).step_by(CHUNK).collect();
+        Self::finish(atoms, chunks, |first, bases| {
+            let end = (first + CHUNK).min(rules.len());
+            prepare_in_place(&rules[first..end], first, &bases[first..end])
         })
     }
 
