@@ -76,13 +76,11 @@ fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
     });
     let signature = super::verify::read_small(&sig_path, "signature")?;
     let signature = String::from_utf8(signature).unwrap_or_default();
-    // The rules are compiled in place, straight from the verified `rules.json` (no typed copy
-    // of each rule), once every check of the bundle passed.
+    // The rules are compiled in runs while `rules.json` is read (in place: no typed copy of
+    // each rule); nothing of them is used unless every check of the bundle passes.
     let verified = super::verify::read_archive(bundle, &opts)?.and_then(|a| {
-        let v = ruleforge_bundle::verify_in_place(&a, &signature, &keys, &opts, |rules| {
-            let t = Instant::now();
-            let set = CompiledSet::from_rules_in_place(&rules.rules);
-            (set, t)
+        let v = ruleforge_bundle::verify_in_place(&a, &signature, &keys, &opts, |first, run| {
+            CompiledSet::compile_run(first, run)
         });
         crate::drop_in_background(a);
         v
@@ -94,8 +92,9 @@ fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
             return Ok(Loaded::Rejected(super::verify::rejected(bundle, &e)));
         }
     };
+    let t_verify = t0.elapsed();
     let ruleforge_bundle::VerifiedWith {
-        rules: (set, t_compile),
+        rules,
         members,
         sigma,
         ..
@@ -103,10 +102,9 @@ fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
     // The verified member bytes (`rules.json` is tens of megabytes) and the Sigma documents
     // are not needed to match.
     crate::drop_in_background((members, sigma));
-    let set = set.with_context(|| format!("{}: rules.json", bundle.display()))?;
-    let t_compile = t_compile.elapsed();
-    let t_verify = t0.elapsed() - t_compile;
-    Ok(Loaded::Set(set, t_verify, t_compile))
+    let set = CompiledSet::from_runs(rules)
+        .with_context(|| format!("{}: rules.json", bundle.display()))?;
+    Ok(Loaded::Set(set, t_verify, t0.elapsed() - t_verify))
 }
 
 /// Loads YAML rules: each file is parsed and reduced to its matcher spec.

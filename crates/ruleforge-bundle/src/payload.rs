@@ -185,16 +185,6 @@ impl From<CompiledRule> for CompiledRuleRef<'static> {
     }
 }
 
-/// `rules.json` read in place: its head ([`RuleSet`] with no rules) and its rules, borrowing
-/// from the member's bytes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RulesRef<'a> {
-    /// `format_version` and `types`; `rules` is empty.
-    pub head: RuleSet,
-    /// The rules, in the member's order.
-    pub rules: Vec<CompiledRuleRef<'a>>,
-}
-
 /// The `sigma.json` document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

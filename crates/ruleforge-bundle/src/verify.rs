@@ -5,7 +5,7 @@
 use crate::archive;
 use crate::keys::{signature_key_id, KeyId, TrustedKey};
 use crate::manifest::{Manifest, RulesByKind, SigmaKindEntry};
-use crate::payload::{CompiledRule, CompiledRuleRef, RuleSet, RulesRef, SigmaEntry, SigmaSet};
+use crate::payload::{CompiledRule, CompiledRuleRef, RuleSet, SigmaEntry, SigmaSet};
 use crate::{COMMENT_PREFIX, FORMAT, MANIFEST_NAME, READABLE_VERSIONS, RULES_NAME, SIGMA_NAME};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -321,10 +321,14 @@ pub fn verify_with(
 /// A bundle that passed every check, its rules read in place by the caller (see
 /// [`verify_in_place`]).
 #[derive(Debug, Clone)]
-pub struct VerifiedWith<R> {
+pub struct VerifiedWith<C> {
     pub manifest: Manifest,
-    /// What the caller's `read` made of the rules of `rules.json`.
-    pub rules: R,
+    /// `rules.json` without its rules (`format_version`, `types`; `rules` is empty).
+    pub head: RuleSet,
+    /// What the caller's `read` made of each run of rules of `rules.json`, in order.
+    pub rules: Vec<C>,
+    /// How many rules `rules.json` holds.
+    pub native: usize,
     /// The Sigma documents (`sigma.json`; empty for a version 1 bundle).
     pub sigma: SigmaSet,
     /// The key that signed it.
@@ -335,30 +339,35 @@ pub struct VerifiedWith<R> {
     pub members: BTreeMap<String, Vec<u8>>,
 }
 
+/// Rules of `rules.json` per call of [`verify_in_place`]'s `read`.
+pub const IN_PLACE_RUN: usize = 2048;
+
 /// [`verify()`], with the rules of `rules.json` read in place instead of copied into
 /// [`CompiledRule`]s: every check of [`verify()`] runs, in the same order and with the same
-/// errors, and only when all passed is `read` called with the rules (their strings borrowed
-/// from the verified member). What `read` returns is handed back in
-/// [`VerifiedWith::rules`]: a scanner compiles its matcher there, without a typed copy of
-/// every rule built and taken apart.
-pub fn verify_in_place<R>(
+/// errors. `read` is called (on several threads) with each run of up to [`IN_PLACE_RUN`]
+/// rules and the index of its first, their strings borrowed from the verified member; each
+/// run is freed after its call. What `read` returns is handed back, in order, in
+/// [`VerifiedWith::rules`] once every check passed, and dropped if one fails: a scanner
+/// compiles its matcher there, without a typed copy of every rule built and taken apart,
+/// and trusts nothing of it before this function returns `Ok` (the signature over the
+/// archive is checked before anything is read).
+pub fn verify_in_place<C: Send>(
     archive: &[u8],
     signature: &str,
     keys: &[TrustedKey],
     opts: &VerifyOptions,
-    read: impl FnOnce(RulesRef<'_>) -> R,
-) -> Result<VerifiedWith<R>, VerifyError> {
+    read: impl Fn(usize, &[CompiledRuleRef<'_>]) -> C + Sync,
+) -> Result<VerifiedWith<C>, VerifyError> {
     let checks = &NoChecks;
     let u = unpack(archive, signature, keys, opts, checks)?;
-    let (sigma, rules) = {
-        let rules = rules_in_place(&u.members, u.manifest.format_version)?;
-        checks.phase("verify: rules.json");
-        let sigma = check_rest(&u, rules.rules.len(), opts, checks)?;
-        (sigma, read(rules))
-    };
+    let (head, rules, native) = rules_in_place(&u.members, u.manifest.format_version, &read)?;
+    checks.phase("verify: rules.json");
+    let sigma = check_rest(&u, native, opts, checks)?;
     Ok(VerifiedWith {
         manifest: u.manifest,
+        head,
         rules,
+        native,
         sigma,
         key_id: u.key_id,
         trusted_comment: u.trusted_comment,
@@ -674,7 +683,7 @@ fn member_json<T: ListMember>(
     error: fn(String) -> VerifyError,
 ) -> Result<T, VerifyError> {
     let direct = !checks.checks_items();
-    let parts = member_parts::<T, T::Item>(members, name, checks, version, error, |i, raw| {
+    let item = |i: usize, raw: &str| -> Result<T::Item, Vec<String>> {
         if direct {
             return serde_json::from_str(raw).map_err(|e| vec![format!("/rules/{i}: {e}")]);
         }
@@ -686,36 +695,59 @@ fn member_json<T: ListMember>(
             return Err(errors);
         }
         serde_json::from_value(item).map_err(|e| vec![format!("{at}: {e}")])
+    };
+    let parts = member_parts::<T, _>(members, name, checks, version, error, 1, |i, raws| {
+        item(i, raws[0].get())
     })?;
     Ok(match parts {
         Parts::Whole(t) => t,
-        Parts::Split(head, items) => head.with_items(items),
+        Parts::Split(head, items, _) => head.with_items(items),
     })
 }
 
 /// `rules.json` read as [`member_json`] reads it (the same checks and errors), its rules
-/// borrowing from the member's bytes.
-fn rules_in_place(
+/// borrowing from the member's bytes and handed to `read` by runs: the head, what `read`
+/// made of each run, and the number of rules.
+fn rules_in_place<C: Send>(
     members: &BTreeMap<String, Vec<u8>>,
     version: u32,
-) -> Result<RulesRef<'_>, VerifyError> {
-    let parts = member_parts::<RuleSet, CompiledRuleRef<'_>>(
+    read: &(impl Fn(usize, &[CompiledRuleRef<'_>]) -> C + Sync),
+) -> Result<(RuleSet, Vec<C>, usize), VerifyError> {
+    let items = |first: usize, run: &[&serde_json::value::RawValue]| {
+        let mut rules = Vec::with_capacity(run.len());
+        let mut errors = Vec::new();
+        for (k, raw) in run.iter().enumerate() {
+            match serde_json::from_str::<CompiledRuleRef<'_>>(raw.get()) {
+                Ok(r) => rules.push(r),
+                Err(e) => errors.push(format!("/rules/{}: {e}", first + k)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(read(first, &rules))
+        } else {
+            Err(errors)
+        }
+    };
+    let parts = member_parts::<RuleSet, C>(
         members,
         RULES_NAME,
         &NoChecks,
         version,
         VerifyError::InvalidRules,
-        |i, raw| serde_json::from_str(raw).map_err(|e| vec![format!("/rules/{i}: {e}")]),
+        IN_PLACE_RUN,
+        items,
     )?;
     Ok(match parts {
         Parts::Whole(mut set) => {
-            let rules = std::mem::take(&mut set.rules);
-            RulesRef {
-                head: set,
-                rules: rules.into_iter().map(CompiledRuleRef::from).collect(),
-            }
+            let rules: Vec<CompiledRuleRef<'_>> = std::mem::take(&mut set.rules)
+                .into_iter()
+                .map(CompiledRuleRef::from)
+                .collect();
+            let runs = rules.chunks(IN_PLACE_RUN).enumerate();
+            let runs = runs.map(|(c, run)| read(c * IN_PLACE_RUN, run)).collect();
+            (set, runs, rules.len())
         }
-        Parts::Split(head, rules) => RulesRef { head, rules },
+        Parts::Split(head, runs, n) => (head, runs, n),
     })
 }
 
@@ -723,12 +755,14 @@ fn rules_in_place(
 /// whole), or split into its head (with an empty list) and its items.
 enum Parts<T, I> {
     Whole(T),
-    Split(T, Vec<I>),
+    /// The head, what each run of items was read into, the number of items.
+    Split(T, Vec<I>, usize),
 }
 
 /// Reads a JSON member: present, JSON, passing `checks`, of the manifest's format version,
-/// and of the expected shape; each item of its list is read by `item` (given its JSON
-/// index and text, borrowed from `members`; errors name the item `/rules/INDEX`).
+/// and of the expected shape; its list is read by `items`, `run` items at a time (given the
+/// index of the first and their text, borrowed from `members`; errors name each item
+/// `/rules/INDEX`).
 ///
 /// A large member is tens of megabytes: the top level is read with every value left
 /// unparsed, then the items of `rules` are parsed, checked and read on all cores, and the
@@ -740,7 +774,8 @@ fn member_parts<'m, T: serde::de::DeserializeOwned, I: Send>(
     checks: &dyn Checks,
     version: u32,
     error: fn(String) -> VerifyError,
-    item: impl Fn(usize, &'m str) -> Result<I, Vec<String>> + Sync,
+    run: usize,
+    items: impl Fn(usize, &[&'m serde_json::value::RawValue]) -> Result<I, Vec<String>> + Sync,
 ) -> Result<Parts<T, I>, VerifyError> {
     use serde_json::value::RawValue;
     let bytes = members
@@ -763,7 +798,7 @@ fn member_parts<'m, T: serde::de::DeserializeOwned, I: Send>(
         head.insert("rules".into(), Value::Array(Vec::new()));
         Some((Value::Object(head), items?))
     };
-    let Some((head, items)) = split() else {
+    let Some((head, raws)) = split() else {
         let json: Value =
             serde_json::from_slice(bytes).map_err(|e| error(format!("not JSON: {e}")))?;
         let errors = checks.member(name, &json);
@@ -775,7 +810,10 @@ fn member_parts<'m, T: serde::de::DeserializeOwned, I: Send>(
             .map(Parts::Whole)
             .map_err(|e| error(e.to_string()));
     };
-    let checked: Vec<Result<I, Vec<String>>> = parallel_map(&items, |i, raw| item(i, raw.get()));
+    let n = raws.len();
+    let run = run.max(1);
+    let runs: Vec<&[&RawValue]> = raws.chunks(run).collect();
+    let checked: Vec<Result<I, Vec<String>>> = parallel_map(&runs, |c, part| items(c * run, part));
     let mut errors = checks.member(name, &head);
     errors.extend(
         checked
@@ -794,7 +832,7 @@ fn member_parts<'m, T: serde::de::DeserializeOwned, I: Send>(
         .into_iter()
         .map(|c| c.map_err(|e| error(e.join("; "))))
         .collect::<Result<_, _>>()?;
-    Ok(Parts::Split(head, items))
+    Ok(Parts::Split(head, items, n))
 }
 
 /// `f` over `items` on the available cores (scoped threads, contiguous chunks), results in
@@ -1011,21 +1049,28 @@ mod tests {
             let sig = self.sign(archive, comment);
             let keys = std::slice::from_ref(&self.trusted);
             let typed = verify(archive, &sig, keys, &opts());
-            let in_place = verify_in_place(archive, &sig, keys, &opts(), |r| {
-                let rules = r.rules.iter().map(CompiledRuleRef::to_owned_rule);
-                RuleSet {
-                    rules: rules.collect(),
-                    ..r.head
+            let in_place = verify_in_place(archive, &sig, keys, &opts(), |first, run| {
+                let rules: Vec<CompiledRule> = run.iter().map(|r| r.to_owned_rule()).collect();
+                (first, rules)
+            })
+            .map(|p| {
+                let mut rules = Vec::new();
+                for (first, run) in p.rules {
+                    assert_eq!(first, rules.len());
+                    rules.extend(run);
                 }
+                assert_eq!(p.native, rules.len());
+                let set = RuleSet { rules, ..p.head };
+                (set, p.manifest, p.sigma, p.members, p.key_id)
             });
             match (&typed, in_place) {
                 (Ok(t), Ok(p)) => {
-                    assert_eq!(t.rules, p.rules);
-                    assert_eq!((&t.manifest, &t.sigma), (&p.manifest, &p.sigma));
-                    assert_eq!((&t.members, &t.key_id), (&p.members, &p.key_id));
+                    assert_eq!(t.rules, p.0);
+                    assert_eq!((&t.manifest, &t.sigma), (&p.1, &p.2));
+                    assert_eq!((&t.members, &t.key_id), (&p.3, &p.4));
                 }
                 (Err(t), Err(p)) => assert_eq!(*t, p),
-                (t, p) => panic!("verify: {t:?}\nverify_in_place: {:?}", p.map(|p| p.rules)),
+                (t, p) => panic!("verify: {t:?}\nverify_in_place: {:?}", p.map(|p| p.0)),
             }
             typed
         }
@@ -1213,7 +1258,7 @@ mod tests {
         let (mut members, mut manifest) = sample();
         let mut set: Value = serde_json::from_slice(&members[0].1).unwrap();
         let rule = set["rules"][0].clone();
-        let many: Vec<Value> = (0..2000)
+        let many: Vec<Value> = (0..5000)
             .map(|i| {
                 let mut r = rule.clone();
                 r["id"] = format!("rule-{i:05}").into();
@@ -1224,18 +1269,22 @@ mod tests {
         let write = |set: &Value, members: &mut Vec<(String, Vec<u8>)>, m: &mut Manifest| {
             members[0].1 = serde_json::to_vec(set).unwrap();
             m.files[0] = entry("rules.json", &members[0].1);
-            m.rules.as_mut().unwrap().native.count = 2000;
+            m.rules.as_mut().unwrap().native.count = 5000;
         };
         write(&set, &mut members, &mut manifest);
         let signer = Signer::new();
         let ok = signer.verify(&pack(&manifest, &members), "x").unwrap();
         let ids: Vec<&str> = ok.rules.rules.iter().map(|r| r.id.as_str()).collect();
-        let want: Vec<String> = (0..2000).map(|i| format!("rule-{i:05}")).collect();
+        let want: Vec<String> = (0..5000).map(|i| format!("rule-{i:05}")).collect();
         assert_eq!(ids, want);
         set["rules"][1500]["severity"] = 5.into();
+        set["rules"][4500]["extra"] = 5.into();
         write(&set, &mut members, &mut manifest);
         match signer.verify(&pack(&manifest, &members), "x") {
-            Err(VerifyError::InvalidRules(m)) => assert!(m.starts_with("/rules/1500: "), "{m}"),
+            Err(VerifyError::InvalidRules(m)) => {
+                assert!(m.starts_with("/rules/1500: "), "{m}");
+                assert!(m.contains("; /rules/4500: unknown field `extra`"), "{m}");
+            }
             other => panic!("{other:?}"),
         }
     }

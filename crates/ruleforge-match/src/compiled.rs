@@ -584,6 +584,9 @@ impl<'a> RuleView<'a> {
     }
 }
 
+/// A run of rules of a verified bundle, compiled ([`CompiledSet::compile_run`]).
+pub struct RuleRun(Result<Prepared, BuildError>);
+
 /// The values of one chunk of rules, compiled, by indicator type.
 type Buckets = Vec<Vec<(Pattern, AtomId)>>;
 
@@ -860,21 +863,54 @@ impl CompiledSet {
         })
     }
 
-    /// Compiles the native rules of a verified bundle read in place
-    /// ([`ruleforge_bundle::verify_in_place`]), in their order: the same set as
-    /// [`CompiledSet::from_bundle`] of the same rules, without a typed copy of each rule.
-    pub fn from_rules_in_place(
-        rules: &[ruleforge_bundle::CompiledRuleRef<'_>],
-    ) -> Result<CompiledSet, BuildError> {
-        let atoms: Vec<usize> = rules
+    /// Compiles one run of rules of a verified bundle read in place (what
+    /// [`ruleforge_bundle::verify_in_place`] hands its `read`; `first`: the index of the
+    /// run's first rule): call it there, then [`CompiledSet::from_runs`] on the runs in order.
+    pub fn compile_run(first: usize, rules: &[ruleforge_bundle::CompiledRuleRef<'_>]) -> RuleRun {
+        let atoms: Vec<AtomId> = rules
             .iter()
-            .map(|r| r.groups.values().map(|types| types.len()).sum())
+            .scan(0, |next, r| {
+                let base = *next;
+                *next += r
+                    .groups
+                    .values()
+                    .map(|types| types.len() as AtomId)
+                    .sum::<AtomId>();
+                Some(base)
+            })
             .collect();
-        let chunks: Vec<usize> = (0..rules.len()).step_by(CHUNK).collect();
-        Self::finish(atoms, chunks, |first, bases| {
-            let end = (first + CHUNK).min(rules.len());
-            prepare_in_place(&rules[first..end], first, &bases[first..end])
-        })
+        RuleRun(prepare_in_place(rules, first, &atoms))
+    }
+
+    /// The set of the runs [`CompiledSet::compile_run`] compiled, in order: the same set as
+    /// [`CompiledSet::from_bundle`] of the same rules (a bad condition names the first bad
+    /// rule in order).
+    pub fn from_runs(runs: Vec<RuleRun>) -> Result<CompiledSet, BuildError> {
+        let mut atom_rule: Vec<u32> = Vec::new();
+        let mut prepared = Vec::with_capacity(runs.len());
+        for RuleRun(p) in runs {
+            let mut p = p?;
+            // Atoms were numbered from 0 in each run: number them after the runs before.
+            let base = atom_rule.len() as AtomId;
+            let first = prepared
+                .iter()
+                .map(|p: &Prepared| p.rules.len())
+                .sum::<usize>();
+            for (k, rule) in p.rules.iter_mut().enumerate() {
+                let n: usize = rule.groups.iter().map(Vec::len).sum();
+                atom_rule.extend(std::iter::repeat_n((first + k) as u32, n));
+                if base > 0 {
+                    rule.groups.iter_mut().flatten().for_each(|a| *a += base);
+                }
+            }
+            if base > 0 {
+                for bucket in &mut p.buckets {
+                    bucket.iter_mut().for_each(|(_, a)| *a += base);
+                }
+            }
+            prepared.push(p);
+        }
+        Self::assemble(atom_rule, prepared.into_iter().map(Ok).collect())
     }
 
     /// Values are checked and compiled in parallel by chunks of rules, then each indicator
@@ -904,7 +940,16 @@ impl CompiledSet {
             atom_rule.extend(std::iter::repeat_n(ri as u32, *n));
         }
         let prepared = par_map(chunks, |c| prepare(c, &bases));
-        let mut rules = Vec::with_capacity(atoms.len());
+        Self::assemble(atom_rule, prepared)
+    }
+
+    /// Puts the compiled chunks of rules together (in order; the first error is returned),
+    /// then builds each indicator type's index in parallel with the others'.
+    fn assemble(
+        atom_rule: Vec<u32>,
+        prepared: Vec<Result<Prepared, BuildError>>,
+    ) -> Result<CompiledSet, BuildError> {
+        let mut rules = Vec::with_capacity(prepared.iter().flatten().map(|p| p.rules.len()).sum());
         let mut always = Vec::new();
         let mut by_type: Vec<Buckets> = IndicatorType::ALL.iter().map(|_| Vec::new()).collect();
         for p in prepared {

@@ -1022,8 +1022,8 @@ fn compiled_rule(
     }
 }
 
-/// `CompiledSet::from_bundle` and `CompiledSet::from_rules_in_place` (many rules: several
-/// parallel chunks) match as `CompiledSet::new` over `RuleSpec::from_compiled` of each rule,
+/// `CompiledSet::from_bundle` and `CompiledSet::from_runs` of rules read in place (many
+/// rules: several parallel chunks, runs of several lengths) match as `CompiledSet::new` over `RuleSpec::from_compiled` of each rule,
 /// rule indexes and groups included, and a bad condition names the first bad rule in order.
 #[test]
 fn sets_from_a_bundle_match_as_sets_from_specs() {
@@ -1058,7 +1058,13 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
     // Read in place from the JSON text, as `ruleforge_bundle::verify_in_place` hands it over.
     let text = serde_json::to_string(&set_of.rules).unwrap();
     let in_place: Vec<ruleforge_bundle::CompiledRuleRef> = serde_json::from_str(&text).unwrap();
-    let from_text = CompiledSet::from_rules_in_place(&in_place).unwrap();
+    let from_text = in_place_runs(&in_place, 2048).unwrap();
+    for run in [1, 7, 1000, n] {
+        let other = in_place_runs(&in_place, run).unwrap();
+        let o = obs(&[("file.hash.md5", &format!("{:032x}", n - 1))]);
+        assert_eq!(other.matches(&o), from_specs.matches(&o), "runs of {run}");
+        assert_eq!(other.len(), n);
+    }
     assert_eq!(from_bundle.len(), n);
     assert_eq!(from_text.len(), n);
     let mut matched = 0;
@@ -1101,10 +1107,20 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
     );
     let text = serde_json::to_string(&bad.rules).unwrap();
     let in_place: Vec<ruleforge_bundle::CompiledRuleRef> = serde_json::from_str(&text).unwrap();
-    let Err(e2) = CompiledSet::from_rules_in_place(&in_place) else {
+    let Err(e2) = in_place_runs(&in_place, 1000) else {
         panic!("a bad condition is an error")
     };
     assert_eq!(e2.to_string(), e.to_string());
+}
+
+/// `CompiledSet::from_runs` of `rules` compiled by runs of `run` rules.
+fn in_place_runs(
+    rules: &[ruleforge_bundle::CompiledRuleRef<'_>],
+    run: usize,
+) -> Result<CompiledSet, crate::compiled::BuildError> {
+    let runs = rules.chunks(run).enumerate();
+    let runs = runs.map(|(c, part)| CompiledSet::compile_run(c * run, part));
+    CompiledSet::from_runs(runs.collect())
 }
 
 /// A verified bundle's values are compiled without being checked again: for every value in
