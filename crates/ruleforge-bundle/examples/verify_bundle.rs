@@ -10,9 +10,9 @@
 //! 2 usage or I/O error.
 //!
 //! To match events against the verified rules, `ruleforge-match`'s `match_bundle` example
-//! continues this path with `verify_in_place`, which hands the rules of `rules.json` read in
-//! place to `CompiledSet::from_rules_in_place` (what `ruleforge match BUNDLE --public-key KEY`
-//! runs).
+//! continues this path with `verify_in_place`, which hands runs of rules of `rules.json`, read
+//! in place, to `CompiledSet::compile_run`, then `CompiledSet::from_runs` (what
+//! `ruleforge match BUNDLE --public-key KEY` runs).
 
 use ruleforge_bundle::{TrustedKey, VerifyOptions};
 use std::process::ExitCode;
