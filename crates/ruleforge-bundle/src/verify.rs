@@ -501,7 +501,7 @@ fn check_rest(
                 }
             }
             let sigma: SigmaSet = member_json(
-                &members,
+                members,
                 SIGMA_NAME,
                 checks,
                 version,
