@@ -76,8 +76,12 @@ fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
     });
     let signature = super::verify::read_small(&sig_path, "signature")?;
     let signature = String::from_utf8(signature).unwrap_or_default();
+    // The rules are compiled in runs while `rules.json` is read (in place: no typed copy of
+    // each rule); nothing of them is used unless every check of the bundle passes.
     let verified = super::verify::read_archive(bundle, &opts)?.and_then(|a| {
-        let v = ruleforge_bundle::verify(&a, &signature, &keys, &opts);
+        let v = ruleforge_bundle::verify_in_place(&a, &signature, &keys, &opts, |first, run| {
+            CompiledSet::compile_run(first, run)
+        });
         crate::drop_in_background(a);
         v
     });
@@ -89,16 +93,16 @@ fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
         }
     };
     let t_verify = t0.elapsed();
-    // The verified member bytes (`rules.json` is tens of megabytes) and the Sigma documents
-    // are not needed to match: freed while the rules compile.
-    let ruleforge_bundle::VerifiedBundle {
+    let ruleforge_bundle::VerifiedWith {
         rules,
         members,
         sigma,
         ..
     } = verified;
+    // The verified member bytes (`rules.json` is tens of megabytes) and the Sigma documents
+    // are not needed to match.
     crate::drop_in_background((members, sigma));
-    let set = CompiledSet::from_bundle(rules)
+    let set = CompiledSet::from_runs(rules)
         .with_context(|| format!("{}: rules.json", bundle.display()))?;
     Ok(Loaded::Set(set, t_verify, t0.elapsed() - t_verify))
 }

@@ -10,7 +10,8 @@
 //! 2 usage or I/O error.
 //!
 //! To match events against the verified rules, `ruleforge-match`'s `match_bundle` example
-//! continues this path: `CompiledSet::from_bundle(verified.rules)` (what
+//! continues this path with `verify_in_place`, which hands runs of rules of `rules.json`, read
+//! in place, to `CompiledSet::compile_run`, then `CompiledSet::from_runs` (what
 //! `ruleforge match BUNDLE --public-key KEY` runs).
 
 use ruleforge_bundle::{TrustedKey, VerifyOptions};

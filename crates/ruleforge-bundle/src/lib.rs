@@ -36,11 +36,11 @@ pub mod verify;
 
 pub use keys::{KeyError, KeyId, TrustedKey};
 pub use manifest::{Counts, FileEntry, KindEntry, Manifest, RulesByKind, SigmaKindEntry};
-pub use payload::{CompiledRule, RuleSet, SigmaEntry, SigmaSet, TypeInfo};
+pub use payload::{CompiledRule, CompiledRuleRef, RuleSet, SigmaEntry, SigmaSet, Text, TypeInfo};
 pub use times::{format_time, parse_time, version_of, TimeError};
 pub use verify::{
-    hex, verify, verify_signature, verify_with, Checks, NoChecks, VerifiedBundle, VerifyError,
-    VerifyOptions, DEFAULT_MAX_UNPACKED,
+    hex, verify, verify_in_place, verify_signature, verify_with, Checks, NoChecks, VerifiedBundle,
+    VerifiedWith, VerifyError, VerifyOptions, DEFAULT_MAX_UNPACKED, IN_PLACE_RUN,
 };
 
 /// The `format` value of every manifest.

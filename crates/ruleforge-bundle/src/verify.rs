@@ -5,7 +5,7 @@
 use crate::archive;
 use crate::keys::{signature_key_id, KeyId, TrustedKey};
 use crate::manifest::{Manifest, RulesByKind, SigmaKindEntry};
-use crate::payload::{CompiledRule, RuleSet, SigmaEntry, SigmaSet};
+use crate::payload::{CompiledRule, CompiledRuleRef, RuleSet, SigmaEntry, SigmaSet};
 use crate::{COMMENT_PREFIX, FORMAT, MANIFEST_NAME, READABLE_VERSIONS, RULES_NAME, SIGMA_NAME};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -298,6 +298,99 @@ pub fn verify_with(
     opts: &VerifyOptions,
     checks: &dyn Checks,
 ) -> Result<VerifiedBundle, VerifyError> {
+    let u = unpack(archive, signature, keys, opts, checks)?;
+    let rules: RuleSet = member_json(
+        &u.members,
+        RULES_NAME,
+        checks,
+        u.manifest.format_version,
+        VerifyError::InvalidRules,
+    )?;
+    checks.phase("verify: rules.json");
+    let sigma = check_rest(&u, rules.rules.len(), opts, checks)?;
+    Ok(VerifiedBundle {
+        manifest: u.manifest,
+        rules,
+        sigma,
+        key_id: u.key_id,
+        trusted_comment: u.trusted_comment,
+        members: u.members,
+    })
+}
+
+/// A bundle that passed every check, its rules read in place by the caller (see
+/// [`verify_in_place`]).
+#[derive(Debug, Clone)]
+pub struct VerifiedWith<C> {
+    pub manifest: Manifest,
+    /// `rules.json` without its rules (`format_version`, `types`; `rules` is empty).
+    pub head: RuleSet,
+    /// What the caller's `read` made of each run of rules of `rules.json`, in order.
+    pub rules: Vec<C>,
+    /// How many rules `rules.json` holds.
+    pub native: usize,
+    /// The Sigma documents (`sigma.json`; empty for a version 1 bundle).
+    pub sigma: SigmaSet,
+    /// The key that signed it.
+    pub key_id: KeyId,
+    /// The signature's trusted comment.
+    pub trusted_comment: String,
+    /// Every member but the manifest, by path, as verified bytes.
+    pub members: BTreeMap<String, Vec<u8>>,
+}
+
+/// Rules of `rules.json` per call of [`verify_in_place`]'s `read`.
+pub const IN_PLACE_RUN: usize = 2048;
+
+/// [`verify()`], with the rules of `rules.json` read in place instead of copied into
+/// [`CompiledRule`]s: every check of [`verify()`] runs, in the same order and with the same
+/// errors. `read` is called (on several threads) with each run of up to [`IN_PLACE_RUN`]
+/// rules and the index of its first, their strings borrowed from the verified member; each
+/// run is freed after its call. What `read` returns is handed back, in order, in
+/// [`VerifiedWith::rules`] once every check passed, and dropped if one fails: a scanner
+/// compiles its matcher there, without a typed copy of every rule built and taken apart,
+/// and trusts nothing of it before this function returns `Ok` (the signature over the
+/// archive is checked before anything is read).
+pub fn verify_in_place<C: Send>(
+    archive: &[u8],
+    signature: &str,
+    keys: &[TrustedKey],
+    opts: &VerifyOptions,
+    read: impl Fn(usize, &[CompiledRuleRef<'_>]) -> C + Sync,
+) -> Result<VerifiedWith<C>, VerifyError> {
+    let checks = &NoChecks;
+    let u = unpack(archive, signature, keys, opts, checks)?;
+    let (head, rules, native) = rules_in_place(&u.members, u.manifest.format_version, &read)?;
+    checks.phase("verify: rules.json");
+    let sigma = check_rest(&u, native, opts, checks)?;
+    Ok(VerifiedWith {
+        manifest: u.manifest,
+        head,
+        rules,
+        native,
+        sigma,
+        key_id: u.key_id,
+        trusted_comment: u.trusted_comment,
+        members: u.members,
+    })
+}
+
+/// What steps 1–5 of [`verify()`] leave: the manifest checked and every member's hash.
+struct Unpacked {
+    manifest: Manifest,
+    key_id: KeyId,
+    trusted_comment: String,
+    members: BTreeMap<String, Vec<u8>>,
+}
+
+/// Steps 1–5 of [`verify()`]: signature, archive, manifest, trusted comment, members.
+fn unpack(
+    archive: &[u8],
+    signature: &str,
+    keys: &[TrustedKey],
+    opts: &VerifyOptions,
+    checks: &dyn Checks,
+) -> Result<Unpacked, VerifyError> {
     #[cfg(not(fuzzing))]
     let (key_id, trusted_comment) = verify_signature(archive, signature, keys)?;
     // Fuzz builds only (`--cfg fuzzing`, set by cargo-fuzz, never by a normal build): the
@@ -375,15 +468,24 @@ pub fn verify_with(
     }
 
     checks.phase("verify: manifest and hashes");
+    Ok(Unpacked {
+        manifest,
+        key_id,
+        trusted_comment,
+        members,
+    })
+}
+
+/// The steps of [`verify()`] after `rules.json` (of `native` rules) was read: `sigma.json`
+/// and the counts, expiry, rollback.
+fn check_rest(
+    u: &Unpacked,
+    native: usize,
+    opts: &VerifyOptions,
+    checks: &dyn Checks,
+) -> Result<SigmaSet, VerifyError> {
+    let (manifest, members) = (&u.manifest, &u.members);
     let version = manifest.format_version;
-    let rules: RuleSet = member_json(
-        &members,
-        RULES_NAME,
-        checks,
-        version,
-        VerifyError::InvalidRules,
-    )?;
-    checks.phase("verify: rules.json");
     let sigma: SigmaSet = match &manifest.rules {
         // Version 1: native rules only.
         None => SigmaSet {
@@ -399,17 +501,16 @@ pub fn verify_with(
                 }
             }
             let sigma: SigmaSet = member_json(
-                &members,
+                members,
                 SIGMA_NAME,
                 checks,
                 version,
                 VerifyError::InvalidSigma,
             )?;
-            if kinds.native.count != rules.rules.len() as u64 {
+            if kinds.native.count != native as u64 {
                 return Err(VerifyError::InvalidRules(format!(
                     "{} rules, the manifest says {}",
-                    rules.rules.len(),
-                    kinds.native.count
+                    native, kinds.native.count
                 )));
             }
             if *kinds
@@ -447,14 +548,7 @@ pub fn verify_with(
             });
         }
     }
-    Ok(VerifiedBundle {
-        manifest,
-        rules,
-        sigma,
-        key_id,
-        trusted_comment,
-        members,
-    })
+    Ok(sigma)
 }
 
 /// What the manifest's schema says beyond its types, checked by hand (a scanner has no
@@ -581,11 +675,6 @@ impl<'de> serde::Deserialize<'de> for Split<'de> {
 
 /// Reads a JSON member: present, JSON, passing `checks`, of the manifest's format version,
 /// and of the expected shape.
-///
-/// A large member is tens of megabytes: the top level is read with every value left
-/// unparsed, then the items of `rules` are parsed, checked and read on all cores, and the
-/// rest (with `"rules": []`) checked as the member. A member of another shape (not an
-/// object, no `rules` list) is read whole, as the errors are then the checks' or serde's.
 fn member_json<T: ListMember>(
     members: &BTreeMap<String, Vec<u8>>,
     name: &str,
@@ -593,6 +682,101 @@ fn member_json<T: ListMember>(
     version: u32,
     error: fn(String) -> VerifyError,
 ) -> Result<T, VerifyError> {
+    let direct = !checks.checks_items();
+    let item = |i: usize, raw: &str| -> Result<T::Item, Vec<String>> {
+        if direct {
+            return serde_json::from_str(raw).map_err(|e| vec![format!("/rules/{i}: {e}")]);
+        }
+        let at = &format!("/rules/{i}");
+        // Already read once as JSON: this parse cannot fail on syntax.
+        let item: Value = serde_json::from_str(raw).map_err(|e| vec![format!("{at}: {e}")])?;
+        let errors = checks.member_item(name, &item, at);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        serde_json::from_value(item).map_err(|e| vec![format!("{at}: {e}")])
+    };
+    let parts = member_parts::<T, _>(members, name, checks, version, error, 1, |i, raws| {
+        item(i, raws[0].get())
+    })?;
+    Ok(match parts {
+        Parts::Whole(t) => t,
+        Parts::Split(head, items, _) => head.with_items(items),
+    })
+}
+
+/// `rules.json` read as [`member_json`] reads it (the same checks and errors), its rules
+/// borrowing from the member's bytes and handed to `read` by runs: the head, what `read`
+/// made of each run, and the number of rules.
+fn rules_in_place<C: Send>(
+    members: &BTreeMap<String, Vec<u8>>,
+    version: u32,
+    read: &(impl Fn(usize, &[CompiledRuleRef<'_>]) -> C + Sync),
+) -> Result<(RuleSet, Vec<C>, usize), VerifyError> {
+    let items = |first: usize, run: &[&serde_json::value::RawValue]| {
+        let mut rules = Vec::with_capacity(run.len());
+        let mut errors = Vec::new();
+        for (k, raw) in run.iter().enumerate() {
+            match serde_json::from_str::<CompiledRuleRef<'_>>(raw.get()) {
+                Ok(r) => rules.push(r),
+                Err(e) => errors.push(format!("/rules/{}: {e}", first + k)),
+            }
+        }
+        if errors.is_empty() {
+            Ok(read(first, &rules))
+        } else {
+            Err(errors)
+        }
+    };
+    let parts = member_parts::<RuleSet, C>(
+        members,
+        RULES_NAME,
+        &NoChecks,
+        version,
+        VerifyError::InvalidRules,
+        IN_PLACE_RUN,
+        items,
+    )?;
+    Ok(match parts {
+        Parts::Whole(mut set) => {
+            let rules: Vec<CompiledRuleRef<'_>> = std::mem::take(&mut set.rules)
+                .into_iter()
+                .map(CompiledRuleRef::from)
+                .collect();
+            let runs = rules.chunks(IN_PLACE_RUN).enumerate();
+            let runs = runs.map(|(c, run)| read(c * IN_PLACE_RUN, run)).collect();
+            (set, runs, rules.len())
+        }
+        Parts::Split(head, runs, n) => (head, runs, n),
+    })
+}
+
+/// A member read whole (a document of another shape than expected, read by serde as a
+/// whole), or split into its head (with an empty list) and its items.
+enum Parts<T, I> {
+    Whole(T),
+    /// The head, what each run of items was read into, the number of items.
+    Split(T, Vec<I>, usize),
+}
+
+/// Reads a JSON member: present, JSON, passing `checks`, of the manifest's format version,
+/// and of the expected shape; its list is read by `items`, `run` items at a time (given the
+/// index of the first and their text, borrowed from `members`; errors name each item
+/// `/rules/INDEX`).
+///
+/// A large member is tens of megabytes: the top level is read with every value left
+/// unparsed, then the items of `rules` are parsed, checked and read on all cores, and the
+/// rest (with `"rules": []`) checked as the member. A member of another shape (not an
+/// object, no `rules` list) is read whole, as the errors are then the checks' or serde's.
+fn member_parts<'m, T: serde::de::DeserializeOwned, I: Send>(
+    members: &'m BTreeMap<String, Vec<u8>>,
+    name: &str,
+    checks: &dyn Checks,
+    version: u32,
+    error: fn(String) -> VerifyError,
+    run: usize,
+    items: impl Fn(usize, &[&'m serde_json::value::RawValue]) -> Result<I, Vec<String>> + Sync,
+) -> Result<Parts<T, I>, VerifyError> {
     use serde_json::value::RawValue;
     let bytes = members
         .get(name)
@@ -609,12 +793,12 @@ fn member_json<T: ListMember>(
         }
         Ok(())
     };
-    let split = || -> Option<(Value, Vec<&RawValue>)> {
+    let split = || -> Option<(Value, Vec<&'m RawValue>)> {
         let Split { mut head, items } = serde_json::from_slice(bytes).ok()?;
         head.insert("rules".into(), Value::Array(Vec::new()));
         Some((Value::Object(head), items?))
     };
-    let Some((head, items)) = split() else {
+    let Some((head, raws)) = split() else {
         let json: Value =
             serde_json::from_slice(bytes).map_err(|e| error(format!("not JSON: {e}")))?;
         let errors = checks.member(name, &json);
@@ -622,23 +806,14 @@ fn member_json<T: ListMember>(
             return Err(error(errors.join("; ")));
         }
         check_version(&json)?;
-        return serde_json::from_value(json).map_err(|e| error(e.to_string()));
+        return serde_json::from_value(json)
+            .map(Parts::Whole)
+            .map_err(|e| error(e.to_string()));
     };
-    let direct = !checks.checks_items();
-    let checked: Vec<Result<T::Item, Vec<String>>> = parallel_map(&items, |i, raw| {
-        if direct {
-            return serde_json::from_str(raw.get()).map_err(|e| vec![format!("/rules/{i}: {e}")]);
-        }
-        let at = format!("/rules/{i}");
-        // Already read once as JSON: this parse cannot fail on syntax.
-        let item: Value =
-            serde_json::from_str(raw.get()).map_err(|e| vec![format!("{at}: {e}")])?;
-        let errors = checks.member_item(name, &item, &at);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        serde_json::from_value(item).map_err(|e| vec![format!("{at}: {e}")])
-    });
+    let n = raws.len();
+    let run = run.max(1);
+    let runs: Vec<&[&RawValue]> = raws.chunks(run).collect();
+    let checked: Vec<Result<I, Vec<String>>> = parallel_map(&runs, |c, part| items(c * run, part));
     let mut errors = checks.member(name, &head);
     errors.extend(
         checked
@@ -657,7 +832,7 @@ fn member_json<T: ListMember>(
         .into_iter()
         .map(|c| c.map_err(|e| error(e.join("; "))))
         .collect::<Result<_, _>>()?;
-    Ok(head.with_items(items))
+    Ok(Parts::Split(head, items, n))
 }
 
 /// `f` over `items` on the available cores (scoped threads, contiguous chunks), results in
@@ -868,9 +1043,36 @@ mod tests {
                 .unwrap()
                 .to_string()
         }
+        /// [`verify()`], checked against [`verify_in_place`]: the same rules, or the same
+        /// error.
         fn verify(&self, archive: &[u8], comment: &str) -> Result<VerifiedBundle, VerifyError> {
             let sig = self.sign(archive, comment);
-            verify(archive, &sig, std::slice::from_ref(&self.trusted), &opts())
+            let keys = std::slice::from_ref(&self.trusted);
+            let typed = verify(archive, &sig, keys, &opts());
+            let in_place = verify_in_place(archive, &sig, keys, &opts(), |first, run| {
+                let rules: Vec<CompiledRule> = run.iter().map(|r| r.to_owned_rule()).collect();
+                (first, rules)
+            })
+            .map(|p| {
+                let mut rules = Vec::new();
+                for (first, run) in p.rules {
+                    assert_eq!(first, rules.len());
+                    rules.extend(run);
+                }
+                assert_eq!(p.native, rules.len());
+                let set = RuleSet { rules, ..p.head };
+                (set, p.manifest, p.sigma, p.members, p.key_id)
+            });
+            match (&typed, in_place) {
+                (Ok(t), Ok(p)) => {
+                    assert_eq!(t.rules, p.0);
+                    assert_eq!((&t.manifest, &t.sigma), (&p.1, &p.2));
+                    assert_eq!((&t.members, &t.key_id), (&p.3, &p.4));
+                }
+                (Err(t), Err(p)) => assert_eq!(*t, p),
+                (t, p) => panic!("verify: {t:?}\nverify_in_place: {:?}", p.map(|p| p.0)),
+            }
+            typed
         }
     }
 
@@ -1056,7 +1258,7 @@ mod tests {
         let (mut members, mut manifest) = sample();
         let mut set: Value = serde_json::from_slice(&members[0].1).unwrap();
         let rule = set["rules"][0].clone();
-        let many: Vec<Value> = (0..2000)
+        let many: Vec<Value> = (0..5000)
             .map(|i| {
                 let mut r = rule.clone();
                 r["id"] = format!("rule-{i:05}").into();
@@ -1067,18 +1269,22 @@ mod tests {
         let write = |set: &Value, members: &mut Vec<(String, Vec<u8>)>, m: &mut Manifest| {
             members[0].1 = serde_json::to_vec(set).unwrap();
             m.files[0] = entry("rules.json", &members[0].1);
-            m.rules.as_mut().unwrap().native.count = 2000;
+            m.rules.as_mut().unwrap().native.count = 5000;
         };
         write(&set, &mut members, &mut manifest);
         let signer = Signer::new();
         let ok = signer.verify(&pack(&manifest, &members), "x").unwrap();
         let ids: Vec<&str> = ok.rules.rules.iter().map(|r| r.id.as_str()).collect();
-        let want: Vec<String> = (0..2000).map(|i| format!("rule-{i:05}")).collect();
+        let want: Vec<String> = (0..5000).map(|i| format!("rule-{i:05}")).collect();
         assert_eq!(ids, want);
         set["rules"][1500]["severity"] = 5.into();
+        set["rules"][4500]["extra"] = 5.into();
         write(&set, &mut members, &mut manifest);
         match signer.verify(&pack(&manifest, &members), "x") {
-            Err(VerifyError::InvalidRules(m)) => assert!(m.starts_with("/rules/1500: "), "{m}"),
+            Err(VerifyError::InvalidRules(m)) => {
+                assert!(m.starts_with("/rules/1500: "), "{m}");
+                assert!(m.contains("; /rules/4500: unknown field `extra`"), "{m}");
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -1134,6 +1340,63 @@ mod tests {
         let sig = signer.sign(&archive, "x");
         let e = verify_with(&archive, &sig, keys, &opts(), &checks).unwrap_err();
         assert_eq!(e, VerifyError::InvalidManifest("/name: not sample".into()));
+    }
+
+    /// `rules.json` read in place reads as the typed rules do, escapes included, and is
+    /// rejected with the same error wherever it is bad (`Signer::verify` compares the two).
+    #[test]
+    fn rules_read_in_place_agree_with_typed_rules() {
+        let (mut members, mut manifest) = sample();
+        let base: Value = serde_json::from_slice(&members[0].1).unwrap();
+        let signer = Signer::new();
+        let mut check = |edit: &dyn Fn(&mut Value), raw: Option<&str>| {
+            let mut set = base.clone();
+            edit(&mut set);
+            members[0].1 = match raw {
+                Some(text) => text.as_bytes().to_vec(),
+                None => serde_json::to_vec(&set).unwrap(),
+            };
+            manifest.files[0] = entry("rules.json", &members[0].1);
+            signer.verify(&pack(&manifest, &members), "x")
+        };
+        // Escaped strings (owned) next to plain ones (borrowed), an unknown type kept.
+        let ok = check(
+            &|s| {
+                let r = &mut s["rules"][0];
+                r["title"] = "quote \" tab \t é \u{1F600}".into();
+                r["tags"] = serde_json::json!(["a/b", "c\\d"]);
+                r["groups"]["g\n2"] = serde_json::json!({"other": ["x\"y"]});
+            },
+            None,
+        )
+        .unwrap();
+        assert_eq!(ok.rules.rules[0].title, "quote \" tab \t é \u{1F600}");
+        assert_eq!(ok.rules.rules[0].groups["g\n2"]["other"], ["x\"y"]);
+        let bad: [&dyn Fn(&mut Value); 9] = [
+            &|s| s["rules"][0]["severity"] = 5.into(),
+            &|s| s["rules"][0]["tags"] = "a".into(),
+            &|s| s["rules"][0]["groups"]["g"]["sha256"] = serde_json::json!([1]),
+            &|s| s["rules"][0]["groups"] = serde_json::json!([]),
+            &|s| s["rules"][0]["extra"] = true.into(),
+            &|s| drop(s["rules"][0].as_object_mut().unwrap().remove("condition")),
+            &|s| s["rules"][0]["confidence"] = serde_json::json!({}),
+            &|s| s["rules"] = serde_json::json!({}),
+            &|s| drop(s.as_object_mut().unwrap().remove("rules")),
+        ];
+        for (i, edit) in bad.iter().enumerate() {
+            let e = check(edit, None).unwrap_err();
+            assert_eq!(e.code(), "invalid-rules", "case {i}: {e}");
+        }
+        // Repeated keys: a repeated field is an error, a repeated group keeps the last.
+        let text = String::from_utf8(serde_json::to_vec(&base).unwrap()).unwrap();
+        let repeated_field = text.replace("\"status\":", "\"status\":\"x\",\"status\":");
+        let e = check(&|_| {}, Some(&repeated_field)).unwrap_err();
+        assert!(e.to_string().contains("duplicate field `status`"), "{e}");
+        let repeated_group = text.replace("\"groups\":{", "\"groups\":{\"g\":{},");
+        let ok = check(&|_| {}, Some(&repeated_group)).unwrap();
+        assert_eq!(ok.rules.rules[0].groups["g"]["sha256"].len(), 1);
+        let e = check(&|_| {}, Some("[1]")).unwrap_err();
+        assert_eq!(e.code(), "invalid-rules", "{e}");
     }
 
     #[test]

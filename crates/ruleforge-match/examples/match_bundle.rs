@@ -42,20 +42,24 @@ fn main() -> ExitCode {
         }
     };
 
-    // 1. Every check in one call; load nothing from a bundle that fails.
+    // 1. Every check in one call; use nothing from a bundle that fails. The rules are
+    //    compiled by runs as `rules.json` is read (in place: no typed copy of each rule).
     let opts = VerifyOptions::default();
-    let verified = match ruleforge_bundle::verify(&archive, &signature, &[key], &opts) {
-        Ok(v) => v,
+    let verified =
+        ruleforge_bundle::verify_in_place(&archive, &signature, &[key], &opts, |first, run| {
+            CompiledSet::compile_run(first, run)
+        });
+    drop(archive);
+    let runs = match verified {
+        Ok(v) => v.rules,
         Err(e) => {
             eprintln!("{bundle_path}: rejected [{}]: {e}", e.code());
             return ExitCode::from(1);
         }
     };
-    drop(archive);
 
-    // 2. The compiled rules straight into the matcher's lookup structures (taken over:
-    //    their strings move into the set).
-    let set = match CompiledSet::from_bundle(verified.rules) {
+    // 2. The runs into the matcher's lookup structures.
+    let set = match CompiledSet::from_runs(runs) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("{bundle_path}: rules.json: {e}");

@@ -13,8 +13,8 @@
 
 use super::event::FieldTable;
 use super::{
-    compile_canonical_owned, compile_value, event_ip, glob, normalize_event_value_cow, Pattern,
-    RuleSpec,
+    compile_canonical, compile_canonical_owned, compile_value, event_ip, glob,
+    normalize_event_value_cow, Pattern, RuleSpec,
 };
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
@@ -584,6 +584,9 @@ impl<'a> RuleView<'a> {
     }
 }
 
+/// A run of rules of a verified bundle, compiled ([`CompiledSet::compile_run`]).
+pub struct RuleRun(Result<Prepared, BuildError>);
+
 /// The values of one chunk of rules, compiled, by indicator type.
 type Buckets = Vec<Vec<(Pattern, AtomId)>>;
 
@@ -701,6 +704,58 @@ fn prepare_owned(
     Ok(out)
 }
 
+/// [`prepare`] for rules of a verified bundle read in place: values of canonical shape are
+/// not checked again ([`compile_canonical`]); the strings the set keeps are copied out of
+/// the member's bytes once.
+fn prepare_in_place(
+    rules: &[ruleforge_bundle::CompiledRuleRef<'_>],
+    first: usize,
+    bases: &[AtomId],
+) -> Result<Prepared, BuildError> {
+    let mut out = Prepared {
+        rules: Vec::with_capacity(rules.len()),
+        always: Vec::new(),
+        buckets: IndicatorType::ALL.iter().map(|_| Vec::new()).collect(),
+    };
+    for (k, rule) in rules.iter().enumerate() {
+        let ri = first + k;
+        let condition =
+            crate::condition::parse(&rule.condition).map_err(|e| BuildError::Condition {
+                id: rule.id.to_string(),
+                message: e.to_string(),
+            })?;
+        let mut atom = bases[k];
+        let mut groups = Vec::with_capacity(rule.groups.len());
+        let mut group_names = Vec::with_capacity(rule.groups.len());
+        for (name, types) in &rule.groups {
+            let mut atoms = Vec::with_capacity(types.len());
+            for (key, values) in types {
+                atoms.push(atom);
+                // An unknown type is never hit: its group cannot match.
+                if let Some(ty) = IndicatorType::from_name(key) {
+                    let bucket = &mut out.buckets[ty as usize];
+                    bucket.extend(values.iter().map(|raw| (compile_canonical(ty, raw), atom)));
+                }
+                atom += 1;
+            }
+            groups.push(atoms);
+            group_names.push(name.to_string());
+        }
+        let names: Vec<&str> = group_names.iter().map(String::as_str).collect();
+        if condition.eval(&names, &|_| false) {
+            out.always.push(ri as u32);
+        }
+        out.rules.push(CRule {
+            spec_id: rule.id.to_string(),
+            title: rule.title.to_string(),
+            condition,
+            group_names,
+            groups,
+        });
+    }
+    Ok(out)
+}
+
 fn build_type(
     ty: IndicatorType,
     chunks: Vec<Vec<(Pattern, AtomId)>>,
@@ -808,6 +863,56 @@ impl CompiledSet {
         })
     }
 
+    /// Compiles one run of rules of a verified bundle read in place (what
+    /// [`ruleforge_bundle::verify_in_place`] hands its `read`; `first`: the index of the
+    /// run's first rule): call it there, then [`CompiledSet::from_runs`] on the runs in order.
+    pub fn compile_run(first: usize, rules: &[ruleforge_bundle::CompiledRuleRef<'_>]) -> RuleRun {
+        let atoms: Vec<AtomId> = rules
+            .iter()
+            .scan(0, |next, r| {
+                let base = *next;
+                *next += r
+                    .groups
+                    .values()
+                    .map(|types| types.len() as AtomId)
+                    .sum::<AtomId>();
+                Some(base)
+            })
+            .collect();
+        RuleRun(prepare_in_place(rules, first, &atoms))
+    }
+
+    /// The set of the runs [`CompiledSet::compile_run`] compiled, in order: the same set as
+    /// [`CompiledSet::from_bundle`] of the same rules (a bad condition names the first bad
+    /// rule in order).
+    pub fn from_runs(runs: Vec<RuleRun>) -> Result<CompiledSet, BuildError> {
+        let mut atom_rule: Vec<u32> = Vec::new();
+        let mut prepared = Vec::with_capacity(runs.len());
+        for RuleRun(p) in runs {
+            let mut p = p?;
+            // Atoms were numbered from 0 in each run: number them after the runs before.
+            let base = atom_rule.len() as AtomId;
+            let first = prepared
+                .iter()
+                .map(|p: &Prepared| p.rules.len())
+                .sum::<usize>();
+            for (k, rule) in p.rules.iter_mut().enumerate() {
+                let n: usize = rule.groups.iter().map(Vec::len).sum();
+                atom_rule.extend(std::iter::repeat_n((first + k) as u32, n));
+                if base > 0 {
+                    rule.groups.iter_mut().flatten().for_each(|a| *a += base);
+                }
+            }
+            if base > 0 {
+                for bucket in &mut p.buckets {
+                    bucket.iter_mut().for_each(|(_, a)| *a += base);
+                }
+            }
+            prepared.push(p);
+        }
+        Self::assemble(atom_rule, prepared.into_iter().map(Ok).collect())
+    }
+
     /// Values are checked and compiled in parallel by chunks of rules, then each indicator
     /// type's index is built in parallel with the others'.
     fn build(views: Vec<RuleView<'_>>) -> Result<CompiledSet, BuildError> {
@@ -835,7 +940,16 @@ impl CompiledSet {
             atom_rule.extend(std::iter::repeat_n(ri as u32, *n));
         }
         let prepared = par_map(chunks, |c| prepare(c, &bases));
-        let mut rules = Vec::with_capacity(atoms.len());
+        Self::assemble(atom_rule, prepared)
+    }
+
+    /// Puts the compiled chunks of rules together (in order; the first error is returned),
+    /// then builds each indicator type's index in parallel with the others'.
+    fn assemble(
+        atom_rule: Vec<u32>,
+        prepared: Vec<Result<Prepared, BuildError>>,
+    ) -> Result<CompiledSet, BuildError> {
+        let mut rules = Vec::with_capacity(prepared.iter().flatten().map(|p| p.rules.len()).sum());
         let mut always = Vec::new();
         let mut by_type: Vec<Buckets> = IndicatorType::ALL.iter().map(|_| Vec::new()).collect();
         for p in prepared {

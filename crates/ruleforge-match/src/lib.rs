@@ -33,7 +33,7 @@ pub mod event;
 pub mod glob;
 pub mod indicator;
 
-pub use compiled::{CompiledSet, SetMatch};
+pub use compiled::{CompiledSet, RuleRun, SetMatch};
 pub use event::{EventError, EventValues, FieldTable, ParsedLines};
 
 use condition::Expr;

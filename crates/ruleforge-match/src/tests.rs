@@ -1022,9 +1022,9 @@ fn compiled_rule(
     }
 }
 
-/// `CompiledSet::from_bundle` (many rules: several parallel chunks) matches as
-/// `CompiledSet::new` over `RuleSpec::from_compiled` of each rule, rule indexes and groups
-/// included, and a bad condition names the first bad rule in order.
+/// `CompiledSet::from_bundle` and `CompiledSet::from_runs` of rules read in place (many
+/// rules: several parallel chunks, runs of several lengths) match as `CompiledSet::new` over `RuleSpec::from_compiled` of each rule,
+/// rule indexes and groups included, and a bad condition names the first bad rule in order.
 #[test]
 fn sets_from_a_bundle_match_as_sets_from_specs() {
     let n = 5000;
@@ -1055,7 +1055,18 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
     let from_bundle = CompiledSet::from_bundle(set_of.clone()).unwrap();
     let specs: Vec<RuleSpec> = set_of.rules.iter().map(RuleSpec::from_compiled).collect();
     let from_specs = CompiledSet::new(&specs).unwrap();
+    // Read in place from the JSON text, as `ruleforge_bundle::verify_in_place` hands it over.
+    let text = serde_json::to_string(&set_of.rules).unwrap();
+    let in_place: Vec<ruleforge_bundle::CompiledRuleRef> = serde_json::from_str(&text).unwrap();
+    let from_text = in_place_runs(&in_place, 2048).unwrap();
+    for run in [1, 7, 1000, n] {
+        let other = in_place_runs(&in_place, run).unwrap();
+        let o = obs(&[("file.hash.md5", &format!("{:032x}", n - 1))]);
+        assert_eq!(other.matches(&o), from_specs.matches(&o), "runs of {run}");
+        assert_eq!(other.len(), n);
+    }
     assert_eq!(from_bundle.len(), n);
+    assert_eq!(from_text.len(), n);
     let mut matched = 0;
     for i in (0..n).step_by(97) {
         let md5 = format!("{i:032x}");
@@ -1068,9 +1079,11 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
         ] {
             let got = from_bundle.matches(&o);
             assert_eq!(got, from_specs.matches(&o), "{o:?}");
+            assert_eq!(got, from_text.matches(&o), "{o:?}");
             matched += got.len();
             for m in &got {
                 assert_eq!(from_bundle.rule(m.rule), from_specs.rule(m.rule));
+                assert_eq!(from_text.rule(m.rule), from_specs.rule(m.rule));
             }
         }
         // The hash alone: its own rule, whatever its condition.
@@ -1092,6 +1105,22 @@ fn sets_from_a_bundle_match_as_sets_from_specs() {
             .starts_with(&format!("rule {}:", bad.rules[4100].id)),
         "{e}"
     );
+    let text = serde_json::to_string(&bad.rules).unwrap();
+    let in_place: Vec<ruleforge_bundle::CompiledRuleRef> = serde_json::from_str(&text).unwrap();
+    let Err(e2) = in_place_runs(&in_place, 1000) else {
+        panic!("a bad condition is an error")
+    };
+    assert_eq!(e2.to_string(), e.to_string());
+}
+
+/// `CompiledSet::from_runs` of `rules` compiled by runs of `run` rules.
+fn in_place_runs(
+    rules: &[ruleforge_bundle::CompiledRuleRef<'_>],
+    run: usize,
+) -> Result<CompiledSet, crate::compiled::BuildError> {
+    let runs = rules.chunks(run).enumerate();
+    let runs = runs.map(|(c, part)| CompiledSet::compile_run(c * run, part));
+    CompiledSet::from_runs(runs.collect())
 }
 
 /// A verified bundle's values are compiled without being checked again: for every value in
