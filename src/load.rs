@@ -200,11 +200,16 @@ fn find(
         }
     }
     // Their order, on every core (a stable sort: of two inputs with one path, the first
-    // given is kept), sorted as indices rather than moving the files found about.
+    // given is kept), sorted as (path, index) pairs rather than moving the files found about.
     use rayon::slice::ParallelSliceMut;
-    let mut order: Vec<usize> = (0..out.len()).collect();
-    order.par_sort_by(|&a, &b| out[a].0.path.cmp(&out[b].0.path));
-    order.dedup_by(|a, b| out[*a].0.path == out[*b].0.path);
+    let mut order: Vec<(&str, usize)> = out
+        .iter()
+        .enumerate()
+        .map(|(i, (input, _))| (input.path.as_str(), i))
+        .collect();
+    order.par_sort_by(|a, b| a.0.cmp(b.0));
+    order.dedup_by(|a, b| a.0 == b.0);
+    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
     let mut found: Vec<Option<Found>> = out.into_iter().map(Some).collect();
     let mut inputs = Vec::with_capacity(order.len());
     let mut found_states = Vec::with_capacity(if states { order.len() } else { 0 });
