@@ -545,6 +545,9 @@ struct Change<'s> {
     new: Option<&'s [RuleSummary]>,
 }
 
+/// A run's inputs (as given or as found), outcome, counts and pending write.
+type RunOf<'i> = (Cow<'i, [Input]>, Outcome, Stats, PendingWrite);
+
 impl LintCache {
     /// Opens the cache in `dir` for linting the repository at `root` with `opts`. A missing,
     /// corrupt or foreign pack gives an empty cache. With `prune`, entries of files the run
@@ -647,11 +650,7 @@ impl LintCache {
     /// The run: `find` gives the inputs and, when asked (there is a pack), the state of
     /// each (`None`: not on disk, or its state cannot be had); it runs while the pack's
     /// entries are decoded.
-    fn run_with<'i, F>(
-        self,
-        find: F,
-        opts: &Options,
-    ) -> Result<(Cow<'i, [Input]>, Outcome, Stats, PendingWrite), IoError>
+    fn run_with<'i, F>(self, find: F, opts: &Options) -> Result<RunOf<'i>, IoError>
     where
         F: FnOnce(bool) -> Result<(Cow<'i, [Input]>, Vec<Option<Stat>>), IoError> + Send,
     {
