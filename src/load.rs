@@ -99,74 +99,9 @@ pub fn relative(root: &Path, p: &Path) -> String {
         .join("/")
 }
 
-/// A file's state on disk as the lint cache compares it with the state it recorded: size,
-/// modification and change times (nanoseconds since the epoch) and inode number. Symlinks
-/// are followed (the state is that of the file the link names).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FileState {
-    pub size: u64,
-    pub mtime_ns: i128,
-    pub ctime_ns: i128,
-    pub ino: u64,
-}
-
-impl FileState {
-    /// The state in `meta`.
-    pub fn of(meta: &std::fs::Metadata) -> FileState {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            FileState {
-                size: meta.size(),
-                mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
-                ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
-                ino: meta.ino(),
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let ns = |t: std::io::Result<std::time::SystemTime>| {
-                t.ok()
-                    .and_then(|t| t.duration_since(std::time::SystemTime::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as i128)
-            };
-            FileState {
-                size: meta.len(),
-                mtime_ns: ns(meta.modified()),
-                ctime_ns: ns(meta.created()),
-                ino: 0,
-            }
-        }
-    }
-}
-
 /// Collects the rule files under `paths` (files are taken as given, folders walked for
 /// `.yml`/`.yaml`, skipping hidden folders). Sorted by path.
 pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
-    Ok(find(root, paths, false)?.0)
-}
-
-/// [`discover`], with the state of each file found, taken in the same walk (`None`: its
-/// state could not be had). A folder's files are looked up by name in the folder the walk
-/// has open (`statx` relative to its descriptor), not by their whole path again: what a
-/// warm lint cache compares with its entries, at the cost of one lookup per file.
-pub fn discover_with_states(
-    root: &Path,
-    paths: &[PathBuf],
-) -> Result<(Vec<Input>, Vec<Option<FileState>>), IoError> {
-    find(root, paths, true)
-}
-
-/// A file found, with its state when asked for.
-type Found = (Input, Option<FileState>);
-
-/// The files under `paths`, sorted by path, and their states when `states` is set (else no
-/// states).
-fn find(
-    root: &Path,
-    paths: &[PathBuf],
-    states: bool,
-) -> Result<(Vec<Input>, Vec<Option<FileState>>), IoError> {
     let mut out = Vec::new();
     for p in paths {
         let abs = if p.is_absolute() {
@@ -188,40 +123,19 @@ fn find(
             // Canonicalize the folder once; entries below it are joined to it (only symlinks
             // are resolved one by one), which saves a realpath per file.
             let dir = canon(&abs);
-            out.extend(walk(root, &dir, &relative(root, &dir), states)?);
+            out.extend(walk(root, &dir, &relative(root, &dir))?);
         } else {
-            out.push((
-                Input {
-                    path: relative(root, &canon(&abs)),
-                    origin: Origin::Disk(abs),
-                },
-                states.then(|| FileState::of(&meta)),
-            ));
+            out.push(Input {
+                path: relative(root, &canon(&abs)),
+                origin: Origin::Disk(abs),
+            });
         }
     }
-    // Their order, on every core (a stable sort: of two inputs with one path, the first
-    // given is kept), sorted as (path, index) pairs rather than moving the files found about.
+    // On every core (a stable sort: of two inputs with one path, the first given is kept).
     use rayon::slice::ParallelSliceMut;
-    let mut order: Vec<(&str, usize)> = out
-        .iter()
-        .enumerate()
-        .map(|(i, (input, _))| (input.path.as_str(), i))
-        .collect();
-    order.par_sort_by(|a, b| a.0.cmp(b.0));
-    order.dedup_by(|a, b| a.0 == b.0);
-    let order: Vec<usize> = order.into_iter().map(|(_, i)| i).collect();
-    let mut found: Vec<Option<Found>> = out.into_iter().map(Some).collect();
-    let mut inputs = Vec::with_capacity(order.len());
-    let mut found_states = Vec::with_capacity(if states { order.len() } else { 0 });
-    for i in order {
-        if let Some((input, state)) = found[i].take() {
-            inputs.push(input);
-            if states {
-                found_states.push(state);
-            }
-        }
-    }
-    Ok((inputs, found_states))
+    out.par_sort_by(|a, b| a.path.cmp(&b.path));
+    out.dedup_by(|a, b| a.path == b.path);
+    Ok(out)
 }
 
 fn canon(p: &Path) -> PathBuf {
@@ -229,10 +143,9 @@ fn canon(p: &Path) -> PathBuf {
 }
 
 /// Collects the rule files below `dir`, whose path relative to the root is `rel` (`""` for
-/// the root itself), with their states when `states` is set. Sub-folders are walked in
-/// parallel; relative paths are built by appending names, not by re-deriving them from
-/// absolute paths.
-fn walk(root: &Path, dir: &Path, rel: &str, states: bool) -> Result<Vec<Found>, IoError> {
+/// the root itself). Sub-folders are walked in parallel; relative paths are built by
+/// appending names, not by re-deriving them from absolute paths.
+fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
     let entries = std::fs::read_dir(dir).map_err(|error| IoError::Read {
         path: dir.display().to_string(),
         error,
@@ -266,36 +179,21 @@ fn walk(root: &Path, dir: &Path, rel: &str, states: bool) -> Result<Vec<Found>, 
         if ft.is_dir() {
             subdirs.push((path, child));
         } else if is_rule_file(&path) {
-            let (rel, state) = if ft.is_symlink() {
-                // The state of the file the link names, by the whole path.
-                let state = if states {
-                    std::fs::metadata(&path).ok().map(|m| FileState::of(&m))
-                } else {
-                    None
-                };
-                (relative(root, &canon(&path)), state)
+            let rel = if ft.is_symlink() {
+                relative(root, &canon(&path))
             } else {
-                // Not a link: its own state, looked up by name in the open folder.
-                let state = if states {
-                    entry.metadata().ok().map(|m| FileState::of(&m))
-                } else {
-                    None
-                };
-                (child, state)
+                child
             };
-            out.push((
-                Input {
-                    path: rel,
-                    origin: Origin::Disk(path),
-                },
-                state,
-            ));
+            out.push(Input {
+                path: rel,
+                origin: Origin::Disk(path),
+            });
         }
     }
     use rayon::prelude::*;
-    let below: Vec<Vec<Found>> = subdirs
+    let below: Vec<Vec<Input>> = subdirs
         .par_iter()
-        .map(|(path, child)| walk(root, path, child, states))
+        .map(|(path, child)| walk(root, path, child))
         .collect::<Result<_, _>>()?;
     out.extend(below.into_iter().flatten());
     Ok(out)
@@ -441,56 +339,6 @@ mod tests {
         );
         assert_eq!(e.span(), Some(Span::new(16, 19)));
         assert!(e.to_string().contains("line 2 column 11"), "{e}");
-    }
-
-    /// `discover_with_states` finds what `discover` finds, in its order, and each state is
-    /// that of the file a full-path lookup (following links) gives; a dangling link has none.
-    #[cfg(unix)]
-    #[test]
-    fn states_come_with_the_walk() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        let rules = root.join("rules");
-        for (p, text) in [
-            ("rules/b.yml", "b: 1\n"),
-            ("rules/a.yaml", "a: 22\n"),
-            ("rules/sub/c.yml", "c: 333\n"),
-            ("rules/.hidden/d.yml", "d: 1\n"),
-            ("rules/notes.txt", "not a rule\n"),
-            ("outside/e.yml", "e: 4444\n"),
-        ] {
-            let p = root.join(p);
-            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-            std::fs::write(p, text).unwrap();
-        }
-        std::os::unix::fs::symlink("../outside/e.yml", rules.join("link.yml")).unwrap();
-        std::os::unix::fs::symlink("../outside/none.yml", rules.join("gone.yml")).unwrap();
-        let paths = [rules.clone(), rules.join("b.yml")];
-        let plain = discover(&root, &paths).unwrap();
-        let (inputs, states) = discover_with_states(&root, &paths).unwrap();
-        let names = |v: &[Input]| v.iter().map(|i| i.path.clone()).collect::<Vec<_>>();
-        assert_eq!(names(&inputs), names(&plain));
-        assert_eq!(
-            names(&inputs),
-            [
-                "outside/e.yml",
-                "rules/a.yaml",
-                "rules/b.yml",
-                "rules/gone.yml",
-                "rules/sub/c.yml"
-            ]
-        );
-        assert_eq!(states.len(), inputs.len());
-        for (input, state) in inputs.iter().zip(&states) {
-            let Origin::Disk(p) = &input.origin else {
-                panic!("{input:?}")
-            };
-            let expected = std::fs::metadata(p).ok().map(|m| FileState::of(&m));
-            assert_eq!(*state, expected, "{}", input.path);
-            assert_eq!(state.is_none(), input.path == "rules/gone.yml");
-        }
-        // The link's state is that of the file it names (its size), not the link's own.
-        assert_eq!(states[0].unwrap().size, 8);
     }
 
     #[test]

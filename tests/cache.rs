@@ -769,14 +769,13 @@ fn a_few_changes_copy_the_unchanged_summaries_file_to_file() {
     expect_same(&r, "warm again", "reused");
 }
 
-/// The states a warm run compares come from the walk that finds the files: a rule file
-/// reached through a symlink is looked at through the link (the file it names), so editing
-/// the file it names, pointing the link elsewhere, and a file replaced by a folder are each
-/// seen; a dangling link is the same I/O error with and without the cache; files given by
-/// name are taken without being read, as walked ones are.
+/// The state a warm run compares for a rule file reached through a symlink is that of the
+/// file the link names, so editing that file and pointing the link elsewhere are each seen; a
+/// file replaced by a folder is seen; a dangling link is the same I/O error with and without
+/// the cache; files given by name are taken without being read, as walked ones are.
 #[cfg(unix)]
 #[test]
-fn states_found_by_the_walk_follow_links_and_changes_of_kind() {
+fn states_follow_links_and_changes_of_kind() {
     let r = start();
     let cache = cache_dir(&r);
     let check = |args: &[&str]| same_with_cache(r.path(), &cache, args, &[]);

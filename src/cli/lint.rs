@@ -86,25 +86,40 @@ pub fn exec(args: Args) -> CmdResult {
     } else {
         args.paths.clone()
     };
-    crate::timings::mark("lint: configuration read");
+    let inputs = crate::load::discover(&root, &paths)?;
+    if let Some(rev) = &args.changed_since {
+        let repo = crate::git::open(&root)?;
+        let workdir = repo
+            .workdir()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_else(|| root.clone());
+        let prefix =
+            crate::load::relative(&workdir.canonicalize().unwrap_or(workdir.clone()), &root);
+        let changed = crate::git::changed_since(&repo, rev)?;
+        // Paths from git are relative to the work tree; ours to the ruleforge root.
+        let changed = changed
+            .into_iter()
+            .filter_map(|p| {
+                if prefix.is_empty() {
+                    Some(p)
+                } else {
+                    p.strip_prefix(&format!("{prefix}/")).map(str::to_string)
+                }
+            })
+            .collect();
+        opts.only = Some(changed);
+    }
     let show = args.output_format == Format::Text && !args.quiet;
-    let progress_of = |inputs: &[crate::load::Input]| {
-        super::progress::Progress::start(
-            super::progress::wanted(show),
-            "linting",
-            "files",
-            Some(inputs.len() as u64),
-        )
-    };
-    let mut progress = None;
+    let progress = super::progress::Progress::start(
+        super::progress::wanted(show),
+        "linting",
+        "files",
+        Some(inputs.len() as u64),
+    );
     // The cache's next pack is written while the report is printed; dropping this waits.
     let mut _pending_write = None;
-    let (inputs, mut outcome) = if args.cache.no_cache {
-        let inputs = crate::load::discover(&root, &paths)?;
-        only_changed(&args, &root, &mut opts)?;
-        progress = Some(progress_of(&inputs));
-        let outcome = lint::run(&inputs, &opts)?;
-        (inputs, outcome)
+    let mut outcome = if args.cache.no_cache {
+        lint::run(&inputs, &opts)?
     } else {
         // Linting the configured roots covers the whole rule set: entries of files it does
         // not see are dropped.
@@ -114,27 +129,9 @@ pub fn exec(args: Args) -> CmdResult {
             &opts,
             args.paths.is_empty(),
         );
-        // Each file's state comes with the walk that finds it (what the cache compares
-        // with its entries); the walk runs while the cache's pack is read, unless the files
-        // to check are asked of git first.
-        let (inputs, outcome, _, pending) = if args.changed_since.is_some() {
-            let (inputs, states) = crate::load::discover_with_states(&root, &paths)?;
-            only_changed(&args, &root, &mut opts)?;
-            progress = Some(progress_of(&inputs));
-            let (outcome, stats, pending) = cache.run_stated(&inputs, Some(&states), &opts)?;
-            (inputs, outcome, stats, pending)
-        } else {
-            cache.run_found(
-                || {
-                    let found = crate::load::discover_with_states(&root, &paths)?;
-                    progress = Some(progress_of(&found.0));
-                    Ok(found)
-                },
-                &opts,
-            )?
-        };
+        let (outcome, _, pending) = cache.run(&inputs, &opts)?;
         _pending_write = Some(pending);
-        (inputs, outcome)
+        outcome
     };
     if let Some(base) = &args.base {
         let scope: Option<Vec<String>> = (!args.paths.is_empty()).then(|| {
@@ -190,36 +187,4 @@ pub fn exec(args: Args) -> CmdResult {
     std::mem::forget(outcome);
     std::mem::forget(inputs);
     Ok(code)
-}
-
-/// With `--changed-since`, only the rule files changed since that revision get the per-file
-/// checks (`opts.only`).
-fn only_changed(
-    args: &Args,
-    root: &std::path::Path,
-    opts: &mut lint::Options,
-) -> anyhow::Result<()> {
-    let Some(rev) = &args.changed_since else {
-        return Ok(());
-    };
-    let repo = crate::git::open(root)?;
-    let workdir = repo
-        .workdir()
-        .map(|p| p.to_path_buf())
-        .unwrap_or_else(|| root.to_path_buf());
-    let prefix = crate::load::relative(&workdir.canonicalize().unwrap_or(workdir.clone()), root);
-    let changed = crate::git::changed_since(&repo, rev)?;
-    // Paths from git are relative to the work tree; ours to the ruleforge root.
-    let changed = changed
-        .into_iter()
-        .filter_map(|p| {
-            if prefix.is_empty() {
-                Some(p)
-            } else {
-                p.strip_prefix(&format!("{prefix}/")).map(str::to_string)
-            }
-        })
-        .collect();
-    opts.only = Some(changed);
-    Ok(())
 }

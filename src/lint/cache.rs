@@ -29,12 +29,11 @@ use super::repo_index::KeyTables;
 use super::{process_source, Checked, Options, Outcome};
 use crate::diagnostic::{Diagnostic, Fix, Related, Severity, Span};
 use crate::kind::RuleKind;
-use crate::load::{self, FileState, Input, IoError, Origin};
+use crate::load::{self, Input, IoError, Origin};
 use crate::source::SourceFile;
 use crate::suppress::Suppressions;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -545,9 +544,6 @@ struct Change<'s> {
     new: Option<&'s [RuleSummary]>,
 }
 
-/// A run's inputs (as given or as found), outcome, counts and pending write.
-type RunOf<'i> = (Cow<'i, [Input]>, Outcome, Stats, PendingWrite);
-
 impl LintCache {
     /// Opens the cache in `dir` for linting the repository at `root` with `opts`. A missing,
     /// corrupt or foreign pack gives an empty cache. With `prune`, entries of files the run
@@ -600,60 +596,6 @@ impl LintCache {
         inputs: &[Input],
         opts: &Options,
     ) -> Result<(Outcome, Stats, PendingWrite), IoError> {
-        self.run_stated(inputs, None, opts)
-    }
-
-    /// [`LintCache::run`] with the states of the inputs already looked up (as
-    /// [`crate::load::discover_with_states`] gives them, one per input), instead of looking
-    /// each up again.
-    pub fn run_stated(
-        self,
-        inputs: &[Input],
-        states: Option<&[Option<FileState>]>,
-        opts: &Options,
-    ) -> Result<(Outcome, Stats, PendingWrite), IoError> {
-        let find = |wanted: bool| {
-            let states = match states {
-                _ if !wanted => Vec::new(),
-                Some(states) if states.len() == inputs.len() => {
-                    states.iter().map(|s| s.map(Stat::from)).collect()
-                }
-                _ => states_of(inputs),
-            };
-            Ok((Cow::Borrowed(inputs), states))
-        };
-        let (_, outcome, stats, pending) = self.run_with(find, opts)?;
-        Ok((outcome, stats, pending))
-    }
-
-    /// [`LintCache::run`] of the files `find` finds, with their states (as
-    /// [`crate::load::discover_with_states`] gives them), found while the pack is read (on
-    /// the other cores). Returns the inputs found too.
-    pub fn run_found<F>(
-        self,
-        find: F,
-        opts: &Options,
-    ) -> Result<(Vec<Input>, Outcome, Stats, PendingWrite), IoError>
-    where
-        F: FnOnce() -> Result<(Vec<Input>, Vec<Option<FileState>>), IoError> + Send,
-    {
-        let find = |_: bool| {
-            let (inputs, states) = find()?;
-            crate::timings::mark("lint: files found");
-            let states = states.into_iter().map(|s| s.map(Stat::from)).collect();
-            Ok((Cow::Owned(inputs), states))
-        };
-        let (inputs, outcome, stats, pending) = self.run_with(find, opts)?;
-        Ok((inputs.into_owned(), outcome, stats, pending))
-    }
-
-    /// The run: `find` gives the inputs and, when asked (there is a pack), the state of
-    /// each (`None`: not on disk, or its state cannot be had); it runs while the pack's
-    /// entries are decoded.
-    fn run_with<'i, F>(self, find: F, opts: &Options) -> Result<RunOf<'i>, IoError>
-    where
-        F: FnOnce(bool) -> Result<(Cow<'i, [Input]>, Vec<Option<Stat>>), IoError> + Send,
-    {
         crate::timings::mark("lint: start (cache)");
         let LintCache {
             pack,
@@ -666,16 +608,20 @@ impl LintCache {
         let had_pack = !bytes.is_empty() || pack.exists();
         let tables = KeyTables::new(opts);
         let codes = tables.codes();
-        let inputs_found: Cow<'i, [Input]>;
         let (checked, repo, stats, pending) = {
-            // The pack's entries are decoded while the files are found and each file's state
-            // is looked up (when there is a pack: a file without an entry is read whatever
-            // its state).
-            let (decoded, found) = rayon::join(|| decode(&bytes, &key), || find(!bytes.is_empty()));
+            // The pack's entries are decoded while each file's state is looked up (when
+            // there is a pack: a file without an entry is read whatever its state).
+            let (decoded, states) = rayon::join(
+                || decode(&bytes, &key),
+                || {
+                    if bytes.is_empty() {
+                        Vec::new()
+                    } else {
+                        states_of(inputs)
+                    }
+                },
+            );
             crate::timings::mark("lint: cache read, files looked up");
-            let (found, states) = found?;
-            inputs_found = found;
-            let inputs: &[Input] = &inputs_found;
             let Decoded {
                 stored,
                 section,
@@ -919,7 +865,7 @@ impl LintCache {
                     drop(stored);
                     crate::drop_in_background(bytes);
                     let outcome = super::run(inputs, opts)?;
-                    return Ok((inputs_found, outcome, stats, PendingWrite(None)));
+                    return Ok((outcome, stats, PendingWrite(None)));
                 }
             };
             crate::timings::mark("lint: repository checks (cache)");
@@ -928,9 +874,9 @@ impl LintCache {
             (checked, repo, stats, pending)
         };
         crate::drop_in_background(bytes);
-        let outcome = super::assemble_with(checked, &inputs_found, opts, |_| repo).0;
+        let outcome = super::assemble_with(checked, inputs, opts, |_| repo).0;
         crate::timings::mark("lint: done (cache)");
-        Ok((inputs_found, outcome, stats, pending))
+        Ok((outcome, stats, pending))
     }
 }
 
@@ -1118,17 +1064,6 @@ fn states_of(inputs: &[Input]) -> Vec<Option<Stat>> {
             Origin::Blob(_) => None,
         })
         .collect()
-}
-
-impl From<FileState> for Stat {
-    fn from(s: FileState) -> Stat {
-        Stat {
-            size: s.size,
-            mtime_ns: s.mtime_ns,
-            ctime_ns: s.ctime_ns,
-            ino: s.ino,
-        }
-    }
 }
 
 /// The state of the file at `path`, looked up by its name in `dir` (its folder) when open.
