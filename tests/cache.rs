@@ -768,3 +768,76 @@ fn a_few_changes_copy_the_unchanged_summaries_file_to_file() {
     assert!(notes.contains("copied file to file"), "{notes}");
     expect_same(&r, "warm again", "reused");
 }
+
+/// The state a warm run compares for a rule file reached through a symlink is that of the
+/// file the link names, so editing that file and pointing the link elsewhere are each seen; a
+/// file replaced by a folder is seen; a dangling link is the same I/O error with and without
+/// the cache; files given by name are taken without being read, as walked ones are.
+#[cfg(unix)]
+#[test]
+fn states_follow_links_and_changes_of_kind() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let check = |args: &[&str]| same_with_cache(r.path(), &cache, args, &[]);
+    r.write(
+        "elsewhere/linked.yml",
+        &rule(
+            "0b6e2f1c-3a4d-4e5f-8a9b-1c2d3e4f5a6b",
+            "Linked example",
+            &hash(6),
+        ),
+    );
+    r.write(
+        "elsewhere/other.yml",
+        &rule(
+            "1c7f3a2d-4b5e-4f60-9b0c-2d3e4f5a6b7c",
+            "Other linked example",
+            &hash(7),
+        ),
+    );
+    std::os::unix::fs::symlink("../elsewhere/linked.yml", r.path().join("rules/link.yml")).unwrap();
+    check(&[]);
+    std::thread::sleep(std::time::Duration::from_millis(2300));
+    check(&[]);
+    let notes = check(&[]);
+    assert_eq!(counts(&notes), (8, 0, 1), "{notes}");
+
+    // The file the link names is edited (its size changes): the run reads it.
+    r.edit("elsewhere/linked.yml", |t| {
+        t.replace("Linked example", "Linked example, edited")
+    });
+    let (after, _) = same_with_cache_notes(r.path(), &cache, &[], &[]);
+    let (_, _, checked) = counts(&after);
+    assert_eq!(checked, 2, "the edited target is checked again: {after}");
+
+    // The link points elsewhere: another file, whose own state is compared.
+    std::fs::remove_file(r.path().join("rules/link.yml")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere/other.yml", r.path().join("rules/link.yml")).unwrap();
+    let (after, _) = same_with_cache_notes(r.path(), &cache, &[], &[]);
+    assert_eq!(counts(&after).2, 2, "the new target is checked: {after}");
+
+    // A rule file replaced by a folder of the same name (with no rule file in it).
+    std::fs::remove_file(r.path().join("rules/b.yml")).unwrap();
+    std::fs::create_dir(r.path().join("rules/b.yml")).unwrap();
+    std::fs::write(r.path().join("rules/b.yml/notes.txt"), "not a rule\n").unwrap();
+    check(&[]);
+    check(&["--select", "ALL"]);
+
+    // Files given by name: taken from their entries without being read.
+    std::thread::sleep(std::time::Duration::from_millis(2300));
+    check(&["rules/a.yml", "rules/link.yml"]);
+    let notes = check(&["rules/a.yml", "rules/link.yml"]);
+    assert_eq!(counts(&notes), (2, 0, 0), "{notes}");
+
+    // A dangling link: the same error, naming the file, with and without the cache.
+    std::fs::remove_file(r.path().join("elsewhere/other.yml")).unwrap();
+    let plain = lint(r.path(), &["--no-cache"], &[]);
+    assert_eq!(plain.0, 2, "{plain:?}");
+    assert!(plain.2.contains("rules/link.yml"), "{plain:?}");
+    let cache_arg = cache.to_str().unwrap();
+    for _ in 0..2 {
+        let cached = lint(r.path(), &["--cache-dir", cache_arg], &[]);
+        assert_eq!((cached.0, &cached.2), (plain.0, &plain.2));
+        assert_eq!(cached.1, plain.1);
+    }
+}
