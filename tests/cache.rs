@@ -346,7 +346,12 @@ fn a_corrupt_or_foreign_pack_is_ignored_with_a_debug_note() {
         .position(|w| w == b"ruleforge")
         .expect("the key is in the header");
     foreign[at] = b'R';
+    // A pack of the previous layout (its rule summaries encoded another way).
+    let mut previous = good.clone();
+    assert_eq!(&previous[..8], b"RFLINTC4");
+    previous[7] = b'3';
     let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("the previous layout", previous),
         ("a flipped byte", flipped),
         ("truncated", good[..good.len() / 2].to_vec()),
         ("empty", Vec::new()),
@@ -703,7 +708,7 @@ fn damaged_marks_or_summaries_are_never_trusted() {
 /// stretch are read back intact by a later update (their checksums hold).
 #[test]
 fn a_few_changes_copy_the_unchanged_summaries_file_to_file() {
-    let files: Vec<(String, String)> = (0..600u32)
+    let files: Vec<(String, String)> = (0..1000u32)
         .map(|i| {
             (
                 format!("rules/r{i:04}.yml"),

@@ -50,7 +50,7 @@ pub const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # For information about cache directory tags see https://bford.info/cachedir/\n";
 
 /// The first bytes of a pack; the digit is the layout's version.
-const MAGIC: &[u8; 8] = b"RFLINTC3";
+const MAGIC: &[u8; 8] = b"RFLINTC4";
 
 /// Entries per independently decodable chunk of a pack (decoded in parallel).
 const CHUNK: usize = 2048;
@@ -284,7 +284,7 @@ fn encode_new(
     let marks = tables.marks(&c.summaries);
     SCRATCH.with_borrow_mut(|scratch| {
         scratch.clear();
-        postcard::to_io(&c.summaries, &mut *scratch).ok()?;
+        RuleSummary::encode_all(&c.summaries, &c.path, scratch)?;
         let summaries_len = scratch.len();
         let summaries_sum = xxhash_rust::xxh3::xxh3_64(scratch);
         let entry = EntryRef {
@@ -359,7 +359,7 @@ impl Stored<'_> {
                 self.entry.path
             ));
         }
-        RuleSummary::decode_all(b)
+        RuleSummary::decode_all(b, self.entry.path)
             .map_err(|e| format!("{}: bad rule summaries: {e}", self.entry.path))
     }
 

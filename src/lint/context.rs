@@ -151,23 +151,23 @@ impl RuleSummary {
         self.values.iter().map(|v| self.value(v))
     }
 
-    /// Summaries encoded with `postcard` (as the lint cache stores a file's), checked before
-    /// use: every value's place in `value_text` must lie within it, on character boundaries,
-    /// so a damaged or foreign entry that passed its checksum is refused instead of making
-    /// [`RuleSummary::values`] panic.
-    pub(crate) fn decode_all(bytes: &[u8]) -> Result<Vec<RuleSummary>, String> {
-        let summaries: Vec<RuleSummary> = postcard::from_bytes(bytes).map_err(|e| e.to_string())?;
-        if !summaries.iter().all(RuleSummary::offsets_sound) {
-            return Err("a value lies outside its text".into());
-        }
-        Ok(summaries)
+    /// Appends the summaries of the file at `path` to `out` in the lint cache's layout (see
+    /// [`codec`]); `None` (with `out` partly written) for a summary it cannot hold (a span
+    /// that ends before it starts).
+    pub(crate) fn encode_all(
+        summaries: &[RuleSummary],
+        path: &str,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        codec::encode_all(summaries, path, out)
     }
 
-    fn offsets_sound(&self) -> bool {
-        self.values.iter().all(|v| {
-            let (start, end) = (v.start as usize, v.end as usize);
-            start <= end && self.value_text.get(start..end).is_some()
-        })
+    /// Summaries of the file at `path` written by [`RuleSummary::encode_all`], checked while
+    /// read: a damaged or foreign entry that passed its checksum (a length past the end, an
+    /// unknown flag, type or text form, text that is not UTF-8, a span out of range, bytes
+    /// left over) is refused instead of trusted, and never makes a later read panic.
+    pub(crate) fn decode_all(bytes: &[u8], path: &str) -> Result<Vec<RuleSummary>, String> {
+        codec::decode_all(bytes, path)
     }
 
     /// The `i`-th of [`RuleSummary::values`].
@@ -270,49 +270,546 @@ mod type_index {
     }
 }
 
+/// How the lint cache stores a file's [`RuleSummary`]s: fewer bytes than a generic encoding
+/// (a cold run writes every rule's summary, so its cost is the cache's overhead on a run
+/// without one), read back exactly.
+///
+/// - A varint count of summaries, then each summary: a flag byte (Sigma, deprecated, has an
+///   id, a title, Sigma facts, a path of its own: the path is the file's, stored once in its
+///   entry), then its id, title, related ids, values and Sigma facts.
+/// - A text is a varint header `len << 2 | form` and its bytes: form 0 the UTF-8 text as is;
+///   form 1 lowercase hexadecimal digits (an even number of them) packed two to a byte, `len`
+///   bytes; form 2 a lowercase hyphenated UUID in 16 bytes. Only text that reads back the
+///   same byte for byte takes forms 1 and 2 (an uppercase digest stays as it is).
+/// - A span is the zigzag varint of its start minus the previous span's start (in the file),
+///   then its length.
+/// - A value is its type's index in [`IndicatorType::ALL`], its canonical text (appended to
+///   the summary's `value_text`: its place there is implied) and its span.
+mod codec {
+    use super::{RuleSummary, SigmaFacts, SummaryValue};
+    use crate::diagnostic::Span;
+    use crate::indicator::IndicatorType;
+    use crate::kind::RuleKind;
+    use crate::rule::Spanned;
+    use crate::sigma::DocType;
+
+    const SIGMA: u8 = 1;
+    const DEPRECATED: u8 = 2;
+    const ID: u8 = 4;
+    const TITLE: u8 = 8;
+    const FACTS: u8 = 16;
+    const OWN_PATH: u8 = 32;
+    const DOC_TYPES: [DocType; 3] = [DocType::Rule, DocType::Correlation, DocType::Filter];
+
+    struct Writer<'o> {
+        out: &'o mut Vec<u8>,
+        /// The previous span's start.
+        at: usize,
+    }
+
+    impl Writer<'_> {
+        fn varint(&mut self, mut v: u64) {
+            if v < 0x80 {
+                self.out.push(v as u8);
+                return;
+            }
+            let (mut buf, mut n) = ([0u8; 10], 0);
+            while v >= 0x80 {
+                buf[n] = v as u8 | 0x80;
+                v >>= 7;
+                n += 1;
+            }
+            buf[n] = v as u8;
+            self.out.extend_from_slice(&buf[..=n]);
+        }
+
+        fn span(&mut self, s: Span) -> Option<()> {
+            let len = s.end.checked_sub(s.start)?;
+            let d = (s.start as i64).wrapping_sub(self.at as i64);
+            self.varint(((d << 1) ^ (d >> 63)) as u64);
+            self.varint(len as u64);
+            self.at = s.start;
+            Some(())
+        }
+
+        fn text(&mut self, t: &str) {
+            let b = t.as_bytes();
+            self.out.reserve(b.len() + 10);
+            if b.len() == 36 && is_uuid(b) {
+                self.varint(2);
+                for part in b.split(|&c| c == b'-') {
+                    pack_hex(part, self.out);
+                }
+            } else if !b.is_empty()
+                && b.len() % 2 == 0
+                && b.iter().all(|&c| HEX[usize::from(c)] < 16)
+            {
+                self.varint((((b.len() / 2) as u64) << 2) | 1);
+                pack_hex(b, self.out);
+            } else {
+                self.varint((b.len() as u64) << 2);
+                self.out.extend_from_slice(b);
+            }
+        }
+
+        fn spanned(&mut self, s: &Spanned<String>) -> Option<()> {
+            self.text(&s.value);
+            self.span(s.span)
+        }
+
+        fn list(&mut self, l: &[Spanned<String>]) -> Option<()> {
+            self.varint(l.len() as u64);
+            l.iter().try_for_each(|s| self.spanned(s))
+        }
+    }
+
+    /// The value of each lowercase hexadecimal digit; 255 for any other byte.
+    const HEX: [u8; 256] = {
+        let mut t = [255u8; 256];
+        let mut i = 0;
+        while i < 16 {
+            t[b"0123456789abcdef"[i] as usize] = i as u8;
+            i += 1;
+        }
+        t
+    };
+
+    fn is_uuid(b: &[u8]) -> bool {
+        b.len() == 36
+            && b.iter().enumerate().all(|(i, &c)| match i {
+                8 | 13 | 18 | 23 => c == b'-',
+                _ => HEX[usize::from(c)] < 16,
+            })
+    }
+
+    /// Lowercase hex digits (an even number of them), two to a byte.
+    fn pack_hex(digits: &[u8], out: &mut Vec<u8>) {
+        let d = |c: u8| HEX[usize::from(c)] & 15;
+        out.extend(digits.chunks_exact(2).map(|p| (d(p[0]) << 4) | d(p[1])));
+    }
+
+    fn unpack_hex(bytes: &[u8], out: &mut String) {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        for &b in bytes {
+            out.push(DIGITS[usize::from(b >> 4)] as char);
+            out.push(DIGITS[usize::from(b & 15)] as char);
+        }
+    }
+
+    pub(super) fn encode_all(
+        summaries: &[RuleSummary],
+        path: &str,
+        out: &mut Vec<u8>,
+    ) -> Option<()> {
+        let mut w = Writer { out, at: 0 };
+        w.varint(summaries.len() as u64);
+        for r in summaries {
+            let own_path = r.path != path;
+            let flags = [
+                (r.kind == RuleKind::Sigma, SIGMA),
+                (r.deprecated, DEPRECATED),
+                (r.id.is_some(), ID),
+                (r.title.is_some(), TITLE),
+                (r.sigma.is_some(), FACTS),
+                (own_path, OWN_PATH),
+            ]
+            .iter()
+            .filter(|(on, _)| *on)
+            .fold(0, |f, (_, bit)| f | bit);
+            w.out.push(flags);
+            if own_path {
+                w.text(&r.path);
+            }
+            if let Some(id) = &r.id {
+                w.spanned(id)?;
+            }
+            if let Some(title) = &r.title {
+                w.spanned(title)?;
+            }
+            w.list(&r.related)?;
+            w.varint(r.values.len() as u64);
+            for (ty, text, span) in r.values() {
+                let i = IndicatorType::ALL.iter().position(|t| *t == ty)?;
+                w.out.push(u8::try_from(i).ok()?);
+                w.text(text);
+                w.span(span)?;
+            }
+            if let Some(f) = &r.sigma {
+                let i = DOC_TYPES.iter().position(|t| *t == f.doc_type)?;
+                w.out.push(i as u8);
+                match &f.name {
+                    Some(name) => {
+                        w.out.push(1);
+                        w.spanned(name)?;
+                    }
+                    None => w.out.push(0),
+                }
+                w.list(&f.refs)?;
+                w.span(f.anchor)?;
+            }
+        }
+        Some(())
+    }
+
+    struct Reader<'b> {
+        bytes: &'b [u8],
+        pos: usize,
+        /// The previous span's start.
+        at: usize,
+    }
+
+    type Result<T> = std::result::Result<T, String>;
+
+    impl<'b> Reader<'b> {
+        fn take(&mut self, n: usize) -> Result<&'b [u8]> {
+            let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+            let end = end.ok_or_else(|| format!("{n} bytes past the end at byte {}", self.pos))?;
+            let b = &self.bytes[self.pos..end];
+            self.pos = end;
+            Ok(b)
+        }
+
+        fn byte(&mut self) -> Result<u8> {
+            Ok(self.take(1)?[0])
+        }
+
+        fn varint(&mut self) -> Result<u64> {
+            let mut v = 0u64;
+            for shift in (0..64).step_by(7) {
+                let b = self.byte()?;
+                if shift == 63 && b > 1 {
+                    break;
+                }
+                v |= u64::from(b & 0x7f) << shift;
+                if b < 0x80 {
+                    return Ok(v);
+                }
+            }
+            Err(format!("a number too large at byte {}", self.pos))
+        }
+
+        /// A length or count that the remaining bytes could hold (at least `each` bytes per
+        /// element).
+        fn count(&mut self, each: usize) -> Result<usize> {
+            let n = self.varint()?;
+            let left = (self.bytes.len() - self.pos) as u64;
+            if n.saturating_mul(each as u64) > left {
+                return Err(format!("{n} items past the end at byte {}", self.pos));
+            }
+            Ok(n as usize)
+        }
+
+        fn span(&mut self) -> Result<Span> {
+            let z = self.varint()?;
+            let d = (z >> 1) as i64 ^ -((z & 1) as i64);
+            let start = (self.at as i64)
+                .checked_add(d)
+                .and_then(|s| usize::try_from(s).ok());
+            let len = usize::try_from(self.varint()?).ok();
+            let (Some(start), Some(len)) = (start, len) else {
+                return Err(format!("a span out of range at byte {}", self.pos));
+            };
+            let end = start
+                .checked_add(len)
+                .ok_or_else(|| format!("a span out of range at byte {}", self.pos))?;
+            self.at = start;
+            Ok(Span { start, end })
+        }
+
+        fn text_into(&mut self, out: &mut String) -> Result<()> {
+            let header = self.varint()?;
+            let len = usize::try_from(header >> 2).map_err(|e| e.to_string())?;
+            match header & 3 {
+                0 => {
+                    let b = self.take(len)?;
+                    let t = std::str::from_utf8(b)
+                        .map_err(|e| format!("text at byte {}: {e}", self.pos - len))?;
+                    out.push_str(t);
+                }
+                1 => unpack_hex(self.take(len)?, out),
+                2 if len == 0 => {
+                    let b = self.take(16)?;
+                    for (i, part) in [&b[..4], &b[4..6], &b[6..8], &b[8..10], &b[10..]]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        if i > 0 {
+                            out.push('-');
+                        }
+                        unpack_hex(part, out);
+                    }
+                }
+                _ => return Err(format!("an unknown text form at byte {}", self.pos)),
+            }
+            Ok(())
+        }
+
+        fn text(&mut self) -> Result<String> {
+            let mut s = String::new();
+            self.text_into(&mut s)?;
+            Ok(s)
+        }
+
+        fn spanned(&mut self) -> Result<Spanned<String>> {
+            let value = self.text()?;
+            Ok(Spanned {
+                value,
+                span: self.span()?,
+            })
+        }
+
+        fn list(&mut self) -> Result<Vec<Spanned<String>>> {
+            let n = self.count(3)?;
+            (0..n).map(|_| self.spanned()).collect()
+        }
+    }
+
+    pub(super) fn decode_all(bytes: &[u8], path: &str) -> Result<Vec<RuleSummary>> {
+        let mut r = Reader {
+            bytes,
+            pos: 0,
+            at: 0,
+        };
+        let n = r.count(3)?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let flags = r.byte()?;
+            if flags & !(SIGMA | DEPRECATED | ID | TITLE | FACTS | OWN_PATH) != 0 {
+                return Err(format!("unknown flags {flags:#x} at byte {}", r.pos));
+            }
+            let path = if flags & OWN_PATH != 0 {
+                r.text()?
+            } else {
+                path.to_string()
+            };
+            let id = (flags & ID != 0).then(|| r.spanned()).transpose()?;
+            let title = (flags & TITLE != 0).then(|| r.spanned()).transpose()?;
+            let related = r.list()?;
+            let n_values = r.count(4)?;
+            let mut values = Vec::with_capacity(n_values);
+            let mut value_text = String::new();
+            for _ in 0..n_values {
+                let i = r.byte()?;
+                let ty = *IndicatorType::ALL
+                    .get(usize::from(i))
+                    .ok_or_else(|| format!("no indicator type {i} at byte {}", r.pos))?;
+                let start = value_text.len();
+                r.text_into(&mut value_text)?;
+                let (Ok(start), Ok(end)) = (u32::try_from(start), u32::try_from(value_text.len()))
+                else {
+                    return Err("values past 4 GiB of text".into());
+                };
+                values.push(SummaryValue {
+                    ty,
+                    start,
+                    end,
+                    span: r.span()?,
+                });
+            }
+            let sigma = if flags & FACTS != 0 {
+                let i = r.byte()?;
+                let doc_type = *DOC_TYPES
+                    .get(usize::from(i))
+                    .ok_or_else(|| format!("no document type {i} at byte {}", r.pos))?;
+                let name = match r.byte()? {
+                    0 => None,
+                    1 => Some(r.spanned()?),
+                    b => return Err(format!("a bad name flag {b} at byte {}", r.pos)),
+                };
+                Some(SigmaFacts {
+                    doc_type,
+                    name,
+                    refs: r.list()?,
+                    anchor: r.span()?,
+                })
+            } else {
+                None
+            };
+            out.push(RuleSummary {
+                kind: if flags & SIGMA != 0 {
+                    RuleKind::Sigma
+                } else {
+                    RuleKind::Native
+                },
+                path,
+                id,
+                title,
+                deprecated: flags & DEPRECATED != 0,
+                related,
+                values,
+                value_text,
+                sigma,
+            });
+        }
+        if r.pos != bytes.len() {
+            return Err(format!("{} bytes left over", bytes.len() - r.pos));
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn summary(value_text: &str, places: &[(u32, u32)]) -> RuleSummary {
-        RuleSummary {
-            kind: RuleKind::Native,
-            path: "rules/a.yml".into(),
-            id: None,
-            title: None,
-            deprecated: false,
-            related: Vec::new(),
-            values: places
-                .iter()
-                .map(|&(start, end)| SummaryValue {
-                    ty: IndicatorType::Domain,
-                    start,
-                    end,
-                    span: Span { start: 0, end: 1 },
-                })
-                .collect(),
-            value_text: value_text.into(),
-            sigma: None,
-        }
+    fn spanned(value: &str, start: usize) -> Option<Spanned<String>> {
+        Some(Spanned {
+            value: value.into(),
+            span: Span {
+                start,
+                end: start + value.len(),
+            },
+        })
+    }
+
+    /// A native rule with values of every text form, and a Sigma document.
+    fn summaries() -> Vec<RuleSummary> {
+        let values = [
+            (
+                IndicatorType::Sha1,
+                "9f1294b049a3505668c187691977fcb88bf14eb3",
+                300,
+            ),
+            (IndicatorType::Md5, "D41D8CD98F00B204E9800998ECF8427E", 360), // uppercase: as is
+            (IndicatorType::Domain, "café.example", 200),                  // before the previous
+            (IndicatorType::Domain, "", 400),
+            (IndicatorType::Domain, "abc", 410), // odd number of digits
+        ];
+        let mut value_text = String::new();
+        let values = values
+            .iter()
+            .map(|&(ty, text, start)| {
+                let v = SummaryValue {
+                    ty,
+                    start: value_text.len() as u32,
+                    end: (value_text.len() + text.len()) as u32,
+                    span: Span {
+                        start,
+                        end: start + text.len(),
+                    },
+                };
+                value_text.push_str(text);
+                v
+            })
+            .collect();
+        vec![
+            RuleSummary {
+                kind: RuleKind::Native,
+                path: "rules/a.yml".into(),
+                id: spanned("a0db0322-a140-4f73-a045-4fb04fd5cc43", 4),
+                title: spanned("Généré", 50),
+                deprecated: true,
+                related: vec![
+                    spanned("A0DB0322-A140-4F73-A045-4FB04FD5CC43", 90).unwrap(),
+                    spanned("other", 10).unwrap(),
+                ],
+                values,
+                value_text,
+                sigma: None,
+            },
+            RuleSummary {
+                kind: RuleKind::Sigma,
+                path: "rules/elsewhere.yml".into(),
+                id: None,
+                title: spanned("t", 1_000_000),
+                deprecated: false,
+                related: Vec::new(),
+                values: Vec::new(),
+                value_text: String::new(),
+                sigma: Some(SigmaFacts {
+                    doc_type: crate::sigma::DocType::Correlation,
+                    name: spanned("deadbeef", 20),
+                    refs: vec![spanned("x", 30).unwrap()],
+                    anchor: Span { start: 7, end: 7 },
+                }),
+            },
+        ]
+    }
+
+    fn encode(summaries: &[RuleSummary]) -> Vec<u8> {
+        let mut out = Vec::new();
+        RuleSummary::encode_all(summaries, "rules/a.yml", &mut out).unwrap();
+        out
     }
 
     #[test]
-    fn decoded_summaries_with_values_outside_their_text_are_refused() {
-        let good = vec![summary("example.comcafé.org", &[(0, 11), (11, 20)])];
-        let bytes = postcard::to_allocvec(&good).unwrap();
-        let back = RuleSummary::decode_all(&bytes).unwrap();
-        let values: Vec<&str> = back[0].values().map(|(_, v, _)| v).collect();
-        assert_eq!(values, ["example.com", "café.org"]);
-        for places in [
-            &[(0, 11), (11, 99)][..], // past the end
-            &[(5, 2)],                // reversed
-            &[(15, 20)],              // inside the two bytes of `é`
-        ] {
-            let bad = vec![good[0].clone(), summary("example.comcafé.org", places)];
-            let bytes = postcard::to_allocvec(&bad).unwrap();
-            let err = RuleSummary::decode_all(&bytes).unwrap_err();
-            assert!(err.contains("outside its text"), "{places:?}: {err}");
+    fn summaries_read_back_exactly() {
+        let before = summaries();
+        let bytes = encode(&before);
+        let after = RuleSummary::decode_all(&bytes, "rules/a.yml").unwrap();
+        assert_eq!(format!("{before:?}"), format!("{after:?}"));
+        for (a, b) in before.iter().zip(&after) {
+            assert!(a.same_facts(b) && a.spans() == b.spans());
+            assert!(a.values().eq(b.values()));
         }
-        assert!(RuleSummary::decode_all(b"\xff\xff").is_err());
+        // A lowercase digest and UUID are stored as bytes; an uppercase digest as it is.
+        let holds = |b: &[u8]| bytes.windows(b.len()).any(|w| w == b);
+        assert!(holds(&[0x9f, 0x12, 0x94, 0xb0, 0x49]) && !holds(b"9f1294b0"));
+        assert!(holds(&[0xa0, 0xdb, 0x03, 0x22, 0xa1, 0x40]) && !holds(b"a0db0322"));
+        assert!(holds(b"D41D8CD98F00B204E9800998ECF8427E"));
+        assert!(holds(b"A0DB0322-A140-4F73-A045-4FB04FD5CC43"));
+        assert!(RuleSummary::decode_all(&encode(&[]), "x")
+            .unwrap()
+            .is_empty());
     }
+
+    #[test]
+    fn a_span_that_ends_before_it_starts_is_not_encoded() {
+        let mut s = summaries();
+        s[0].title.as_mut().unwrap().span = Span { start: 5, end: 4 };
+        assert!(RuleSummary::encode_all(&s, "rules/a.yml", &mut Vec::new()).is_none());
+    }
+
+    #[test]
+    fn damaged_summaries_are_refused() {
+        let good = encode(&summaries());
+        // Cut short anywhere.
+        for n in 0..good.len() {
+            assert!(
+                RuleSummary::decode_all(&good[..n], "rules/a.yml").is_err(),
+                "cut at {n}"
+            );
+        }
+        // Any single byte changed: refused or read as other summaries, never a panic.
+        for i in 0..good.len() {
+            for b in [0, 1, 2, 3, 0x7f, 0x80, 0xff] {
+                let mut bad = good.clone();
+                bad[i] = b;
+                let _ = RuleSummary::decode_all(&bad, "rules/a.yml");
+            }
+        }
+        let refused = |bytes: &[u8], what: &str| {
+            let err = RuleSummary::decode_all(bytes, "rules/a.yml").unwrap_err();
+            assert!(err.contains(what), "{bytes:?}: {err}");
+        };
+        let mut extra = good.clone();
+        extra.push(0);
+        refused(&extra, "left over");
+        // One summary: flags, then the related and values counts.
+        refused(&[1, 0x80, 0, 0], "unknown flags");
+        refused(&[1, 0, 0, 1, 200, 0, 0, 0], "no indicator type 200");
+        refused(&[1, 0, 0, 1, 0, 3, 0, 0], "unknown text form");
+        refused(&[1, 0, 0, 1, 0, 1 << 2, 0xff, 0, 0], "text at byte");
+        refused(&[1, 0, 0, 1, 0, 0, 1, 0], "a span out of range"); // starts at -1
+        refused(
+            &[
+                1, 0, 0, 1, 0, 0, 2, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 1,
+            ],
+            "a span out of range",
+        );
+        refused(
+            &[1, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f],
+            "items past the end",
+        );
+        refused(
+            &[
+                1, 0, 0, 1, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+            ],
+            "too large",
+        );
+        refused(&[1, FACTS_FLAG, 0, 0, 9], "no document type 9");
+        refused(&[1, FACTS_FLAG, 0, 0, 0, 2], "a bad name flag");
+    }
+
+    const FACTS_FLAG: u8 = 16;
 }
