@@ -437,6 +437,68 @@ fn match_on_the_vectors_gives_the_expected_output() {
         .stderr(predicate::str::contains("51 events"));
 }
 
+/// A live input (a pipe left open, as `tail -f eve.json | ruleforge match …` leaves it) gets
+/// each event's matches while it is still open: not when 8,192 more events have come, nor at
+/// its end.
+#[test]
+fn match_writes_the_matches_of_a_live_input_as_its_events_come() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+    let v = vectors();
+    let expected = std::fs::read_to_string(v.join("expected.ndjson")).unwrap();
+    let events = std::fs::read_to_string(v.join("events.ndjson")).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("ruleforge"))
+        .current_dir(&v)
+        .args(["match", "rules", "--event", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    // `n` output lines, read while the input stays open (the limit only stops a run that
+    // would otherwise wait for ever).
+    let take = |n: usize, child: &mut std::process::Child| -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                rx.recv_timeout(std::time::Duration::from_secs(120))
+                    .unwrap_or_else(|e| {
+                        let _ = child.kill();
+                        panic!("{i} of {n} matches written while the input is open: {e}")
+                    })
+            })
+            .collect()
+    };
+    // The first events, read while the rules load.
+    stdin.write_all(events.as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let want: Vec<&str> = expected.lines().collect();
+    assert_eq!(take(want.len(), &mut child), want);
+    // One more, after: event 51, the first event again.
+    let first = events.lines().next().unwrap();
+    stdin.write_all(format!("{first}\n").as_bytes()).unwrap();
+    stdin.flush().unwrap();
+    let again: Vec<String> = want
+        .iter()
+        .filter_map(|l| l.strip_prefix("{\"event\":0,"))
+        .map(|rest| format!("{{\"event\":51,{rest}"))
+        .collect();
+    assert!(!again.is_empty());
+    assert_eq!(take(again.len(), &mut child), again);
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+    reader.join().unwrap();
+}
+
 /// The events of `ruleforge match` output, in order.
 fn matched_events(stdout: &[u8]) -> Vec<u64> {
     String::from_utf8_lossy(stdout)

@@ -10,6 +10,8 @@ use rayon::prelude::*;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(clap::Args, Debug)]
@@ -169,6 +171,90 @@ const BATCH: usize = 8192;
 /// A batch also ends after this many bytes.
 const BATCH_BYTES: usize = 16 << 20;
 
+/// How a batch of lines ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum End {
+    /// [`BATCH`] lines or [`BATCH_BYTES`] were read.
+    Full,
+    /// A live input (a pipe, a terminal, a socket) has no more lines waiting: the batch's
+    /// matches are written now, not when more events arrive.
+    Idle,
+    /// The input ended.
+    Eof,
+}
+
+/// Whether the events come from a live input (a pipe, a terminal, a FIFO, a socket: `tail -f
+/// eve.json | ruleforge match …`) and, for [`read_batch`], whether a read of it that would
+/// wait is to end the batch instead. A batch of a live input ends as soon as no more input is
+/// waiting, so each event's matches are written once it is read, not when 8,192 more have
+/// come. A regular file is never asked.
+#[derive(Clone, Default)]
+struct Live {
+    /// Set by [`read_batch`] while its batch holds events.
+    hold: Arc<AtomicBool>,
+    /// A live input's descriptor (`None`: a regular file, or a platform without `poll`).
+    #[cfg(unix)]
+    fd: Option<Arc<std::os::fd::OwnedFd>>,
+}
+
+impl Live {
+    /// What is known of `source`: live unless it is a regular file.
+    #[cfg(unix)]
+    fn of(source: std::os::fd::BorrowedFd<'_>) -> anyhow::Result<Self> {
+        let st = rustix::fs::fstat(source).context("stat")?;
+        let file = rustix::fs::FileType::from_raw_mode(st.st_mode).is_file();
+        let fd = match file {
+            true => None,
+            false => Some(Arc::new(source.try_clone_to_owned()?)),
+        };
+        Ok(Live {
+            hold: Arc::default(),
+            fd,
+        })
+    }
+
+    fn set(&self, on: bool) {
+        self.hold.store(on, Ordering::Relaxed);
+    }
+
+    fn held(&self) -> bool {
+        self.hold.load(Ordering::Relaxed)
+    }
+
+    /// Whether a read would return within `ms` milliseconds (input waiting, or its end).
+    /// Always true for a regular file, and when the input cannot be asked.
+    fn waiting(&self, ms: i64) -> bool {
+        #[cfg(unix)]
+        if let Some(fd) = &self.fd {
+            use rustix::event::{poll, PollFd, PollFlags, Timespec};
+            let mut fds = [PollFd::new(fd.as_ref(), PollFlags::IN)];
+            let timeout = Timespec {
+                tv_sec: ms / 1000,
+                tv_nsec: (ms % 1000) * 1_000_000,
+            };
+            return poll(&mut fds, Some(&timeout)).map_or(true, |n| n > 0);
+        }
+        let _ = ms;
+        true
+    }
+}
+
+/// The events' input, read through [`Live`]: while a batch holds events, a read of a live
+/// input with nothing waiting returns `WouldBlock` instead of waiting.
+struct Input {
+    inner: Box<dyn Read>,
+    live: Live,
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.live.held() && !self.live.waiting(0) {
+            return Err(std::io::ErrorKind::WouldBlock.into());
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// Where matches go: NDJSON lines on standard output, counted.
 struct Sink<'s, W: Write> {
     set: &'s CompiledSet,
@@ -180,6 +266,16 @@ impl<W: Write> Sink<'_, W> {
     /// Writes `bytes`; `Ok(false)` when the reader went away (a closed pipe ends the run).
     fn write(&mut self, bytes: &[u8]) -> anyhow::Result<bool> {
         match self.out.write_all(bytes) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+            Err(e) => Err(anyhow!("writing output: {e}")),
+        }
+    }
+
+    /// Writes out what is buffered (after a batch of a live input); `Ok(false)` when the
+    /// reader went away.
+    fn flush(&mut self) -> anyhow::Result<bool> {
+        match self.out.flush() {
             Ok(()) => Ok(true),
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
             Err(e) => Err(anyhow!("writing output: {e}")),
@@ -245,30 +341,51 @@ fn is_blank(line: &[u8]) -> bool {
 
 /// Reads the next batch of lines (up to [`BATCH`] non-blank ones or [`BATCH_BYTES`]) into
 /// `buf`, the ranges of the non-blank ones into `spans`; returns the number of lines read and
-/// whether the input ended.
+/// how the batch ended. With events in the batch, `live` is held: a live [`Input`] with nothing
+/// waiting then ends the batch ([`End::Idle`]) instead of waiting for more.
 fn read_batch<R: BufRead>(
     reader: &mut R,
     name: &str,
     buf: &mut Vec<u8>,
     spans: &mut Vec<std::ops::Range<usize>>,
-) -> anyhow::Result<(usize, bool)> {
+    live: &Live,
+) -> anyhow::Result<(usize, End)> {
+    /// Lets go of `live` however the batch ends: no other read may see `WouldBlock`.
+    struct Release<'l>(&'l Live);
+    impl Drop for Release<'_> {
+        fn drop(&mut self) {
+            self.0.set(false);
+        }
+    }
+    let _release = Release(live);
     buf.clear();
     spans.clear();
     let mut lines = 0;
     while spans.len() < BATCH && buf.len() < BATCH_BYTES {
         let start = buf.len();
-        let n = reader
-            .read_until(b'\n', buf)
-            .with_context(|| name.to_string())?;
-        if n == 0 {
-            return Ok((lines, true));
+        live.set(!spans.is_empty());
+        loop {
+            match reader.read_until(b'\n', buf) {
+                Ok(_) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if buf.len() == start {
+                        return Ok((lines, End::Idle));
+                    }
+                    // Part of a line is in: wait for the rest of it.
+                    live.set(false);
+                }
+                Err(e) => return Err(e).with_context(|| name.to_string()),
+            }
+        }
+        if buf.len() == start {
+            return Ok((lines, End::Eof));
         }
         lines += 1;
         if !is_blank(&buf[start..]) {
             spans.push(start..buf.len());
         }
     }
-    Ok((lines, false))
+    Ok((lines, End::Full))
 }
 
 /// NDJSON: batches of lines are read, then parsed and matched in parallel; the output keeps
@@ -279,6 +396,7 @@ fn read_batch<R: BufRead>(
 fn ndjson<R: BufRead, W: Write>(
     mut reader: R,
     name: &str,
+    live: &Live,
     sink: &mut Sink<'_, W>,
     mut events: usize,
     mut lines: usize,
@@ -287,7 +405,7 @@ fn ndjson<R: BufRead, W: Write>(
     let mut buf: Vec<u8> = Vec::new();
     let mut spans: Vec<std::ops::Range<usize>> = Vec::with_capacity(BATCH);
     loop {
-        let (batch_lines, eof) = read_batch(&mut reader, name, &mut buf, &mut spans)?;
+        let (batch_lines, end) = read_batch(&mut reader, name, &mut buf, &mut spans, live)?;
         let results: Option<Vec<(Vec<u8>, usize)>> = spans
             .par_iter()
             .enumerate()
@@ -297,12 +415,12 @@ fn ndjson<R: BufRead, W: Write>(
             let rest = std::io::Cursor::new(std::mem::take(&mut buf)).chain(reader);
             return sequential(rest, name, lines, events, sink);
         };
-        if !sink.emit(results)? {
+        if !sink.emit(results)? || (end == End::Idle && !sink.flush()?) {
             return Ok(events + spans.len());
         }
         events += spans.len();
         lines += batch_lines;
-        if eof {
+        if end == End::Eof {
             return Ok(events);
         }
     }
@@ -331,6 +449,7 @@ struct Ahead {
 fn read_ahead<R: BufRead>(
     reader: &mut R,
     name: &str,
+    live: &Live,
     table: &FieldTable,
     loaded: impl Fn() -> bool,
 ) -> anyhow::Result<Ahead> {
@@ -362,19 +481,30 @@ fn read_ahead<R: BufRead>(
     let mut spans = Vec::with_capacity(BATCH);
     while !loaded() && read < AHEAD_BYTES {
         let mut buf = Vec::new();
-        let (lines, eof) = read_batch(reader, name, &mut buf, &mut spans)?;
+        let (lines, end) = read_batch(reader, name, &mut buf, &mut spans, live)?;
         read += buf.len();
         match ParsedLines::parse(buf, table) {
             Ok(batch) => ahead.batches.push((batch, lines)),
             Err(bytes) => {
                 ahead.rest = bytes;
-                ahead.eof = eof;
+                ahead.eof = end == End::Eof;
                 break;
             }
         }
-        if eof {
-            ahead.eof = true;
-            break;
+        match end {
+            End::Full => {}
+            // More input is waited for while the rules load; once they are ready, the events
+            // in so far are matched at once.
+            End::Idle => {
+                while !loaded() && !live.waiting(10) {}
+                if loaded() {
+                    break;
+                }
+            }
+            End::Eof => {
+                ahead.eof = true;
+                break;
+            }
         }
     }
     Ok(ahead)
@@ -465,14 +595,17 @@ fn ndjson_after<R: BufRead, W: Write>(
     ahead: Ahead,
     reader: R,
     name: &str,
+    live: &Live,
     sink: &mut Sink<'_, W>,
 ) -> anyhow::Result<usize> {
     match run_ahead(ahead.batches, sink)? {
         (events, _, false) => Ok(events),
         (events, _, true) if ahead.eof && ahead.rest.is_empty() => Ok(events),
+        // What was read ahead is out before the input is waited for.
+        (events, _, true) if !sink.flush()? => Ok(events),
         (events, lines, true) => {
             let rest = std::io::Cursor::new(ahead.rest).chain(reader);
-            ndjson(rest, name, sink, events, lines)
+            ndjson(rest, name, live, sink, events, lines)
         }
     }
 }
@@ -492,20 +625,47 @@ fn load(args: &Args) -> anyhow::Result<Loaded> {
     }
 }
 
+/// The events' input (`-`: standard input), and what is known of it.
+fn open_events(path: &std::path::Path, name: &str) -> anyhow::Result<(Box<dyn Read>, Live)> {
+    #[cfg(unix)]
+    {
+        // Standard input's descriptor itself, not `Stdin`'s buffer: what a live input has
+        // waiting must be what its descriptor is asked about.
+        let file = match name {
+            "-" => std::fs::File::from(
+                std::os::fd::AsFd::as_fd(&std::io::stdin())
+                    .try_clone_to_owned()
+                    .context("standard input")?,
+            ),
+            _ => std::fs::File::open(path).with_context(|| name.to_string())?,
+        };
+        let live = Live::of(std::os::fd::AsFd::as_fd(&file)).with_context(|| name.to_string())?;
+        Ok((Box::new(file), live))
+    }
+    #[cfg(not(unix))]
+    {
+        let source: Box<dyn Read> = match name {
+            "-" => Box::new(std::io::stdin().lock()),
+            _ => Box::new(std::fs::File::open(path).with_context(|| name.to_string())?),
+        };
+        Ok((source, Live::default()))
+    }
+}
+
 pub fn exec(args: Args) -> CmdResult {
     let name = args.event.display().to_string();
-    let reader: Box<dyn Read> = if name == "-" {
-        Box::new(std::io::stdin().lock())
-    } else {
-        Box::new(std::fs::File::open(&args.event).with_context(|| name.to_string())?)
+    let (source, live) = open_events(&args.event, &name)?;
+    let input = Input {
+        inner: source,
+        live: live.clone(),
     };
-    let mut reader = BufReader::with_capacity(1 << 20, reader);
+    let mut reader = BufReader::with_capacity(1 << 20, input);
     // The rules load on another thread while this one reads and parses the first events
     // (loading has long stretches on one core: inflating, hashing, building an index).
     let table = FieldTable::new();
     let (loaded, ahead) = std::thread::scope(|scope| {
         let loader = scope.spawn(|| load(&args));
-        let ahead = read_ahead(&mut reader, &name, &table, || loader.is_finished());
+        let ahead = read_ahead(&mut reader, &name, &live, &table, || loader.is_finished());
         let loaded = loader
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -557,7 +717,7 @@ pub fn exec(args: Args) -> CmdResult {
             }
             all.len()
         }
-        Some(_) => ndjson_after(ahead, reader, &name, &mut sink)?,
+        Some(_) => ndjson_after(ahead, reader, &name, &live, &mut sink)?,
     };
     let _ = sink.out.flush();
     drop(progress);
@@ -615,6 +775,7 @@ mod tests {
     /// and then by the plain reader, and by the plain reader alone.
     fn both_ways(input: &[u8]) -> (Run, Run) {
         let set = set();
+        let live = Live::default();
         let run = |ahead: bool| {
             let mut sink = Sink {
                 set: &set,
@@ -623,12 +784,12 @@ mod tests {
             };
             let mut reader = std::io::Cursor::new(input.to_vec());
             let events = if ahead {
-                let ahead = read_ahead(&mut reader, "ev", set.fields(), || false)?;
+                let ahead = read_ahead(&mut reader, "ev", &live, set.fields(), || false)?;
                 assert!(ahead.first.is_some());
-                ndjson_after(ahead, reader, "ev", &mut sink)?
+                ndjson_after(ahead, reader, "ev", &live, &mut sink)?
             } else {
-                read_ahead(&mut reader, "ev", set.fields(), || true)?;
-                ndjson(reader, "ev", &mut sink, 0, 0)?
+                read_ahead(&mut reader, "ev", &live, set.fields(), || true)?;
+                ndjson(reader, "ev", &live, &mut sink, 0, 0)?
             };
             Ok((events, String::from_utf8(sink.out).unwrap()))
         };
@@ -659,6 +820,44 @@ mod tests {
         assert_eq!(ahead.0, 29_001);
         assert!(ahead.1.lines().count() > 20_000, "{}", ahead.1.len());
         assert_eq!(ahead, plain);
+    }
+
+    /// A batch of a live input ends when nothing more is waiting (its events are matched
+    /// then), but a line half written is waited for, never split; a file is never asked.
+    #[cfg(unix)]
+    #[test]
+    fn a_live_batch_ends_when_nothing_waits_and_never_splits_a_line() {
+        let (r, mut w) = std::io::pipe().unwrap();
+        let live = Live::of(std::os::fd::AsFd::as_fd(&r)).unwrap();
+        assert!(live.fd.is_some());
+        let input = Input {
+            inner: Box::new(r),
+            live: live.clone(),
+        };
+        let mut reader = BufReader::with_capacity(16, input);
+        w.write_all(b"{\"a\":1}\n\n{\"a\":2}\n{\"a\":").unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            w.write_all(b"3}\n").unwrap();
+            w
+        });
+        let (mut buf, mut spans) = (Vec::new(), Vec::new());
+        let (lines, end) = read_batch(&mut reader, "ev", &mut buf, &mut spans, &live).unwrap();
+        assert_eq!((lines, end, spans.len()), (4, End::Idle, 3));
+        assert_eq!(&buf[spans[2].clone()], b"{\"a\":3}\n");
+        assert!(!live.held());
+        drop(writer.join().unwrap());
+        let (lines, end) = read_batch(&mut reader, "ev", &mut buf, &mut spans, &live).unwrap();
+        assert_eq!((lines, end), (0, End::Eof));
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.ndjson");
+        std::fs::write(&path, "{\"a\":1}\n").unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        assert!(Live::of(std::os::fd::AsFd::as_fd(&file))
+            .unwrap()
+            .fd
+            .is_none());
     }
 
     #[test]
