@@ -231,38 +231,38 @@ impl Rule {
         }
         if let Some(entry) = entry!("indicators") {
             rule.indicators_span = Some(entry.key.span);
-            for g in entry.value.as_map().unwrap_or_default() {
+            let groups = entry.value.as_map().unwrap_or_default();
+            rule.indicators.reserve_exact(groups.len());
+            for g in groups {
                 let Some(name) = g.key.as_scalar().map(|s| s.value.clone()) else {
                     continue;
                 };
+                let types = g.value.as_map().unwrap_or_default();
                 let mut group = Group {
                     name,
                     span: g.key.span,
-                    types: Vec::new(),
+                    types: Vec::with_capacity(types.len()),
                 };
-                for t in g.value.as_map().unwrap_or_default() {
+                for t in types {
                     let Some(key) = t.key.as_scalar().map(|s| s.value.clone()) else {
                         continue;
                     };
                     let ty = IndicatorType::from_name(&key);
-                    let values = t
-                        .value
-                        .as_seq()
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(|v| {
-                            let raw = scalar_text(v)?;
-                            let checked = match ty {
-                                Some(ty) => indicator::check(ty, &raw),
-                                None => Checked::Invalid("unknown indicator type".into()),
-                            };
-                            Some(Value {
-                                raw,
-                                span: v.span,
-                                checked,
-                            })
+                    let items = t.value.as_seq().unwrap_or_default();
+                    // Sized once for every item (a null item is the only one left out).
+                    let mut values = Vec::with_capacity(items.len());
+                    values.extend(items.iter().filter_map(|v| {
+                        let raw = scalar_text(v)?;
+                        let checked = match ty {
+                            Some(ty) => indicator::check(ty, &raw),
+                            None => Checked::Invalid("unknown indicator type".into()),
+                        };
+                        Some(Value {
+                            raw,
+                            span: v.span,
+                            checked,
                         })
-                        .collect();
+                    }));
                     group.types.push(TypeValues {
                         ty,
                         key,

@@ -348,8 +348,10 @@ pub fn compile_view<'a>(file: &'a RuleFile) -> Result<RuleView<'a>, String> {
             at(span)
         ));
     }
+    // Written from the rule's parsed condition in place (no copy of the tree).
     let condition = rule
-        .parsed_condition()
+        .condition_expr()
+        .as_ref()
         .map_err(|e| {
             let span = rule.condition.as_ref().map(|c| c.span).unwrap_or(rule.span);
             format!("{}: condition: {e}", at(span))

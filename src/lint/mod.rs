@@ -459,7 +459,7 @@ pub fn run_with<T: Send>(
     crate::timings::mark("lint: start");
     // An indexed collect writes each file's result into its place; collecting straight into
     // `Result<Vec<_>>` would push every result into per-thread lists, then copy them.
-    let results: Vec<Result<Checked<T>, IoError>> = inputs
+    let mut results: Vec<Result<Checked<T>, IoError>> = inputs
         .par_iter()
         .map(|i| {
             let checked = process(i, opts, hook);
@@ -467,23 +467,55 @@ pub fn run_with<T: Send>(
             checked
         })
         .collect();
-    // The first error in input order, if any (moved in place otherwise).
-    let checked = results.into_iter().collect::<Result<Vec<_>, _>>()?;
+    // The first error in input order, if any; otherwise the results are taken from where
+    // they were written (collecting them into a `Vec<Checked>` would copy every one into
+    // fresh memory).
+    if let Some(k) = results.iter().position(Result::is_err) {
+        return Err(results
+            .swap_remove(k)
+            .err()
+            .expect("the result at k is an error"));
+    }
+    let checked = results.into_iter().map(|r| match r {
+        Ok(c) => c,
+        Err(_) => unreachable!("errors were returned above"),
+    });
     Ok(assemble(checked, inputs, opts))
+}
+
+/// The items `second` rejects and those it accepts, each in the order given: what
+/// `partition` gives with the two sides swapped, in vectors sized once (all on one side,
+/// as the summaries of a repository of one kind are, keeps the vector as it is).
+fn split_by<T>(items: Vec<T>, second: impl Fn(&T) -> bool) -> (Vec<T>, Vec<T>) {
+    let n_second = items.iter().filter(|x| second(x)).count();
+    if n_second == 0 {
+        return (items, Vec::new());
+    }
+    if n_second == items.len() {
+        return (Vec::new(), items);
+    }
+    let mut first = Vec::with_capacity(items.len() - n_second);
+    let mut other = Vec::with_capacity(n_second);
+    for x in items {
+        if second(&x) {
+            other.push(x);
+        } else {
+            first.push(x);
+        }
+    }
+    (first, other)
 }
 
 /// The rest of a lint run once every file has had its per-file part: the findings gathered,
 /// the repository-wide checks run over every file's summaries, suppressions applied to
 /// theirs, and the findings sorted.
 fn assemble<T>(
-    checked: Vec<Checked<T>>,
+    checked: impl ExactSizeIterator<Item = Checked<T>>,
     inputs: &[Input],
     opts: &Options,
 ) -> (Outcome, Vec<Option<T>>) {
     assemble_with(checked, inputs, opts, |summaries| {
-        let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = summaries
-            .into_iter()
-            .partition(|s| s.kind == RuleKind::Sigma);
+        let (native, sigma) = split_by(summaries, |s| s.kind == RuleKind::Sigma);
         let repo = check_repository(&native, &sigma, opts);
         crate::drop_in_background((native, sigma));
         repo
@@ -492,12 +524,17 @@ fn assemble<T>(
 
 /// [`assemble`] with the repository-wide findings given by `repo` from every file's
 /// summaries (in input order): the lint cache gives the stored ones.
-fn assemble_with<T>(
-    checked: Vec<Checked<T>>,
+fn assemble_with<T, I>(
+    checked: I,
     inputs: &[Input],
     opts: &Options,
     repo: impl FnOnce(Vec<RuleSummary>) -> Vec<Diagnostic>,
-) -> (Outcome, Vec<Option<T>>) {
+) -> (Outcome, Vec<Option<T>>)
+where
+    I: IntoIterator<Item = Checked<T>>,
+    I::IntoIter: ExactSizeIterator,
+{
+    let checked = checked.into_iter();
     let mut extras = Vec::with_capacity(checked.len());
     let mut outcome = Outcome {
         files_checked: opts.only.as_ref().map_or(inputs.len(), |o| {
@@ -592,6 +629,19 @@ fn assemble_with<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn split_by_kind_is_partition() {
+        // Every mix of two kinds up to 8 items: the same two lists, in the same order, as
+        // `Iterator::partition` (whose sides are swapped).
+        for n in 0..=8u32 {
+            for mask in 0..(1u32 << n) {
+                let items: Vec<(u32, bool)> = (0..n).map(|i| (i, mask >> i & 1 == 1)).collect();
+                let (b, a): (Vec<_>, Vec<_>) = items.clone().into_iter().partition(|x| x.1);
+                assert_eq!(split_by(items, |x| x.1), (a, b), "n {n} mask {mask:b}");
+            }
+        }
+    }
 
     /// The loader finds problems by kind; lint reports each kind under its own code.
     #[test]
