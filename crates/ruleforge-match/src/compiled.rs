@@ -13,8 +13,7 @@
 
 use super::event::FieldTable;
 use super::{
-    compile_canonical, compile_canonical_owned, compile_value, event_ip, glob,
-    normalize_event_value_cow, Pattern, RuleSpec,
+    compile_canonical, compile_value, event_ip, glob, normalize_event_value_cow, Pattern, RuleSpec,
 };
 use crate::condition::Expr;
 use crate::indicator::{IndicatorType, Syntax};
@@ -646,67 +645,9 @@ fn prepare(views: &[RuleView<'_>], first: usize, bases: &[AtomId]) -> Result<Pre
     Ok(out)
 }
 
-/// Files the compiled values of one indicator type (chunk by chunk, in rule order) and
-/// builds its index.
-/// [`prepare`] for rules of a verified bundle, taken over: their strings move into the set
-/// (no copy), values of canonical shape are not checked again ([`compile_canonical`]), and
-/// each chunk of typed rules is freed as soon as it is compiled.
-fn prepare_owned(
-    rules: Vec<ruleforge_bundle::CompiledRule>,
-    first: usize,
-    bases: &[AtomId],
-) -> Result<Prepared, BuildError> {
-    let mut out = Prepared {
-        rules: Vec::with_capacity(rules.len()),
-        always: Vec::new(),
-        buckets: IndicatorType::ALL.iter().map(|_| Vec::new()).collect(),
-    };
-    for (k, rule) in rules.into_iter().enumerate() {
-        let ri = first + k;
-        let condition =
-            crate::condition::parse(&rule.condition).map_err(|e| BuildError::Condition {
-                id: rule.id.clone(),
-                message: e.to_string(),
-            })?;
-        let mut atom = bases[k];
-        let mut groups = Vec::with_capacity(rule.groups.len());
-        let mut group_names = Vec::with_capacity(rule.groups.len());
-        for (name, types) in rule.groups {
-            let mut atoms = Vec::with_capacity(types.len());
-            for (key, values) in types {
-                atoms.push(atom);
-                // An unknown type is never hit: its group cannot match.
-                if let Some(ty) = IndicatorType::from_name(&key) {
-                    let bucket = &mut out.buckets[ty as usize];
-                    bucket.extend(
-                        values
-                            .into_iter()
-                            .map(|raw| (compile_canonical_owned(ty, raw), atom)),
-                    );
-                }
-                atom += 1;
-            }
-            groups.push(atoms);
-            group_names.push(name);
-        }
-        let names: Vec<&str> = group_names.iter().map(String::as_str).collect();
-        if condition.eval(&names, &|_| false) {
-            out.always.push(ri as u32);
-        }
-        out.rules.push(CRule {
-            spec_id: rule.id,
-            title: rule.title,
-            condition,
-            group_names,
-            groups,
-        });
-    }
-    Ok(out)
-}
-
-/// [`prepare`] for rules of a verified bundle read in place: values of canonical shape are
-/// not checked again ([`compile_canonical`]); the strings the set keeps are copied out of
-/// the member's bytes once.
+/// [`prepare`] for rules of a verified bundle (read in place, or typed rules turned into
+/// [`ruleforge_bundle::CompiledRuleRef`]s): values of canonical shape are not checked again
+/// ([`compile_canonical`]); the strings the set keeps are copied once.
 fn prepare_in_place(
     rules: &[ruleforge_bundle::CompiledRuleRef<'_>],
     first: usize,
@@ -756,6 +697,8 @@ fn prepare_in_place(
     Ok(out)
 }
 
+/// Files the compiled values of one indicator type (chunk by chunk, in rule order) and
+/// builds its index.
 fn build_type(
     ty: IndicatorType,
     chunks: Vec<Vec<(Pattern, AtomId)>>,
@@ -842,24 +785,23 @@ impl CompiledSet {
 
     /// Compiles the native rules of a verified bundle (`rules.json`) in their order, straight
     /// from the typed document: the same set as [`CompiledSet::new`] over
-    /// [`RuleSpec::from_compiled`] of each rule. The rules are taken over, so their strings
-    /// move into the set instead of being copied, and values already in their canonical form
-    /// are not checked again ([`compile_canonical`]).
+    /// [`RuleSpec::from_compiled`] of each rule, and as [`CompiledSet::from_runs`] of the
+    /// same rules read in place (the same compiling, [`CompiledSet::compile_run`]'s); values
+    /// already in their canonical form are not checked again ([`compile_canonical`]).
     pub fn from_bundle(rules: ruleforge_bundle::RuleSet) -> Result<CompiledSet, BuildError> {
-        let mut rules = rules.rules;
+        let rules: Vec<ruleforge_bundle::CompiledRuleRef<'static>> =
+            rules.rules.into_iter().map(Into::into).collect();
         let atoms: Vec<usize> = rules
             .iter()
             .map(|r| r.groups.values().map(|types| types.len()).sum())
             .collect();
-        // Chunks taken off the end, then put back in order.
-        let mut chunks = Vec::with_capacity(rules.len().div_ceil(CHUNK));
-        let starts: Vec<usize> = (0..rules.len()).step_by(CHUNK).collect();
-        for &first in starts.iter().rev() {
-            chunks.push((first, rules.split_off(first)));
-        }
-        chunks.reverse();
+        let chunks: Vec<(usize, &[ruleforge_bundle::CompiledRuleRef<'_>])> = rules
+            .chunks(CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| (c * CHUNK, chunk))
+            .collect();
         Self::finish(atoms, chunks, |(first, chunk), bases| {
-            prepare_owned(chunk, first, &bases[first..])
+            prepare_in_place(chunk, first, &bases[first..])
         })
     }
 

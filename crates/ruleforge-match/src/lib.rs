@@ -384,15 +384,6 @@ pub fn compile_canonical(ty: IndicatorType, raw: &str) -> Pattern {
     }
 }
 
-/// [`compile_canonical`] of a value taken over (moved into the pattern, not copied).
-pub fn compile_canonical_owned(ty: IndicatorType, raw: String) -> Pattern {
-    if canonical_shape(ty, &raw) {
-        of_canonical(ty, raw)
-    } else {
-        compile_value(ty, &raw)
-    }
-}
-
 /// Whether `raw` has the shape of a canonical value of `ty` (see [`compile_canonical`]).
 fn canonical_shape(ty: IndicatorType, raw: &str) -> bool {
     let no_control = if raw.is_ascii() {
