@@ -202,11 +202,8 @@ pub fn verify(
     })
 }
 
-/// Lower-case hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    ruleforge_bundle::hex(&sha2::Sha256::digest(bytes))
-}
+/// Lower-case hex SHA-256 (one function for the crate: the delta's).
+pub use crate::delta::sha256_hex;
 
 #[cfg(test)]
 mod tests {
