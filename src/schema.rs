@@ -206,8 +206,9 @@ pub fn validate_rule(root: &Node) -> Vec<Violation> {
 /// Validates a document against `target`; violations point at the offending nodes, in the
 /// order of the file.
 pub fn validate(target: &'static Target, root: &Node) -> Vec<Violation> {
-    // Most documents are valid: the boolean check on the tree as it is costs far less than
-    // converting it to JSON and collecting errors, which only invalid documents pay for.
+    // Most documents are valid: a boolean check on the tree as it is (the typed check where
+    // one is written, else the validator's) costs far less than converting it to JSON and
+    // collecting errors, which only invalid documents pay for.
     let valid = match target.is_valid {
         Some(check) => check(root),
         None => target.yaml_validator().is_valid(root),
