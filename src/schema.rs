@@ -19,6 +19,8 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::Validator;
 use std::sync::OnceLock;
 
+mod native;
+
 pub const RULE_SCHEMA: &str = include_str!("../schemas/rule.schema.json");
 pub const CONFIG_SCHEMA: &str = include_str!("../schemas/config.schema.json");
 pub const SIGMA_RULE_SCHEMA: &str =
@@ -70,6 +72,10 @@ pub struct Target {
     pub top_keys: &'static [&'static str],
     /// Errors left to a dedicated lint rule that explains them better.
     pub skip: fn(pointer: &str, kind: &ValidationErrorKind) -> bool,
+    /// A typed check of the schema, if one is written: true exactly when the validator
+    /// accepts the document (a test holds the two equal), so valid documents skip the
+    /// validator's walk.
+    pub is_valid: Option<fn(&Node) -> bool>,
     cell: &'static Compiled,
 }
 
@@ -101,6 +107,7 @@ pub static NATIVE_RULE: Target = Target {
     top_keys: TOP_KEYS,
     // `/id` patterns are RF101's.
     skip: |pointer, kind| pointer == "/id" && matches!(kind, ValidationErrorKind::Pattern { .. }),
+    is_valid: Some(native::is_valid),
     cell: &NATIVE_CELL,
 };
 
@@ -118,6 +125,7 @@ pub static SIGMA_RULE: Target = Target {
     document: "the Sigma rule",
     top_keys: &crate::sigma::DETECTION_KEYS,
     skip: sigma_skip,
+    is_valid: None,
     cell: &SIGMA_RULE_CELL,
 };
 
@@ -144,6 +152,7 @@ pub static SIGMA_CORRELATION: Target = Target {
         "tags",
     ],
     skip: sigma_skip,
+    is_valid: None,
     cell: &SIGMA_CORRELATION_CELL,
 };
 
@@ -164,6 +173,7 @@ pub static SIGMA_FILTER: Target = Target {
         "filter",
     ],
     skip: sigma_skip,
+    is_valid: None,
     cell: &SIGMA_FILTER_CELL,
 };
 
@@ -196,12 +206,22 @@ pub fn validate_rule(root: &Node) -> Vec<Violation> {
 /// Validates a document against `target`; violations point at the offending nodes, in the
 /// order of the file.
 pub fn validate(target: &'static Target, root: &Node) -> Vec<Violation> {
-    let mut out = Vec::new();
-    // Most documents are valid: the boolean check on the tree as it is costs far less than
-    // converting it to JSON and collecting errors, which only invalid documents pay for.
-    if target.yaml_validator().is_valid(root) {
-        return out;
+    // Most documents are valid: a boolean check on the tree as it is (the typed check where
+    // one is written, else the validator's) costs far less than converting it to JSON and
+    // collecting errors, which only invalid documents pay for.
+    let valid = match target.is_valid {
+        Some(check) => check(root),
+        None => target.yaml_validator().is_valid(root),
+    };
+    if valid {
+        return Vec::new();
     }
+    errors(target, root)
+}
+
+/// The validator's errors on `root`, in the order of the file.
+fn errors(target: &'static Target, root: &Node) -> Vec<Violation> {
+    let mut out = Vec::new();
     let instance = root.to_json();
     for err in target.validator().iter_errors(&instance) {
         let pointer = err.instance_path().as_str().to_string();
@@ -483,4 +503,256 @@ fn strsim(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+    use std::path::Path;
+
+    /// What `validate` answered before the typed check: the validator's boolean walk, then
+    /// its errors.
+    fn by_validator(root: &Node) -> Vec<Violation> {
+        if NATIVE_RULE.yaml_validator().is_valid(root) {
+            Vec::new()
+        } else {
+            errors(&NATIVE_RULE, root)
+        }
+    }
+
+    /// The typed check and the validator agree on `root`, and so do the reports.
+    fn assert_same(name: &str, root: &Node) -> bool {
+        let valid = NATIVE_RULE.yaml_validator().is_valid(root);
+        assert_eq!(native::is_valid(root), valid, "validity of {name}");
+        assert_eq!(
+            validate_rule(root),
+            by_validator(root),
+            "violations of {name}"
+        );
+        valid
+    }
+
+    fn parse(name: &str, text: &str) -> Option<Node> {
+        crate::yaml::parse(&SourceFile::new(name, text)).ok()
+    }
+
+    fn yaml_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a readable directory") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                yaml_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn typed_check_equals_the_validator_on_the_repository_rules_vectors_and_fixtures() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["rules", "tests/vectors", "tests/fixtures"] {
+            yaml_files(&root.join(dir), &mut files);
+        }
+        let (mut valid, mut invalid) = (0, 0);
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            let name = path.display().to_string();
+            let Some(node) = parse(&name, &text) else {
+                continue;
+            };
+            if assert_same(&name, &node) {
+                valid += 1;
+            } else {
+                invalid += 1;
+            }
+        }
+        // Both answers are exercised: the repository's rules are valid, many fixtures not.
+        assert!(valid >= 100, "{valid} valid documents");
+        assert!(invalid >= 20, "{invalid} invalid documents");
+    }
+
+    /// A rule with every key of the schema.
+    const FULL: &str = "\
+id: df3decea-a442-451d-8235-35b9cec46253
+title: A rule with every key
+status: test
+severity: medium
+confidence: medium
+tlp: amber+strict
+author: someone
+created: 2024-02-29
+modified: 2024-03-01
+expires: 2030-12-31
+description: Everything the schema allows.
+references:
+  - https://example.org/report
+tags:
+  - attack.t1505.003
+  - cve.2021-34473
+  - tlp.amber+strict
+related:
+  - id: 0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0
+    type: derived
+falsepositives:
+  - admins
+indicators:
+  g_1:
+    md5: [d41d8cd98f00b204e9800998ecf8427e]
+    sha1: [da39a3ee5e6b4b0d3255bfef95601890afd80709]
+    sha256: [e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855]
+    file_name: ['*.aspx']
+    file_path: ['C:\\x\\*']
+    process_name: [w3wp.exe]
+    command_line: ['* -enc *']
+    registry_path: ['HKLM\\x']
+    user_agent: [curl/*]
+    url_path: [/owa/*]
+    url: ['https://example.org/a']
+    domain: [example.org]
+    ip: [192.0.2.1]
+    email: [a@example.org]
+  other:
+    ip: [198.51.100.0/24]
+condition: g_1 or other
+tests:
+  - name: hit
+    expect: match
+    event:
+      process.name: w3wp.exe
+      _x.y_1.z: [a, b]
+  - name: miss
+    expect: no_match
+    event:
+      ip: '192.0.2.2'
+";
+
+    /// `FULL` with `from` replaced by `to` (once, where it first occurs).
+    fn edit(from: &str, to: &str) -> String {
+        assert!(FULL.contains(from), "{from:?} is in the rule");
+        FULL.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn typed_check_equals_the_validator_on_rules_breaking_each_keyword() {
+        let long = |n: usize, c: char| std::iter::repeat_n(c, n).collect::<String>();
+        // (what is broken or kept, the document, whether the schema accepts it)
+        let cases: Vec<(&str, String, bool)> = vec![
+            ("every key", FULL.to_string(), true),
+            ("root type", "- a\n- b\n".into(), false),
+            ("root scalar", "just text\n".into(), false),
+            ("root additionalProperties", edit("status: test\n", "status: test\nstatuss: x\n"), false),
+            ("root complex key", edit("status: test\n", "status: test\n? [id]\n: 1\n"), false),
+            ("required id", edit("id: df3decea-a442-451d-8235-35b9cec46253\n", ""), false),
+            ("required title", edit("title: A rule with every key\n", ""), false),
+            ("required status", edit("status: test\n", ""), false),
+            ("required severity", edit("severity: medium\n", ""), false),
+            ("required author", edit("author: someone\n", ""), false),
+            ("required created", edit("created: 2024-02-29\n", ""), false),
+            ("required modified", edit("modified: 2024-03-01\n", ""), false),
+            ("required description", edit("description: Everything the schema allows.\n", ""), false),
+            ("required indicators", FULL.split("indicators:").next().unwrap().to_string() + "condition: x\n", false),
+            ("optional keys absent", "id: df3decea-a442-451d-8235-35b9cec46253\ntitle: t\nstatus: stable\nseverity: info\nauthor: a\ncreated: 2024-01-01\nmodified: 2024-01-01\ndescription: d\nindicators:\n  g:\n    ip: [192.0.2.1]\n".into(), true),
+            ("id pattern (upper case)", edit("id: df3decea", "id: DF3DECEA"), false),
+            ("id pattern (short)", edit("id: df3decea-a442-451d-8235-35b9cec46253", "id: df3decea-a442-451d-8235-35b9cec4625"), false),
+            ("id pattern (hyphen moved)", edit("id: df3decea-a442", "id: df3dece-aa442"), false),
+            ("id type", edit("id: df3decea-a442-451d-8235-35b9cec46253", "id: 12"), false),
+            ("id quoted", edit("id: df3decea-a442-451d-8235-35b9cec46253", "id: 'df3decea-a442-451d-8235-35b9cec46253'"), true),
+            ("title minLength", edit("title: A rule with every key", "title: ''"), false),
+            ("title maxLength 200", edit("title: A rule with every key", &format!("title: {}", long(200, 'é'))), true),
+            ("title maxLength 201", edit("title: A rule with every key", &format!("title: {}", long(201, 'a'))), false),
+            ("title maxLength 201 wide", edit("title: A rule with every key", &format!("title: {}", long(201, 'é'))), false),
+            ("title type number", edit("title: A rule with every key", "title: 1.5"), false),
+            ("title type bool", edit("title: A rule with every key", "title: true"), false),
+            ("title type null", edit("title: A rule with every key", "title: ~"), false),
+            ("title non-finite float is its text", edit("title: A rule with every key", "title: .inf"), true),
+            ("title tagged string", edit("title: A rule with every key", "title: !!str 12"), true),
+            ("title list", edit("title: A rule with every key", "title: [a]"), false),
+            ("status enum", edit("status: test", "status: testing"), false),
+            ("status type", edit("status: test", "status: 1"), false),
+            ("severity enum", edit("severity: medium", "severity: Medium"), false),
+            ("confidence enum", edit("confidence: medium", "confidence: critical"), false),
+            ("tlp enum", edit("tlp: amber+strict", "tlp: white"), false),
+            ("author minLength", edit("author: someone", "author: \"\""), false),
+            ("author type", edit("author: someone", "author: {a: b}"), false),
+            ("created pattern", edit("created: 2024-02-29", "created: 2024-2-29"), false),
+            ("created format (not a leap year)", edit("created: 2024-02-29", "created: 2023-02-29"), false),
+            ("created format (1900 not leap)", edit("created: 2024-02-29", "created: 1900-02-29"), false),
+            ("created format (2000 leap)", edit("created: 2024-02-29", "created: 2000-02-29"), true),
+            ("created format (month 13)", edit("created: 2024-02-29", "created: 2024-13-01"), false),
+            ("created format (month 00)", edit("created: 2024-02-29", "created: 2024-00-01"), false),
+            ("created format (day 00)", edit("created: 2024-02-29", "created: 2024-01-00"), false),
+            ("created format (April 31)", edit("created: 2024-02-29", "created: 2024-04-31"), false),
+            ("created format (December 31)", edit("created: 2024-02-29", "created: 2024-12-31"), true),
+            ("created type", edit("created: 2024-02-29", "created: 20240229"), false),
+            ("created trailing text", edit("created: 2024-02-29", "created: 2024-02-29x"), false),
+            ("created full-width digit", edit("created: 2024-02-29", "created: 2024-02-2９"), false),
+            ("modified format", edit("modified: 2024-03-01", "modified: 2024-03-32"), false),
+            ("expires pattern", edit("expires: 2030-12-31", "expires: 2030/12/31"), false),
+            ("description minLength", edit("description: Everything the schema allows.", "description: ''"), false),
+            ("references type", edit("references:\n  - https://example.org/report", "references: https://example.org/report"), false),
+            ("references items minLength", edit("  - https://example.org/report", "  - ''"), false),
+            ("references items type", edit("  - https://example.org/report", "  - 3"), false),
+            ("references empty list", edit("references:\n  - https://example.org/report", "references: []"), true),
+            ("tags items pattern (upper case)", edit("  - attack.t1505.003", "  - Attack.t1505.003"), false),
+            ("tags items pattern (leading dot)", edit("  - attack.t1505.003", "  - .attack"), false),
+            ("tags items pattern (space)", edit("  - attack.t1505.003", "  - attack t1505"), false),
+            ("tags items pattern (digit first, symbols)", edit("  - attack.t1505.003", "  - 1a._+-"), true),
+            ("tags items type", edit("  - attack.t1505.003", "  - 12"), false),
+            ("tags type", edit("tags:\n  - attack.t1505.003\n  - cve.2021-34473\n  - tlp.amber+strict", "tags: {a: b}"), false),
+            ("related items type", edit("  - id: 0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\n    type: derived", "  - derived"), false),
+            ("related items required type", edit("\n    type: derived", ""), false),
+            ("related items required id", edit("  - id: 0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\n    type: derived", "  - type: derived"), false),
+            ("related items additionalProperties", edit("    type: derived", "    type: derived\n    note: x"), false),
+            ("related items id pattern", edit("  - id: 0b1c2d3e", "  - id: 0B1C2D3E"), false),
+            ("related items type enum", edit("    type: derived", "    type: derives"), false),
+            ("related type", edit("related:\n  - id: 0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\n    type: derived", "related: x"), false),
+            ("falsepositives items minLength", edit("  - admins", "  - ''"), false),
+            ("indicators type", edit("indicators:\n  g_1:", "indicators: x\nunused:\n  g_1:"), false),
+            ("indicators minProperties", FULL.split("indicators:").next().unwrap().to_string() + "indicators: {}\n", false),
+            ("indicators propertyNames (upper case)", edit("  g_1:", "  G_1:"), false),
+            ("indicators propertyNames (digit first)", edit("  g_1:", "  1g:"), false),
+            ("indicators propertyNames (hyphen)", edit("  g_1:", "  g-1:"), false),
+            ("indicators propertyNames (complex)", edit("  other:", "  ? [other]\n  :"), false),
+            ("group type", edit("  other:\n    ip: [198.51.100.0/24]", "  other: [198.51.100.0/24]"), false),
+            ("group minProperties", edit("  other:\n    ip: [198.51.100.0/24]", "  other: {}"), false),
+            ("group additionalProperties", edit("    ip: [198.51.100.0/24]", "    ipv4: [198.51.100.0/24]"), false),
+            ("values type", edit("    ip: [198.51.100.0/24]", "    ip: 198.51.100.0/24"), false),
+            ("values minItems", edit("    ip: [198.51.100.0/24]", "    ip: []"), false),
+            ("values items minLength", edit("    ip: [198.51.100.0/24]", "    ip: ['']"), false),
+            ("values items type", edit("    ip: [198.51.100.0/24]", "    ip: [12]"), false),
+            ("values items null", edit("    ip: [198.51.100.0/24]", "    ip: [~]"), false),
+            ("condition minLength", edit("condition: g_1 or other", "condition: ''"), false),
+            ("condition type", edit("condition: g_1 or other", "condition: [g_1]"), false),
+            ("tests type", edit("tests:\n  - name: hit", "tests: {}\nx:\n  - name: hit"), false),
+            ("test type", edit("  - name: miss\n    expect: no_match\n    event:\n      ip: '192.0.2.2'", "  - miss"), false),
+            ("test required name", edit("  - name: miss\n    expect: no_match", "  - expect: no_match"), false),
+            ("test required expect", edit("    expect: no_match\n", ""), false),
+            ("test required event", edit("    event:\n      ip: '192.0.2.2'\n", ""), false),
+            ("test additionalProperties", edit("    expect: no_match", "    expect: no_match\n    note: x"), false),
+            ("test name minLength", edit("  - name: miss", "  - name: ''"), false),
+            ("test expect enum", edit("    expect: no_match", "    expect: nomatch"), false),
+            ("event type", edit("    event:\n      ip: '192.0.2.2'", "    event: ip"), false),
+            ("event minProperties", edit("    event:\n      ip: '192.0.2.2'", "    event: {}"), false),
+            ("event propertyNames (upper case)", edit("      ip: '192.0.2.2'", "      IP: '192.0.2.2'"), false),
+            ("event propertyNames (digit first)", edit("      ip: '192.0.2.2'", "      1ip: '192.0.2.2'"), false),
+            ("event propertyNames (empty part)", edit("      ip: '192.0.2.2'", "      a..b: '192.0.2.2'"), false),
+            ("event propertyNames (trailing dot)", edit("      ip: '192.0.2.2'", "      a.: '192.0.2.2'"), false),
+            ("event propertyNames (digit part)", edit("      ip: '192.0.2.2'", "      a.1: '192.0.2.2'"), true),
+            ("event value oneOf (number)", edit("      ip: '192.0.2.2'", "      ip: 3"), false),
+            ("event value oneOf (mapping)", edit("      ip: '192.0.2.2'", "      ip: {a: b}"), false),
+            ("event value items type", edit("      _x.y_1.z: [a, b]", "      _x.y_1.z: [a, 1]"), false),
+            ("event value empty list", edit("      _x.y_1.z: [a, b]", "      _x.y_1.z: []"), true),
+            ("event value empty string", edit("      ip: '192.0.2.2'", "      ip: ''"), true),
+            ("two errors", edit("status: test", "status: x\nseverity2: y"), false),
+        ];
+        for (what, text, expected) in &cases {
+            let root = parse(what, text).unwrap_or_else(|| panic!("{what} parses"));
+            let valid = assert_same(what, &root);
+            assert_eq!(valid, *expected, "the schema's answer for {what}");
+        }
+    }
 }

@@ -165,6 +165,26 @@ pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// Checks `value` against `ty` and computes its canonical form.
 pub fn check(ty: IndicatorType, value: &str) -> Checked {
+    // Most values of the hash types are digests of the right length: one pass over the bytes
+    // decides them (a hex digit is no control character, and `regex:` is not hex).
+    if let Syntax::Hash(len) = ty.syntax() {
+        if value.len() == len && all_hex(value) {
+            return Checked::Valid {
+                canonical: value.to_ascii_lowercase(),
+            };
+        }
+    }
+    check_general(ty, value)
+}
+
+/// Whether every byte of `s` is an ASCII hex digit: without an early exit, so the loop is
+/// vectorized.
+fn all_hex(s: &str) -> bool {
+    s.bytes().fold(true, |ok, b| ok & b.is_ascii_hexdigit())
+}
+
+/// [`check`] without its shortcut for hex digests.
+fn check_general(ty: IndicatorType, value: &str) -> Checked {
     if let Some(pattern) = value.strip_prefix(REGEX_PREFIX) {
         if !ty.allows_regex() {
             return Checked::Invalid(format!(
@@ -218,7 +238,7 @@ pub fn check(ty: IndicatorType, value: &str) -> Checked {
 }
 
 fn check_hash(ty: IndicatorType, value: &str, len: usize) -> Checked {
-    if !value.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if !all_hex(value) {
         return Checked::Invalid(format!("`{}` must be hexadecimal", ty.name()));
     }
     if value.len() != len {
@@ -509,6 +529,61 @@ mod tests {
         );
         assert!(invalid(Md5, "d41d8cd98f00b204e9800998ecf8427"));
         assert!(invalid(Sha1, "zz1d8cd98f00b204e9800998ecf8427e12345678"));
+    }
+
+    #[test]
+    fn hash_shortcut_agrees_with_the_general_check() {
+        // Digests of every length near the hash lengths, built from hex digits of both cases
+        // with one byte (or none) replaced by something else: a non-hex letter, a control
+        // character, a space, a non-ASCII letter; and `regex:` values of the same lengths.
+        let others = [
+            "", "g", "G", "z", "\n", "\t", "\u{7f}", "\0", " ", "é", ":", "-",
+        ];
+        let hex = b"0123456789abcdefABCDEF";
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut cases = 0;
+        for len in (0usize..=2).chain(30..=34).chain(38..=42).chain(62..=66) {
+            for other in others {
+                for _ in 0..8 {
+                    let mut v: String = (0..len)
+                        .map(|_| hex[(next() % hex.len() as u64) as usize] as char)
+                        .collect();
+                    let regex = format!("regex:{}", &v[..len.saturating_sub(6)]);
+                    if !other.is_empty() && len > 0 {
+                        let at = (next() % len as u64) as usize;
+                        v.replace_range(at..at + 1, other);
+                    }
+                    for ty in IndicatorType::ALL {
+                        assert_eq!(check(ty, &v), check_general(ty, &v), "{ty:?} {v:?}");
+                        cases += 1;
+                    }
+                    // (`regex:` values of the hash types: the glob types' patterns would
+                    // only be compiled twice.)
+                    for ty in [Md5, Sha1, Sha256] {
+                        assert_eq!(
+                            check(ty, &regex),
+                            check_general(ty, &regex),
+                            "{ty:?} {regex:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(cases > 20_000);
+        // Both ways are taken: a digest by the shortcut, a bad one by the general check.
+        assert!(
+            matches!(check(Sha256, &"A".repeat(64)), Checked::Valid { canonical } if canonical == "a".repeat(64))
+        );
+        assert!(matches!(
+            check(Sha256, &"a".repeat(63)),
+            Checked::Invalid(_)
+        ));
     }
 
     #[test]
