@@ -668,6 +668,12 @@ impl LintCache {
                     })
                     .collect()
             };
+            // An indexed collect writes each file's result into its place (collecting
+            // straight into `Result<Vec<_>>` would gather them in per-thread lists, then copy
+            // every one into fresh memory); the first error in input order is kept aside and
+            // returned.
+            let first_error: std::sync::Mutex<Option<(usize, IoError)>> =
+                std::sync::Mutex::new(None);
             let mut results: Vec<FileRun> = inputs
                 .par_iter()
                 .zip(index.par_iter())
@@ -683,9 +689,22 @@ impl LintCache {
                         &tables,
                     );
                     crate::progress::add(1);
-                    r
+                    r.unwrap_or_else(|e| {
+                        let mut first = first_error.lock().unwrap_or_else(|p| p.into_inner());
+                        if first.as_ref().is_none_or(|(at, _)| k < *at) {
+                            *first = Some((k, e));
+                        }
+                        FileRun {
+                            checked: None,
+                            out: Out::Nothing,
+                            how: 0,
+                        }
+                    })
                 })
-                .collect::<Result<_, _>>()?;
+                .collect();
+            if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+                return Err(e);
+            }
             drop(states);
             let mut stats = Stats::default();
             for r in &results {
@@ -870,15 +889,46 @@ impl LintCache {
             };
             crate::timings::mark("lint: repository checks (cache)");
             let _ = section_tx.send(complete.then(|| repo.clone()));
-            let checked: Vec<Checked<()>> = results.into_iter().filter_map(|r| r.checked).collect();
-            (checked, repo, stats, pending)
+            (results, repo, stats, pending)
         };
         crate::drop_in_background(bytes);
+        // The per-file results are taken from where they were written (collecting them
+        // into a `Vec<Checked>` would copy every one into fresh memory).
+        let n = checked.iter().filter(|r| r.checked.is_some()).count();
+        let checked = Counted {
+            left: n,
+            inner: checked.into_iter().filter_map(|r| r.checked),
+        };
         let outcome = super::assemble_with(checked, inputs, opts, |_| repo).0;
         crate::timings::mark("lint: done (cache)");
         Ok((outcome, stats, pending))
     }
 }
+
+/// An iterator whose number of items is known ahead (`left`), so a consumer can size its
+/// lists once.
+struct Counted<I> {
+    left: usize,
+    inner: I,
+}
+
+impl<I: Iterator> Iterator for Counted<I> {
+    type Item = I::Item;
+
+    fn next(&mut self) -> Option<I::Item> {
+        let next = self.inner.next();
+        if next.is_some() {
+            self.left = self.left.saturating_sub(1);
+        }
+        next
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl<I: Iterator> ExactSizeIterator for Counted<I> {}
 
 /// The repository-wide findings of the run's rules, from every file's summaries: the new
 /// ones of the files checked (taken out of `results`), the stored ones of the others.
@@ -901,10 +951,12 @@ fn full(
             (_, Some(o)) => stored[*o].summaries(bytes),
         })
         .collect::<Result<_, _>>()?;
-    let (sigma, native): (Vec<RuleSummary>, Vec<RuleSummary>) = all
-        .into_iter()
-        .flatten()
-        .partition(|s| s.kind == RuleKind::Sigma);
+    // Gathered into a list sized once, then split as a run without the cache splits them.
+    let mut flat = Vec::with_capacity(all.iter().map(Vec::len).sum());
+    for s in all {
+        flat.extend(s);
+    }
+    let (native, sigma) = super::split_by(flat, |s| s.kind == RuleKind::Sigma);
     let repo = super::check_repository(&native, &sigma, opts);
     crate::drop_in_background((native, sigma));
     Ok(repo)

@@ -67,12 +67,10 @@ impl<C: Keyed> Table for Of<C> {
     }
 
     fn marks(&self, check: usize, rules: &[RuleSummary], out: &mut Vec<u32>) {
-        // One buffer of keys for the whole file (a file's summaries share a lifetime).
-        let mut keys = Vec::new();
+        // Each key hashed straight into the marks (no list of keys).
         for r in rules.iter().filter(|r| r.kind == C::KIND) {
-            C::keys(r, &mut keys);
+            C::each_key(r, |k| out.push(KeyTables::mark(check, hash_of(&k))));
         }
-        out.extend(keys.iter().map(|k| KeyTables::mark(check, hash_of(k))));
     }
 
     fn findings(&self, h: u64, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {

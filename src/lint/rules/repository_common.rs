@@ -23,8 +23,13 @@ pub trait Keyed {
     const ALONE: bool;
     /// What a key is.
     type Key<'a>: Hash + Eq + Ord;
-    /// The keys `r` holds (a key may come more than once).
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>);
+    /// Calls `f` with each key `r` holds (a key may come more than once): the lint cache
+    /// hashes them straight into a file's marks, without a list of keys.
+    fn each_key<'a>(r: &'a RuleSummary, f: impl FnMut(Self::Key<'a>));
+    /// The keys `r` holds, appended to `out` (a key may come more than once).
+    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+        Self::each_key(r, |k| out.push(k));
+    }
     /// The findings for `key`, given every rule that holds it, in rule-set order.
     fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>);
 }
@@ -49,8 +54,10 @@ impl<S: Scope> Keyed for SameId<S> {
     const ALONE: bool = false;
     type Key<'a> = &'a str;
 
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
-        out.extend(r.id.as_ref().map(|id| id.value.as_str()));
+    fn each_key<'a>(r: &'a RuleSummary, mut f: impl FnMut(Self::Key<'a>)) {
+        if let Some(id) = &r.id {
+            f(id.value.as_str());
+        }
     }
 
     fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
@@ -75,9 +82,14 @@ impl<S: Scope> Keyed for UnknownRelated<S> {
     const ALONE: bool = true;
     type Key<'a> = &'a str;
 
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
-        out.extend(r.id.as_ref().map(|id| id.value.as_str()));
-        out.extend(r.related.iter().map(|rel| rel.value.as_str()));
+    fn each_key<'a>(r: &'a RuleSummary, mut f: impl FnMut(Self::Key<'a>)) {
+        if let Some(id) = &r.id {
+            f(id.value.as_str());
+        }
+        r.related
+            .iter()
+            .map(|rel| rel.value.as_str())
+            .for_each(&mut f);
     }
 
     fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {

@@ -102,8 +102,8 @@ impl rc::Keyed for Keys {
     const ALONE: bool = false;
     type Key<'a> = (IndicatorType, &'a str);
 
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
-        out.extend(r.values().map(|(ty, v, _)| (ty, v)));
+    fn each_key<'a>(r: &'a RuleSummary, f: impl FnMut(Self::Key<'a>)) {
+        r.values().map(|(ty, v, _)| (ty, v)).for_each(f);
     }
 
     fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {

@@ -32,8 +32,10 @@ impl rc::Keyed for Keys {
     const ALONE: bool = false;
     type Key<'a> = Cow<'a, str>;
 
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
-        out.extend(r.title.as_ref().map(|t| rc::title_key(&t.value)));
+    fn each_key<'a>(r: &'a RuleSummary, mut f: impl FnMut(Self::Key<'a>)) {
+        if let Some(t) = &r.title {
+            f(rc::title_key(&t.value));
+        }
     }
 
     fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {

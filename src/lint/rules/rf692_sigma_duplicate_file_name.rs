@@ -31,8 +31,8 @@ impl rc::Keyed for Keys {
     const ALONE: bool = false;
     type Key<'a> = &'a str;
 
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
-        out.push(file_name(r));
+    fn each_key<'a>(r: &'a RuleSummary, mut f: impl FnMut(Self::Key<'a>)) {
+        f(file_name(r));
     }
 
     fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {

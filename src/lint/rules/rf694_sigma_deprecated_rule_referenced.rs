@@ -39,10 +39,10 @@ impl rc::Keyed for Keys {
     const ALONE: bool = false;
     type Key<'a> = &'a str;
 
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
-        out.extend(names(r));
+    fn each_key<'a>(r: &'a RuleSummary, mut f: impl FnMut(Self::Key<'a>)) {
+        names(r).for_each(&mut f);
         if let Some(s) = &r.sigma {
-            out.extend(s.refs.iter().map(|rf| rf.value.as_str()));
+            s.refs.iter().map(|rf| rf.value.as_str()).for_each(&mut f);
         }
     }
 

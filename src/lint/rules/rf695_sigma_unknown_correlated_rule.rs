@@ -31,12 +31,15 @@ impl rc::Keyed for Keys {
     const ALONE: bool = true;
     type Key<'a> = &'a str;
 
-    fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
+    fn each_key<'a>(r: &'a RuleSummary, mut f: impl FnMut(Self::Key<'a>)) {
         if let Some(s) = &r.sigma {
-            out.extend(s.refs.iter().map(|rf| rf.value.as_str()));
+            s.refs.iter().map(|rf| rf.value.as_str()).for_each(&mut f);
         }
         let name = r.sigma.as_ref().and_then(|s| s.name.as_ref());
-        out.extend(r.id.iter().chain(name).map(|n| n.value.as_str()));
+        r.id.iter()
+            .chain(name)
+            .map(|n| n.value.as_str())
+            .for_each(&mut f);
     }
 
     fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
