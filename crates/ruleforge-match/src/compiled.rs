@@ -21,7 +21,6 @@ use aho_corasick::AhoCorasick;
 use regex::{RegexSet, RegexSetBuilder};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 type AtomId = u32;
@@ -56,7 +55,7 @@ struct PatternSetBuilder {
     patterns: Vec<String>,
     compiled: Vec<regex::Regex>,
     atoms: Vec<Vec<AtomId>>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
 }
 
 impl PatternSetBuilder {
@@ -83,7 +82,7 @@ impl PatternSetBuilder {
         // Aho-Corasick automaton of those literals; the others go into one RegexSet.
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut by_literal: Vec<Vec<u32>> = Vec::new();
-        let mut lit_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut lit_index: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
         let mut rest = Vec::new();
         let mut rest_ids = Vec::new();
         for (i, p) in self.patterns.iter().enumerate() {
@@ -197,19 +196,17 @@ impl PatternSet {
 struct GlobIndexBuilder {
     globs: Vec<(String, bool)>,
     atoms: Vec<Vec<AtomId>>,
-    index: HashMap<(String, bool), usize>,
+    index: FxHashMap<(String, bool), usize>,
 }
 
 impl GlobIndexBuilder {
     fn add(&mut self, pattern: String, question_wild: bool, atom: AtomId) {
-        let key = (pattern, question_wild);
-        let i = match self.index.get(&key) {
-            Some(i) => *i,
-            None => {
-                self.globs.push(key.clone());
+        let i = match self.index.entry((pattern, question_wild)) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                self.globs.push(e.key().clone());
                 self.atoms.push(Vec::new());
-                self.index.insert(key, self.globs.len() - 1);
-                self.globs.len() - 1
+                *e.insert(self.globs.len() - 1)
             }
         };
         self.atoms[i].push(atom);
@@ -517,8 +514,8 @@ struct TypeIndexBuilder {
     exact: FxHashMap<String, Atoms>,
     digests: FxHashMap<[u8; 32], Atoms>,
     subdomain: FxHashMap<String, Atoms>,
-    nets_v4: HashMap<u8, FxHashMap<u32, Atoms>>,
-    nets_v6: HashMap<u8, FxHashMap<u128, Atoms>>,
+    nets_v4: FxHashMap<u8, FxHashMap<u32, Atoms>>,
+    nets_v6: FxHashMap<u8, FxHashMap<u128, Atoms>>,
     on_text: PatternSetBuilder,
     on_raw: PatternSetBuilder,
 }
