@@ -583,8 +583,16 @@ impl<'a> RuleView<'a> {
 /// A run of rules of a verified bundle, compiled ([`CompiledSet::compile_run`]).
 pub struct RuleRun(Result<Prepared, BuildError>);
 
+/// A compiled rule value as it is filed in its type's index.
+enum Filed {
+    Pattern(Pattern),
+    /// A canonical digest of a hash type, decoded where its rule is compiled (in parallel),
+    /// so its text is never copied ([`TypeIndex::digests`]).
+    Digest([u8; 32]),
+}
+
 /// The values of one chunk of rules, compiled, by indicator type.
-type Buckets = Vec<Vec<(Pattern, AtomId)>>;
+type Buckets = Vec<Vec<(Filed, AtomId)>>;
 
 /// What the parallel pass makes of a chunk of rules.
 struct Prepared {
@@ -620,7 +628,11 @@ fn prepare(views: &[RuleView<'_>], first: usize, bases: &[AtomId]) -> Result<Pre
                 // An unknown type is never hit: its group cannot match.
                 if let Some(ty) = IndicatorType::from_name(key) {
                     let bucket = &mut out.buckets[ty as usize];
-                    bucket.extend(values.iter().map(|raw| (compile_value(ty, raw), atom)));
+                    bucket.extend(
+                        values
+                            .iter()
+                            .map(|raw| (Filed::Pattern(compile_value(ty, raw)), atom)),
+                    );
                 }
                 atom += 1;
             }
@@ -672,7 +684,15 @@ fn prepare_in_place(
                 // An unknown type is never hit: its group cannot match.
                 if let Some(ty) = IndicatorType::from_name(key) {
                     let bucket = &mut out.buckets[ty as usize];
-                    bucket.extend(values.iter().map(|raw| (compile_canonical(ty, raw), atom)));
+                    // A canonical digest is the key `add_value` would file its `Exact`
+                    // pattern under.
+                    bucket.extend(values.iter().map(|raw| {
+                        let filed = match digest_key(ty, raw, false) {
+                            Some(key) => Filed::Digest(key),
+                            None => Filed::Pattern(compile_canonical(ty, raw)),
+                        };
+                        (filed, atom)
+                    }));
                 }
                 atom += 1;
             }
@@ -698,7 +718,7 @@ fn prepare_in_place(
 /// builds its index.
 fn build_type(
     ty: IndicatorType,
-    chunks: Vec<Vec<(Pattern, AtomId)>>,
+    chunks: Vec<Vec<(Filed, AtomId)>>,
 ) -> Result<TypeIndex, BuildError> {
     let mut b = TypeIndexBuilder::default();
     let n: usize = chunks.iter().map(Vec::len).sum();
@@ -899,9 +919,15 @@ impl CompiledSet {
                 by_type[t].push(bucket);
             }
         }
-        let types: Vec<_> = IndicatorType::ALL.into_iter().zip(by_type).collect();
-        let index = par_map(types, |(ty, chunks)| build_type(ty, chunks))
+        // The types with most values first, so the cores finish together; then back in order.
+        let mut types: Vec<_> = IndicatorType::ALL.into_iter().zip(by_type).collect();
+        let size = |chunks: &Buckets| chunks.iter().map(Vec::len).sum::<usize>();
+        types.sort_by_key(|(_, chunks)| std::cmp::Reverse(size(chunks)));
+        let mut built = par_map(types, |(ty, chunks)| (ty, build_type(ty, chunks)));
+        built.sort_by_key(|(ty, _)| *ty as usize);
+        let index = built
             .into_iter()
+            .map(|(_, index)| index)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(CompiledSet {
             rules,
@@ -988,7 +1014,11 @@ impl CompiledSet {
     }
 }
 
-fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, p: Pattern, atom: AtomId) {
+fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, filed: Filed, atom: AtomId) {
+    let p = match filed {
+        Filed::Pattern(p) => p,
+        Filed::Digest(key) => return file_under(&mut b.digests, key, atom),
+    };
     match p {
         Pattern::Exact(s) => match digest_key(ty, &s, false) {
             Some(key) => file_under(&mut b.digests, key, atom),
