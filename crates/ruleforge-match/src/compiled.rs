@@ -1059,22 +1059,39 @@ fn digest_key(ty: IndicatorType, hex: &str, any_case: bool) -> Option<[u8; 32]> 
     let Syntax::Hash(len) = ty.syntax() else {
         return None;
     };
-    if hex.len() != len || len > 64 {
+    if hex.len() != len || len > 64 || len % 2 == 1 {
         return None;
     }
-    let nibble = |b: u8| match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' if any_case => Some(b - b'A' + 10),
-        _ => None,
-    };
+    // Every byte decoded by table, without a branch; a byte that is not a hex digit (of the
+    // case allowed) decodes to 0xFF, whose high bits say so once the digest is done.
+    let table = if any_case { &HEX_ANY_CASE } else { &HEX_LOWER };
     let mut key = [0u8; 32];
-    for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
-        let hi = nibble(pair[0])?;
-        let lo = nibble(*pair.get(1)?)?;
-        key[i] = (hi << 4) | lo;
+    let mut bad = 0u8;
+    for (k, pair) in key.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        let (hi, lo) = (table[pair[0] as usize], table[pair[1] as usize]);
+        bad |= hi | lo;
+        *k = (hi << 4) | lo;
     }
-    Some(key)
+    (bad & 0xF0 == 0).then_some(key)
+}
+
+/// The value of each byte as a hex digit (0xFF: not one), lower case only or either case.
+static HEX_LOWER: [u8; 256] = hex_table(false);
+static HEX_ANY_CASE: [u8; 256] = hex_table(true);
+
+const fn hex_table(any_case: bool) -> [u8; 256] {
+    let mut t = [0xFF; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            c @ b'0'..=b'9' => c - b'0',
+            c @ b'a'..=b'f' => c - b'a' + 10,
+            c @ b'A'..=b'F' if any_case => c - b'A' + 10,
+            _ => 0xFF,
+        };
+        b += 1;
+    }
+    t
 }
 
 fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) {
@@ -1130,5 +1147,70 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
     }
     if let Some(s) = &idx.on_raw {
         s.hits(raw, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `digest_key` decoded the plain way: each pair of characters read as a hex byte.
+    fn reference(ty: IndicatorType, hex: &str, any_case: bool) -> Option<[u8; 32]> {
+        let Syntax::Hash(len) = ty.syntax() else {
+            return None;
+        };
+        let digit = |c: char| {
+            c.is_ascii_digit() || matches!(c, 'a'..='f') || (any_case && matches!(c, 'A'..='F'))
+        };
+        if hex.len() != len || !hex.chars().all(digit) {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        for (i, k) in key.iter_mut().take(len / 2).enumerate() {
+            *k = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(key)
+    }
+
+    #[test]
+    fn digest_keys_decode_hex_of_the_type_and_nothing_else() {
+        use IndicatorType::{Md5, Sha1, Sha256};
+        let digest = "0123456789abcdefABCDEF0123456789abcdef0123456789abcdef0123456789";
+        for ty in [Md5, Sha1, Sha256, IndicatorType::Domain] {
+            let len = match ty.syntax() {
+                Syntax::Hash(len) => len,
+                _ => 64,
+            };
+            let base = &digest[..len];
+            // Every byte in every place, in both modes; shorter and longer text.
+            for at in [0, 1, len / 2, len - 2, len - 1] {
+                for b in 0..=255u8 {
+                    let mut bytes = base.as_bytes().to_vec();
+                    bytes[at] = b;
+                    let Ok(text) = String::from_utf8(bytes) else {
+                        continue;
+                    };
+                    for any_case in [false, true] {
+                        assert_eq!(
+                            digest_key(ty, &text, any_case),
+                            reference(ty, &text, any_case),
+                            "{ty:?} {text:?} {any_case}"
+                        );
+                    }
+                }
+            }
+            for text in [&base[1..], &format!("{base}0"), "", &base.to_lowercase()] {
+                for any_case in [false, true] {
+                    assert_eq!(
+                        digest_key(ty, text, any_case),
+                        reference(ty, text, any_case)
+                    );
+                }
+            }
+            if ty != IndicatorType::Domain {
+                assert!(digest_key(ty, &base.to_lowercase(), false).is_some());
+                assert!(digest_key(ty, &base.to_uppercase(), true).is_some());
+            }
+        }
     }
 }
