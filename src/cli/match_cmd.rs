@@ -95,6 +95,7 @@ fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
         }
     };
     let t_verify = t0.elapsed();
+    crate::timings::mark("match: bundle verified, rules compiled by runs");
     let ruleforge_bundle::VerifiedWith {
         rules,
         members,
@@ -106,6 +107,7 @@ fn load_bundle(args: &Args) -> anyhow::Result<Loaded> {
     crate::drop_in_background((members, sigma));
     let set = CompiledSet::from_runs(rules)
         .with_context(|| format!("{}: rules.json", bundle.display()))?;
+    crate::timings::mark("match: rule set built");
     Ok(Loaded::Set(set, t_verify, t0.elapsed() - t_verify))
 }
 
@@ -427,8 +429,26 @@ fn ndjson<R: BufRead, W: Write>(
 }
 
 /// At most this many bytes of events are read ahead while the rules load (so memory stays
-/// bounded whatever the input's length).
+/// bounded whatever the input's length): YAML rules, and a small bundle.
 const AHEAD_BYTES: usize = 64 << 20;
+/// A bundle's read-ahead is this many times its size (within [`AHEAD_BYTES`] and
+/// [`AHEAD_MAX`]): loading it keeps one core busy for long stretches (inflating, hashing,
+/// splitting `rules.json`) in which the other parses about this many bytes of NDJSON per byte
+/// of the archive (a 28 MB, 100,000-rule bundle: about 100 MB of events).
+const AHEAD_PER_BUNDLE_BYTE: u64 = 8;
+/// The read-ahead of the largest bundles.
+const AHEAD_MAX: usize = 256 << 20;
+
+/// How many bytes of events are read ahead while the rules of `args` load.
+fn ahead_bytes(args: &Args) -> usize {
+    let bundle = match &args.rules[..] {
+        [bundle] if !args.public_keys.is_empty() => bundle,
+        _ => return AHEAD_BYTES,
+    };
+    let size = std::fs::metadata(bundle).map_or(0, |m| m.len());
+    let scaled = usize::try_from(size.saturating_mul(AHEAD_PER_BUNDLE_BYTE)).unwrap_or(AHEAD_MAX);
+    scaled.clamp(AHEAD_BYTES, AHEAD_MAX)
+}
 
 /// Events read and parsed while the rules load.
 #[derive(Default)]
@@ -445,12 +465,13 @@ struct Ahead {
 }
 
 /// Reads the input's first byte and, for NDJSON, parses batches of events until `loaded`
-/// says the rules are ready, [`AHEAD_BYTES`] are read, or the input ends.
+/// says the rules are ready, `cap` bytes are read, or the input ends.
 fn read_ahead<R: BufRead>(
     reader: &mut R,
     name: &str,
     live: &Live,
     table: &FieldTable,
+    cap: usize,
     loaded: impl Fn() -> bool,
 ) -> anyhow::Result<Ahead> {
     let first = loop {
@@ -479,7 +500,7 @@ fn read_ahead<R: BufRead>(
     }
     let mut read = 0;
     let mut spans = Vec::with_capacity(BATCH);
-    while !loaded() && read < AHEAD_BYTES {
+    while !loaded() && read < cap {
         let mut buf = Vec::new();
         let (lines, end) = read_batch(reader, name, &mut buf, &mut spans, live)?;
         read += buf.len();
@@ -665,7 +686,11 @@ pub fn exec(args: Args) -> CmdResult {
     let table = FieldTable::new();
     let (loaded, ahead) = std::thread::scope(|scope| {
         let loader = scope.spawn(|| load(&args));
-        let ahead = read_ahead(&mut reader, &name, &live, &table, || loader.is_finished());
+        let cap = ahead_bytes(&args);
+        let ahead = read_ahead(&mut reader, &name, &live, &table, cap, || {
+            loader.is_finished()
+        });
+        crate::timings::mark("match: events read ahead");
         let loaded = loader
             .join()
             .unwrap_or_else(|p| std::panic::resume_unwind(p));
@@ -720,6 +745,7 @@ pub fn exec(args: Args) -> CmdResult {
         Some(_) => ndjson_after(ahead, reader, &name, &live, &mut sink)?,
     };
     let _ = sink.out.flush();
+    crate::timings::mark("match: events matched");
     drop(progress);
     let matches = sink.matches;
     drop(sink);
@@ -784,11 +810,14 @@ mod tests {
             };
             let mut reader = std::io::Cursor::new(input.to_vec());
             let events = if ahead {
-                let ahead = read_ahead(&mut reader, "ev", &live, set.fields(), || false)?;
+                let ahead =
+                    read_ahead(&mut reader, "ev", &live, set.fields(), AHEAD_BYTES, || {
+                        false
+                    })?;
                 assert!(ahead.first.is_some());
                 ndjson_after(ahead, reader, "ev", &live, &mut sink)?
             } else {
-                read_ahead(&mut reader, "ev", &live, set.fields(), || true)?;
+                read_ahead(&mut reader, "ev", &live, set.fields(), AHEAD_BYTES, || true)?;
                 ndjson(reader, "ev", &live, &mut sink, 0, 0)?
             };
             Ok((events, String::from_utf8(sink.out).unwrap()))
@@ -858,6 +887,36 @@ mod tests {
             .unwrap()
             .fd
             .is_none());
+    }
+
+    /// A bundle's events are read ahead in proportion to its size, between the two caps;
+    /// YAML rules and small bundles keep the smaller one.
+    #[test]
+    fn read_ahead_grows_with_the_bundle_within_its_caps() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = |rules: Vec<PathBuf>, keys: usize| Args {
+            rules,
+            event: "-".into(),
+            stats: false,
+            skip_invalid: false,
+            public_keys: vec![dir.path().join("k.pub"); keys],
+            signature: None,
+            now: None,
+            current_version: None,
+        };
+        let bundle = |mib: u64| {
+            let path = dir.path().join(format!("b{mib}.tar.gz"));
+            let f = std::fs::File::create(&path).unwrap();
+            f.set_len(mib << 20).unwrap();
+            path
+        };
+        assert_eq!(ahead_bytes(&args(vec![dir.path().into()], 0)), AHEAD_BYTES);
+        assert_eq!(ahead_bytes(&args(vec![bundle(1)], 1)), AHEAD_BYTES);
+        assert_eq!(ahead_bytes(&args(vec![bundle(20)], 1)), 160 << 20);
+        assert_eq!(ahead_bytes(&args(vec![bundle(100)], 2)), AHEAD_MAX);
+        // Not readable: the smaller cap.
+        let missing = dir.path().join("missing.tar.gz");
+        assert_eq!(ahead_bytes(&args(vec![missing], 1)), AHEAD_BYTES);
     }
 
     #[test]

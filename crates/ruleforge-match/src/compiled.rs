@@ -21,7 +21,6 @@ use aho_corasick::AhoCorasick;
 use regex::{RegexSet, RegexSetBuilder};
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 type AtomId = u32;
@@ -56,7 +55,7 @@ struct PatternSetBuilder {
     patterns: Vec<String>,
     compiled: Vec<regex::Regex>,
     atoms: Vec<Vec<AtomId>>,
-    index: HashMap<String, usize>,
+    index: FxHashMap<String, usize>,
 }
 
 impl PatternSetBuilder {
@@ -83,7 +82,7 @@ impl PatternSetBuilder {
         // Aho-Corasick automaton of those literals; the others go into one RegexSet.
         let mut literals: Vec<Vec<u8>> = Vec::new();
         let mut by_literal: Vec<Vec<u32>> = Vec::new();
-        let mut lit_index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut lit_index: FxHashMap<Vec<u8>, usize> = FxHashMap::default();
         let mut rest = Vec::new();
         let mut rest_ids = Vec::new();
         for (i, p) in self.patterns.iter().enumerate() {
@@ -197,19 +196,17 @@ impl PatternSet {
 struct GlobIndexBuilder {
     globs: Vec<(String, bool)>,
     atoms: Vec<Vec<AtomId>>,
-    index: HashMap<(String, bool), usize>,
+    index: FxHashMap<(String, bool), usize>,
 }
 
 impl GlobIndexBuilder {
     fn add(&mut self, pattern: String, question_wild: bool, atom: AtomId) {
-        let key = (pattern, question_wild);
-        let i = match self.index.get(&key) {
-            Some(i) => *i,
-            None => {
-                self.globs.push(key.clone());
+        let i = match self.index.entry((pattern, question_wild)) {
+            std::collections::hash_map::Entry::Occupied(e) => *e.get(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                self.globs.push(e.key().clone());
                 self.atoms.push(Vec::new());
-                self.index.insert(key, self.globs.len() - 1);
-                self.globs.len() - 1
+                *e.insert(self.globs.len() - 1)
             }
         };
         self.atoms[i].push(atom);
@@ -517,8 +514,8 @@ struct TypeIndexBuilder {
     exact: FxHashMap<String, Atoms>,
     digests: FxHashMap<[u8; 32], Atoms>,
     subdomain: FxHashMap<String, Atoms>,
-    nets_v4: HashMap<u8, FxHashMap<u32, Atoms>>,
-    nets_v6: HashMap<u8, FxHashMap<u128, Atoms>>,
+    nets_v4: FxHashMap<u8, FxHashMap<u32, Atoms>>,
+    nets_v6: FxHashMap<u8, FxHashMap<u128, Atoms>>,
     on_text: PatternSetBuilder,
     on_raw: PatternSetBuilder,
 }
@@ -586,8 +583,16 @@ impl<'a> RuleView<'a> {
 /// A run of rules of a verified bundle, compiled ([`CompiledSet::compile_run`]).
 pub struct RuleRun(Result<Prepared, BuildError>);
 
+/// A compiled rule value as it is filed in its type's index.
+enum Filed {
+    Pattern(Pattern),
+    /// A canonical digest of a hash type, decoded where its rule is compiled (in parallel),
+    /// so its text is never copied ([`TypeIndex::digests`]).
+    Digest([u8; 32]),
+}
+
 /// The values of one chunk of rules, compiled, by indicator type.
-type Buckets = Vec<Vec<(Pattern, AtomId)>>;
+type Buckets = Vec<Vec<(Filed, AtomId)>>;
 
 /// What the parallel pass makes of a chunk of rules.
 struct Prepared {
@@ -623,7 +628,11 @@ fn prepare(views: &[RuleView<'_>], first: usize, bases: &[AtomId]) -> Result<Pre
                 // An unknown type is never hit: its group cannot match.
                 if let Some(ty) = IndicatorType::from_name(key) {
                     let bucket = &mut out.buckets[ty as usize];
-                    bucket.extend(values.iter().map(|raw| (compile_value(ty, raw), atom)));
+                    bucket.extend(
+                        values
+                            .iter()
+                            .map(|raw| (Filed::Pattern(compile_value(ty, raw)), atom)),
+                    );
                 }
                 atom += 1;
             }
@@ -675,7 +684,15 @@ fn prepare_in_place(
                 // An unknown type is never hit: its group cannot match.
                 if let Some(ty) = IndicatorType::from_name(key) {
                     let bucket = &mut out.buckets[ty as usize];
-                    bucket.extend(values.iter().map(|raw| (compile_canonical(ty, raw), atom)));
+                    // A canonical digest is the key `add_value` would file its `Exact`
+                    // pattern under.
+                    bucket.extend(values.iter().map(|raw| {
+                        let filed = match digest_key(ty, raw, false) {
+                            Some(key) => Filed::Digest(key),
+                            None => Filed::Pattern(compile_canonical(ty, raw)),
+                        };
+                        (filed, atom)
+                    }));
                 }
                 atom += 1;
             }
@@ -701,7 +718,7 @@ fn prepare_in_place(
 /// builds its index.
 fn build_type(
     ty: IndicatorType,
-    chunks: Vec<Vec<(Pattern, AtomId)>>,
+    chunks: Vec<Vec<(Filed, AtomId)>>,
 ) -> Result<TypeIndex, BuildError> {
     let mut b = TypeIndexBuilder::default();
     let n: usize = chunks.iter().map(Vec::len).sum();
@@ -902,9 +919,15 @@ impl CompiledSet {
                 by_type[t].push(bucket);
             }
         }
-        let types: Vec<_> = IndicatorType::ALL.into_iter().zip(by_type).collect();
-        let index = par_map(types, |(ty, chunks)| build_type(ty, chunks))
+        // The types with most values first, so the cores finish together; then back in order.
+        let mut types: Vec<_> = IndicatorType::ALL.into_iter().zip(by_type).collect();
+        let size = |chunks: &Buckets| chunks.iter().map(Vec::len).sum::<usize>();
+        types.sort_by_key(|(_, chunks)| std::cmp::Reverse(size(chunks)));
+        let mut built = par_map(types, |(ty, chunks)| (ty, build_type(ty, chunks)));
+        built.sort_by_key(|(ty, _)| *ty as usize);
+        let index = built
             .into_iter()
+            .map(|(_, index)| index)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(CompiledSet {
             rules,
@@ -991,7 +1014,11 @@ impl CompiledSet {
     }
 }
 
-fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, p: Pattern, atom: AtomId) {
+fn add_value(b: &mut TypeIndexBuilder, ty: IndicatorType, filed: Filed, atom: AtomId) {
+    let p = match filed {
+        Filed::Pattern(p) => p,
+        Filed::Digest(key) => return file_under(&mut b.digests, key, atom),
+    };
     match p {
         Pattern::Exact(s) => match digest_key(ty, &s, false) {
             Some(key) => file_under(&mut b.digests, key, atom),
@@ -1032,22 +1059,39 @@ fn digest_key(ty: IndicatorType, hex: &str, any_case: bool) -> Option<[u8; 32]> 
     let Syntax::Hash(len) = ty.syntax() else {
         return None;
     };
-    if hex.len() != len || len > 64 {
+    if hex.len() != len || len > 64 || len % 2 == 1 {
         return None;
     }
-    let nibble = |b: u8| match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' if any_case => Some(b - b'A' + 10),
-        _ => None,
-    };
+    // Every byte decoded by table, without a branch; a byte that is not a hex digit (of the
+    // case allowed) decodes to 0xFF, whose high bits say so once the digest is done.
+    let table = if any_case { &HEX_ANY_CASE } else { &HEX_LOWER };
     let mut key = [0u8; 32];
-    for (i, pair) in hex.as_bytes().chunks(2).enumerate() {
-        let hi = nibble(pair[0])?;
-        let lo = nibble(*pair.get(1)?)?;
-        key[i] = (hi << 4) | lo;
+    let mut bad = 0u8;
+    for (k, pair) in key.iter_mut().zip(hex.as_bytes().chunks_exact(2)) {
+        let (hi, lo) = (table[pair[0] as usize], table[pair[1] as usize]);
+        bad |= hi | lo;
+        *k = (hi << 4) | lo;
     }
-    Some(key)
+    (bad & 0xF0 == 0).then_some(key)
+}
+
+/// The value of each byte as a hex digit (0xFF: not one), lower case only or either case.
+static HEX_LOWER: [u8; 256] = hex_table(false);
+static HEX_ANY_CASE: [u8; 256] = hex_table(true);
+
+const fn hex_table(any_case: bool) -> [u8; 256] {
+    let mut t = [0xFF; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            c @ b'0'..=b'9' => c - b'0',
+            c @ b'a'..=b'f' => c - b'a' + 10,
+            c @ b'A'..=b'F' if any_case => c - b'A' + 10,
+            _ => 0xFF,
+        };
+        b += 1;
+    }
+    t
 }
 
 fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) {
@@ -1103,5 +1147,70 @@ fn lookup(idx: &TypeIndex, ty: IndicatorType, raw: &str, out: &mut Vec<AtomId>) 
     }
     if let Some(s) = &idx.on_raw {
         s.hits(raw, out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `digest_key` decoded the plain way: each pair of characters read as a hex byte.
+    fn reference(ty: IndicatorType, hex: &str, any_case: bool) -> Option<[u8; 32]> {
+        let Syntax::Hash(len) = ty.syntax() else {
+            return None;
+        };
+        let digit = |c: char| {
+            c.is_ascii_digit() || matches!(c, 'a'..='f') || (any_case && matches!(c, 'A'..='F'))
+        };
+        if hex.len() != len || !hex.chars().all(digit) {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        for (i, k) in key.iter_mut().take(len / 2).enumerate() {
+            *k = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(key)
+    }
+
+    #[test]
+    fn digest_keys_decode_hex_of_the_type_and_nothing_else() {
+        use IndicatorType::{Md5, Sha1, Sha256};
+        let digest = "0123456789abcdefABCDEF0123456789abcdef0123456789abcdef0123456789";
+        for ty in [Md5, Sha1, Sha256, IndicatorType::Domain] {
+            let len = match ty.syntax() {
+                Syntax::Hash(len) => len,
+                _ => 64,
+            };
+            let base = &digest[..len];
+            // Every byte in every place, in both modes; shorter and longer text.
+            for at in [0, 1, len / 2, len - 2, len - 1] {
+                for b in 0..=255u8 {
+                    let mut bytes = base.as_bytes().to_vec();
+                    bytes[at] = b;
+                    let Ok(text) = String::from_utf8(bytes) else {
+                        continue;
+                    };
+                    for any_case in [false, true] {
+                        assert_eq!(
+                            digest_key(ty, &text, any_case),
+                            reference(ty, &text, any_case),
+                            "{ty:?} {text:?} {any_case}"
+                        );
+                    }
+                }
+            }
+            for text in [&base[1..], &format!("{base}0"), "", &base.to_lowercase()] {
+                for any_case in [false, true] {
+                    assert_eq!(
+                        digest_key(ty, text, any_case),
+                        reference(ty, text, any_case)
+                    );
+                }
+            }
+            if ty != IndicatorType::Domain {
+                assert!(digest_key(ty, &base.to_lowercase(), false).is_some());
+                assert!(digest_key(ty, &base.to_uppercase(), true).is_some());
+            }
+        }
     }
 }
