@@ -30,6 +30,7 @@
 pub mod archive;
 pub mod keys;
 pub mod manifest;
+pub mod par;
 pub mod payload;
 pub mod times;
 pub mod verify;

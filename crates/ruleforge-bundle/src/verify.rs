@@ -812,12 +812,12 @@ fn member_parts<'m, T: serde::de::DeserializeOwned, I: Send>(
     };
     let n = raws.len();
     let run = run.max(1);
-    let runs: Vec<&[&RawValue]> = raws.chunks(run).collect();
+    let runs: Vec<(usize, &[&RawValue])> = raws.chunks(run).enumerate().collect();
     // At least this many items per thread (a run of many items is worth a thread of its own).
     const MIN_ITEMS_PER_THREAD: usize = 256;
     let min_runs = MIN_ITEMS_PER_THREAD.div_ceil(run);
     let checked: Vec<Result<I, Vec<String>>> =
-        parallel_map(&runs, min_runs, |c, part| items(c * run, part));
+        crate::par::map(runs, min_runs, |(c, part)| items(c * run, part));
     let mut errors = checks.member(name, &head);
     errors.extend(
         checked
@@ -837,49 +837,6 @@ fn member_parts<'m, T: serde::de::DeserializeOwned, I: Send>(
         .map(|c| c.map_err(|e| error(e.join("; "))))
         .collect::<Result<_, _>>()?;
     Ok(Parts::Split(head, items, n))
-}
-
-/// `f` over `items` on the available cores (scoped threads, each taking the next item as it
-/// finishes one, so a thread slowed by other work does not hold the others up), results in
-/// order. Lists of fewer than `min_per_thread` items per thread stay on the calling thread.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    min_per_thread: usize,
-    f: impl Fn(usize, &T) -> R + Sync,
-) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len() / min_per_thread.max(1))
-        .max(1);
-    if threads == 1 {
-        return items.iter().enumerate().map(|(i, t)| f(i, t)).collect();
-    }
-    let slots: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
-    let next = AtomicUsize::new(0);
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(item) = items.get(i) else { break };
-        let r = f(i, item);
-        *slots[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        work();
-        for h in handles {
-            if let Err(p) = h.join() {
-                std::panic::resume_unwind(p);
-            }
-        }
-    });
-    slots
-        .into_iter()
-        .map(|s| {
-            let r = s.into_inner().unwrap_or_else(|p| p.into_inner());
-            r.expect("every item is mapped")
-        })
-        .collect()
 }
 
 fn check_comment(fields: &str, m: &Manifest) -> Result<(), VerifyError> {

@@ -748,49 +748,6 @@ fn build_type(
     })
 }
 
-/// `f` over `items` on the available cores (scoped threads taking the next item as they
-/// finish one), results in order. One item, or one core, stays on the calling thread.
-fn par_map<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
-    if threads <= 1 {
-        return items.into_iter().map(f).collect();
-    }
-    let slots: Vec<Mutex<(Option<T>, Option<R>)>> = items
-        .into_iter()
-        .map(|t| Mutex::new((Some(t), None)))
-        .collect();
-    let next = AtomicUsize::new(0);
-    let work = || loop {
-        let i = next.fetch_add(1, Ordering::Relaxed);
-        let Some(slot) = slots.get(i) else { break };
-        let item = slot.lock().unwrap_or_else(|p| p.into_inner()).0.take();
-        if let Some(item) = item {
-            let r = f(item);
-            slot.lock().unwrap_or_else(|p| p.into_inner()).1 = Some(r);
-        }
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        work();
-        for h in handles {
-            if let Err(p) = h.join() {
-                std::panic::resume_unwind(p);
-            }
-        }
-    });
-    slots
-        .into_iter()
-        .map(|s| {
-            let (_, r) = s.into_inner().unwrap_or_else(|p| p.into_inner());
-            r.expect("every item is mapped")
-        })
-        .collect()
-}
-
 /// Rules per task of the parallel pass.
 const CHUNK: usize = 2048;
 
@@ -898,7 +855,7 @@ impl CompiledSet {
             bases.push(atom_rule.len() as AtomId);
             atom_rule.extend(std::iter::repeat_n(ri as u32, *n));
         }
-        let prepared = par_map(chunks, |c| prepare(c, &bases));
+        let prepared = ruleforge_bundle::par::map(chunks, 1, |c| prepare(c, &bases));
         Self::assemble(atom_rule, prepared)
     }
 
@@ -923,7 +880,8 @@ impl CompiledSet {
         let mut types: Vec<_> = IndicatorType::ALL.into_iter().zip(by_type).collect();
         let size = |chunks: &Buckets| chunks.iter().map(Vec::len).sum::<usize>();
         types.sort_by_key(|(_, chunks)| std::cmp::Reverse(size(chunks)));
-        let mut built = par_map(types, |(ty, chunks)| (ty, build_type(ty, chunks)));
+        let mut built =
+            ruleforge_bundle::par::map(types, 1, |(ty, chunks)| (ty, build_type(ty, chunks)));
         built.sort_by_key(|(ty, _)| *ty as usize);
         let index = built
             .into_iter()
