@@ -8,6 +8,11 @@
 //! which reports its errors. The tests in `schema.rs` hold this equal to the validator on
 //! every rule of the repository, the test vectors and fixtures, and generated rules that
 //! break each keyword of the schema.
+//!
+//! A change of `schemas/rule.schema.json` needs the same change here, and a case in the
+//! tests for each keyword it adds or limit it moves. The one error that matters is a "valid"
+//! for a document the schema rejects: its findings would be lost. A wrong "invalid" only
+//! costs the validator's walk.
 
 use crate::yaml::{Entry, Node, NodeKind, Resolved};
 
