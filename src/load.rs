@@ -131,9 +131,13 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
             });
         }
     }
-    // On every core (a stable sort: of two inputs with one path, the first given is kept).
-    use rayon::slice::ParallelSliceMut;
-    out.par_sort_by(|a, b| a.path.cmp(&b.path));
+    // A folder's walk gives its files in path order already; only several paths given, or a
+    // symlinked file (named by its target), need the sort. On every core, stable: of two
+    // inputs with one path, the first given is kept.
+    if !out.windows(2).all(|w| w[0].path <= w[1].path) {
+        use rayon::slice::ParallelSliceMut;
+        out.par_sort_by(|a, b| a.path.cmp(&b.path));
+    }
     out.dedup_by(|a, b| a.path == b.path);
     Ok(out)
 }
@@ -143,14 +147,19 @@ fn canon(p: &Path) -> PathBuf {
 }
 
 /// Collects the rule files below `dir`, whose path relative to the root is `rel` (`""` for
-/// the root itself). Sub-folders are walked in parallel; relative paths are built by
-/// appending names, not by re-deriving them from absolute paths.
+/// the root itself), in path order (but for symlinked files, named by their target).
+/// Sub-folders are walked in parallel; relative paths are built by appending names, not by
+/// re-deriving them from absolute paths.
+///
+/// The order: a folder's entries are sorted by name, a sub-folder's name followed by `/`, and
+/// each sub-folder's files take its place. Every path below a sub-folder `s` starts with
+/// `s/`, and a file's name holds no `/`, so this is the order of the whole paths.
 fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
     let entries = std::fs::read_dir(dir).map_err(|error| IoError::Read {
         path: dir.display().to_string(),
         error,
     })?;
-    let mut out = Vec::new();
+    let mut files = Vec::new();
     let mut subdirs = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|error| IoError::Read {
@@ -168,7 +177,7 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
             error,
         })?;
         let child = if rel.is_empty() {
-            name.into_owned()
+            name.to_string()
         } else {
             let mut child = String::with_capacity(rel.len() + 1 + name.len());
             child.push_str(rel);
@@ -177,26 +186,64 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
             child
         };
         if ft.is_dir() {
-            subdirs.push((path, child));
+            subdirs.push((path, format!("{name}/"), child));
         } else if is_rule_file(&path) {
-            let rel = if ft.is_symlink() {
-                relative(root, &canon(&path))
+            // A symlinked file is named by its target: its name is kept for the order.
+            let (rel, name) = if ft.is_symlink() {
+                (relative(root, &canon(&path)), Some(name.into_owned()))
             } else {
-                child
+                (child, None)
             };
-            out.push(Input {
-                path: rel,
-                origin: Origin::Disk(path),
-            });
+            files.push((
+                name,
+                Input {
+                    path: rel,
+                    origin: Origin::Disk(path),
+                },
+            ));
         }
     }
     use rayon::prelude::*;
     let below: Vec<Vec<Input>> = subdirs
         .par_iter()
-        .map(|(path, child)| walk(root, path, child))
+        .map(|(path, _, child)| walk(root, path, child))
         .collect::<Result<_, _>>()?;
-    out.extend(below.into_iter().flatten());
-    Ok(out)
+    let cut = if rel.is_empty() { 0 } else { rel.len() + 1 };
+    Ok(in_path_order(files, cut, subdirs, below))
+}
+
+/// A folder's files and the files below each of its sub-folders, merged in order of their
+/// names (a sub-folder's followed by `/`). A file's name is its path from byte `cut` on, or
+/// the name kept beside it (a symlinked file, named by its target).
+fn in_path_order(
+    mut files: Vec<(Option<String>, Input)>,
+    cut: usize,
+    subdirs: Vec<(PathBuf, String, String)>,
+    below: Vec<Vec<Input>>,
+) -> Vec<Input> {
+    fn name_of(f: &(Option<String>, Input), cut: usize) -> &str {
+        match &f.0 {
+            Some(name) => name,
+            None => &f.1.path[cut..],
+        }
+    }
+    files.sort_unstable_by(|a, b| name_of(a, cut).cmp(name_of(b, cut)));
+    let mut below: Vec<(String, Vec<Input>)> = subdirs
+        .into_iter()
+        .map(|(_, key, _)| key)
+        .zip(below)
+        .collect();
+    below.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut out = Vec::with_capacity(files.len() + below.iter().map(|b| b.1.len()).sum::<usize>());
+    let mut files = files.into_iter().peekable();
+    for (key, inputs) in below {
+        while let Some((_, input)) = files.next_if(|f| name_of(f, cut) < key.as_str()) {
+            out.push(input);
+        }
+        out.extend(inputs);
+    }
+    out.extend(files.map(|(_, input)| input));
+    out
 }
 
 /// A file read but not usable, with the best source available for rendering the problem.
@@ -339,6 +386,64 @@ mod tests {
         );
         assert_eq!(e.span(), Some(Span::new(16, 19)));
         assert!(e.to_string().contains("line 2 column 11"), "{e}");
+    }
+
+    /// The rule files of a tree whose names sort differently as names and as paths (`a-b/`
+    /// before `a.yml`, which is before `a/`; `a0.yaml` after `a/`; upper case first).
+    fn tree() -> (tempfile::TempDir, Vec<&'static str>) {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            "B.yml",
+            "a-b/y.yml",
+            "a.yml",
+            "a/c.yml",
+            "a/c/z.yml",
+            "a/c0/w.yml",
+            "a/x.yml",
+            "a0.yaml",
+            "b.yml",
+            "b/a.yml",
+        ];
+        for f in files {
+            let path = dir.path().join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, "id: 1\n").unwrap();
+        }
+        // Not rule files, or hidden.
+        std::fs::write(dir.path().join("a/notes.txt"), "x").unwrap();
+        std::fs::create_dir_all(dir.path().join(".git")).unwrap();
+        std::fs::write(dir.path().join(".git/h.yml"), "x").unwrap();
+        let mut sorted = files.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, files, "the list above is in path order");
+        (dir, files.to_vec())
+    }
+
+    fn paths(inputs: &[Input]) -> Vec<&str> {
+        inputs.iter().map(|i| i.path.as_str()).collect()
+    }
+
+    #[test]
+    fn a_walk_gives_its_files_in_path_order() {
+        let (dir, files) = tree();
+        let root = canon(dir.path());
+        assert_eq!(paths(&walk(&root, &root, "").unwrap()), files);
+        assert_eq!(
+            paths(&walk(&root, &root.join("a"), "a").unwrap()),
+            ["a/c.yml", "a/c/z.yml", "a/c0/w.yml", "a/x.yml"]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn discovery_sorts_what_a_walk_does_not_order() {
+        let (dir, files) = tree();
+        let root = canon(dir.path());
+        // A symlinked file is named by its target, out of the folder's order.
+        std::os::unix::fs::symlink(root.join("a/x.yml"), root.join("0.yml")).unwrap();
+        // Several paths given, out of order and overlapping.
+        let got = discover(&root, &[root.join("b"), root.clone(), root.join("a/c.yml")]).unwrap();
+        assert_eq!(paths(&got), files);
     }
 
     #[test]
