@@ -209,11 +209,6 @@ struct Entry<'a> {
 }
 
 impl Entry<'_> {
-    /// Whether the entry answers for a run with `per_file` checks and `fix`.
-    fn serves(&self, per_file: bool, fix: bool) -> bool {
-        (self.checked || !per_file) && !(fix && per_file && self.fixable)
-    }
-
     /// The file's per-file part of a run, as `process` would have found it (without its
     /// summaries: see [`Stored::summaries`]), `Some(None)` when it has neither findings nor
     /// suppressions (nothing to report); `None` when the entry does not hold what is needed
@@ -342,13 +337,54 @@ struct RepoSectionRef<'a> {
 /// An entry read from the pack and where its bytes lie in the pack: the entry's own, its
 /// summaries' and its marks'.
 struct Stored<'a> {
-    entry: Entry<'a>,
+    entry: Head<'a>,
     range: Range<usize>,
     summaries: Range<usize>,
     marks: Range<usize>,
 }
 
-impl Stored<'_> {
+// A decoded list is dropped without visiting its items (and one left half-written when a
+// chunk is refused owns nothing).
+const _: () = assert!(!std::mem::needs_drop::<Stored<'static>>());
+
+/// What every run needs of an [`Entry`], kept for each file of the pack. The rest of the
+/// entry (its findings, suppressions and text) is read again from the pack for the few
+/// files that have something to report ([`Stored::full`]), so a warm run holds only this.
+#[derive(Clone, Copy)]
+struct Head<'a> {
+    path: &'a str,
+    hash: u128,
+    stat: Option<Stat>,
+    summaries_sum: u64,
+    checked: bool,
+    fixable: bool,
+    /// Whether the entry holds findings or suppressions.
+    reports: bool,
+}
+
+impl Head<'_> {
+    /// Whether the entry answers for a run with `per_file` checks and `fix`.
+    fn serves(&self, per_file: bool, fix: bool) -> bool {
+        (self.checked || !per_file) && !(fix && per_file && self.fixable)
+    }
+}
+
+impl<'a> Stored<'a> {
+    /// The whole entry, read again from the pack `bytes` (it was read once when the pack
+    /// was decoded: `None` only for bytes other than the decoded pack's).
+    fn full(&self, bytes: &'a [u8]) -> Option<Entry<'a>> {
+        postcard::from_bytes(bytes.get(self.range.clone())?).ok()
+    }
+
+    /// The file's per-file part of a run, as [`Entry::checked`] gives it, reading the
+    /// whole entry only when it has something to report.
+    fn checked(&self, bytes: &'a [u8], per_file: bool) -> Option<Option<Checked<()>>> {
+        if !self.entry.reports {
+            return Some(None);
+        }
+        self.full(bytes)?.checked(per_file)
+    }
+
     /// The file's [`RuleSummary`]s, read from the pack `bytes` (checked against their
     /// checksum).
     fn summaries(&self, bytes: &[u8]) -> Result<Vec<RuleSummary>, String> {
@@ -403,7 +439,7 @@ enum Out {
     /// The entry read from the old pack (its index there), unchanged.
     Reuse(usize),
     /// A new entry (some of its parts may be the old pack's).
-    New(Pieces),
+    New(Box<Pieces>),
     /// Nothing (a file that could not be cached: unreadable, fixed in place, not on disk).
     Nothing,
 }
@@ -518,7 +554,9 @@ enum RepoMode {
 /// What a file's part of a cached run gives.
 struct FileRun {
     /// `None`: taken from the cache, with nothing to report (no findings, no suppressions).
-    checked: Option<Checked<()>>,
+    /// Boxed, as are a new entry's [`Pieces`]: a warm run's list of these is mostly
+    /// `None` and [`Out::Reuse`], so each item is small.
+    checked: Option<Box<Checked<()>>>,
     out: Out,
     /// 0 unchanged and not read, 1 unchanged by its hash, 2 checked (its summaries are in
     /// `checked.summaries`).
@@ -683,6 +721,7 @@ impl LintCache {
                     let r = one(
                         input,
                         old.map(|o| (o, &stored[o])),
+                        &bytes,
                         state,
                         opts,
                         limit,
@@ -764,7 +803,7 @@ impl LintCache {
                     .filter_map(|(r, input)| {
                         let p = match std::mem::replace(&mut r.out, Out::Nothing) {
                             Out::Reuse(j) => stored[j].reuse(),
-                            Out::New(p) => p,
+                            Out::New(p) => *p,
                             Out::Nothing => return None,
                         };
                         Some((input.path.as_str(), p))
@@ -897,7 +936,7 @@ impl LintCache {
         let n = checked.iter().filter(|r| r.checked.is_some()).count();
         let checked = Counted {
             left: n,
-            inner: checked.into_iter().filter_map(|r| r.checked),
+            inner: checked.into_iter().filter_map(|r| r.checked.map(|c| *c)),
         };
         let outcome = super::assemble_with(checked, inputs, opts, |_| repo).0;
         crate::timings::mark("lint: done (cache)");
@@ -1136,9 +1175,10 @@ fn stat_in(dir: Option<&Dir>, path: &Path) -> std::io::Result<Stat> {
 }
 
 /// One file's part of a cached run.
-fn one(
+fn one<'a>(
     input: &Input,
-    old: Option<(usize, &Stored<'_>)>,
+    old: Option<(usize, &Stored<'a>)>,
+    bytes: &'a [u8],
     state: Option<Stat>,
     opts: &Options,
     limit: i128,
@@ -1148,7 +1188,7 @@ fn one(
     let (at, old) = old.map_or((0, None), |(j, o)| (j, Some(o)));
     let uncached = |input: &Input| -> Result<FileRun, IoError> {
         Ok(FileRun {
-            checked: Some(super::process(input, opts, &|_| ())?),
+            checked: Some(Box::new(super::process(input, opts, &|_| ())?)),
             out: Out::Nothing,
             how: 2,
         })
@@ -1168,10 +1208,10 @@ fn one(
         None => None,
     };
     let mut old = match old {
-        Some(o) if stat.is_some() && o.entry.stat == stat => match o.entry.checked(per_file) {
+        Some(o) if stat.is_some() && o.entry.stat == stat => match o.checked(bytes, per_file) {
             Some(c) => {
                 return Ok(FileRun {
-                    checked: c,
+                    checked: c.map(Box::new),
                     out: Out::Reuse(at),
                     how: 0,
                 })
@@ -1191,7 +1231,7 @@ fn one(
         Ok(s) => s,
         Err((e, src)) => {
             return Ok(FileRun {
-                checked: Some(super::unreadable(input, &e, src, opts)),
+                checked: Some(Box::new(super::unreadable(input, &e, src, opts))),
                 out: Out::Nothing,
                 how: 2,
             })
@@ -1201,36 +1241,28 @@ fn one(
     let stat = Stat::of(&meta);
     let trusted = stat.settled(limit).then_some(stat);
     if let Some(o) = old.take().filter(|o| o.entry.hash == hash) {
-        if let Some(c) = o.entry.checked(per_file) {
+        // A file touched but not changed (rare): its whole entry is read again.
+        let full = o.full(bytes);
+        let checked = full.as_ref().and_then(|e| e.checked(per_file));
+        if let (Some(full), Some(c)) = (full, checked) {
             let out = if o.entry.stat == trusted {
                 Out::Reuse(at)
             } else {
                 let entry = Entry {
                     stat: trusted,
-                    diagnostics: o
-                        .entry
-                        .diagnostics
-                        .iter()
-                        .map(|d| StoredDiagnostic {
-                            fix: d.fix.clone(),
-                            related: d.related.clone(),
-                            ..*d
-                        })
-                        .collect(),
-                    suppressions: o.entry.suppressions.clone(),
-                    ..o.entry
+                    ..full
                 };
                 match postcard::to_allocvec(&entry) {
-                    Ok(new) => Out::New(Pieces {
+                    Ok(new) => Out::New(Box::new(Pieces {
                         entry: Src::New(0..new.len()),
                         new,
                         ..o.reuse()
-                    }),
+                    })),
                     Err(_) => Out::Nothing,
                 }
             };
             return Ok(FileRun {
-                checked: c,
+                checked: c.map(Box::new),
                 out,
                 how: 1,
             });
@@ -1245,10 +1277,11 @@ fn one(
         // Written back in place: the next run reads the new text.
         Out::Nothing
     } else {
-        encode_new(&c, per_file, hash, trusted, tables).map_or(Out::Nothing, Out::New)
+        encode_new(&c, per_file, hash, trusted, tables)
+            .map_or(Out::Nothing, |p| Out::New(Box::new(p)))
     };
     Ok(FileRun {
-        checked: Some(c),
+        checked: Some(Box::new(c)),
         out,
         how: 2,
     })
@@ -1311,41 +1344,68 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         return Err("checksum mismatch".into());
     }
     let section = (section_len > 0).then(|| &bytes[summaries_end..]);
-    let chunks: Vec<Vec<Stored<'a>>> = ranges
-        .into_par_iter()
-        .map(|r| {
-            let mut out = Vec::with_capacity(CHUNK);
+    // Every chunk but the last holds exactly CHUNK entries, so each chunk is decoded in
+    // parallel straight into its place in one list of the right size (no list per chunk
+    // copied into it). Until the regions are laid out below, an entry's `summaries` and
+    // `marks` hold its summaries' length in bytes and its number of marks.
+    let n_chunks = ranges.len();
+    let mut stored: Vec<Stored<'a>> = Vec::new();
+    stored
+        .try_reserve_exact(n_chunks.saturating_mul(CHUNK))
+        .map_err(|_| "a chunk table past the address space")?;
+    let filled: Vec<usize> = stored.spare_capacity_mut()[..n_chunks * CHUNK]
+        .par_chunks_mut(CHUNK)
+        .zip(ranges)
+        .enumerate()
+        .map(|(k, (slots, r))| {
             let mut rest = &bytes[r.clone()];
+            let mut n = 0;
             while !rest.is_empty() {
                 let before = rest.len();
-                let (entry, tail) = postcard::take_from_bytes::<Entry<'a>>(rest)
+                let (e, tail) = postcard::take_from_bytes::<Entry<'a>>(rest)
                     .map_err(|e| format!("bad entry: {e}"))?;
+                let slot = slots.get_mut(n).ok_or("a chunk of too many entries")?;
                 let from = r.end - before;
-                out.push(Stored {
-                    entry,
+                let len =
+                    |v: u64| usize::try_from(v).map_err(|_| "a length past the address space");
+                slot.write(Stored {
+                    entry: Head {
+                        path: e.path,
+                        hash: e.hash,
+                        stat: e.stat,
+                        summaries_sum: e.summaries_sum,
+                        checked: e.checked,
+                        fixable: e.fixable,
+                        reports: !e.diagnostics.is_empty() || !e.suppressions.is_empty(),
+                    },
                     range: from..r.end - tail.len(),
-                    summaries: 0..0,
-                    marks: 0..0,
+                    summaries: 0..len(e.summaries_len)?,
+                    marks: 0..len(e.marks)?,
                 });
+                n += 1;
                 rest = tail;
             }
-            Ok(out)
+            if n == 0 || (n < CHUNK && k + 1 < n_chunks) {
+                return Err("a chunk of too few entries".to_string());
+            }
+            Ok(n)
         })
         .collect::<Result<_, String>>()?;
-    // One allocation of the right size (a flattening collect grows it by doubling).
-    let mut stored: Vec<Stored<'a>> = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
-    for c in chunks {
-        stored.extend(c);
-    }
+    let n = filled
+        .last()
+        .map_or(0, |last| (n_chunks - 1) * CHUNK + last);
+    // SAFETY: the first `n` slots were written: every chunk was decoded without an error,
+    // every chunk but the last filled its CHUNK slots, and the last its `last` first ones
+    // (checked above); `Stored` owns nothing, so nothing leaks on the error paths above.
+    unsafe { stored.set_len(n) };
     if !stored.windows(2).all(|w| w[0].entry.path < w[1].entry.path) {
         return Err("entries out of order".into());
     }
     // Each entry's marks and summaries: the regions hold them in the entries' order.
     let (mut m, mut s) = (entries_end, marks_end);
-    let region = |at: &mut usize, len: u64, unit: u64| -> Result<Range<usize>, String> {
+    let region = |at: &mut usize, len: usize, unit: usize| -> Result<Range<usize>, String> {
         let len = len
             .checked_mul(unit)
-            .and_then(|l| usize::try_from(l).ok())
             .ok_or("an entry's length past the address space")?;
         let end = at.checked_add(len).ok_or("truncated")?;
         let r = *at..end;
@@ -1353,8 +1413,8 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         Ok(r)
     };
     for st in &mut stored {
-        st.marks = region(&mut m, st.entry.marks, 4)?;
-        st.summaries = region(&mut s, st.entry.summaries_len, 1)?;
+        st.marks = region(&mut m, st.marks.end, 4)?;
+        st.summaries = region(&mut s, st.summaries.end, 1)?;
     }
     if m != marks_end || s != summaries_end {
         return Err("the entries do not match the marks and summaries regions".into());
@@ -1719,4 +1779,150 @@ pub fn size(dir: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pack of `n` entries (as [`write`] lays them out: no marks, no summaries, no
+    /// section), the entries cut into chunks of the given sizes (`None`: of [`CHUNK`]).
+    fn pack(key: &str, n: usize, chunks: Option<&[usize]>) -> Vec<u8> {
+        let code = super::super::registry::all_rules().next().unwrap().code;
+        let paths: Vec<String> = (0..n).map(|i| format!("rules/{i:06}.yml")).collect();
+        let suppressions = Suppressions::default();
+        let entries: Vec<Vec<u8>> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, path)| {
+                let reports = i % 7 == 3;
+                let diagnostics = if reports {
+                    vec![DiagnosticRef {
+                        code,
+                        severity: Severity::Warning,
+                        message: "a finding",
+                        path,
+                        span: Some(Span { start: 0, end: 4 }),
+                        fix: &None,
+                        related: &[],
+                    }]
+                } else {
+                    Vec::new()
+                };
+                postcard::to_allocvec(&EntryRef {
+                    path,
+                    hash: i as u128 * 0x9e37_79b9_7f4a_7c15,
+                    stat: None,
+                    checked: true,
+                    fixable: false,
+                    diagnostics,
+                    suppressions: &suppressions,
+                    text: reports.then_some("id: x\n"),
+                    summaries_len: 0,
+                    summaries_sum: xxhash_rust::xxh3::xxh3_64(b""),
+                    marks: 0,
+                })
+                .unwrap()
+            })
+            .collect();
+        let sizes: Vec<usize> = match chunks {
+            Some(c) => c.to_vec(),
+            None => entries.chunks(CHUNK).map(<[_]>::len).collect(),
+        };
+        assert_eq!(sizes.iter().sum::<usize>(), n);
+        let mut lens = Vec::new();
+        let mut at = 0;
+        for s in sizes {
+            lens.push(entries[at..at + s].iter().map(Vec::len).sum::<usize>() as u64);
+            at += s;
+        }
+        let body: Vec<u8> = entries.concat();
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(key.len() as u64).to_le_bytes());
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(&(lens.len() as u64).to_le_bytes());
+        for l in &lens {
+            out.extend_from_slice(&l.to_le_bytes());
+        }
+        for region in [0u64, 0, 0] {
+            out.extend_from_slice(&region.to_le_bytes());
+        }
+        out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&body).to_le_bytes());
+        out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(b"").to_le_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    #[test]
+    fn chunks_decode_into_one_list_in_order() {
+        let n = 2 * CHUNK + 5;
+        let bytes = pack("k", n, None);
+        let d = decode(&bytes, "k").unwrap();
+        assert_eq!(d.stored.len(), n);
+        for (i, s) in d.stored.iter().enumerate() {
+            assert_eq!(s.entry.path, format!("rules/{i:06}.yml"));
+            assert_eq!(s.entry.hash, i as u128 * 0x9e37_79b9_7f4a_7c15);
+            assert_eq!(s.entry.reports, i % 7 == 3, "{i}");
+            // The whole entry reads back from its range.
+            let full = s.full(&bytes).unwrap();
+            assert_eq!(full.path, s.entry.path);
+            assert_eq!(full.diagnostics.len(), usize::from(s.entry.reports));
+        }
+        // Entries with findings give them (read again); the others give nothing to report.
+        let c = d.stored[3].checked(&bytes, true).unwrap().unwrap();
+        assert_eq!(c.diagnostics.len(), 1);
+        assert_eq!(c.diagnostics[0].message, "a finding");
+        assert_eq!(c.source.as_ref().unwrap().text, "id: x\n");
+        assert!(d.stored[4].checked(&bytes, true).unwrap().is_none());
+        // Without the per-file checks, a finding is not reported (and there is nothing else).
+        assert!(d.stored[3].checked(&bytes, false).unwrap().is_none());
+        // Exactly CHUNK entries, and none.
+        assert_eq!(
+            decode(&pack("k", CHUNK, None), "k").unwrap().stored.len(),
+            CHUNK
+        );
+        assert_eq!(decode(&pack("k", 0, None), "k").unwrap().stored.len(), 0);
+    }
+
+    #[test]
+    fn a_chunk_of_another_size_is_refused() {
+        let n = 2 * CHUNK + 5;
+        for sizes in [
+            vec![CHUNK - 1, CHUNK + 1, 5],
+            vec![CHUNK + 1, CHUNK - 1, 5],
+            vec![CHUNK, CHUNK - 1, 6],
+            vec![CHUNK, CHUNK, 0, 5],
+            vec![CHUNK, CHUNK, 5, 0],
+            vec![CHUNK, CHUNK + 5],
+        ] {
+            let bytes = pack("k", n, Some(&sizes));
+            let err = decode(&bytes, "k").err().expect("refused");
+            assert!(err.contains("chunk of too"), "{sizes:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_truncation_and_damaged_byte_is_refused_without_a_panic() {
+        let bytes = pack("key", CHUNK + 3, None);
+        assert!(decode(&bytes, "key").is_ok());
+        for k in 0..bytes.len() {
+            assert!(decode(&bytes[..k], "key").is_err(), "truncated at {k}");
+        }
+        // A changed byte anywhere is refused (in a length, a checksum or the entries, found
+        // by the checks); it never panics. The marks region's checksum is the exception: it
+        // is checked only by a run that reads the marks.
+        let marks_sum = MAGIC.len() + 8 + 3 + 8 + 8 * 2 + 8 * 4;
+        for k in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[k] ^= 0x41;
+            match decode(&b, "key") {
+                Ok(d) if (marks_sum..marks_sum + 8).contains(&k) => {
+                    let (region, sum) = d.marks.unwrap();
+                    assert_ne!(xxhash_rust::xxh3::xxh3_64(region), sum, "byte {k}");
+                }
+                other => assert!(other.is_err(), "byte {k} changed"),
+            }
+        }
+    }
 }
