@@ -137,14 +137,15 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
             });
         }
     }
-    // A folder's walk gives its files in path order already; only several paths given, or a
-    // symlinked file (named by its target), need the sort. On every core, stable: of two
-    // inputs with one path, the first given is kept.
-    if !out.windows(2).all(|w| w[0].path <= w[1].path) {
-        use rayon::slice::ParallelSliceMut;
+    // A folder's walk gives its files in path order already, each path once; only several
+    // paths given, or a symlinked file (named by its target), need the sort and the removal
+    // of repeated paths. On every core, stable: of two inputs with one path, the first given
+    // is kept.
+    use rayon::prelude::*;
+    if !out.par_windows(2).all(|w| w[0].path < w[1].path) {
         out.par_sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup_by(|a, b| a.path == b.path);
     }
-    out.dedup_by(|a, b| a.path == b.path);
     Ok(out)
 }
 

@@ -55,6 +55,9 @@ const MAGIC: &[u8; 8] = b"RFLINTC4";
 /// Entries per independently decodable chunk of a pack (decoded in parallel).
 const CHUNK: usize = 2048;
 
+/// Inputs per stretch matched to the pack's entries on one core.
+const MATCH_CHUNK: usize = 4096;
+
 /// How far before the start of the run that records it a file's modification and change
 /// times must lie for the next run to trust them.
 pub const RACY: Duration = Duration::from_secs(2);
@@ -76,13 +79,22 @@ fn note(msg: impl std::fmt::Display) {
     }
 }
 
-/// What identifies a file's state without reading it.
+/// What identifies a file's state without reading it. Times are nanoseconds since the
+/// epoch, saturated past the years 1677 and 2262 (a change time is the time of the change,
+/// so a file changed today is never taken for unchanged). Stored as postcard varints, the
+/// bytes of an `i64` are those of the same value as an `i128`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Stat {
     size: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
+    mtime_ns: i64,
+    ctime_ns: i64,
     ino: u64,
+}
+
+/// Nanoseconds since the epoch of a time in seconds and nanoseconds (saturated).
+#[cfg(unix)]
+fn ns(secs: i64, nsec: i64) -> i64 {
+    secs.saturating_mul(1_000_000_000).saturating_add(nsec)
 }
 
 impl Stat {
@@ -92,8 +104,8 @@ impl Stat {
             use std::os::unix::fs::MetadataExt;
             Stat {
                 size: meta.size(),
-                mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
-                ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+                mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+                ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
                 ino: meta.ino(),
             }
         }
@@ -102,7 +114,7 @@ impl Stat {
             let ns = |t: std::io::Result<SystemTime>| {
                 t.ok()
                     .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as i128)
+                    .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
             };
             Stat {
                 size: meta.len(),
@@ -114,7 +126,7 @@ impl Stat {
     }
 
     /// Whether both times lie before `limit` (nanoseconds since the epoch).
-    fn settled(&self, limit: i128) -> bool {
+    fn settled(&self, limit: i64) -> bool {
         self.mtime_ns < limit && self.ctime_ns < limit
     }
 }
@@ -676,26 +688,33 @@ impl LintCache {
             let limit = started
                 .checked_sub(RACY)
                 .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos() as i128);
-            let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
-            // Each input's entry: both lists are sorted by path (as discovery gives them).
+                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+            let sorted = inputs.par_windows(2).all(|w| w[0].path < w[1].path);
+            // Each input's entry: both lists are sorted by path (as discovery gives them),
+            // so each stretch of inputs is matched by one walk along the entries from where
+            // its first path would be (the stretches on every core).
             let index: Vec<Option<usize>> = if sorted {
-                let mut j = 0;
-                inputs
-                    .iter()
-                    .map(|i| {
-                        while stored
-                            .get(j)
-                            .is_some_and(|s| s.entry.path < i.path.as_str())
-                        {
-                            j += 1;
+                let mut index = vec![None; inputs.len()];
+                index
+                    .par_chunks_mut(MATCH_CHUNK)
+                    .zip(inputs.par_chunks(MATCH_CHUNK))
+                    .for_each(|(out, chunk)| {
+                        let first = chunk[0].path.as_str();
+                        let mut j = stored.partition_point(|s| s.entry.path < first);
+                        for (o, i) in out.iter_mut().zip(chunk) {
+                            while stored
+                                .get(j)
+                                .is_some_and(|s| s.entry.path < i.path.as_str())
+                            {
+                                j += 1;
+                            }
+                            *o = stored
+                                .get(j)
+                                .is_some_and(|s| s.entry.path == i.path)
+                                .then_some(j);
                         }
-                        stored
-                            .get(j)
-                            .is_some_and(|s| s.entry.path == i.path)
-                            .then_some(j)
-                    })
-                    .collect()
+                    });
+                index
             } else {
                 inputs
                     .par_iter()
@@ -1164,8 +1183,8 @@ fn stat_in(dir: Option<&Dir>, path: &Path) -> std::io::Result<Stat> {
         let st = rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty())?;
         return Ok(Stat {
             size: st.st_size as u64,
-            mtime_ns: st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
-            ctime_ns: st.st_ctime as i128 * 1_000_000_000 + st.st_ctime_nsec as i128,
+            mtime_ns: ns(st.st_mtime as i64, st.st_mtime_nsec as i64),
+            ctime_ns: ns(st.st_ctime as i64, st.st_ctime_nsec as i64),
             ino: st.st_ino as u64,
         });
     }
@@ -1181,7 +1200,7 @@ fn one<'a>(
     bytes: &'a [u8],
     state: Option<Stat>,
     opts: &Options,
-    limit: i128,
+    limit: i64,
     tables: &KeyTables,
 ) -> Result<FileRun, IoError> {
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
@@ -1287,6 +1306,65 @@ fn one<'a>(
     })
 }
 
+/// The first fields of an [`Entry`] (the same encoding), read by [`skim`].
+#[derive(Deserialize)]
+struct EntryStart<'a> {
+    path: &'a str,
+    hash: u128,
+    stat: Option<Stat>,
+    checked: bool,
+    fixable: bool,
+}
+
+/// The encoding of an [`Entry`]'s fields between `fixable` and `summaries_len` when it has
+/// nothing to report (no findings, no suppressions, no text).
+fn nothing_to_report() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        postcard::to_allocvec(&(
+            Vec::<DiagnosticRef<'_>>::new(),
+            Suppressions::default(),
+            None::<&str>,
+        ))
+        .unwrap_or_default()
+    })
+}
+
+/// The [`Head`] of the entry at the start of `bytes`, its summaries' length and number of
+/// marks, and the bytes after it. Most entries have nothing to report: for them only the
+/// first and last fields are decoded (the fields between are the bytes of
+/// [`nothing_to_report`]); the others are decoded whole.
+fn skim(bytes: &[u8]) -> Result<(Head<'_>, u64, u64, &[u8]), String> {
+    let bad = |e: postcard::Error| format!("bad entry: {e}");
+    let (start, rest) = postcard::take_from_bytes::<EntryStart<'_>>(bytes).map_err(bad)?;
+    let empty = nothing_to_report();
+    if !empty.is_empty() && rest.starts_with(empty) {
+        let ((summaries_len, summaries_sum, marks), tail) =
+            postcard::take_from_bytes::<(u64, u64, u64)>(&rest[empty.len()..]).map_err(bad)?;
+        let head = Head {
+            path: start.path,
+            hash: start.hash,
+            stat: start.stat,
+            summaries_sum,
+            checked: start.checked,
+            fixable: start.fixable,
+            reports: false,
+        };
+        return Ok((head, summaries_len, marks, tail));
+    }
+    let (e, tail) = postcard::take_from_bytes::<Entry<'_>>(bytes).map_err(bad)?;
+    let head = Head {
+        path: e.path,
+        hash: e.hash,
+        stat: e.stat,
+        summaries_sum: e.summaries_sum,
+        checked: e.checked,
+        fixable: e.fixable,
+        reports: !e.diagnostics.is_empty() || !e.suppressions.is_empty(),
+    };
+    Ok((head, e.summaries_len, e.marks, tail))
+}
+
 /// A pack as read: its entries, sorted by path, each with where its parts lie; its
 /// repository section when it has one; its marks region and that region's checksum
 /// (checked only by a run that reads the marks).
@@ -1362,25 +1440,16 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
             let mut n = 0;
             while !rest.is_empty() {
                 let before = rest.len();
-                let (e, tail) = postcard::take_from_bytes::<Entry<'a>>(rest)
-                    .map_err(|e| format!("bad entry: {e}"))?;
+                let (head, summaries_len, marks, tail) = skim(rest)?;
                 let slot = slots.get_mut(n).ok_or("a chunk of too many entries")?;
                 let from = r.end - before;
                 let len =
                     |v: u64| usize::try_from(v).map_err(|_| "a length past the address space");
                 slot.write(Stored {
-                    entry: Head {
-                        path: e.path,
-                        hash: e.hash,
-                        stat: e.stat,
-                        summaries_sum: e.summaries_sum,
-                        checked: e.checked,
-                        fixable: e.fixable,
-                        reports: !e.diagnostics.is_empty() || !e.suppressions.is_empty(),
-                    },
+                    entry: head,
                     range: from..r.end - tail.len(),
-                    summaries: 0..len(e.summaries_len)?,
-                    marks: 0..len(e.marks)?,
+                    summaries: 0..len(summaries_len)?,
+                    marks: 0..len(marks)?,
                 });
                 n += 1;
                 rest = tail;
@@ -1398,7 +1467,10 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
     // every chunk but the last filled its CHUNK slots, and the last its `last` first ones
     // (checked above); `Stored` owns nothing, so nothing leaks on the error paths above.
     unsafe { stored.set_len(n) };
-    if !stored.windows(2).all(|w| w[0].entry.path < w[1].entry.path) {
+    if !stored
+        .par_windows(2)
+        .all(|w| w[0].entry.path < w[1].entry.path)
+    {
         return Err("entries out of order".into());
     }
     // Each entry's marks and summaries: the regions hold them in the entries' order.
@@ -1812,7 +1884,12 @@ mod tests {
                 postcard::to_allocvec(&EntryRef {
                     path,
                     hash: i as u128 * 0x9e37_79b9_7f4a_7c15,
-                    stat: None,
+                    stat: (i % 3 == 0).then_some(Stat {
+                        size: i as u64,
+                        mtime_ns: -(i as i64),
+                        ctime_ns: i as i64 * 1_000_000_007,
+                        ino: 7,
+                    }),
                     checked: true,
                     fixable: false,
                     diagnostics,
@@ -1864,9 +1941,15 @@ mod tests {
             assert_eq!(s.entry.path, format!("rules/{i:06}.yml"));
             assert_eq!(s.entry.hash, i as u128 * 0x9e37_79b9_7f4a_7c15);
             assert_eq!(s.entry.reports, i % 7 == 3, "{i}");
-            // The whole entry reads back from its range.
+            // The whole entry reads back from its range, and gives the same head.
             let full = s.full(&bytes).unwrap();
             assert_eq!(full.path, s.entry.path);
+            assert_eq!(full.hash, s.entry.hash);
+            assert_eq!(full.stat, s.entry.stat);
+            assert_eq!(
+                (full.checked, full.fixable, full.summaries_sum),
+                (s.entry.checked, s.entry.fixable, s.entry.summaries_sum)
+            );
             assert_eq!(full.diagnostics.len(), usize::from(s.entry.reports));
         }
         // Entries with findings give them (read again); the others give nothing to report.
