@@ -108,12 +108,12 @@ pub fn tree_inputs(
                 // Regular files only: a symbolic link's blob is the link's target path.
                 let regular = matches!(entry.filemode(), 0o100644 | 0o100755);
                 let input = Input {
-                    origin: Origin::Blob(BlobRef {
+                    origin: Origin::Blob(Box::new(BlobRef {
                         git_dir: git_dir.clone(),
                         id: entry.id(),
                         worktree: workdir.as_ref().filter(|_| regular).map(|w| w.join(&path)),
                         index_stat: None,
-                    }),
+                    })),
                     path,
                 };
                 out.push((input, entry.filemode()));
@@ -813,7 +813,7 @@ mod index_tests {
             .unwrap()
             .into_iter()
             .map(|i| match i.origin {
-                Origin::Blob(b) => b,
+                Origin::Blob(b) => *b,
                 Origin::Disk(_) => unreachable!("a tree's inputs are blobs"),
             })
             .collect()

@@ -14,8 +14,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone)]
 pub enum Origin {
     Disk(PathBuf),
-    /// A blob of a git tree, read from the object database when needed.
-    Blob(crate::git::BlobRef),
+    /// A blob of a git tree, read from the object database when needed (boxed: most
+    /// inputs are files on disk, and a list of 100,000 inputs is copied while it is built).
+    Blob(Box<crate::git::BlobRef>),
 }
 
 /// A rule file to check: its origin and its repository-relative path.
@@ -123,7 +124,12 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
             // Canonicalize the folder once; entries below it are joined to it (only symlinks
             // are resolved one by one), which saves a realpath per file.
             let dir = canon(&abs);
-            out.extend(walk(root, &dir, &relative(root, &dir))?);
+            let runs = walk(root, &dir, &relative(root, &dir))?;
+            // The walk's runs of files moved once into the list, sized once.
+            out.reserve(runs.iter().map(Vec::len).sum());
+            for run in runs {
+                out.extend(run);
+            }
         } else {
             out.push(Input {
                 path: relative(root, &canon(&abs)),
@@ -131,14 +137,15 @@ pub fn discover(root: &Path, paths: &[PathBuf]) -> Result<Vec<Input>, IoError> {
             });
         }
     }
-    // A folder's walk gives its files in path order already; only several paths given, or a
-    // symlinked file (named by its target), need the sort. On every core, stable: of two
-    // inputs with one path, the first given is kept.
-    if !out.windows(2).all(|w| w[0].path <= w[1].path) {
-        use rayon::slice::ParallelSliceMut;
+    // A folder's walk gives its files in path order already, each path once; only several
+    // paths given, or a symlinked file (named by its target), need the sort and the removal
+    // of repeated paths. On every core, stable: of two inputs with one path, the first given
+    // is kept.
+    use rayon::prelude::*;
+    if !out.par_windows(2).all(|w| w[0].path < w[1].path) {
         out.par_sort_by(|a, b| a.path.cmp(&b.path));
+        out.dedup_by(|a, b| a.path == b.path);
     }
-    out.dedup_by(|a, b| a.path == b.path);
     Ok(out)
 }
 
@@ -147,14 +154,16 @@ fn canon(p: &Path) -> PathBuf {
 }
 
 /// Collects the rule files below `dir`, whose path relative to the root is `rel` (`""` for
-/// the root itself), in path order (but for symlinked files, named by their target).
-/// Sub-folders are walked in parallel; relative paths are built by appending names, not by
-/// re-deriving them from absolute paths.
+/// the root itself), in path order (but for symlinked files, named by their target), as
+/// runs of files (a folder's files between two of its sub-folders, and the runs of each
+/// sub-folder): the caller joins them once, instead of each folder copying all the files
+/// below it into one list. Sub-folders are walked in parallel; relative paths are built by
+/// appending names, not by re-deriving them from absolute paths.
 ///
 /// The order: a folder's entries are sorted by name, a sub-folder's name followed by `/`, and
 /// each sub-folder's files take its place. Every path below a sub-folder `s` starts with
 /// `s/`, and a file's name holds no `/`, so this is the order of the whole paths.
-fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
+fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Vec<Input>>, IoError> {
     let entries = std::fs::read_dir(dir).map_err(|error| IoError::Read {
         path: dir.display().to_string(),
         error,
@@ -171,11 +180,17 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
         if name.starts_with('.') {
             continue;
         }
-        let path = entry.path();
         let ft = entry.file_type().map_err(|error| IoError::Read {
-            path: path.display().to_string(),
+            path: entry.path().display().to_string(),
             error,
         })?;
+        // A rule file by its name (as `is_rule_file`: the name does not start with a dot,
+        // so a name ending in `.yml` has the extension `yml`).
+        let rule_file = name.ends_with(".yml") || name.ends_with(".yaml");
+        if !ft.is_dir() && !rule_file {
+            continue;
+        }
+        let path = entry.path();
         let child = if rel.is_empty() {
             name.to_string()
         } else {
@@ -187,7 +202,7 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
         };
         if ft.is_dir() {
             subdirs.push((path, format!("{name}/"), child));
-        } else if is_rule_file(&path) {
+        } else {
             // A symlinked file is named by its target: its name is kept for the order.
             let (rel, name) = if ft.is_symlink() {
                 (relative(root, &canon(&path)), Some(name.into_owned()))
@@ -204,7 +219,7 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
         }
     }
     use rayon::prelude::*;
-    let below: Vec<Vec<Input>> = subdirs
+    let below: Vec<Vec<Vec<Input>>> = subdirs
         .par_iter()
         .map(|(path, _, child)| walk(root, path, child))
         .collect::<Result<_, _>>()?;
@@ -212,15 +227,16 @@ fn walk(root: &Path, dir: &Path, rel: &str) -> Result<Vec<Input>, IoError> {
     Ok(in_path_order(files, cut, subdirs, below))
 }
 
-/// A folder's files and the files below each of its sub-folders, merged in order of their
-/// names (a sub-folder's followed by `/`). A file's name is its path from byte `cut` on, or
-/// the name kept beside it (a symlinked file, named by its target).
+/// A folder's files and the runs of files below each of its sub-folders, merged in order
+/// of their names (a sub-folder's followed by `/`), as runs of files. A file's name is its
+/// path from byte `cut` on, or the name kept beside it (a symlinked file, named by its
+/// target).
 fn in_path_order(
     mut files: Vec<(Option<String>, Input)>,
     cut: usize,
     subdirs: Vec<(PathBuf, String, String)>,
-    below: Vec<Vec<Input>>,
-) -> Vec<Input> {
+    below: Vec<Vec<Vec<Input>>>,
+) -> Vec<Vec<Input>> {
     fn name_of(f: &(Option<String>, Input), cut: usize) -> &str {
         match &f.0 {
             Some(name) => name,
@@ -228,21 +244,30 @@ fn in_path_order(
         }
     }
     files.sort_unstable_by(|a, b| name_of(a, cut).cmp(name_of(b, cut)));
-    let mut below: Vec<(String, Vec<Input>)> = subdirs
+    let mut below: Vec<(String, Vec<Vec<Input>>)> = subdirs
         .into_iter()
         .map(|(_, key, _)| key)
         .zip(below)
         .collect();
     below.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut out = Vec::with_capacity(files.len() + below.iter().map(|b| b.1.len()).sum::<usize>());
+    let mut out: Vec<Vec<Input>> = Vec::new();
     let mut files = files.into_iter().peekable();
-    for (key, inputs) in below {
-        while let Some((_, input)) = files.next_if(|f| name_of(f, cut) < key.as_str()) {
-            out.push(input);
+    for (key, runs) in below {
+        let run: Vec<Input> = std::iter::from_fn(|| {
+            files
+                .next_if(|f| name_of(f, cut) < key.as_str())
+                .map(|(_, input)| input)
+        })
+        .collect();
+        if !run.is_empty() {
+            out.push(run);
         }
-        out.extend(inputs);
+        out.extend(runs.into_iter().filter(|r| !r.is_empty()));
     }
-    out.extend(files.map(|(_, input)| input));
+    let run: Vec<Input> = files.map(|(_, input)| input).collect();
+    if !run.is_empty() {
+        out.push(run);
+    }
     out
 }
 
@@ -423,13 +448,19 @@ mod tests {
         inputs.iter().map(|i| i.path.as_str()).collect()
     }
 
+    fn walked(root: &Path, dir: &Path, rel: &str) -> Vec<String> {
+        let runs = walk(root, dir, rel).unwrap();
+        assert!(runs.iter().all(|r| !r.is_empty()), "no empty run");
+        runs.iter().flatten().map(|i| i.path.clone()).collect()
+    }
+
     #[test]
     fn a_walk_gives_its_files_in_path_order() {
         let (dir, files) = tree();
         let root = canon(dir.path());
-        assert_eq!(paths(&walk(&root, &root, "").unwrap()), files);
+        assert_eq!(walked(&root, &root, ""), files);
         assert_eq!(
-            paths(&walk(&root, &root.join("a"), "a").unwrap()),
+            walked(&root, &root.join("a"), "a"),
             ["a/c.yml", "a/c/z.yml", "a/c0/w.yml", "a/x.yml"]
         );
     }

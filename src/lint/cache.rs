@@ -55,6 +55,9 @@ const MAGIC: &[u8; 8] = b"RFLINTC4";
 /// Entries per independently decodable chunk of a pack (decoded in parallel).
 const CHUNK: usize = 2048;
 
+/// Inputs per stretch matched to the pack's entries on one core.
+const MATCH_CHUNK: usize = 4096;
+
 /// How far before the start of the run that records it a file's modification and change
 /// times must lie for the next run to trust them.
 pub const RACY: Duration = Duration::from_secs(2);
@@ -76,13 +79,22 @@ fn note(msg: impl std::fmt::Display) {
     }
 }
 
-/// What identifies a file's state without reading it.
+/// What identifies a file's state without reading it. Times are nanoseconds since the
+/// epoch, saturated past the years 1677 and 2262 (a change time is the time of the change,
+/// so a file changed today is never taken for unchanged). Stored as postcard varints, the
+/// bytes of an `i64` are those of the same value as an `i128`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 struct Stat {
     size: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
+    mtime_ns: i64,
+    ctime_ns: i64,
     ino: u64,
+}
+
+/// Nanoseconds since the epoch of a time in seconds and nanoseconds (saturated).
+#[cfg(unix)]
+fn ns(secs: i64, nsec: i64) -> i64 {
+    secs.saturating_mul(1_000_000_000).saturating_add(nsec)
 }
 
 impl Stat {
@@ -92,8 +104,8 @@ impl Stat {
             use std::os::unix::fs::MetadataExt;
             Stat {
                 size: meta.size(),
-                mtime_ns: i128::from(meta.mtime()) * 1_000_000_000 + i128::from(meta.mtime_nsec()),
-                ctime_ns: i128::from(meta.ctime()) * 1_000_000_000 + i128::from(meta.ctime_nsec()),
+                mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+                ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
                 ino: meta.ino(),
             }
         }
@@ -102,7 +114,7 @@ impl Stat {
             let ns = |t: std::io::Result<SystemTime>| {
                 t.ok()
                     .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                    .map_or(0, |d| d.as_nanos() as i128)
+                    .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
             };
             Stat {
                 size: meta.len(),
@@ -114,7 +126,7 @@ impl Stat {
     }
 
     /// Whether both times lie before `limit` (nanoseconds since the epoch).
-    fn settled(&self, limit: i128) -> bool {
+    fn settled(&self, limit: i64) -> bool {
         self.mtime_ns < limit && self.ctime_ns < limit
     }
 }
@@ -209,11 +221,6 @@ struct Entry<'a> {
 }
 
 impl Entry<'_> {
-    /// Whether the entry answers for a run with `per_file` checks and `fix`.
-    fn serves(&self, per_file: bool, fix: bool) -> bool {
-        (self.checked || !per_file) && !(fix && per_file && self.fixable)
-    }
-
     /// The file's per-file part of a run, as `process` would have found it (without its
     /// summaries: see [`Stored::summaries`]), `Some(None)` when it has neither findings nor
     /// suppressions (nothing to report); `None` when the entry does not hold what is needed
@@ -342,13 +349,54 @@ struct RepoSectionRef<'a> {
 /// An entry read from the pack and where its bytes lie in the pack: the entry's own, its
 /// summaries' and its marks'.
 struct Stored<'a> {
-    entry: Entry<'a>,
+    entry: Head<'a>,
     range: Range<usize>,
     summaries: Range<usize>,
     marks: Range<usize>,
 }
 
-impl Stored<'_> {
+// A decoded list is dropped without visiting its items (and one left half-written when a
+// chunk is refused owns nothing).
+const _: () = assert!(!std::mem::needs_drop::<Stored<'static>>());
+
+/// What every run needs of an [`Entry`], kept for each file of the pack. The rest of the
+/// entry (its findings, suppressions and text) is read again from the pack for the few
+/// files that have something to report ([`Stored::full`]), so a warm run holds only this.
+#[derive(Clone, Copy)]
+struct Head<'a> {
+    path: &'a str,
+    hash: u128,
+    stat: Option<Stat>,
+    summaries_sum: u64,
+    checked: bool,
+    fixable: bool,
+    /// Whether the entry holds findings or suppressions.
+    reports: bool,
+}
+
+impl Head<'_> {
+    /// Whether the entry answers for a run with `per_file` checks and `fix`.
+    fn serves(&self, per_file: bool, fix: bool) -> bool {
+        (self.checked || !per_file) && !(fix && per_file && self.fixable)
+    }
+}
+
+impl<'a> Stored<'a> {
+    /// The whole entry, read again from the pack `bytes` (it was read once when the pack
+    /// was decoded: `None` only for bytes other than the decoded pack's).
+    fn full(&self, bytes: &'a [u8]) -> Option<Entry<'a>> {
+        postcard::from_bytes(bytes.get(self.range.clone())?).ok()
+    }
+
+    /// The file's per-file part of a run, as [`Entry::checked`] gives it, reading the
+    /// whole entry only when it has something to report.
+    fn checked(&self, bytes: &'a [u8], per_file: bool) -> Option<Option<Checked<()>>> {
+        if !self.entry.reports {
+            return Some(None);
+        }
+        self.full(bytes)?.checked(per_file)
+    }
+
     /// The file's [`RuleSummary`]s, read from the pack `bytes` (checked against their
     /// checksum).
     fn summaries(&self, bytes: &[u8]) -> Result<Vec<RuleSummary>, String> {
@@ -403,7 +451,7 @@ enum Out {
     /// The entry read from the old pack (its index there), unchanged.
     Reuse(usize),
     /// A new entry (some of its parts may be the old pack's).
-    New(Pieces),
+    New(Box<Pieces>),
     /// Nothing (a file that could not be cached: unreadable, fixed in place, not on disk).
     Nothing,
 }
@@ -518,7 +566,9 @@ enum RepoMode {
 /// What a file's part of a cached run gives.
 struct FileRun {
     /// `None`: taken from the cache, with nothing to report (no findings, no suppressions).
-    checked: Option<Checked<()>>,
+    /// Boxed, as are a new entry's [`Pieces`]: a warm run's list of these is mostly
+    /// `None` and [`Out::Reuse`], so each item is small.
+    checked: Option<Box<Checked<()>>>,
     out: Out,
     /// 0 unchanged and not read, 1 unchanged by its hash, 2 checked (its summaries are in
     /// `checked.summaries`).
@@ -638,26 +688,33 @@ impl LintCache {
             let limit = started
                 .checked_sub(RACY)
                 .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos() as i128);
-            let sorted = inputs.windows(2).all(|w| w[0].path < w[1].path);
-            // Each input's entry: both lists are sorted by path (as discovery gives them).
+                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+            let sorted = inputs.par_windows(2).all(|w| w[0].path < w[1].path);
+            // Each input's entry: both lists are sorted by path (as discovery gives them),
+            // so each stretch of inputs is matched by one walk along the entries from where
+            // its first path would be (the stretches on every core).
             let index: Vec<Option<usize>> = if sorted {
-                let mut j = 0;
-                inputs
-                    .iter()
-                    .map(|i| {
-                        while stored
-                            .get(j)
-                            .is_some_and(|s| s.entry.path < i.path.as_str())
-                        {
-                            j += 1;
+                let mut index = vec![None; inputs.len()];
+                index
+                    .par_chunks_mut(MATCH_CHUNK)
+                    .zip(inputs.par_chunks(MATCH_CHUNK))
+                    .for_each(|(out, chunk)| {
+                        let first = chunk[0].path.as_str();
+                        let mut j = stored.partition_point(|s| s.entry.path < first);
+                        for (o, i) in out.iter_mut().zip(chunk) {
+                            while stored
+                                .get(j)
+                                .is_some_and(|s| s.entry.path < i.path.as_str())
+                            {
+                                j += 1;
+                            }
+                            *o = stored
+                                .get(j)
+                                .is_some_and(|s| s.entry.path == i.path)
+                                .then_some(j);
                         }
-                        stored
-                            .get(j)
-                            .is_some_and(|s| s.entry.path == i.path)
-                            .then_some(j)
-                    })
-                    .collect()
+                    });
+                index
             } else {
                 inputs
                     .par_iter()
@@ -683,6 +740,7 @@ impl LintCache {
                     let r = one(
                         input,
                         old.map(|o| (o, &stored[o])),
+                        &bytes,
                         state,
                         opts,
                         limit,
@@ -764,7 +822,7 @@ impl LintCache {
                     .filter_map(|(r, input)| {
                         let p = match std::mem::replace(&mut r.out, Out::Nothing) {
                             Out::Reuse(j) => stored[j].reuse(),
-                            Out::New(p) => p,
+                            Out::New(p) => *p,
                             Out::Nothing => return None,
                         };
                         Some((input.path.as_str(), p))
@@ -897,7 +955,7 @@ impl LintCache {
         let n = checked.iter().filter(|r| r.checked.is_some()).count();
         let checked = Counted {
             left: n,
-            inner: checked.into_iter().filter_map(|r| r.checked),
+            inner: checked.into_iter().filter_map(|r| r.checked.map(|c| *c)),
         };
         let outcome = super::assemble_with(checked, inputs, opts, |_| repo).0;
         crate::timings::mark("lint: done (cache)");
@@ -1125,8 +1183,8 @@ fn stat_in(dir: Option<&Dir>, path: &Path) -> std::io::Result<Stat> {
         let st = rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty())?;
         return Ok(Stat {
             size: st.st_size as u64,
-            mtime_ns: st.st_mtime as i128 * 1_000_000_000 + st.st_mtime_nsec as i128,
-            ctime_ns: st.st_ctime as i128 * 1_000_000_000 + st.st_ctime_nsec as i128,
+            mtime_ns: ns(st.st_mtime as i64, st.st_mtime_nsec as i64),
+            ctime_ns: ns(st.st_ctime as i64, st.st_ctime_nsec as i64),
             ino: st.st_ino as u64,
         });
     }
@@ -1136,19 +1194,20 @@ fn stat_in(dir: Option<&Dir>, path: &Path) -> std::io::Result<Stat> {
 }
 
 /// One file's part of a cached run.
-fn one(
+fn one<'a>(
     input: &Input,
-    old: Option<(usize, &Stored<'_>)>,
+    old: Option<(usize, &Stored<'a>)>,
+    bytes: &'a [u8],
     state: Option<Stat>,
     opts: &Options,
-    limit: i128,
+    limit: i64,
     tables: &KeyTables,
 ) -> Result<FileRun, IoError> {
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
     let (at, old) = old.map_or((0, None), |(j, o)| (j, Some(o)));
     let uncached = |input: &Input| -> Result<FileRun, IoError> {
         Ok(FileRun {
-            checked: Some(super::process(input, opts, &|_| ())?),
+            checked: Some(Box::new(super::process(input, opts, &|_| ())?)),
             out: Out::Nothing,
             how: 2,
         })
@@ -1168,10 +1227,10 @@ fn one(
         None => None,
     };
     let mut old = match old {
-        Some(o) if stat.is_some() && o.entry.stat == stat => match o.entry.checked(per_file) {
+        Some(o) if stat.is_some() && o.entry.stat == stat => match o.checked(bytes, per_file) {
             Some(c) => {
                 return Ok(FileRun {
-                    checked: c,
+                    checked: c.map(Box::new),
                     out: Out::Reuse(at),
                     how: 0,
                 })
@@ -1191,7 +1250,7 @@ fn one(
         Ok(s) => s,
         Err((e, src)) => {
             return Ok(FileRun {
-                checked: Some(super::unreadable(input, &e, src, opts)),
+                checked: Some(Box::new(super::unreadable(input, &e, src, opts))),
                 out: Out::Nothing,
                 how: 2,
             })
@@ -1201,36 +1260,28 @@ fn one(
     let stat = Stat::of(&meta);
     let trusted = stat.settled(limit).then_some(stat);
     if let Some(o) = old.take().filter(|o| o.entry.hash == hash) {
-        if let Some(c) = o.entry.checked(per_file) {
+        // A file touched but not changed (rare): its whole entry is read again.
+        let full = o.full(bytes);
+        let checked = full.as_ref().and_then(|e| e.checked(per_file));
+        if let (Some(full), Some(c)) = (full, checked) {
             let out = if o.entry.stat == trusted {
                 Out::Reuse(at)
             } else {
                 let entry = Entry {
                     stat: trusted,
-                    diagnostics: o
-                        .entry
-                        .diagnostics
-                        .iter()
-                        .map(|d| StoredDiagnostic {
-                            fix: d.fix.clone(),
-                            related: d.related.clone(),
-                            ..*d
-                        })
-                        .collect(),
-                    suppressions: o.entry.suppressions.clone(),
-                    ..o.entry
+                    ..full
                 };
                 match postcard::to_allocvec(&entry) {
-                    Ok(new) => Out::New(Pieces {
+                    Ok(new) => Out::New(Box::new(Pieces {
                         entry: Src::New(0..new.len()),
                         new,
                         ..o.reuse()
-                    }),
+                    })),
                     Err(_) => Out::Nothing,
                 }
             };
             return Ok(FileRun {
-                checked: c,
+                checked: c.map(Box::new),
                 out,
                 how: 1,
             });
@@ -1245,13 +1296,73 @@ fn one(
         // Written back in place: the next run reads the new text.
         Out::Nothing
     } else {
-        encode_new(&c, per_file, hash, trusted, tables).map_or(Out::Nothing, Out::New)
+        encode_new(&c, per_file, hash, trusted, tables)
+            .map_or(Out::Nothing, |p| Out::New(Box::new(p)))
     };
     Ok(FileRun {
-        checked: Some(c),
+        checked: Some(Box::new(c)),
         out,
         how: 2,
     })
+}
+
+/// The first fields of an [`Entry`] (the same encoding), read by [`skim`].
+#[derive(Deserialize)]
+struct EntryStart<'a> {
+    path: &'a str,
+    hash: u128,
+    stat: Option<Stat>,
+    checked: bool,
+    fixable: bool,
+}
+
+/// The encoding of an [`Entry`]'s fields between `fixable` and `summaries_len` when it has
+/// nothing to report (no findings, no suppressions, no text).
+fn nothing_to_report() -> &'static [u8] {
+    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        postcard::to_allocvec(&(
+            Vec::<DiagnosticRef<'_>>::new(),
+            Suppressions::default(),
+            None::<&str>,
+        ))
+        .unwrap_or_default()
+    })
+}
+
+/// The [`Head`] of the entry at the start of `bytes`, its summaries' length and number of
+/// marks, and the bytes after it. Most entries have nothing to report: for them only the
+/// first and last fields are decoded (the fields between are the bytes of
+/// [`nothing_to_report`]); the others are decoded whole.
+fn skim(bytes: &[u8]) -> Result<(Head<'_>, u64, u64, &[u8]), String> {
+    let bad = |e: postcard::Error| format!("bad entry: {e}");
+    let (start, rest) = postcard::take_from_bytes::<EntryStart<'_>>(bytes).map_err(bad)?;
+    let empty = nothing_to_report();
+    if !empty.is_empty() && rest.starts_with(empty) {
+        let ((summaries_len, summaries_sum, marks), tail) =
+            postcard::take_from_bytes::<(u64, u64, u64)>(&rest[empty.len()..]).map_err(bad)?;
+        let head = Head {
+            path: start.path,
+            hash: start.hash,
+            stat: start.stat,
+            summaries_sum,
+            checked: start.checked,
+            fixable: start.fixable,
+            reports: false,
+        };
+        return Ok((head, summaries_len, marks, tail));
+    }
+    let (e, tail) = postcard::take_from_bytes::<Entry<'_>>(bytes).map_err(bad)?;
+    let head = Head {
+        path: e.path,
+        hash: e.hash,
+        stat: e.stat,
+        summaries_sum: e.summaries_sum,
+        checked: e.checked,
+        fixable: e.fixable,
+        reports: !e.diagnostics.is_empty() || !e.suppressions.is_empty(),
+    };
+    Ok((head, e.summaries_len, e.marks, tail))
 }
 
 /// A pack as read: its entries, sorted by path, each with where its parts lie; its
@@ -1311,41 +1422,62 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         return Err("checksum mismatch".into());
     }
     let section = (section_len > 0).then(|| &bytes[summaries_end..]);
-    let chunks: Vec<Vec<Stored<'a>>> = ranges
-        .into_par_iter()
-        .map(|r| {
-            let mut out = Vec::with_capacity(CHUNK);
+    // Every chunk but the last holds exactly CHUNK entries, so each chunk is decoded in
+    // parallel straight into its place in one list of the right size (no list per chunk
+    // copied into it). Until the regions are laid out below, an entry's `summaries` and
+    // `marks` hold its summaries' length in bytes and its number of marks.
+    let n_chunks = ranges.len();
+    let mut stored: Vec<Stored<'a>> = Vec::new();
+    stored
+        .try_reserve_exact(n_chunks.saturating_mul(CHUNK))
+        .map_err(|_| "a chunk table past the address space")?;
+    let filled: Vec<usize> = stored.spare_capacity_mut()[..n_chunks * CHUNK]
+        .par_chunks_mut(CHUNK)
+        .zip(ranges)
+        .enumerate()
+        .map(|(k, (slots, r))| {
             let mut rest = &bytes[r.clone()];
+            let mut n = 0;
             while !rest.is_empty() {
                 let before = rest.len();
-                let (entry, tail) = postcard::take_from_bytes::<Entry<'a>>(rest)
-                    .map_err(|e| format!("bad entry: {e}"))?;
+                let (head, summaries_len, marks, tail) = skim(rest)?;
+                let slot = slots.get_mut(n).ok_or("a chunk of too many entries")?;
                 let from = r.end - before;
-                out.push(Stored {
-                    entry,
+                let len =
+                    |v: u64| usize::try_from(v).map_err(|_| "a length past the address space");
+                slot.write(Stored {
+                    entry: head,
                     range: from..r.end - tail.len(),
-                    summaries: 0..0,
-                    marks: 0..0,
+                    summaries: 0..len(summaries_len)?,
+                    marks: 0..len(marks)?,
                 });
+                n += 1;
                 rest = tail;
             }
-            Ok(out)
+            if n == 0 || (n < CHUNK && k + 1 < n_chunks) {
+                return Err("a chunk of too few entries".to_string());
+            }
+            Ok(n)
         })
         .collect::<Result<_, String>>()?;
-    // One allocation of the right size (a flattening collect grows it by doubling).
-    let mut stored: Vec<Stored<'a>> = Vec::with_capacity(chunks.iter().map(Vec::len).sum());
-    for c in chunks {
-        stored.extend(c);
-    }
-    if !stored.windows(2).all(|w| w[0].entry.path < w[1].entry.path) {
+    let n = filled
+        .last()
+        .map_or(0, |last| (n_chunks - 1) * CHUNK + last);
+    // SAFETY: the first `n` slots were written: every chunk was decoded without an error,
+    // every chunk but the last filled its CHUNK slots, and the last its `last` first ones
+    // (checked above); `Stored` owns nothing, so nothing leaks on the error paths above.
+    unsafe { stored.set_len(n) };
+    if !stored
+        .par_windows(2)
+        .all(|w| w[0].entry.path < w[1].entry.path)
+    {
         return Err("entries out of order".into());
     }
     // Each entry's marks and summaries: the regions hold them in the entries' order.
     let (mut m, mut s) = (entries_end, marks_end);
-    let region = |at: &mut usize, len: u64, unit: u64| -> Result<Range<usize>, String> {
+    let region = |at: &mut usize, len: usize, unit: usize| -> Result<Range<usize>, String> {
         let len = len
             .checked_mul(unit)
-            .and_then(|l| usize::try_from(l).ok())
             .ok_or("an entry's length past the address space")?;
         let end = at.checked_add(len).ok_or("truncated")?;
         let r = *at..end;
@@ -1353,8 +1485,8 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         Ok(r)
     };
     for st in &mut stored {
-        st.marks = region(&mut m, st.entry.marks, 4)?;
-        st.summaries = region(&mut s, st.entry.summaries_len, 1)?;
+        st.marks = region(&mut m, st.marks.end, 4)?;
+        st.summaries = region(&mut s, st.summaries.end, 1)?;
     }
     if m != marks_end || s != summaries_end {
         return Err("the entries do not match the marks and summaries regions".into());
@@ -1719,4 +1851,161 @@ pub fn size(dir: &Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pack of `n` entries (as [`write`] lays them out: no marks, no summaries, no
+    /// section), the entries cut into chunks of the given sizes (`None`: of [`CHUNK`]).
+    fn pack(key: &str, n: usize, chunks: Option<&[usize]>) -> Vec<u8> {
+        let code = super::super::registry::all_rules().next().unwrap().code;
+        let paths: Vec<String> = (0..n).map(|i| format!("rules/{i:06}.yml")).collect();
+        let suppressions = Suppressions::default();
+        let entries: Vec<Vec<u8>> = paths
+            .iter()
+            .enumerate()
+            .map(|(i, path)| {
+                let reports = i % 7 == 3;
+                let diagnostics = if reports {
+                    vec![DiagnosticRef {
+                        code,
+                        severity: Severity::Warning,
+                        message: "a finding",
+                        path,
+                        span: Some(Span { start: 0, end: 4 }),
+                        fix: &None,
+                        related: &[],
+                    }]
+                } else {
+                    Vec::new()
+                };
+                postcard::to_allocvec(&EntryRef {
+                    path,
+                    hash: i as u128 * 0x9e37_79b9_7f4a_7c15,
+                    stat: (i % 3 == 0).then_some(Stat {
+                        size: i as u64,
+                        mtime_ns: -(i as i64),
+                        ctime_ns: i as i64 * 1_000_000_007,
+                        ino: 7,
+                    }),
+                    checked: true,
+                    fixable: false,
+                    diagnostics,
+                    suppressions: &suppressions,
+                    text: reports.then_some("id: x\n"),
+                    summaries_len: 0,
+                    summaries_sum: xxhash_rust::xxh3::xxh3_64(b""),
+                    marks: 0,
+                })
+                .unwrap()
+            })
+            .collect();
+        let sizes: Vec<usize> = match chunks {
+            Some(c) => c.to_vec(),
+            None => entries.chunks(CHUNK).map(<[_]>::len).collect(),
+        };
+        assert_eq!(sizes.iter().sum::<usize>(), n);
+        let mut lens = Vec::new();
+        let mut at = 0;
+        for s in sizes {
+            lens.push(entries[at..at + s].iter().map(Vec::len).sum::<usize>() as u64);
+            at += s;
+        }
+        let body: Vec<u8> = entries.concat();
+        let mut out = Vec::new();
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&(key.len() as u64).to_le_bytes());
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(&(lens.len() as u64).to_le_bytes());
+        for l in &lens {
+            out.extend_from_slice(&l.to_le_bytes());
+        }
+        for region in [0u64, 0, 0] {
+            out.extend_from_slice(&region.to_le_bytes());
+        }
+        out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&body).to_le_bytes());
+        out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(b"").to_le_bytes());
+        out.extend_from_slice(&body);
+        out
+    }
+
+    #[test]
+    fn chunks_decode_into_one_list_in_order() {
+        let n = 2 * CHUNK + 5;
+        let bytes = pack("k", n, None);
+        let d = decode(&bytes, "k").unwrap();
+        assert_eq!(d.stored.len(), n);
+        for (i, s) in d.stored.iter().enumerate() {
+            assert_eq!(s.entry.path, format!("rules/{i:06}.yml"));
+            assert_eq!(s.entry.hash, i as u128 * 0x9e37_79b9_7f4a_7c15);
+            assert_eq!(s.entry.reports, i % 7 == 3, "{i}");
+            // The whole entry reads back from its range, and gives the same head.
+            let full = s.full(&bytes).unwrap();
+            assert_eq!(full.path, s.entry.path);
+            assert_eq!(full.hash, s.entry.hash);
+            assert_eq!(full.stat, s.entry.stat);
+            assert_eq!(
+                (full.checked, full.fixable, full.summaries_sum),
+                (s.entry.checked, s.entry.fixable, s.entry.summaries_sum)
+            );
+            assert_eq!(full.diagnostics.len(), usize::from(s.entry.reports));
+        }
+        // Entries with findings give them (read again); the others give nothing to report.
+        let c = d.stored[3].checked(&bytes, true).unwrap().unwrap();
+        assert_eq!(c.diagnostics.len(), 1);
+        assert_eq!(c.diagnostics[0].message, "a finding");
+        assert_eq!(c.source.as_ref().unwrap().text, "id: x\n");
+        assert!(d.stored[4].checked(&bytes, true).unwrap().is_none());
+        // Without the per-file checks, a finding is not reported (and there is nothing else).
+        assert!(d.stored[3].checked(&bytes, false).unwrap().is_none());
+        // Exactly CHUNK entries, and none.
+        assert_eq!(
+            decode(&pack("k", CHUNK, None), "k").unwrap().stored.len(),
+            CHUNK
+        );
+        assert_eq!(decode(&pack("k", 0, None), "k").unwrap().stored.len(), 0);
+    }
+
+    #[test]
+    fn a_chunk_of_another_size_is_refused() {
+        let n = 2 * CHUNK + 5;
+        for sizes in [
+            vec![CHUNK - 1, CHUNK + 1, 5],
+            vec![CHUNK + 1, CHUNK - 1, 5],
+            vec![CHUNK, CHUNK - 1, 6],
+            vec![CHUNK, CHUNK, 0, 5],
+            vec![CHUNK, CHUNK, 5, 0],
+            vec![CHUNK, CHUNK + 5],
+        ] {
+            let bytes = pack("k", n, Some(&sizes));
+            let err = decode(&bytes, "k").err().expect("refused");
+            assert!(err.contains("chunk of too"), "{sizes:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_truncation_and_damaged_byte_is_refused_without_a_panic() {
+        let bytes = pack("key", CHUNK + 3, None);
+        assert!(decode(&bytes, "key").is_ok());
+        for k in 0..bytes.len() {
+            assert!(decode(&bytes[..k], "key").is_err(), "truncated at {k}");
+        }
+        // A changed byte anywhere is refused (in a length, a checksum or the entries, found
+        // by the checks); it never panics. The marks region's checksum is the exception: it
+        // is checked only by a run that reads the marks.
+        let marks_sum = MAGIC.len() + 8 + 3 + 8 + 8 * 2 + 8 * 4;
+        for k in 0..bytes.len() {
+            let mut b = bytes.clone();
+            b[k] ^= 0x41;
+            match decode(&b, "key") {
+                Ok(d) if (marks_sum..marks_sum + 8).contains(&k) => {
+                    let (region, sum) = d.marks.unwrap();
+                    assert_ne!(xxhash_rust::xxh3::xxh3_64(region), sum, "byte {k}");
+                }
+                other => assert!(other.is_err(), "byte {k} changed"),
+            }
+        }
+    }
 }
