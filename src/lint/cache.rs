@@ -214,7 +214,7 @@ struct Entry<'a> {
     /// reads none of that region).
     summaries_len: u64,
     summaries_sum: u64,
-    /// How many marks ([`KeyTables::mark`], 4 bytes each, sorted) of the keys the file's
+    /// How many marks ([`KeyTables::mark`], 4 bytes each, each once) of the keys the file's
     /// rules hold it has in the pack's marks region (in the entries' order): which files an
     /// update of the repository-wide findings must read.
     marks: u64,
@@ -273,13 +273,15 @@ struct EntryRef<'a> {
 }
 
 thread_local! {
-    /// Each worker thread's buffer for encoding a file's summaries and entry (its capacity
-    /// kept from file to file).
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// Each worker thread's buffers for encoding a file's summaries, entry and marks, and
+    /// for its marks as numbers (their capacity kept from file to file).
+    static SCRATCH: std::cell::RefCell<(Vec<u8>, Vec<u32>)> =
+        const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
-/// The new entry of a file checked by the run: its entry, summaries and marks in one buffer
-/// of exactly their size.
+/// The new entry of a file checked by the run: its summaries, entry and marks encoded one
+/// after the other into the thread's buffer, then copied once into a buffer of exactly
+/// their size (the pieces' ranges say which is which).
 fn encode_new(
     c: &Checked<()>,
     per_file: bool,
@@ -288,11 +290,11 @@ fn encode_new(
     tables: &KeyTables,
 ) -> Option<Pieces> {
     let keep = !c.diagnostics.is_empty() || !c.suppressions.is_empty();
-    let marks = tables.marks(&c.summaries);
-    SCRATCH.with_borrow_mut(|scratch| {
+    SCRATCH.with_borrow_mut(|(scratch, marks)| {
+        tables.marks_into(&c.summaries, marks);
         scratch.clear();
         RuleSummary::encode_all(&c.summaries, &c.path, scratch)?;
-        let summaries_len = scratch.len();
+        let s = scratch.len();
         let summaries_sum = xxhash_rust::xxh3::xxh3_64(scratch);
         let entry = EntryRef {
             path: &c.path,
@@ -307,24 +309,18 @@ fn encode_new(
             } else {
                 None
             },
-            summaries_len: summaries_len as u64,
+            summaries_len: s as u64,
             summaries_sum,
             marks: marks.len() as u64,
         };
         postcard::to_io(&entry, &mut *scratch).ok()?;
-        let e = scratch.len() - summaries_len;
-        let s = e + summaries_len;
-        let mut new = Vec::with_capacity(s + 4 * marks.len());
-        new.extend_from_slice(&scratch[summaries_len..]);
-        new.extend_from_slice(&scratch[..summaries_len]);
-        for m in &marks {
-            new.extend_from_slice(&m.to_le_bytes());
-        }
+        let e = scratch.len();
+        scratch.extend(marks.iter().flat_map(|m| m.to_le_bytes()));
         Some(Pieces {
-            entry: Src::New(0..e),
-            summaries: Src::New(e..s),
-            marks: Src::New(s..new.len()),
-            new,
+            new: scratch.as_slice().to_vec(),
+            summaries: Src::New(0..s),
+            entry: Src::New(s..e),
+            marks: Src::New(e..scratch.len()),
         })
     })
 }

@@ -152,8 +152,8 @@ impl RuleSummary {
     }
 
     /// Appends the summaries of the file at `path` to `out` in the lint cache's layout (see
-    /// [`codec`]); `None` (with `out` partly written) for a summary it cannot hold (a span
-    /// that ends before it starts).
+    /// [`codec`]); `None` (with `out` as it was) for a summary it cannot hold (a span that
+    /// ends before it starts).
     pub(crate) fn encode_all(
         summaries: &[RuleSummary],
         path: &str,
@@ -301,65 +301,135 @@ mod codec {
     const OWN_PATH: u8 = 32;
     const DOC_TYPES: [DocType; 3] = [DocType::Rule, DocType::Correlation, DocType::Filter];
 
+    /// Writes into `out` past its length: `room` makes the vector long enough for the next
+    /// write (zero-filled, by doubling), the writes are plain stores at `pos`, and
+    /// [`encode_all`] cuts the vector back to `pos` at the end. (A push per byte or a
+    /// `reserve` per text cost more than the encoding itself.)
     struct Writer<'o> {
         out: &'o mut Vec<u8>,
+        /// Where the next byte goes.
+        pos: usize,
         /// The previous span's start.
         at: usize,
     }
 
     impl Writer<'_> {
-        fn varint(&mut self, mut v: u64) {
-            if v < 0x80 {
-                self.out.push(v as u8);
-                return;
+        /// The next `n` bytes (at least) of the buffer, from `pos`.
+        #[inline]
+        fn room(&mut self, n: usize) -> &mut [u8] {
+            let need = self.pos + n;
+            if self.out.len() < need {
+                let len = need.max(2 * self.out.len()).max(256);
+                self.out.resize(len, 0);
             }
-            let (mut buf, mut n) = ([0u8; 10], 0);
-            while v >= 0x80 {
-                buf[n] = v as u8 | 0x80;
-                v >>= 7;
-                n += 1;
-            }
-            buf[n] = v as u8;
-            self.out.extend_from_slice(&buf[..=n]);
+            &mut self.out[self.pos..]
+        }
+
+        #[inline]
+        fn byte(&mut self, b: u8) {
+            self.room(1)[0] = b;
+            self.pos += 1;
+        }
+
+        #[inline]
+        fn varint(&mut self, v: u64) {
+            let n = put_varint(self.room(10), v);
+            self.pos += n;
         }
 
         fn span(&mut self, s: Span) -> Option<()> {
             let len = s.end.checked_sub(s.start)?;
             let d = (s.start as i64).wrapping_sub(self.at as i64);
-            self.varint(((d << 1) ^ (d >> 63)) as u64);
-            self.varint(len as u64);
+            let buf = self.room(20);
+            let n = put_varint(buf, ((d << 1) ^ (d >> 63)) as u64);
+            let n = n + put_varint(&mut buf[n..], len as u64);
+            self.pos += n;
             self.at = s.start;
             Some(())
         }
 
-        fn text(&mut self, t: &str) {
-            let b = t.as_bytes();
-            self.out.reserve(b.len() + 10);
-            if b.len() == 36 && is_uuid(b) {
-                self.varint(2);
-                for part in b.split(|&c| c == b'-') {
-                    pack_hex(part, self.out);
+        /// A text in the first form that holds it (see [`codec`]): the digits of a UUID or
+        /// of an even number of lowercase hexadecimal digits are packed while they are
+        /// checked, in one pass; the text is written as it is when a byte is not a digit.
+        fn text(&mut self, b: &[u8]) {
+            let n = b.len();
+            if n == 36 && b[8] == b'-' && b[13] == b'-' && b[18] == b'-' && b[23] == b'-' {
+                let dst = self.room(17);
+                dst[0] = 2;
+                let ok = pack_hex(&b[..8], &mut dst[1..5])
+                    & pack_hex(&b[9..13], &mut dst[5..7])
+                    & pack_hex(&b[14..18], &mut dst[7..9])
+                    & pack_hex(&b[19..23], &mut dst[9..11])
+                    & pack_hex(&b[24..], &mut dst[11..17]);
+                if ok {
+                    self.pos += 17;
+                    return;
                 }
-            } else if !b.is_empty()
-                && b.len() % 2 == 0
-                && b.iter().all(|&c| HEX[usize::from(c)] < 16)
-            {
-                self.varint((((b.len() / 2) as u64) << 2) | 1);
-                pack_hex(b, self.out);
-            } else {
-                self.varint((b.len() as u64) << 2);
-                self.out.extend_from_slice(b);
+            } else if n % 2 == 0 && n > 0 && HEX[usize::from(b[0])] < 16 {
+                let header = (((n / 2) as u64) << 2) | 1;
+                let dst = self.room(10 + n / 2);
+                let h = put_varint(dst, header);
+                if pack_hex(b, &mut dst[h..h + n / 2]) {
+                    self.pos += h + n / 2;
+                    return;
+                }
             }
+            let dst = self.room(10 + n);
+            let h = put_varint(dst, (n as u64) << 2);
+            copy_short(&mut dst[h..h + n], b);
+            self.pos += h + n;
         }
 
         fn spanned(&mut self, s: &Spanned<String>) -> Option<()> {
-            self.text(&s.value);
+            self.text(s.value.as_bytes());
             self.span(s.span)
         }
 
         fn list(&mut self, l: &[Spanned<String>]) -> Option<()> {
             self.varint(l.len() as u64);
             l.iter().try_for_each(|s| self.spanned(s))
+        }
+    }
+
+    /// Writes `v` as a varint at the start of `buf` (at least 10 bytes long); its length.
+    #[inline]
+    fn put_varint(buf: &mut [u8], mut v: u64) -> usize {
+        let buf = &mut buf[..10];
+        let mut n = 0;
+        while v >= 0x80 && n < 9 {
+            buf[n] = v as u8 | 0x80;
+            v >>= 7;
+            n += 1;
+        }
+        buf[n] = v as u8;
+        n + 1
+    }
+
+    /// Copies `src` into `dst` (of the same length): short texts (most values) with a few
+    /// fixed-size moves instead of a call to `memcpy`.
+    #[inline]
+    fn copy_short(dst: &mut [u8], src: &[u8]) {
+        let n = src.len();
+        match n {
+            0 => {}
+            1 => dst[0] = src[0],
+            2..=3 => {
+                dst[..2].copy_from_slice(&src[..2]);
+                dst[n - 2..n].copy_from_slice(&src[n - 2..n]);
+            }
+            4..=7 => {
+                dst[..4].copy_from_slice(&src[..4]);
+                dst[n - 4..n].copy_from_slice(&src[n - 4..n]);
+            }
+            8..=32 => {
+                let mut i = 0;
+                while i + 8 < n {
+                    dst[i..i + 8].copy_from_slice(&src[i..i + 8]);
+                    i += 8;
+                }
+                dst[n - 8..n].copy_from_slice(&src[n - 8..n]);
+            }
+            _ => dst.copy_from_slice(src),
         }
     }
 
@@ -374,18 +444,28 @@ mod codec {
         t
     };
 
-    fn is_uuid(b: &[u8]) -> bool {
-        b.len() == 36
-            && b.iter().enumerate().all(|(i, &c)| match i {
-                8 | 13 | 18 | 23 => c == b'-',
-                _ => HEX[usize::from(c)] < 16,
-            })
+    /// Lowercase hex `digits` (twice as many as `out` holds) packed two to a byte into `out`;
+    /// `false` (with `out` written over) when one is not such a digit.
+    #[inline]
+    fn pack_hex(digits: &[u8], out: &mut [u8]) -> bool {
+        let mut bad = 0u8;
+        for (o, p) in out.iter_mut().zip(digits.chunks_exact(2)) {
+            let (hi, lo) = (HEX[usize::from(p[0])], HEX[usize::from(p[1])]);
+            bad |= hi | lo;
+            *o = (hi << 4) | (lo & 15);
+        }
+        bad < 16
     }
 
-    /// Lowercase hex digits (an even number of them), two to a byte.
-    fn pack_hex(digits: &[u8], out: &mut Vec<u8>) {
-        let d = |c: u8| HEX[usize::from(c)] & 15;
-        out.extend(digits.chunks_exact(2).map(|p| (d(p[0]) << 4) | d(p[1])));
+    /// The index of `ty` in [`IndicatorType::ALL`] (the enum's order: checked).
+    #[inline]
+    pub(super) fn type_index(ty: IndicatorType) -> Option<u8> {
+        let i = ty as usize;
+        if IndicatorType::ALL.get(i) == Some(&ty) {
+            return u8::try_from(i).ok();
+        }
+        let i = IndicatorType::ALL.iter().position(|t| *t == ty)?;
+        u8::try_from(i).ok()
     }
 
     fn unpack_hex(bytes: &[u8], out: &mut String) {
@@ -401,7 +481,15 @@ mod codec {
         path: &str,
         out: &mut Vec<u8>,
     ) -> Option<()> {
-        let mut w = Writer { out, at: 0 };
+        let pos = out.len();
+        let mut w = Writer { out, pos, at: 0 };
+        let r = encode_into(&mut w, summaries, path);
+        let end = w.pos;
+        out.truncate(if r.is_some() { end } else { pos });
+        r
+    }
+
+    fn encode_into(w: &mut Writer<'_>, summaries: &[RuleSummary], path: &str) -> Option<()> {
         w.varint(summaries.len() as u64);
         for r in summaries {
             let own_path = r.path != path;
@@ -416,9 +504,9 @@ mod codec {
             .iter()
             .filter(|(on, _)| *on)
             .fold(0, |f, (_, bit)| f | bit);
-            w.out.push(flags);
+            w.byte(flags);
             if own_path {
-                w.text(&r.path);
+                w.text(r.path.as_bytes());
             }
             if let Some(id) = &r.id {
                 w.spanned(id)?;
@@ -428,21 +516,21 @@ mod codec {
             }
             w.list(&r.related)?;
             w.varint(r.values.len() as u64);
-            for (ty, text, span) in r.values() {
-                let i = IndicatorType::ALL.iter().position(|t| *t == ty)?;
-                w.out.push(u8::try_from(i).ok()?);
-                w.text(text);
-                w.span(span)?;
+            let text = r.value_text.as_bytes();
+            for v in &r.values {
+                w.byte(type_index(v.ty)?);
+                w.text(text.get(v.start as usize..v.end as usize)?);
+                w.span(v.span)?;
             }
             if let Some(f) = &r.sigma {
                 let i = DOC_TYPES.iter().position(|t| *t == f.doc_type)?;
-                w.out.push(i as u8);
+                w.byte(i as u8);
                 match &f.name {
                     Some(name) => {
-                        w.out.push(1);
+                        w.byte(1);
                         w.spanned(name)?;
                     }
-                    None => w.out.push(0),
+                    None => w.byte(0),
                 }
                 w.list(&f.refs)?;
                 w.span(f.anchor)?;
@@ -751,6 +839,121 @@ mod tests {
         assert!(RuleSummary::decode_all(&encode(&[]), "x")
             .unwrap()
             .is_empty());
+    }
+
+    /// Texts of every length and form the encoder tells apart (digits that pack and that do
+    /// not, UUIDs and near-UUIDs, multi-byte characters, long texts), spans near and far,
+    /// written after other bytes in the buffer: each reads back exactly, the bytes before
+    /// are kept, and a summary that cannot be written leaves the buffer as it was.
+    #[test]
+    fn random_summaries_read_back_exactly() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        const PIECES: [&str; 8] = ["0", "9", "a", "f", "F", "-", "é", "x"];
+        for round in 0..300 {
+            let text = |next: &mut dyn FnMut(usize) -> usize| -> String {
+                match next(4) {
+                    0 => {
+                        let u = "a0db0322-a140-4f73-a045-4fb04fd5cc43";
+                        let at = next(u.len());
+                        let mut b = u.as_bytes().to_vec();
+                        if next(2) == 0 {
+                            b[at] = if b[at] == b'-' { b'0' } else { b'g' };
+                        }
+                        String::from_utf8(b).unwrap()
+                    }
+                    1 => (0..next(80))
+                        .map(|_| "0123456789abcdef".chars().nth(next(16)).unwrap())
+                        .collect(),
+                    _ => (0..next(70)).map(|_| PIECES[next(PIECES.len())]).collect(),
+                }
+            };
+            let mut at = next(1 << 20);
+            let mut spanned = |next: &mut dyn FnMut(usize) -> usize, t: String| {
+                at = if next(3) == 0 {
+                    next(1 << 40)
+                } else {
+                    at + next(300)
+                };
+                Spanned {
+                    span: Span {
+                        start: at,
+                        end: at + next(1 << 12),
+                    },
+                    value: t,
+                }
+            };
+            let mut summaries = Vec::new();
+            for _ in 0..next(4) {
+                let mut value_text = String::new();
+                let mut values = Vec::new();
+                for _ in 0..next(12) {
+                    let t = text(&mut next);
+                    let sp = spanned(&mut next, String::new()).span;
+                    values.push(SummaryValue {
+                        ty: IndicatorType::ALL[next(IndicatorType::ALL.len())],
+                        start: value_text.len() as u32,
+                        end: (value_text.len() + t.len()) as u32,
+                        span: sp,
+                    });
+                    value_text.push_str(&t);
+                }
+                let (id, title) = (text(&mut next), text(&mut next));
+                let related = (0..next(3))
+                    .map(|_| {
+                        let t = text(&mut next);
+                        spanned(&mut next, t)
+                    })
+                    .collect();
+                summaries.push(RuleSummary {
+                    kind: RuleKind::Native,
+                    path: if next(5) == 0 {
+                        text(&mut next)
+                    } else {
+                        "rules/a.yml".into()
+                    },
+                    id: (next(4) > 0).then(|| spanned(&mut next, id)),
+                    title: (next(4) > 0).then(|| spanned(&mut next, title)),
+                    deprecated: next(2) == 0,
+                    related,
+                    values,
+                    value_text,
+                    sigma: None,
+                });
+            }
+            let mut out = vec![7u8; next(5)];
+            let before = out.clone();
+            RuleSummary::encode_all(&summaries, "rules/a.yml", &mut out).unwrap();
+            assert_eq!(out[..before.len()], before[..], "round {round}");
+            let back = RuleSummary::decode_all(&out[before.len()..], "rules/a.yml").unwrap();
+            assert_eq!(
+                format!("{summaries:?}"),
+                format!("{back:?}"),
+                "round {round}"
+            );
+            if let Some(r) = summaries.first_mut() {
+                r.related.push(Spanned {
+                    value: "x".into(),
+                    span: Span { start: 5, end: 4 },
+                });
+                let mut again = before.clone();
+                assert!(RuleSummary::encode_all(&summaries, "rules/a.yml", &mut again).is_none());
+                assert_eq!(again, before, "round {round}: left as it was");
+            }
+        }
+    }
+
+    /// The encoder's index of each indicator type is its place in [`IndicatorType::ALL`].
+    #[test]
+    fn types_are_stored_by_their_place_in_the_list() {
+        for (i, ty) in IndicatorType::ALL.iter().enumerate() {
+            assert_eq!(codec::type_index(*ty), Some(i as u8), "{ty:?}");
+        }
     }
 
     #[test]

@@ -98,6 +98,26 @@ impl<C: Keyed> Table for Of<C> {
     }
 }
 
+/// Keeps the first of equal items of `v`, in their order. A file's marks are a few dozen
+/// random numbers: a scan of the ones kept (without a branch per comparison) costs less
+/// than sorting them, whose comparisons mispredict; a long list is sorted.
+fn dedup_unordered(v: &mut Vec<u32>) {
+    if v.len() > 64 {
+        v.sort_unstable();
+        v.dedup();
+        return;
+    }
+    let mut kept = 0;
+    for k in 0..v.len() {
+        let m = v[k];
+        if !v[..kept].iter().fold(false, |seen, &x| seen | (x == m)) {
+            v[kept] = m;
+            kept += 1;
+        }
+    }
+    v.truncate(kept);
+}
+
 fn table<C: Keyed + 'static>() -> Box<dyn Table> {
     Box::new(Of::<C>(PhantomData))
 }
@@ -164,15 +184,22 @@ impl KeyTables {
         (x ^ (x >> 32)) as u32
     }
 
-    /// The marks of every key `summaries` hold, sorted, each once.
+    /// The marks of every key `summaries` hold, each once, in no particular order.
+    #[cfg(test)]
     pub(crate) fn marks(&self, summaries: &[RuleSummary]) -> Vec<u32> {
         let mut marks = Vec::new();
-        for (i, t) in self.0.iter().enumerate() {
-            t.marks(i, summaries, &mut marks);
-        }
-        marks.sort_unstable();
-        marks.dedup();
+        self.marks_into(summaries, &mut marks);
         marks
+    }
+
+    /// [`KeyTables::marks`] into `out` (cleared first: a caller that keeps one buffer from
+    /// file to file allocates nothing).
+    pub(crate) fn marks_into(&self, summaries: &[RuleSummary], out: &mut Vec<u32>) {
+        out.clear();
+        for (i, t) in self.0.iter().enumerate() {
+            t.marks(i, summaries, out);
+        }
+        dedup_unordered(out);
     }
 
     /// The findings of check `check` for its keys of hash `hash`, given (at least) every rule
@@ -644,7 +671,34 @@ mod tests {
             expected.sort_unstable();
             expected.dedup();
             assert!(!expected.is_empty() || summaries.is_empty(), "step {step}");
-            assert_eq!(tables.marks(&summaries), expected, "step {step}: {path}");
+            // Each once, in no particular order.
+            let mut marks = tables.marks(&summaries);
+            let n = marks.len();
+            marks.sort_unstable();
+            assert_eq!(marks, expected, "step {step}: {path}");
+            assert_eq!(n, expected.len(), "step {step}: {path}: a mark twice");
+        }
+    }
+
+    /// Short and long lists lose their repeats and keep the first of each in order (the
+    /// long ones sorted).
+    #[test]
+    fn marks_lose_their_repeats() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for n in [0, 1, 2, 5, 20, 63, 64, 65, 200] {
+            let v: Vec<u32> = (0..n).map(|_| rng.below(n.max(1) / 2 + 1) as u32).collect();
+            let mut got = v.clone();
+            dedup_unordered(&mut got);
+            let mut firsts = Vec::new();
+            for x in &v {
+                if !firsts.contains(x) {
+                    firsts.push(*x);
+                }
+            }
+            if n > 64 {
+                firsts.sort_unstable();
+            }
+            assert_eq!(got, firsts, "{n} items");
         }
     }
 
