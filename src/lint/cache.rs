@@ -1614,8 +1614,33 @@ fn write(
         w.write_all(&head)?;
         w.flush()?;
     }
-    tmp.persist(pack).map_err(|e| e.error)?;
+    replace(tmp, pack)?;
     Ok(true)
+}
+
+/// Puts the written temporary file `tmp` in place of the pack at `pack`, atomically (a
+/// reader opens the old pack or the new one). On Linux the two are exchanged
+/// (`renameat2(RENAME_EXCHANGE)`) and the old one, now at the temporary name, is removed:
+/// ext4 starts writing back the whole new file before a rename over an existing file
+/// (`auto_da_alloc`), which an exchange does not; that wait was most of the time a run that
+/// changed a few files spent after printing. Where there is no pack yet or the file system
+/// cannot exchange, a plain rename.
+fn replace(tmp: tempfile::NamedTempFile, pack: &Path) -> std::io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        let is_file = std::fs::symlink_metadata(pack).is_ok_and(|m| m.is_file());
+        if is_file && renameat_with(CWD, tmp.path(), CWD, pack, RenameFlags::EXCHANGE).is_ok() {
+            // Removes the old pack's name (a run still mapping it keeps reading it).
+            let old = tmp.path().to_path_buf();
+            if let Err(e) = tmp.close() {
+                note(format_args!("{}: old pack not removed: {e}", old.display()));
+            }
+            return Ok(());
+        }
+    }
+    tmp.persist(pack).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// How many packs a cache folder keeps: the newest by the time they were written. When a run
