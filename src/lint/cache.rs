@@ -514,9 +514,10 @@ impl PackBytes {
             Err(e) => return Err(e),
         };
         if file.metadata()?.len() > 0 {
-            // SAFETY: a pack is never written in place: each is written to a temporary
-            // file and renamed over the old one, so the mapped file (the old inode, kept
-            // alive by the mapping) does not change while it is mapped. Only another
+            // SAFETY: a pack or summaries file is never written in place: each is written
+            // to a temporary file and renamed into place (a pack over or exchanged with the
+            // old one), so the mapped file (the old inode, kept alive by the mapping) does
+            // not change while it is mapped. Only another
             // program writing into the file in place could change or truncate it under us.
             if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
                 return Ok(Some(PackBytes::Mapped(m, file)));
