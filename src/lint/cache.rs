@@ -857,25 +857,30 @@ impl LintCache {
                 drop(section_rx);
                 PendingWrite(None)
             } else {
-                let run_outs: Vec<(&str, Pieces)> = results
-                    .iter_mut()
-                    .zip(inputs)
-                    .filter_map(|(r, input)| {
-                        let p = match std::mem::replace(&mut r.out, Out::Nothing) {
-                            Out::Reuse(j) => stored[j].reuse(),
-                            Out::New(p) => p,
-                            Out::Nothing => return None,
-                        };
-                        Some((input.path.as_str(), p))
-                    })
-                    .collect();
-                let kept: Vec<(&str, Pieces)> = stored
-                    .iter()
-                    .zip(&matched)
-                    .filter(|(_, m)| !prune && !**m)
-                    .map(|(s, _)| (s.entry.path, s.reuse()))
-                    .collect();
-                let outs = merge(run_outs, kept);
+                let take = |r: &mut FileRun| match std::mem::replace(&mut r.out, Out::Nothing) {
+                    Out::Reuse(j) => Some(stored[j].reuse()),
+                    Out::New(p) => Some(p),
+                    Out::Nothing => None,
+                };
+                let outs: Vec<Option<Pieces>> = if sorted && kept == 0 {
+                    // The run's files are the next pack's, in path order: each one's parts
+                    // are put in its place, on every core (the writer leaves out the files
+                    // with none).
+                    results.par_iter_mut().map(take).collect()
+                } else {
+                    let run_outs: Vec<(&str, Pieces)> = results
+                        .iter_mut()
+                        .zip(inputs)
+                        .filter_map(|(r, input)| Some((input.path.as_str(), take(r)?)))
+                        .collect();
+                    let kept: Vec<(&str, Pieces)> = stored
+                        .iter()
+                        .zip(&matched)
+                        .filter(|(_, m)| !prune && !**m)
+                        .map(|(s, _)| (s.entry.path, s.reuse()))
+                        .collect();
+                    merge(run_outs, kept).into_iter().map(Some).collect()
+                };
                 let (pack, key, codes) = (pack.clone(), key.clone(), codes.clone());
                 let old = OldPack {
                     pack: Arc::clone(&bytes),
@@ -886,6 +891,7 @@ impl LintCache {
                 let handle = std::thread::Builder::new()
                     .name("lint-cache-writer".into())
                     .spawn(move || {
+                        let outs: Vec<Pieces> = outs.into_iter().flatten().collect();
                         let section = |findings: Vec<Diagnostic>| {
                             postcard::to_allocvec(&RepoSectionRef {
                                 codes: &codes,
@@ -906,6 +912,7 @@ impl LintCache {
                     });
                 PendingWrite(handle.ok())
             };
+            crate::timings::mark("lint: cache writer started");
 
             let changes: Vec<Change<'_>> = results
                 .iter()
@@ -964,6 +971,7 @@ impl LintCache {
                     mode = RepoMode::Full;
                 }
             }
+            crate::timings::mark("lint: stored findings read or updated (cache)");
             drop(changes);
             if mode == RepoMode::Full {
                 repo = full(&mut results, &index, &stored, &sums, opts);
