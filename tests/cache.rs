@@ -348,8 +348,8 @@ fn a_corrupt_or_foreign_pack_is_ignored_with_a_debug_note() {
     foreign[at] = b'R';
     // A pack of the previous layout (its rule summaries encoded another way).
     let mut previous = good.clone();
-    assert_eq!(&previous[..8], b"RFLINTC4");
-    previous[7] = b'3';
+    assert_eq!(&previous[..8], b"RFLINTC5");
+    previous[7] = b'4';
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("the previous layout", previous),
         ("a flipped byte", flipped),
@@ -635,23 +635,42 @@ fn a_killed_runs_pack_temporary_is_removed() {
     );
 }
 
-/// Where the marks and the summaries regions of a pack lie (its layout: magic, key length
-/// and key, number of chunks and their lengths, the marks', summaries' and section's
-/// lengths, two checksums, then the entries, marks, summaries and section).
+/// Where the marks and the own summaries regions of a pack lie (its layout: magic, the id
+/// and length of its summaries file, key length and key, number of chunks and their lengths,
+/// the marks', offsets', own summaries' and section's lengths, two checksums, then the
+/// entries, offsets, marks, own summaries and section).
 fn regions(pack: &[u8]) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
     let word = |at: usize| u64::from_le_bytes(pack[at..at + 8].try_into().unwrap()) as usize;
-    let mut at = 8;
+    let mut at = 24;
     at += 8 + word(at);
     let chunks = word(at);
     at += 8;
     let entries: usize = (0..chunks).map(|k| word(at + 8 * k)).sum();
     at += 8 * chunks;
-    let (marks, summaries) = (word(at), word(at + 8));
-    let marks_start = at + 8 * 5 + entries;
+    let (marks, offsets, own) = (word(at), word(at + 8), word(at + 16));
+    let marks_start = at + 8 * 6 + entries + offsets;
     (
         marks_start..marks_start + marks,
-        marks_start + marks..marks_start + marks + summaries,
+        marks_start + marks..marks_start + marks + own,
     )
+}
+
+/// The summaries files in the cache folder.
+fn sums_files(cache: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "sums"))
+        .collect();
+    v.sort();
+    v
+}
+
+/// The one summaries file in the cache folder.
+fn sums_of(cache: &Path) -> PathBuf {
+    let v = sums_files(cache);
+    assert_eq!(v.len(), 1, "one summaries file: {v:?}");
+    v[0].clone()
 }
 
 #[test]
@@ -663,18 +682,19 @@ fn damaged_marks_or_summaries_are_never_trusted() {
     let original = std::fs::read_to_string(&first).unwrap();
     for what in ["marks", "summaries"] {
         lint(r.path(), &["--cache-dir", cache_arg], &[]);
-        let pack = pack_of(&cache);
-        let mut bytes = std::fs::read(&pack).unwrap();
-        let (marks, summaries) = regions(&bytes);
-        assert!(!marks.is_empty() && !summaries.is_empty(), "{what}");
-        // The first byte of the region: the first file's (in path order) marks or summaries.
-        let at = if what == "marks" {
-            marks.start
+        // The first byte of the marks region (the first file's marks, in path order), or
+        // of the summaries file after its head (the first file's summaries).
+        let (file, at) = if what == "marks" {
+            let pack = pack_of(&cache);
+            let (marks, own) = regions(&std::fs::read(&pack).unwrap());
+            assert!(!marks.is_empty() && own.is_empty(), "{what}");
+            (pack, marks.start)
         } else {
-            summaries.start
+            (sums_of(&cache), 16)
         };
+        let mut bytes = std::fs::read(&file).unwrap();
         bytes[at] ^= 0x5a;
-        std::fs::write(&pack, &bytes).unwrap();
+        std::fs::write(&file, &bytes).unwrap();
         // A file that did not change does not read its summaries or marks: still warm.
         let (_, _, err) = lint(
             r.path(),
@@ -702,12 +722,92 @@ fn damaged_marks_or_summaries_are_never_trusted() {
     }
 }
 
-/// A run that changed a few files of a larger repository copies the unchanged stretches of
-/// the old pack's summaries region into the new pack without reading them (file to file):
-/// the pack it writes is whole (the next run reuses it), and the summaries in the copied
-/// stretch are read back intact by a later update (their checksums hold).
+/// A summaries file that is missing, foreign (another id in its head) or shorter than the
+/// pack relies on makes the whole pack ignored (with a debug note): the run checks every
+/// file, prints what a run without the cache prints, and writes a good pack and summaries
+/// file again.
 #[test]
-fn a_few_changes_copy_the_unchanged_summaries_file_to_file() {
+fn a_missing_or_foreign_summaries_file_is_never_trusted() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    let expected = lint(r.path(), &["--no-cache"], &[]);
+    let debug = [("RULEFORGE_DEBUG", "1")];
+    for what in ["missing", "foreign", "truncated"] {
+        lint(r.path(), &["--cache-dir", cache_arg], &[]);
+        let sums = sums_of(&cache);
+        let mut bytes = std::fs::read(&sums).unwrap();
+        match what {
+            "missing" => std::fs::remove_file(&sums).unwrap(),
+            "foreign" => {
+                bytes[8] ^= 1;
+                std::fs::write(&sums, &bytes).unwrap();
+            }
+            _ => std::fs::write(&sums, &bytes[..bytes.len() - 1]).unwrap(),
+        }
+        let (code, out, err) = lint(r.path(), &["--cache-dir", cache_arg], &debug);
+        assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
+        assert!(
+            err.contains("ignored") && err.contains(".sums"),
+            "{what}: {err}"
+        );
+        assert_eq!(counts(&err).2, 8, "{what}: every file checked: {err}");
+        let (code, out, err) = lint(r.path(), &["--cache-dir", cache_arg], &debug);
+        assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
+        assert_eq!(counts(&err).2, 1, "{what}: warm again: {err}");
+        sums_of(&cache);
+        let _ = std::fs::remove_dir_all(&cache);
+    }
+}
+
+/// A summaries file no pack names is removed by the next run that writes a pack once it is
+/// older than a minute (a fresh one may be a concurrent run's, whose pack is not yet in
+/// place); a pruned pack's is removed with it.
+#[test]
+fn summaries_files_no_pack_names_are_removed() {
+    let r = start();
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    lint(r.path(), &["--cache-dir", cache_arg], &[]);
+    let stale = cache.join("lint-00000000deadbeef.sums");
+    let fresh = cache.join("lint-00000000cafef00d.sums");
+    for p in [&stale, &fresh] {
+        std::fs::write(p, b"RFLINTS1 not named").unwrap();
+    }
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    // Other settings: this run writes a pack of its own.
+    lint(
+        r.path(),
+        &["--ignore", "RF101", "--cache-dir", cache_arg],
+        &[],
+    );
+    assert!(
+        !stale.exists(),
+        "an old summaries file no pack names is removed"
+    );
+    assert!(fresh.exists(), "a fresh one is kept");
+    std::fs::remove_file(&fresh).unwrap();
+    // Five sets of settings: the oldest pack is pruned, and its summaries file with it.
+    for code in ["RF102", "RF103", "RF104"] {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        lint(r.path(), &["--ignore", code, "--cache-dir", cache_arg], &[]);
+    }
+    assert_eq!(sums_files(&cache).len(), 4, "{:?}", sums_files(&cache));
+}
+
+/// A run that changed a few files of a larger repository keeps the summaries file and puts
+/// the changed files' summaries in its pack's own region (it writes the entries and marks,
+/// not every file's summaries); a later update reads both (their checksums hold), and a run
+/// that changed many files compacts them into a new summaries file (the old one's unchanged
+/// stretches copied file to file); the old one is removed once a minute old.
+#[test]
+fn a_few_changes_keep_the_summaries_file() {
     let files: Vec<(String, String)> = (0..1000u32)
         .map(|i| {
             (
@@ -745,15 +845,14 @@ fn a_few_changes_copy_the_unchanged_summaries_file_to_file() {
         assert!(!notes.contains("copy_file_range"), "{what}: {notes}");
         (expected.1, notes)
     };
+    let own_len = || regions(&std::fs::read(pack_of(&cache)).unwrap()).1.len();
     expect_same(&r, "cold", "every rule");
-    let (_, summaries) = regions(&std::fs::read(pack_of(&cache)).unwrap());
-    assert!(
-        summaries.len() > (1 << 16) + 4096,
-        "the summaries region ({} bytes) is long enough to be copied",
-        summaries.len()
-    );
+    let sums = sums_of(&cache);
+    let sums_len = std::fs::metadata(&sums).unwrap().len();
+    assert!(sums_len > (1 << 16) + 4096, "{sums_len} bytes of summaries");
+    assert_eq!(own_len(), 0, "a cold run puts every summary in the file");
     // The first file takes the title of the 501st: a duplicate title (RF404) whose other
-    // holder's summaries lie in the copied stretch.
+    // holder's summaries lie in the summaries file.
     let first = r.path().join("rules/r0000.yml");
     let original = std::fs::read_to_string(&first).unwrap();
     r.write(
@@ -762,16 +861,57 @@ fn a_few_changes_copy_the_unchanged_summaries_file_to_file() {
     );
     let (out, notes) = expect_same(&r, "after the edit", "updated");
     assert!(out.contains("RF404"), "{out}");
-    #[cfg(target_os = "linux")]
-    assert!(notes.contains("copied file to file"), "{notes}");
+    assert!(notes.contains("the summaries file kept"), "{notes}");
+    assert_eq!(sums_of(&cache), sums, "the same summaries file");
+    assert_eq!(
+        std::fs::metadata(&sums).unwrap().len(),
+        sums_len,
+        "unchanged"
+    );
+    let own = own_len();
+    assert!(
+        own > 0 && own < 4096,
+        "one file's summaries in the pack: {own}"
+    );
     expect_same(&r, "warm", "reused");
-    // Undone: the update reads the 501st file's summaries from the pack written by copying.
+    // Undone: the update reads the 501st file's summaries from the summaries file and the
+    // first file's old ones from the pack's own region.
     r.write("rules/r0000.yml", &original);
-    let (out, notes) = expect_same(&r, "after undoing the edit", "updated");
+    let (out, _) = expect_same(&r, "after undoing the edit", "updated");
     assert!(!out.contains("RF404"), "{out}");
+    assert_eq!(sums_of(&cache), sums, "the same summaries file");
+    expect_same(&r, "warm again", "reused");
+    // Many files change (the last tenth: more than a sixteenth of the summaries):
+    // compacted, the first nine tenths copied as one stretch.
+    for i in 900..1000 {
+        let path = format!("rules/r{i:04}.yml");
+        let text = std::fs::read_to_string(r.path().join(&path)).unwrap();
+        r.write(&path, &format!("{text}# edited\n"));
+    }
+    let (_, notes) = expect_same(&r, "after many edits", "every rule");
+    assert!(notes.contains("rule summaries written"), "{notes}");
     #[cfg(target_os = "linux")]
     assert!(notes.contains("copied file to file"), "{notes}");
-    expect_same(&r, "warm again", "reused");
+    // The pack names a new summaries file; the old one stays a minute (a concurrent run
+    // may still be opening it), then a run that writes a pack removes it.
+    assert_eq!(sums_files(&cache).len(), 2, "{:?}", sums_files(&cache));
+    assert_eq!(own_len(), 0, "every summary in the new file");
+    expect_same(&r, "warm after compacting", "reused");
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&sums)
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
+    // Undone: the update reads summaries copied from the first file.
+    r.write(
+        "rules/r0000.yml",
+        &original.replace("number 0\n", "number 500\n"),
+    );
+    let (out, _) = expect_same(&r, "an edit after compacting", "updated");
+    assert!(out.contains("RF404"), "{out}");
+    assert_ne!(sums_of(&cache), sums, "the old summaries file removed");
 }
 
 /// The state a warm run compares for a rule file reached through a symlink is that of the

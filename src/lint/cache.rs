@@ -50,7 +50,7 @@ pub const CACHEDIR_TAG: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
 # For information about cache directory tags see https://bford.info/cachedir/\n";
 
 /// The first bytes of a pack; the digit is the layout's version.
-const MAGIC: &[u8; 8] = b"RFLINTC4";
+const MAGIC: &[u8; 8] = b"RFLINTC5";
 
 /// Entries per independently decodable chunk of a pack (decoded in parallel).
 const CHUNK: usize = 2048;
@@ -342,8 +342,86 @@ struct RepoSectionRef<'a> {
     findings: Vec<DiagnosticRef<'a>>,
 }
 
-/// An entry read from the pack and where its bytes lie in the pack: the entry's own, its
-/// summaries' and its marks'.
+/// The first bytes of a summaries file; then its id (a little-endian `u64`), then the
+/// summaries of the entries that point into it.
+const SUMS_MAGIC: &[u8; 8] = b"RFLINTS1";
+const SUMS_HEAD: usize = 16;
+
+/// How long a summaries file no pack names is kept (a concurrent run may have written it
+/// and not yet put its pack in place).
+const SUMS_GRACE: Duration = Duration::from_secs(60);
+
+/// The summaries file a pack's entries point into: its id (0: none; the file is
+/// `lint-<id>.sums` beside the pack) and how many of its bytes the pack relies on. An
+/// entry's summaries lie at an offset in the file (below `len`) or, from `len` on, in the
+/// pack's own summaries region (at the offset minus `len`). The file is written once, by a
+/// run that compacts, and never changed: a run that changed a few files keeps pointing into
+/// it and puts the new summaries in its pack's own region.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct SumsRef {
+    id: u64,
+    len: usize,
+}
+
+impl SumsRef {
+    /// Whether `r` lies within the file or within an own region of `own` bytes.
+    fn holds(&self, r: &Range<usize>, own: usize) -> bool {
+        (self.id != 0 && r.start >= SUMS_HEAD && r.end <= self.len)
+            || (r.start >= self.len && r.end - self.len <= own)
+    }
+
+    fn path(&self, dir: &Path) -> PathBuf {
+        dir.join(format!("lint-{:016x}.sums", self.id))
+    }
+
+    /// The file's first bytes.
+    fn head(&self) -> [u8; SUMS_HEAD] {
+        let mut h = [0u8; SUMS_HEAD];
+        h[..8].copy_from_slice(SUMS_MAGIC);
+        h[8..].copy_from_slice(&self.id.to_le_bytes());
+        h
+    }
+
+    /// The summaries file beside `pack`, checked to be the one named (its head) and at
+    /// least as long as the pack relies on; `Ok(None)` when the pack names none.
+    fn open(&self, pack: &Path) -> Result<Option<PackBytes>, String> {
+        if self.id == 0 {
+            return Ok(None);
+        }
+        let path = self.path(pack.parent().unwrap_or(Path::new(".")));
+        let bytes = PackBytes::open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .ok_or_else(|| format!("{}: missing", path.display()))?;
+        if bytes.get(..SUMS_HEAD) != Some(&self.head()[..]) || bytes.len() < self.len {
+            return Err(format!("{}: foreign or truncated", path.display()));
+        }
+        Ok(Some(bytes))
+    }
+}
+
+/// Where the summaries of a pack's entries are read: its summaries file (the bytes below
+/// `len`) and its own region (in the pack, whose bytes `pack` are, for the marks).
+#[derive(Clone, Copy)]
+struct Sums<'a> {
+    pack: &'a [u8],
+    file: &'a [u8],
+    own: &'a [u8],
+    len: usize,
+}
+
+impl<'a> Sums<'a> {
+    /// The bytes at `r` (a range [`decode`] checked).
+    fn get(&self, r: &Range<usize>) -> &'a [u8] {
+        if r.start >= self.len {
+            &self.own[r.start - self.len..r.end - self.len]
+        } else {
+            &self.file[r.clone()]
+        }
+    }
+}
+
+/// An entry read from the pack and where its bytes lie: the entry's own and its marks' in
+/// the pack, its summaries' in the pack's [`Sums`].
 struct Stored<'a> {
     entry: Head<'a>,
     range: Range<usize>,
@@ -393,10 +471,10 @@ impl<'a> Stored<'a> {
         self.full(bytes)?.checked(per_file)
     }
 
-    /// The file's [`RuleSummary`]s, read from the pack `bytes` (checked against their
-    /// checksum).
-    fn summaries(&self, bytes: &[u8]) -> Result<Vec<RuleSummary>, String> {
-        let b = &bytes[self.summaries.clone()];
+    /// The file's [`RuleSummary`]s, read from the pack's summaries `sums` (checked against
+    /// their checksum).
+    fn summaries(&self, sums: &Sums<'_>) -> Result<Vec<RuleSummary>, String> {
+        let b = sums.get(&self.summaries);
         if xxhash_rust::xxh3::xxh3_64(b) != self.entry.summaries_sum {
             return Err(format!(
                 "{}: rule summaries: checksum mismatch",
@@ -480,9 +558,10 @@ impl PackBytes {
             Err(e) => return Err(e),
         };
         if file.metadata()?.len() > 0 {
-            // SAFETY: a pack is never written in place: each is written to a temporary
-            // file and renamed over the old one, so the mapped file (the old inode, kept
-            // alive by the mapping) does not change while it is mapped. Only another
+            // SAFETY: a pack or summaries file is never written in place: each is written
+            // to a temporary file and renamed into place (a pack over or exchanged with the
+            // old one), so the mapped file (the old inode, kept alive by the mapping) does
+            // not change while it is mapped. Only another
             // program writing into the file in place could change or truncate it under us.
             if let Ok(m) = unsafe { memmap2::Mmap::map(&file) } {
                 return Ok(Some(PackBytes::Mapped(m, file)));
@@ -668,18 +747,38 @@ impl LintCache {
                 },
             );
             crate::timings::mark("lint: cache read, files looked up");
-            let Decoded {
-                stored,
-                section,
-                marks,
-            } = match decoded {
+            // The summaries file the pack names is opened (not read) with it: a pack without
+            // it is ignored as a whole.
+            let mut unusable = 0;
+            let opened = decoded.and_then(|d| match d.sums.open(&pack) {
+                Ok(f) => Ok((f, d)),
+                Err(why) => {
+                    unusable = d.sums.id;
+                    Err(why)
+                }
+            });
+            let (sums_file, decoded) = match opened {
                 Ok(d) => d,
                 Err(why) => {
                     if had_pack {
                         note(format_args!("{}: ignored: {why}", pack.display()));
                     }
-                    Decoded::default()
+                    (None, Decoded::default())
                 }
+            };
+            let Decoded {
+                stored,
+                section,
+                marks,
+                sums: sums_ref,
+                own,
+            } = decoded;
+            let sums_file = Arc::new(sums_file.unwrap_or(PackBytes::Read(Vec::new())));
+            let sums = Sums {
+                pack: &bytes,
+                file: &sums_file,
+                own: &bytes[own.clone()],
+                len: sums_ref.len,
             };
             let limit = started
                 .checked_sub(RACY)
@@ -812,30 +911,41 @@ impl LintCache {
                 drop(section_rx);
                 PendingWrite(None)
             } else {
-                let run_outs: Vec<(&str, Pieces)> = results
-                    .iter_mut()
-                    .zip(inputs)
-                    .filter_map(|(r, input)| {
-                        let p = match std::mem::replace(&mut r.out, Out::Nothing) {
-                            Out::Reuse(j) => stored[j].reuse(),
-                            Out::New(p) => *p,
-                            Out::Nothing => return None,
-                        };
-                        Some((input.path.as_str(), p))
-                    })
-                    .collect();
-                let kept: Vec<(&str, Pieces)> = stored
-                    .iter()
-                    .zip(&matched)
-                    .filter(|(_, m)| !prune && !**m)
-                    .map(|(s, _)| (s.entry.path, s.reuse()))
-                    .collect();
-                let outs = merge(run_outs, kept);
-                let (pack, key, codes, old) = (pack.clone(), key.clone(), codes.clone(), &bytes);
-                let old = Arc::clone(old);
+                let take = |r: &mut FileRun| match std::mem::replace(&mut r.out, Out::Nothing) {
+                    Out::Reuse(j) => Some(stored[j].reuse()),
+                    Out::New(p) => Some(*p),
+                    Out::Nothing => None,
+                };
+                let outs: Vec<Option<Pieces>> = if sorted && kept == 0 {
+                    // The run's files are the next pack's, in path order: each one's parts
+                    // are put in its place, on every core (the writer leaves out the files
+                    // with none).
+                    results.par_iter_mut().map(take).collect()
+                } else {
+                    let run_outs: Vec<(&str, Pieces)> = results
+                        .iter_mut()
+                        .zip(inputs)
+                        .filter_map(|(r, input)| Some((input.path.as_str(), take(r)?)))
+                        .collect();
+                    let kept: Vec<(&str, Pieces)> = stored
+                        .iter()
+                        .zip(&matched)
+                        .filter(|(_, m)| !prune && !**m)
+                        .map(|(s, _)| (s.entry.path, s.reuse()))
+                        .collect();
+                    merge(run_outs, kept).into_iter().map(Some).collect()
+                };
+                let (pack, key, codes) = (pack.clone(), key.clone(), codes.clone());
+                let old = OldPack {
+                    pack: Arc::clone(&bytes),
+                    sums: Arc::clone(&sums_file),
+                    sref: sums_ref,
+                    own: own.clone(),
+                };
                 let handle = std::thread::Builder::new()
                     .name("lint-cache-writer".into())
                     .spawn(move || {
+                        let outs: Vec<Pieces> = outs.into_iter().flatten().collect();
                         let section = |findings: Vec<Diagnostic>| {
                             postcard::to_allocvec(&RepoSectionRef {
                                 codes: &codes,
@@ -849,13 +959,14 @@ impl LintCache {
                         });
                         drop((outs, old));
                         match written {
-                            Ok(true) => prune_packs(&pack),
+                            Ok(true) => prune_packs(&pack, unusable),
                             Ok(false) => {}
                             Err(e) => note(format_args!("{}: not written: {e}", pack.display())),
                         }
                     });
                 PendingWrite(handle.ok())
             };
+            crate::timings::mark("lint: cache writer started");
 
             let changes: Vec<Change<'_>> = results
                 .iter()
@@ -901,7 +1012,7 @@ impl LintCache {
                 RepoMode::Incremental => stored_findings().and_then(|f| {
                     let marks_ok =
                         || marks.is_some_and(|(b, sum)| xxhash_rust::xxh3::xxh3_64(b) == sum);
-                    incremental(f, &changes, &stored, &bytes, marks_ok, &tables, opts)
+                    incremental(f, &changes, &stored, &sums, marks_ok, &tables, opts)
                 }),
                 RepoMode::Full => Err(String::new()),
             };
@@ -914,9 +1025,10 @@ impl LintCache {
                     mode = RepoMode::Full;
                 }
             }
+            crate::timings::mark("lint: stored findings read or updated (cache)");
             drop(changes);
             if mode == RepoMode::Full {
-                repo = full(&mut results, &index, &stored, &bytes, opts);
+                repo = full(&mut results, &index, &stored, &sums, opts);
             }
             note(format_args!(
                 "repository checks: {}",
@@ -990,7 +1102,7 @@ fn full(
     results: &mut [FileRun],
     index: &[Option<usize>],
     stored: &[Stored<'_>],
-    bytes: &[u8],
+    sums: &Sums<'_>,
     opts: &Options,
 ) -> Result<Vec<Diagnostic>, String> {
     let all: Vec<Vec<RuleSummary>> = results
@@ -1002,7 +1114,7 @@ fn full(
                 .as_mut()
                 .map(|c| std::mem::take(&mut c.summaries))
                 .unwrap_or_default()),
-            (_, Some(o)) => stored[*o].summaries(bytes),
+            (_, Some(o)) => stored[*o].summaries(sums),
         })
         .collect::<Result<_, _>>()?;
     // Gathered into a list sized once, then split as a run without the cache splits them.
@@ -1025,7 +1137,7 @@ fn incremental(
     mut findings: Vec<Diagnostic>,
     changes: &[Change<'_>],
     stored: &[Stored<'_>],
-    bytes: &[u8],
+    sums: &Sums<'_>,
     marks_ok: impl FnOnce() -> bool,
     tables: &KeyTables,
     opts: &Options,
@@ -1035,7 +1147,7 @@ fn incremental(
     }
     let olds: Vec<Vec<RuleSummary>> = changes
         .iter()
-        .map(|c| c.old.map_or(Ok(Vec::new()), |o| stored[o].summaries(bytes)))
+        .map(|c| c.old.map_or(Ok(Vec::new()), |o| stored[o].summaries(sums)))
         .collect::<Result<_, _>>()?;
     let mut touched: Vec<(usize, u64)> = Vec::new();
     for (c, old) in changes.iter().zip(&olds) {
@@ -1048,14 +1160,28 @@ fn incremental(
         .iter()
         .map(|&(c, h)| KeyTables::mark(c, h))
         .collect();
+    // A bit per low 16 bits of a touched mark: most marks of the files scanned are told
+    // apart by one bit test, without a lookup in the set.
+    let mut bits = vec![0u64; 1 << 10];
+    for m in &marks {
+        bits[(*m as usize & 0xffff) >> 6] |= 1 << (m & 63);
+    }
+    let touched_mark =
+        |m: u32| bits[(m as usize & 0xffff) >> 6] & (1 << (m & 63)) != 0 && marks.contains(&m);
     let changed: rustc_hash::FxHashSet<usize> = changes.iter().filter_map(|c| c.old).collect();
     // The files that did not change and may hold a touched key.
     let others: Vec<(&str, Vec<RuleSummary>)> = (0..stored.len())
         .into_par_iter()
         .filter(|j| !changed.contains(j))
-        .filter(|&j| stored[j].marks(bytes).any(|m| marks.contains(&m)))
-        .map(|j| Ok((stored[j].entry.path, stored[j].summaries(bytes)?)))
+        .filter(|&j| stored[j].marks(sums.pack).any(touched_mark))
+        .map(|j| Ok((stored[j].entry.path, stored[j].summaries(sums)?)))
         .collect::<Result<_, String>>()?;
+    note(format_args!(
+        "update: {} keys of {} changed files, held by {} other files",
+        touched.len(),
+        changes.len(),
+        others.len()
+    ));
     let before = in_path_order(
         others
             .iter()
@@ -1369,6 +1495,10 @@ struct Decoded<'a> {
     stored: Vec<Stored<'a>>,
     section: Option<&'a [u8]>,
     marks: Option<(&'a [u8], u64)>,
+    /// The summaries file the pack's entries point into (see [`SumsRef`]), and the pack's
+    /// own summaries region.
+    sums: SumsRef,
+    own: Range<usize>,
 }
 
 /// Reads a pack. Its layout: the magic, the key, the chunk table (the byte length of every
@@ -1383,6 +1513,13 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
     if take_bytes(bytes, at, MAGIC.len())? != MAGIC {
         return Err("not a ruleforge lint cache of this layout".into());
     }
+    let sums = SumsRef {
+        id: take_u64(bytes, at)?,
+        len: take_len(bytes, at)?,
+    };
+    if sums.id == 0 && sums.len != 0 {
+        return Err("summaries in no summaries file".into());
+    }
     let key_len = take_len(bytes, at)?;
     if take_bytes(bytes, at, key_len)? != key.as_bytes() {
         return Err("written for another version, rule set, root or settings".into());
@@ -1393,6 +1530,7 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         lens.push(take_len(bytes, at)?);
     }
     let marks_len = take_len(bytes, at)?;
+    let offsets_len = take_len(bytes, at)?;
     let summaries_len = take_len(bytes, at)?;
     let section_len = take_len(bytes, at)?;
     let checksum = take_u64(bytes, at)?;
@@ -1406,13 +1544,14 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
         start = end;
     }
     let entries_end = start;
-    let marks_end = entries_end.checked_add(marks_len).ok_or("truncated")?;
+    let offsets_end = entries_end.checked_add(offsets_len).ok_or("truncated")?;
+    let marks_end = offsets_end.checked_add(marks_len).ok_or("truncated")?;
     let summaries_end = marks_end.checked_add(summaries_len).ok_or("truncated")?;
     if summaries_end.checked_add(section_len) != Some(bytes.len()) {
         return Err("chunk table does not match the file's size".into());
     }
     let mut sum = xxhash_rust::xxh3::Xxh3::new();
-    sum.update(&bytes[body_start..entries_end]);
+    sum.update(&bytes[body_start..offsets_end]);
     sum.update(&bytes[summaries_end..]);
     if sum.digest() != checksum {
         return Err("checksum mismatch".into());
@@ -1469,8 +1608,13 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
     {
         return Err("entries out of order".into());
     }
-    // Each entry's marks and summaries: the regions hold them in the entries' order.
-    let (mut m, mut s) = (entries_end, marks_end);
+    // Each entry's marks (the region holds them in the entries' order) and summaries (where
+    // the offsets region says, in the summaries file or the pack's own region).
+    if offsets_len != 8 * stored.len() {
+        return Err("the offsets region does not match the entries".into());
+    }
+    let mut m = offsets_end;
+    let mut offsets = bytes[entries_end..offsets_end].chunks_exact(8);
     let region = |at: &mut usize, len: usize, unit: usize| -> Result<Range<usize>, String> {
         let len = len
             .checked_mul(unit)
@@ -1482,15 +1626,27 @@ fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
     };
     for st in &mut stored {
         st.marks = region(&mut m, st.marks.end, 4)?;
+        let mut s = usize::try_from(u64::from_le_bytes(
+            offsets
+                .next()
+                .and_then(|o| o.try_into().ok())
+                .ok_or("truncated")?,
+        ))
+        .map_err(|_| "an offset past the address space")?;
         st.summaries = region(&mut s, st.summaries.end, 1)?;
+        if !sums.holds(&st.summaries, summaries_len) {
+            return Err("an entry's summaries lie outside the summaries".into());
+        }
     }
-    if m != marks_end || s != summaries_end {
-        return Err("the entries do not match the marks and summaries regions".into());
+    if m != marks_end {
+        return Err("the entries do not match the marks region".into());
     }
     Ok(Decoded {
         stored,
         section,
-        marks: Some((&bytes[entries_end..marks_end], marks_sum)),
+        marks: Some((&bytes[offsets_end..marks_end], marks_sum)),
+        sums,
+        own: marks_end..summaries_end,
     })
 }
 
@@ -1622,6 +1778,9 @@ fn copy_range(_: &std::fs::File, _: Range<usize>, _: &std::fs::File) -> std::io:
 /// The run's entries and the kept ones (both sorted by path) merged by path; a path seen
 /// twice is written once.
 fn merge(run: Vec<(&str, Pieces)>, kept: Vec<(&str, Pieces)>) -> Vec<Pieces> {
+    if kept.is_empty() && run.windows(2).all(|w| w[0].0 < w[1].0) {
+        return run.into_iter().map(|(_, o)| o).collect();
+    }
     let mut merged: Vec<(&str, Pieces)> = Vec::with_capacity(run.len() + kept.len());
     let (mut a, mut b) = (run.into_iter().peekable(), kept.into_iter().peekable());
     loop {
@@ -1646,77 +1805,250 @@ fn merge(run: Vec<(&str, Pieces)>, kept: Vec<(&str, Pieces)>) -> Vec<Pieces> {
     merged.into_iter().map(|(_, o)| o).collect()
 }
 
-/// Writes the next pack (the layout [`decode`] reads), atomically: each part of it is
-/// written as one stretch of the old pack's bytes where it is unchanged. The repository
-/// section comes last, from `section` (called once the rest is written; `None`: the run gave
-/// up, nothing is written, `Ok(false)`).
+/// The pack a run read, for writing the next one: its bytes, its summaries file's (empty
+/// when it names none), which summaries file it names, and where its own summaries region
+/// lies in it.
+struct OldPack {
+    pack: Arc<PackBytes>,
+    sums: Arc<PackBytes>,
+    sref: SumsRef,
+    own: Range<usize>,
+}
+
+impl OldPack {
+    fn sums(&self) -> Sums<'_> {
+        Sums {
+            pack: &self.pack,
+            file: &self.sums,
+            own: &self.pack[self.own.clone()],
+            len: self.sref.len,
+        }
+    }
+
+    /// Whether summaries at `src` lie in the old summaries file (where the next pack still
+    /// finds them unless it compacts).
+    fn in_file(&self, src: &Src) -> bool {
+        matches!(src, Src::Old(r) if self.sref.id != 0 && r.start >= SUMS_HEAD && r.end <= self.sref.len)
+    }
+}
+
+/// A new summaries file's id: different for every file a run writes, and most likely from
+/// those of any other run.
+fn new_id(pack: &Path) -> u64 {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let t = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    h.update(&t.to_le_bytes());
+    h.update(&std::process::id().to_le_bytes());
+    h.update(
+        &N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            .to_le_bytes(),
+    );
+    h.update(pack.as_os_str().as_encoded_bytes());
+    h.digest().max(1)
+}
+
+/// Writes the next pack (the layout [`decode`] reads), atomically, and, when it compacts, a
+/// new summaries file first. A run whose new summaries are few (less than a sixteenth of
+/// those still in the old summaries file, which is at most a quarter garbage) keeps that
+/// file and puts the summaries of the files it checked (and those of the old pack's own
+/// region still in use) in the new pack's own region: it writes the entries, marks and a few
+/// summaries, not every file's. Otherwise every summary goes to a new summaries file (the
+/// old file's unchanged stretches copied file to file), and the pack has no own region.
+/// The repository section comes last, from `section` (called once the rest is written;
+/// `None`: the run gave up, nothing is written, `Ok(false)`).
 fn write(
     pack: &Path,
     key: &str,
-    old_pack: &PackBytes,
+    old: &OldPack,
     merged: &[Pieces],
     section: impl FnOnce() -> Option<Option<Vec<u8>>>,
 ) -> std::io::Result<bool> {
-    use std::io::{Seek, Write};
-    let old: &[u8] = old_pack;
-    let len_of = |p: &Pieces, src: &Src| piece(old, p, src).len() as u64;
-    let lens: Vec<u64> = merged
-        .chunks(CHUNK)
-        .map(|c| c.iter().map(|p| len_of(p, &p.entry)).sum())
-        .collect();
-    let head_len = MAGIC.len() + 8 + key.len() + 8 + 8 * lens.len() + 8 * 5;
     let dir = pack.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
     // A run killed while writing its pack leaves the temporary file: named like fsutil's
     // temporaries, the next pack write into the folder removes it.
     crate::fsutil::sweep_once(dir);
+    let sum_bytes = |p: &'_ Pieces| -> usize {
+        match &p.summaries {
+            Src::Old(r) => r.len(),
+            Src::New(r) => r.len(),
+        }
+    };
+    let (mut live, mut other) = (0usize, 0usize);
+    for p in merged {
+        if old.in_file(&p.summaries) {
+            live += sum_bytes(p);
+        } else {
+            other += sum_bytes(p);
+        }
+    }
+    let garbage = old.sref.len.saturating_sub(SUMS_HEAD + live);
+    let compact = old.sref.id == 0 || other > live / 16 || garbage > live / 4;
+    let mut offsets: Vec<u8> = Vec::with_capacity(8 * merged.len());
+    let sref = if compact {
+        let sref = write_sums(dir, pack, old, merged, &mut offsets)?;
+        note(format_args!(
+            "{}: rule summaries written ({} bytes)",
+            sref.path(dir).display(),
+            sref.len
+        ));
+        sref
+    } else {
+        let mut at = old.sref.len;
+        for p in merged {
+            let o = match &p.summaries {
+                Src::Old(r) if old.in_file(&p.summaries) => r.start,
+                _ => {
+                    let o = at;
+                    at += sum_bytes(p);
+                    o
+                }
+            };
+            offsets.extend_from_slice(&(o as u64).to_le_bytes());
+        }
+        note(format_args!(
+            "{}: {other} bytes of rule summaries in the pack, the summaries file kept",
+            pack.display()
+        ));
+        old.sref
+    };
+    let written = write_pack(pack, key, old, merged, &offsets, sref, !compact, section);
+    if compact && !matches!(written, Ok(true)) {
+        // Named by no pack.
+        let _ = std::fs::remove_file(sref.path(dir));
+    }
+    written
+}
+
+/// Writes every summary of `merged` to a new summaries file beside `pack` (unchanged
+/// stretches of the old file copied file to file), their offsets to `offsets`.
+fn write_sums(
+    dir: &Path,
+    pack: &Path,
+    old: &OldPack,
+    merged: &[Pieces],
+    offsets: &mut Vec<u8>,
+) -> std::io::Result<SumsRef> {
+    use std::io::Write;
+    let old_sums = old.sums();
+    let mut sref = SumsRef {
+        id: new_id(pack),
+        len: SUMS_HEAD,
+    };
+    for p in merged {
+        offsets.extend_from_slice(&(sref.len as u64).to_le_bytes());
+        sref.len += match &p.summaries {
+            Src::Old(r) | Src::New(r) => r.len(),
+        };
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&crate::fsutil::temporary_prefix())
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    let mut copied = 0;
+    {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
+        w.write_all(&sref.head())?;
+        let mut copying = old.sums.file();
+        for p in parts(merged, summaries) {
+            let r = match p {
+                Part::New(b) => {
+                    w.write_all(b)?;
+                    continue;
+                }
+                Part::Old(r) => r,
+            };
+            // A stretch may run from the old file into the old pack's own region.
+            let cut = r.end.min(old.sref.len).max(r.start);
+            let (in_file, in_own) = (r.start..cut, cut..r.end);
+            if let (true, Some(from)) = (in_file.len() >= COPY_AT_LEAST, copying) {
+                w.flush()?;
+                if copy_range(from, in_file.clone(), w.get_ref())? {
+                    copied += in_file.len();
+                } else {
+                    copying = None;
+                    w.write_all(&old.sums[in_file])?;
+                }
+            } else if !in_file.is_empty() {
+                w.write_all(&old.sums[in_file])?;
+            }
+            if !in_own.is_empty() {
+                w.write_all(old_sums.get(&in_own))?;
+            }
+        }
+        w.flush()?;
+    }
+    if copied > 0 {
+        note(format_args!(
+            "{}: {copied} bytes of rule summaries copied file to file",
+            sref.path(dir).display()
+        ));
+    }
+    tmp.persist_noclobber(sref.path(dir)).map_err(|e| e.error)?;
+    Ok(sref)
+}
+
+/// Writes the pack itself: the head, entries, offsets, marks, own summaries region (with
+/// `own`: the summaries of `merged` not in the old summaries file) and the section.
+#[allow(clippy::too_many_arguments)]
+fn write_pack(
+    pack: &Path,
+    key: &str,
+    old: &OldPack,
+    merged: &[Pieces],
+    offsets: &[u8],
+    sref: SumsRef,
+    own: bool,
+    section: impl FnOnce() -> Option<Option<Vec<u8>>>,
+) -> std::io::Result<bool> {
+    use std::io::{Seek, Write};
+    let old_bytes: &[u8] = &old.pack;
+    let old_sums = old.sums();
+    let len_of = |p: &Pieces, src: &Src| piece(old_bytes, p, src).len() as u64;
+    let lens: Vec<u64> = merged
+        .chunks(CHUNK)
+        .map(|c| c.iter().map(|p| len_of(p, &p.entry)).sum())
+        .collect();
+    let head_len = MAGIC.len() + 16 + 8 + key.len() + 8 + 8 * lens.len() + 8 * 6;
+    let dir = pack.parent().unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(&crate::fsutil::temporary_prefix())
         .suffix(".tmp")
         .tempfile_in(dir)?;
     let mut checksum = xxhash_rust::xxh3::Xxh3::new();
     let mut marks_sum = xxhash_rust::xxh3::Xxh3::new();
-    let (mut marks_len, mut summaries_len) = (0u64, 0u64);
+    let (mut marks_len, mut own_len) = (0u64, 0u64);
     {
         // Small parts are gathered in the buffer; a stretch of the old pack at least as
         // large as the buffer goes to the file in one write.
         let mut w = std::io::BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
         w.write_all(&vec![0u8; head_len])?;
         for p in parts(merged, entry) {
-            let b = p.bytes(old);
+            let b = p.bytes(old_bytes);
             checksum.update(b);
             w.write_all(b)?;
         }
+        checksum.update(offsets);
+        w.write_all(offsets)?;
         for p in parts(merged, marks) {
-            let b = p.bytes(old);
+            let b = p.bytes(old_bytes);
             marks_sum.update(b);
             marks_len += b.len() as u64;
             w.write_all(b)?;
         }
-        // The summaries are not checksummed as a region (each entry holds its own): long
-        // unchanged stretches go file to file, never read.
-        let mut copying = old_pack.file();
-        let mut copied = 0;
-        for p in parts(merged, summaries) {
-            let b = p.bytes(old);
-            summaries_len += b.len() as u64;
-            if let (Part::Old(r), Some(from)) = (&p, copying) {
-                if r.len() >= COPY_AT_LEAST {
-                    w.flush()?;
-                    if copy_range(from, r.clone(), w.get_ref())? {
-                        copied += r.len();
-                        continue;
-                    }
-                    copying = None;
-                }
+        // The own region is not checksummed as a region (each entry holds its summaries').
+        if own {
+            for p in merged.iter().filter(|p| !old.in_file(&p.summaries)) {
+                let b = match &p.summaries {
+                    Src::Old(r) => old_sums.get(r),
+                    Src::New(r) => &p.new[r.clone()],
+                };
+                own_len += b.len() as u64;
+                w.write_all(b)?;
             }
-            w.write_all(b)?;
-        }
-        if copied > 0 {
-            note(format_args!(
-                "{}: {copied} bytes of rule summaries copied file to file",
-                pack.display()
-            ));
         }
         let Some(section) = section() else {
             return Ok(false);
@@ -1726,6 +2058,8 @@ fn write(
         w.write_all(&section)?;
         let mut head = Vec::with_capacity(head_len);
         head.extend_from_slice(MAGIC);
+        head.extend_from_slice(&sref.id.to_le_bytes());
+        head.extend_from_slice(&(sref.len as u64).to_le_bytes());
         head.extend_from_slice(&(key.len() as u64).to_le_bytes());
         head.extend_from_slice(key.as_bytes());
         head.extend_from_slice(&(lens.len() as u64).to_le_bytes());
@@ -1733,7 +2067,8 @@ fn write(
             head.extend_from_slice(&l.to_le_bytes());
         }
         head.extend_from_slice(&marks_len.to_le_bytes());
-        head.extend_from_slice(&summaries_len.to_le_bytes());
+        head.extend_from_slice(&(offsets.len() as u64).to_le_bytes());
+        head.extend_from_slice(&own_len.to_le_bytes());
         head.extend_from_slice(&(section.len() as u64).to_le_bytes());
         head.extend_from_slice(&checksum.digest().to_le_bytes());
         head.extend_from_slice(&marks_sum.digest().to_le_bytes());
@@ -1742,8 +2077,33 @@ fn write(
         w.write_all(&head)?;
         w.flush()?;
     }
-    tmp.persist(pack).map_err(|e| e.error)?;
+    replace(tmp, pack)?;
     Ok(true)
+}
+
+/// Puts the written temporary file `tmp` in place of the pack at `pack`, atomically (a
+/// reader opens the old pack or the new one). On Linux the two are exchanged
+/// (`renameat2(RENAME_EXCHANGE)`) and the old one, now at the temporary name, is removed:
+/// ext4 starts writing back the whole new file before a rename over an existing file
+/// (`auto_da_alloc`), which an exchange does not; that wait was most of the time a run that
+/// changed a few files spent after printing. Where there is no pack yet or the file system
+/// cannot exchange, a plain rename.
+fn replace(tmp: tempfile::NamedTempFile, pack: &Path) -> std::io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        use rustix::fs::{renameat_with, RenameFlags, CWD};
+        let is_file = std::fs::symlink_metadata(pack).is_ok_and(|m| m.is_file());
+        if is_file && renameat_with(CWD, tmp.path(), CWD, pack, RenameFlags::EXCHANGE).is_ok() {
+            // Removes the old pack's name (a run still mapping it keeps reading it).
+            let old = tmp.path().to_path_buf();
+            if let Err(e) = tmp.close() {
+                note(format_args!("{}: old pack not removed: {e}", old.display()));
+            }
+            return Ok(());
+        }
+    }
+    tmp.persist(pack).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// How many packs a cache folder keeps: the newest by the time they were written. When a run
@@ -1751,8 +2111,12 @@ fn write(
 /// few sets of settings used in turn stay warm; `ruleforge clean` removes all).
 pub const KEEP_PACKS: usize = 4;
 
-/// Removes the packs beside `own` beyond the newest [`KEEP_PACKS`] (`own` counts as one).
-fn prune_packs(own: &Path) {
+/// Removes the packs beside `own` beyond the newest [`KEEP_PACKS`] (`own` counts as one),
+/// then the summaries files no pack names: those of the packs removed and the unusable one
+/// of id `unusable` (foreign or truncated) at once, others once older than [`SUMS_GRACE`]
+/// (a concurrent run may have written one and not yet put its pack in place, or may have
+/// opened the pack that named it and not yet the file).
+fn prune_packs(own: &Path, unusable: u64) {
     let Some(dir) = own.parent() else {
         return;
     };
@@ -1771,7 +2135,9 @@ fn prune_packs(own: &Path) {
         .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
         .collect();
     packs.sort_by(|a, b| b.cmp(a));
+    let mut unnamed = vec![unusable];
     for (_, p) in packs.into_iter().skip(KEEP_PACKS.saturating_sub(1)) {
+        unnamed.push(named_sums(&p));
         match std::fs::remove_file(&p) {
             Ok(()) => note(format_args!(
                 "{}: removed (older than the newest {KEEP_PACKS} packs)",
@@ -1779,6 +2145,57 @@ fn prune_packs(own: &Path) {
             )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => note(format_args!("{}: not removed: {e}", p.display())),
+        }
+    }
+    prune_sums(dir, &unnamed);
+}
+
+/// The id of the summaries file the pack at `path` names (0: none or not a pack).
+fn named_sums(path: &Path) -> u64 {
+    let mut head = [0u8; 16];
+    let read =
+        std::fs::File::open(path).and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head));
+    if read.is_err() || &head[..8] != MAGIC {
+        return 0;
+    }
+    u64::from_le_bytes(head[8..].try_into().expect("8 bytes"))
+}
+
+/// Removes the summaries files in `dir` no pack names (see [`prune_packs`]).
+fn prune_sums(dir: &Path, unnamed: &[u64]) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let (mut packs, mut sums) = (Vec::new(), Vec::new());
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let Some(stem) = name.strip_prefix("lint-") else {
+            continue;
+        };
+        if stem.ends_with(".pack") {
+            packs.push(e.path());
+        } else if let Some(id) = stem.strip_suffix(".sums") {
+            if let Ok(id) = u64::from_str_radix(id, 16) {
+                sums.push((id, e.path()));
+            }
+        }
+    }
+    let named: Vec<u64> = packs.iter().map(|p| named_sums(p)).collect();
+    let now = SystemTime::now();
+    for (id, p) in sums {
+        if named.contains(&id) {
+            continue;
+        }
+        let old = std::fs::metadata(&p)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| now.duration_since(t).is_ok_and(|d| d >= SUMS_GRACE));
+        if unnamed.contains(&id) || old {
+            match std::fs::remove_file(&p) {
+                Ok(()) => note(format_args!("{}: removed (named by no pack)", p.display())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => note(format_args!("{}: not removed: {e}", p.display())),
+            }
         }
     }
 }
