@@ -1501,13 +1501,16 @@ struct Decoded<'a> {
     own: Range<usize>,
 }
 
-/// Reads a pack. Its layout: the magic, the key, the chunk table (the byte length of every
-/// chunk of [`CHUNK`] entries), the byte lengths of the marks region, the summaries region
-/// and the repository section, the checksum (XXH3-64) of the entries and the section, the
-/// checksum of the marks region; then the entries (chunk after chunk), the marks and the
-/// summaries (each entry's in the entries' order; each entry holds its summaries' length
-/// and checksum and its number of marks), and the section. A run that reads neither marks
-/// nor summaries (no file changed) reads only the head, the entries and the section.
+/// Reads a pack. Its layout: the magic, the summaries file it names (its id, 0 for none, and
+/// the length the pack relies on: [`SumsRef`]), the key, the chunk table (the byte length of
+/// every chunk of [`CHUNK`] entries), the byte lengths of the marks region, the offsets
+/// region, the pack's own summaries region and the repository section, the checksum
+/// (XXH3-64) of the entries, the offsets and the section, the checksum of the marks region;
+/// then the entries (chunk after chunk), the offsets (where each entry's summaries start: in
+/// the summaries file below its length, else in the own region), the marks (each entry's in
+/// the entries' order; each entry holds its summaries' length and checksum and its number of
+/// marks), the own summaries, and the section. A run that reads neither marks nor summaries
+/// (no file changed) reads only the head, the entries, the offsets and the section.
 fn decode<'a>(bytes: &'a [u8], key: &str) -> Result<Decoded<'a>, String> {
     let at = &mut 0usize;
     if take_bytes(bytes, at, MAGIC.len())? != MAGIC {
@@ -2270,8 +2273,8 @@ pub fn size(dir: &Path) -> u64 {
 mod tests {
     use super::*;
 
-    /// A pack of `n` entries (as [`write`] lays them out: no marks, no summaries, no
-    /// section), the entries cut into chunks of the given sizes (`None`: of [`CHUNK`]).
+    /// A pack of `n` entries (as [`write`] lays them out: no summaries file, no marks, no
+    /// summaries, no section), the entries cut into chunks of the given sizes (`None`: of [`CHUNK`]).
     fn pack(key: &str, n: usize, chunks: Option<&[usize]>) -> Vec<u8> {
         let code = super::super::registry::all_rules().next().unwrap().code;
         let paths: Vec<String> = (0..n).map(|i| format!("rules/{i:06}.yml")).collect();
@@ -2326,16 +2329,22 @@ mod tests {
             lens.push(entries[at..at + s].iter().map(Vec::len).sum::<usize>() as u64);
             at += s;
         }
-        let body: Vec<u8> = entries.concat();
+        // The entries, then each entry's summaries offset (all empty, at 0).
+        let mut body: Vec<u8> = entries.concat();
+        body.resize(body.len() + 8 * n, 0);
         let mut out = Vec::new();
         out.extend_from_slice(MAGIC);
+        // No summaries file (id 0, length 0).
+        out.extend_from_slice(&0u64.to_le_bytes());
+        out.extend_from_slice(&0u64.to_le_bytes());
         out.extend_from_slice(&(key.len() as u64).to_le_bytes());
         out.extend_from_slice(key.as_bytes());
         out.extend_from_slice(&(lens.len() as u64).to_le_bytes());
         for l in &lens {
             out.extend_from_slice(&l.to_le_bytes());
         }
-        for region in [0u64, 0, 0] {
+        // The marks, offsets, own summaries and section regions' lengths.
+        for region in [0u64, 8 * n as u64, 0, 0] {
             out.extend_from_slice(&region.to_le_bytes());
         }
         out.extend_from_slice(&xxhash_rust::xxh3::xxh3_64(&body).to_le_bytes());
@@ -2406,9 +2415,11 @@ mod tests {
             assert!(decode(&bytes[..k], "key").is_err(), "truncated at {k}");
         }
         // A changed byte anywhere is refused (in a length, a checksum or the entries, found
-        // by the checks); it never panics. The marks region's checksum is the exception: it
-        // is checked only by a run that reads the marks.
-        let marks_sum = MAGIC.len() + 8 + 3 + 8 + 8 * 2 + 8 * 4;
+        // by the checks); it never panics. Two exceptions: the marks region's checksum is
+        // checked only by a run that reads the marks, and a changed summaries file id names
+        // another file, which the run must then open and find with that id in its head.
+        let sums_id = MAGIC.len()..MAGIC.len() + 8;
+        let marks_sum = MAGIC.len() + 16 + 8 + 3 + 8 + 8 * 2 + 8 * 5;
         for k in 0..bytes.len() {
             let mut b = bytes.clone();
             b[k] ^= 0x41;
@@ -2417,6 +2428,7 @@ mod tests {
                     let (region, sum) = d.marks.unwrap();
                     assert_ne!(xxhash_rust::xxh3::xxh3_64(region), sum, "byte {k}");
                 }
+                Ok(d) if sums_id.contains(&k) => assert_ne!(d.sums.id, 0, "byte {k}"),
                 other => assert!(other.is_err(), "byte {k} changed"),
             }
         }
