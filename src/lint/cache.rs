@@ -364,10 +364,14 @@ struct SumsRef {
 }
 
 impl SumsRef {
+    /// Whether `r` lies within the file (after its head).
+    fn in_file(&self, r: &Range<usize>) -> bool {
+        self.id != 0 && r.start >= SUMS_HEAD && r.end <= self.len
+    }
+
     /// Whether `r` lies within the file or within an own region of `own` bytes.
     fn holds(&self, r: &Range<usize>, own: usize) -> bool {
-        (self.id != 0 && r.start >= SUMS_HEAD && r.end <= self.len)
-            || (r.start >= self.len && r.end - self.len <= own)
+        self.in_file(r) || (r.start >= self.len && r.end - self.len <= own)
     }
 
     fn path(&self, dir: &Path) -> PathBuf {
@@ -509,6 +513,15 @@ impl<'a> Stored<'a> {
 enum Src {
     Old(Range<usize>),
     New(Range<usize>),
+}
+
+impl Src {
+    /// How many bytes the part has.
+    fn len(&self) -> usize {
+        match self {
+            Src::Old(r) | Src::New(r) => r.len(),
+        }
+    }
 }
 
 /// An entry's three parts in the next pack (its entry, summaries and marks), and the new
@@ -1683,14 +1696,6 @@ fn summaries(p: &Pieces) -> &Src {
     &p.summaries
 }
 
-/// The bytes of one part of an entry in the next pack.
-fn piece<'a>(old: &'a [u8], p: &'a Pieces, src: &Src) -> &'a [u8] {
-    match src {
-        Src::Old(r) => &old[r.clone()],
-        Src::New(r) => &p.new[r.clone()],
-    }
-}
-
 /// A stretch of the next pack: bytes of the old pack, or new bytes.
 enum Part<'a> {
     Old(Range<usize>),
@@ -1831,7 +1836,7 @@ impl OldPack {
     /// Whether summaries at `src` lie in the old summaries file (where the next pack still
     /// finds them unless it compacts).
     fn in_file(&self, src: &Src) -> bool {
-        matches!(src, Src::Old(r) if self.sref.id != 0 && r.start >= SUMS_HEAD && r.end <= self.sref.len)
+        matches!(src, Src::Old(r) if self.sref.in_file(r))
     }
 }
 
@@ -1874,18 +1879,12 @@ fn write(
     // A run killed while writing its pack leaves the temporary file: named like fsutil's
     // temporaries, the next pack write into the folder removes it.
     crate::fsutil::sweep_once(dir);
-    let sum_bytes = |p: &'_ Pieces| -> usize {
-        match &p.summaries {
-            Src::Old(r) => r.len(),
-            Src::New(r) => r.len(),
-        }
-    };
     let (mut live, mut other) = (0usize, 0usize);
     for p in merged {
         if old.in_file(&p.summaries) {
-            live += sum_bytes(p);
+            live += p.summaries.len();
         } else {
-            other += sum_bytes(p);
+            other += p.summaries.len();
         }
     }
     let garbage = old.sref.len.saturating_sub(SUMS_HEAD + live);
@@ -1906,7 +1905,7 @@ fn write(
                 Src::Old(r) if old.in_file(&p.summaries) => r.start,
                 _ => {
                     let o = at;
-                    at += sum_bytes(p);
+                    at += p.summaries.len();
                     o
                 }
             };
@@ -1943,9 +1942,7 @@ fn write_sums(
     };
     for p in merged {
         offsets.extend_from_slice(&(sref.len as u64).to_le_bytes());
-        sref.len += match &p.summaries {
-            Src::Old(r) | Src::New(r) => r.len(),
-        };
+        sref.len += p.summaries.len();
     }
     let mut tmp = tempfile::Builder::new()
         .prefix(&crate::fsutil::temporary_prefix())
@@ -2010,10 +2007,9 @@ fn write_pack(
     use std::io::{Seek, Write};
     let old_bytes: &[u8] = &old.pack;
     let old_sums = old.sums();
-    let len_of = |p: &Pieces, src: &Src| piece(old_bytes, p, src).len() as u64;
     let lens: Vec<u64> = merged
         .chunks(CHUNK)
-        .map(|c| c.iter().map(|p| len_of(p, &p.entry)).sum())
+        .map(|c| c.iter().map(|p| p.entry.len() as u64).sum())
         .collect();
     let head_len = MAGIC.len() + 16 + 8 + key.len() + 8 + 8 * lens.len() + 8 * 6;
     let dir = pack.parent().unwrap_or(Path::new("."));
