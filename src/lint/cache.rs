@@ -1468,36 +1468,34 @@ fn nothing_to_report() -> &'static [u8] {
 /// The [`Head`] of the entry at the start of `bytes`, its summaries' length and number of
 /// marks, and the bytes after it. Most entries have nothing to report: for them only the
 /// first and last fields are decoded (the fields between are the bytes of
-/// [`nothing_to_report`]); the others are decoded whole.
+/// [`nothing_to_report`]); for the others the fields between are decoded too, to learn
+/// whether they hold findings or suppressions.
 fn skim(bytes: &[u8]) -> Result<(Head<'_>, u64, u64, &[u8]), String> {
     let bad = |e: postcard::Error| format!("bad entry: {e}");
     let (start, rest) = postcard::take_from_bytes::<EntryStart<'_>>(bytes).map_err(bad)?;
     let empty = nothing_to_report();
-    if !empty.is_empty() && rest.starts_with(empty) {
-        let ((summaries_len, summaries_sum, marks), tail) =
-            postcard::take_from_bytes::<(u64, u64, u64)>(&rest[empty.len()..]).map_err(bad)?;
-        let head = Head {
-            path: start.path,
-            hash: start.hash,
-            stat: start.stat,
-            summaries_sum,
-            checked: start.checked,
-            fixable: start.fixable,
-            reports: false,
-        };
-        return Ok((head, summaries_len, marks, tail));
-    }
-    let (e, tail) = postcard::take_from_bytes::<Entry<'_>>(bytes).map_err(bad)?;
-    let head = Head {
-        path: e.path,
-        hash: e.hash,
-        stat: e.stat,
-        summaries_sum: e.summaries_sum,
-        checked: e.checked,
-        fixable: e.fixable,
-        reports: !e.diagnostics.is_empty() || !e.suppressions.is_empty(),
+    let (reports, rest) = if !empty.is_empty() && rest.starts_with(empty) {
+        (false, &rest[empty.len()..])
+    } else {
+        let ((diagnostics, suppressions, _text), rest) =
+            postcard::take_from_bytes::<(Vec<StoredDiagnostic<'_>>, Suppressions, Option<&str>)>(
+                rest,
+            )
+            .map_err(bad)?;
+        (!diagnostics.is_empty() || !suppressions.is_empty(), rest)
     };
-    Ok((head, e.summaries_len, e.marks, tail))
+    let ((summaries_len, summaries_sum, marks), tail) =
+        postcard::take_from_bytes::<(u64, u64, u64)>(rest).map_err(bad)?;
+    let head = Head {
+        path: start.path,
+        hash: start.hash,
+        stat: start.stat,
+        summaries_sum,
+        checked: start.checked,
+        fixable: start.fixable,
+        reports,
+    };
+    Ok((head, summaries_len, marks, tail))
 }
 
 /// A pack as read: its entries, sorted by path, each with where its parts lie; its
