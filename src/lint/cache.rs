@@ -295,17 +295,15 @@ fn encode_new(
     SCRATCH.with_borrow_mut(|(scratch, marks)| {
         tables.marks_into(&c.summaries, marks);
         scratch.clear();
-        let (summaries, s, summaries_sum) = match stream {
-            Some(stream) => {
-                let (src, sum) = stream.put(&c.summaries, &c.path)?;
-                (Some(src), 0, sum)
-            }
-            None => {
-                RuleSummary::encode_all(&c.summaries, &c.path, scratch)?;
-                (None, scratch.len(), xxhash_rust::xxh3::xxh3_64(scratch))
-            }
-        };
-        let summaries_len = summaries.as_ref().map_or(s, Src::len);
+        RuleSummary::encode_all(&c.summaries, &c.path, scratch)?;
+        let summaries_sum = xxhash_rust::xxh3::xxh3_64(scratch);
+        let summaries_len = scratch.len();
+        let summaries = stream.map(|stream| {
+            let src = stream.put(scratch);
+            scratch.clear();
+            src
+        });
+        let s = scratch.len();
         let entry = EntryRef {
             path: &c.path,
             hash,
@@ -492,9 +490,10 @@ impl Stream {
         })
     }
 
-    /// Encodes a file's summaries into the calling thread's block: where they lie and
-    /// their checksum (`None` when they cannot be written, as [`RuleSummary::encode_all`]).
-    fn put(&self, summaries: &[RuleSummary], path: &str) -> Option<(Src, u64)> {
+    /// Adds a file's encoded summaries to the calling thread's block: where they lie.
+    /// (They are encoded apart, then copied: the encoder grows the buffer it writes into
+    /// by doubling its length, which in a block half full would fill half a block.)
+    fn put(&self, summaries: &[u8]) -> Src {
         let last = self.slots.len() - 1;
         let i = rayon::current_thread_index().map_or(last, |i| i.min(last));
         let mut block = self.slots[i].lock().unwrap_or_else(|p| p.into_inner());
@@ -502,16 +501,12 @@ impl Stream {
             block.bytes.reserve(self.block + (64 << 10));
         }
         let at = block.bytes.len();
-        RuleSummary::encode_all(summaries, path, &mut block.bytes)?;
-        let b = &block.bytes[at..];
-        let put = (
-            Src::Streamed(block.n, at..at + b.len()),
-            xxhash_rust::xxh3::xxh3_64(b),
-        );
+        block.bytes.extend_from_slice(summaries);
+        let put = Src::Streamed(block.n, at..at + summaries.len());
         if block.bytes.len() >= self.block {
             self.flush(&mut block);
         }
-        Some(put)
+        put
     }
 
     /// Writes `block` to the next range of the file and starts the worker's next one.
@@ -1185,7 +1180,9 @@ impl LintCache {
                             // No findings sent: the run gave up on this pack.
                             section_rx.recv().ok().map(|f| f.map(section))
                         });
-                        drop((outs, old));
+                        // Freed on a thread of its own: the process waits for this one
+                        // before it exits, not for that one.
+                        crate::drop_in_background((outs, old));
                         match written {
                             Ok(true) => prune_packs(&pack, unusable),
                             Ok(false) => {}
@@ -2538,7 +2535,11 @@ mod tests {
         let stream = Stream::new(&pack, 300).unwrap();
         let put: Vec<(Src, u64)> = files
             .par_iter()
-            .map(|(path, s)| stream.put(s, path).unwrap())
+            .map(|(path, s)| {
+                let mut b = Vec::new();
+                RuleSummary::encode_all(s, path, &mut b).unwrap();
+                (stream.put(&b), xxhash_rust::xxh3::xxh3_64(&b))
+            })
             .collect();
         let id = stream.id;
         let streamed: Vec<Pieces> = put
@@ -2619,7 +2620,9 @@ mod tests {
         let files = some_summaries(50);
         let stream = Stream::new(&pack, 200).unwrap();
         files.par_iter().for_each(|(path, s)| {
-            stream.put(s, path).unwrap();
+            let mut b = Vec::new();
+            RuleSummary::encode_all(s, path, &mut b).unwrap();
+            stream.put(&b);
         });
         drop(stream);
         let mut left: Vec<String> = std::fs::read_dir(dir.path())
