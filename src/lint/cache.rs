@@ -279,6 +279,14 @@ thread_local! {
         const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
+/// What a new entry is encoded with: the run's key tables (for its marks) and, in a cold
+/// run, the stream its summaries go to.
+#[derive(Clone, Copy)]
+struct Encoder<'t> {
+    tables: &'t KeyTables,
+    stream: Option<&'t Stream>,
+}
+
 /// The new entry of a file checked by the run: its summaries, entry and marks encoded one
 /// after the other into the thread's buffer, then copied once into a buffer of exactly
 /// their size (the pieces' ranges say which is which). With a `stream`, the summaries go to
@@ -288,9 +296,9 @@ fn encode_new(
     per_file: bool,
     hash: u128,
     stat: Option<Stat>,
-    tables: &KeyTables,
-    stream: Option<&Stream>,
+    enc: Encoder<'_>,
 ) -> Option<Pieces> {
+    let Encoder { tables, stream } = enc;
     let keep = !c.diagnostics.is_empty() || !c.suppressions.is_empty();
     SCRATCH.with_borrow_mut(|(scratch, marks)| {
         tables.marks_into(&c.summaries, marks);
@@ -1061,8 +1069,10 @@ impl LintCache {
                         state,
                         opts,
                         limit,
-                        &tables,
-                        stream.as_ref(),
+                        Encoder {
+                            tables: &tables,
+                            stream: stream.as_ref(),
+                        },
                     );
                     crate::progress::add(1);
                     r.unwrap_or_else(|e| {
@@ -1548,8 +1558,7 @@ fn one<'a>(
     state: Option<Stat>,
     opts: &Options,
     limit: i64,
-    tables: &KeyTables,
-    stream: Option<&Stream>,
+    enc: Encoder<'_>,
 ) -> Result<FileRun, IoError> {
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
     let (at, old) = old.map_or((0, None), |(j, o)| (j, Some(o)));
@@ -1644,8 +1653,7 @@ fn one<'a>(
         // Written back in place: the next run reads the new text.
         Out::Nothing
     } else {
-        encode_new(&c, per_file, hash, trusted, tables, stream)
-            .map_or(Out::Nothing, |p| Out::New(Box::new(p)))
+        encode_new(&c, per_file, hash, trusted, enc).map_or(Out::Nothing, |p| Out::New(Box::new(p)))
     };
     Ok(FileRun {
         checked: Some(Box::new(c)),
