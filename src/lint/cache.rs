@@ -1203,30 +1203,34 @@ impl LintCache {
             };
             crate::timings::mark("lint: cache writer started");
 
-            let changes: Vec<Change<'_>> = results
-                .iter()
-                .zip(inputs)
-                .zip(&index)
-                // A file checked without an entry and without rules (one that cannot be
-                // read as text) changes nothing.
-                .filter(|((r, _), old)| r.how == 2 && (old.is_some() || !r.summaries().is_empty()))
-                .map(|((r, input), &old)| Change {
-                    path: input.path.as_str(),
-                    old,
-                    new: Some(r.summaries()),
-                })
-                .chain(
-                    stored
+            // Without stored findings (a cold run) every rule is checked: no list of changes.
+            let changes: Vec<Change<'_>> =
+                if section.is_none() {
+                    Vec::new()
+                } else {
+                    results
                         .iter()
-                        .enumerate()
-                        .filter(|(j, _)| !matched[*j])
-                        .map(|(j, s)| Change {
-                            path: s.entry.path,
-                            old: Some(j),
-                            new: None,
-                        }),
-                )
-                .collect();
+                        .zip(inputs)
+                        .zip(&index)
+                        // A file checked without an entry and without rules (one that cannot be
+                        // read as text) changes nothing.
+                        .filter(|((r, _), old)| {
+                            r.how == 2 && (old.is_some() || !r.summaries().is_empty())
+                        })
+                        .map(|((r, input), &old)| Change {
+                            path: input.path.as_str(),
+                            old,
+                            new: Some(r.summaries()),
+                        })
+                        .chain(stored.iter().enumerate().filter(|(j, _)| !matched[*j]).map(
+                            |(j, s)| Change {
+                                path: s.entry.path,
+                                old: Some(j),
+                                new: None,
+                            },
+                        ))
+                        .collect()
+                };
             let few = changes.len() <= 64.max(inputs.len() / 20);
             let mut mode = match &section {
                 Some(_) if sorted && changes.is_empty() => RepoMode::Reuse,
