@@ -827,16 +827,16 @@ fn a_few_changes_keep_the_summaries_file() {
     let r = repo(&borrowed);
     let cache = cache_dir(&r);
     let cache_arg = cache.to_str().unwrap();
-    let cached = |r: &GitRepo| {
+    let cached = |r: &GitRepo, threads: &str| {
         lint(
             r.path(),
             &["--output-format", "json", "--cache-dir", cache_arg],
-            &[("RULEFORGE_DEBUG", "1")],
+            &[("RULEFORGE_DEBUG", "1"), ("RAYON_NUM_THREADS", threads)],
         )
     };
-    let expect_same = |r: &GitRepo, what: &str, mode: &str| {
+    let expect_same_on = |r: &GitRepo, what: &str, mode: &str, threads: &str| {
         let expected = lint(r.path(), &["--output-format", "json", "--no-cache"], &[]);
-        let (code, out, notes) = cached(r);
+        let (code, out, notes) = cached(r, threads);
         assert_eq!((code, &out), (expected.0, &expected.1), "{what}\n{notes}");
         assert_eq!(repo_mode(&notes), mode, "{what}: {notes}");
         assert!(!notes.contains("ignored"), "{what}: {notes}");
@@ -845,8 +845,11 @@ fn a_few_changes_keep_the_summaries_file() {
         assert!(!notes.contains("copy_file_range"), "{what}: {notes}");
         (expected.1, notes)
     };
+    let expect_same = |r: &GitRepo, what: &str, mode: &str| expect_same_on(r, what, mode, "");
     let own_len = || regions(&std::fs::read(pack_of(&cache)).unwrap()).1.len();
-    expect_same(&r, "cold", "every rule");
+    // A cold run writes the summaries in the order its threads gather them: on one thread
+    // that is path order, so the compaction below finds the first nine tenths as one stretch.
+    expect_same_on(&r, "cold", "every rule", "1");
     let sums = sums_of(&cache);
     let sums_len = std::fs::metadata(&sums).unwrap().len();
     assert!(sums_len > (1 << 16) + 4096, "{sums_len} bytes of summaries");
@@ -985,4 +988,77 @@ fn states_follow_links_and_changes_of_kind() {
         assert_eq!((cached.0, &cached.2), (plain.0, &plain.2));
         assert_eq!(cached.1, plain.1);
     }
+}
+
+/// A cold run (which writes its summaries file while it checks the files) that fails in the
+/// middle of checking them (a FIFO named like a rule file: exit 2, naming it) leaves nothing
+/// in the cache folder but its tag and ignore file: neither the summaries file it was
+/// writing nor a pack. Once the FIFO is gone, the next run writes both whole (one
+/// summaries file, no temporary file) and prints what a run without the cache prints.
+#[cfg(unix)]
+#[test]
+fn a_failed_cold_run_leaves_no_summaries_file() {
+    let files: Vec<(String, String)> = (0..300u32)
+        .map(|i| {
+            (
+                format!("rules/r{i:04}.yml"),
+                rule(
+                    &format!("{i:08x}-2d2e-4d8b-9a51-0f6f4d5f1a20"),
+                    &format!("Example web shell number {i}"),
+                    &format!("{:064x}", 0x5eed_0000_u64 + u64::from(i)),
+                ),
+            )
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let r = repo(&borrowed);
+    let cache = cache_dir(&r);
+    let cache_arg = cache.to_str().unwrap();
+    let left = || {
+        let mut v: Vec<String> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let fifo = r.path().join("rules/r0150-blocked.yml");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
+    let (code, _, notes) = lint(
+        r.path(),
+        &["--cache-dir", cache_arg],
+        &[("RULEFORGE_DEBUG", "1")],
+    );
+    assert_eq!(code, 2, "{notes}");
+    assert!(notes.contains("r0150-blocked.yml"), "{notes}");
+    assert_eq!(left(), [".gitignore", "CACHEDIR.TAG"], "{notes}");
+
+    std::fs::remove_file(&fifo).unwrap();
+    let plain = lint(r.path(), &["--no-cache"], &[]);
+    let (code, out, notes) = lint(
+        r.path(),
+        &["--cache-dir", cache_arg],
+        &[("RULEFORGE_DEBUG", "1")],
+    );
+    assert_eq!((code, &out), (plain.0, &plain.1), "{notes}");
+    let sums = sums_of(&cache);
+    let names = left();
+    assert_eq!(
+        names.len(),
+        4,
+        "tag, ignore file, pack, summaries: {names:?}"
+    );
+    assert!(names.iter().all(|n| !n.ends_with(".tmp")), "{names:?}");
+    assert!(pack_of(&cache).exists());
+    // Whole: the next run reads every file's summaries from it (their checksums hold).
+    r.write("rules/r0000.yml", &format!("{}# edited\n", files[0].1));
+    let (first, _) = same_with_cache_notes(r.path(), &cache, &[], &[]);
+    assert_eq!(repo_mode(&first), "updated", "{first}");
+    assert!(first.contains("the summaries file kept"), "{first}");
+    assert_eq!(sums_of(&cache), sums, "the summaries file kept");
 }

@@ -279,23 +279,39 @@ thread_local! {
         const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
 }
 
+/// What a new entry is encoded with: the run's key tables (for its marks) and, in a cold
+/// run, the stream its summaries go to.
+#[derive(Clone, Copy)]
+struct Encoder<'t> {
+    tables: &'t KeyTables,
+    stream: Option<&'t Stream>,
+}
+
 /// The new entry of a file checked by the run: its summaries, entry and marks encoded one
 /// after the other into the thread's buffer, then copied once into a buffer of exactly
-/// their size (the pieces' ranges say which is which).
+/// their size (the pieces' ranges say which is which). With a `stream`, the summaries go to
+/// the new summaries file instead ([`Stream::put`]) and the buffer holds the other two.
 fn encode_new(
     c: &Checked<()>,
     per_file: bool,
     hash: u128,
     stat: Option<Stat>,
-    tables: &KeyTables,
+    enc: Encoder<'_>,
 ) -> Option<Pieces> {
+    let Encoder { tables, stream } = enc;
     let keep = !c.diagnostics.is_empty() || !c.suppressions.is_empty();
     SCRATCH.with_borrow_mut(|(scratch, marks)| {
         tables.marks_into(&c.summaries, marks);
         scratch.clear();
         RuleSummary::encode_all(&c.summaries, &c.path, scratch)?;
-        let s = scratch.len();
         let summaries_sum = xxhash_rust::xxh3::xxh3_64(scratch);
+        let summaries_len = scratch.len();
+        let summaries = stream.map(|stream| {
+            let src = stream.put(scratch);
+            scratch.clear();
+            src
+        });
+        let s = scratch.len();
         let entry = EntryRef {
             path: &c.path,
             hash,
@@ -309,7 +325,7 @@ fn encode_new(
             } else {
                 None
             },
-            summaries_len: s as u64,
+            summaries_len: summaries_len as u64,
             summaries_sum,
             marks: marks.len() as u64,
         };
@@ -318,7 +334,7 @@ fn encode_new(
         scratch.extend(marks.iter().flat_map(|m| m.to_le_bytes()));
         Some(Pieces {
             new: scratch.as_slice().to_vec(),
-            summaries: Src::New(0..s),
+            summaries: summaries.unwrap_or(Src::New(0..s)),
             entry: Src::New(s..e),
             marks: Src::New(e..scratch.len()),
         })
@@ -401,6 +417,198 @@ impl SumsRef {
         }
         Ok(Some(bytes))
     }
+}
+
+/// How many bytes of summaries a worker gathers before writing them to the [`Stream`]'s file.
+const STREAM_BLOCK: usize = 512 << 10;
+
+/// The new summaries file of a run that will write every summary to a new file (it has no
+/// usable pack: a cold run), written while the files are checked: each worker encodes the
+/// summaries of the files it checks into a buffer of its own (kept from block to block),
+/// and when a block's bytes are gathered, takes the next range of the file and
+/// writes them there. The summaries are never held by the run, and the writer only puts
+/// the file's head and name. The file is a temporary one (removed unless a pack names it)
+/// until [`Stream::finish`] gives it its name.
+struct Stream {
+    tmp: tempfile::NamedTempFile,
+    id: u64,
+    /// Where the next block goes (the file's length once every block is written).
+    end: std::sync::atomic::AtomicU64,
+    /// The next block's number.
+    blocks: std::sync::atomic::AtomicU32,
+    /// Each block's place in the file, by its number (`u64::MAX`: not written).
+    placed: std::sync::Mutex<Vec<u64>>,
+    /// One buffer per worker thread, and a last one for any other thread.
+    slots: Vec<std::sync::Mutex<Block>>,
+    /// The first write that failed (the run then writes no pack).
+    failed: std::sync::Mutex<Option<std::io::Error>>,
+    /// How many bytes a block gathers ([`STREAM_BLOCK`]; tests make it small).
+    block: usize,
+}
+
+/// A worker's block of summaries being gathered: its number and bytes.
+struct Block {
+    n: u32,
+    bytes: Vec<u8>,
+}
+
+impl Stream {
+    /// A new summaries file beside `pack`, as a temporary file; `None` (a debug note) when
+    /// it cannot be created, or where files cannot be written at an offset (the writer then
+    /// writes the summaries as it does for any other run).
+    fn new(pack: &Path, block: usize) -> Option<Stream> {
+        if !cfg!(unix) {
+            return None;
+        }
+        let dir = pack.parent().unwrap_or(Path::new("."));
+        let made = create_dir(dir).and_then(|()| {
+            crate::fsutil::sweep_once(dir);
+            tempfile::Builder::new()
+                .prefix(&crate::fsutil::temporary_prefix())
+                .suffix(".tmp")
+                .tempfile_in(dir)
+        });
+        let tmp = match made {
+            Ok(tmp) => tmp,
+            Err(e) => {
+                note(format_args!(
+                    "{}: rule summaries not streamed: {e}",
+                    dir.display()
+                ));
+                return None;
+            }
+        };
+        let n = rayon::current_num_threads() + 1;
+        Some(Stream {
+            tmp,
+            id: new_id(pack),
+            end: (SUMS_HEAD as u64).into(),
+            blocks: (n as u32).into(),
+            placed: std::sync::Mutex::new(Vec::new()),
+            slots: (0..n)
+                .map(|i| {
+                    std::sync::Mutex::new(Block {
+                        n: i as u32,
+                        bytes: Vec::new(),
+                    })
+                })
+                .collect(),
+            failed: std::sync::Mutex::new(None),
+            block,
+        })
+    }
+
+    /// Adds a file's encoded summaries to the calling thread's block: where they lie.
+    /// (They are encoded apart, then copied: the encoder grows the buffer it writes into
+    /// by doubling its length, which in a block half full would fill half a block.)
+    fn put(&self, summaries: &[u8]) -> Src {
+        let last = self.slots.len() - 1;
+        let i = rayon::current_thread_index().map_or(last, |i| i.min(last));
+        let mut block = self.slots[i].lock().unwrap_or_else(|p| p.into_inner());
+        if block.bytes.capacity() == 0 {
+            block.bytes.reserve(self.block + (64 << 10));
+        }
+        let at = block.bytes.len();
+        block.bytes.extend_from_slice(summaries);
+        let put = Src::Streamed(block.n, at..at + summaries.len());
+        if block.bytes.len() >= self.block {
+            self.flush(&mut block);
+        }
+        put
+    }
+
+    /// Writes `block` to the next range of the file and starts the worker's next one.
+    fn flush(&self, block: &mut Block) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if block.bytes.is_empty() {
+            return;
+        }
+        let at = self.end.fetch_add(block.bytes.len() as u64, Relaxed);
+        let written = write_at(self.tmp.as_file(), &block.bytes, at);
+        {
+            let mut placed = self.placed.lock().unwrap_or_else(|p| p.into_inner());
+            let n = block.n as usize;
+            if placed.len() <= n {
+                placed.resize(n + 1, u64::MAX);
+            }
+            placed[n] = at;
+        }
+        if let Err(e) = written {
+            let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+            failed.get_or_insert(e);
+        }
+        block.bytes.clear();
+        block.n = self.blocks.fetch_add(1, Relaxed);
+    }
+
+    /// Writes the blocks still gathered, any summaries of `merged` not streamed (none in
+    /// practice) after them, the head, and puts the file under its name: its offsets go to
+    /// `offsets`, in the order of `merged`.
+    fn finish(
+        self,
+        dir: &Path,
+        old: &OldPack,
+        merged: &[Pieces],
+        offsets: &mut Vec<u8>,
+    ) -> std::io::Result<SumsRef> {
+        for slot in &self.slots {
+            let mut block = slot.lock().unwrap_or_else(|p| p.into_inner());
+            self.flush(&mut block);
+            block.bytes = Vec::new();
+        }
+        if let Some(e) = self.failed.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            return Err(e);
+        }
+        let placed = std::mem::take(&mut *self.placed.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut end = self.end.into_inner();
+        let old_sums = old.sums();
+        let mut rest = Vec::new();
+        for p in merged {
+            let o = match &p.summaries {
+                Src::Streamed(n, r) => {
+                    let base = placed.get(*n as usize).copied().unwrap_or(u64::MAX);
+                    if base == u64::MAX {
+                        return Err(std::io::Error::other("a block of summaries not written"));
+                    }
+                    base + r.start as u64
+                }
+                other => {
+                    let b = match other {
+                        Src::New(r) => &p.new[r.clone()],
+                        Src::Old(r) => old_sums.get(r),
+                        Src::Streamed(..) => &[],
+                    };
+                    let o = end + rest.len() as u64;
+                    rest.extend_from_slice(b);
+                    o
+                }
+            };
+            offsets.extend_from_slice(&o.to_le_bytes());
+        }
+        write_at(self.tmp.as_file(), &rest, end)?;
+        end += rest.len() as u64;
+        let sref = SumsRef {
+            id: self.id,
+            len: usize::try_from(end).map_err(std::io::Error::other)?,
+        };
+        write_at(self.tmp.as_file(), &sref.head(), 0)?;
+        self.tmp
+            .persist_noclobber(sref.path(dir))
+            .map_err(|e| e.error)?;
+        Ok(sref)
+    }
+}
+
+/// Writes `bytes` at offset `at` of `file` (from any thread at once).
+#[cfg(unix)]
+fn write_at(file: &std::fs::File, bytes: &[u8], at: u64) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, at)
+}
+
+#[cfg(not(unix))]
+fn write_at(_: &std::fs::File, _: &[u8], _: u64) -> std::io::Result<()> {
+    // Never reached: [`Stream::new`] makes no stream here.
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Where the summaries of a pack's entries are read: its summaries file (the bytes below
@@ -508,18 +716,22 @@ impl<'a> Stored<'a> {
     }
 }
 
-/// Where some bytes of the next pack come from: the old pack, or the [`Pieces`]' own.
+/// Where some bytes of the next pack come from: the old pack, the [`Pieces`]' own, or (a
+/// file's summaries only) the new summaries file the run streams them into.
 #[derive(Clone)]
 enum Src {
     Old(Range<usize>),
     New(Range<usize>),
+    /// At this range of a block of the run's [`Stream`] (the block's place in the file is
+    /// known once it is written).
+    Streamed(u32, Range<usize>),
 }
 
 impl Src {
     /// How many bytes the part has.
     fn len(&self) -> usize {
         match self {
-            Src::Old(r) | Src::New(r) => r.len(),
+            Src::Old(r) | Src::New(r) | Src::Streamed(_, r) => r.len(),
         }
     }
 }
@@ -798,6 +1010,11 @@ impl LintCache {
                 .and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok())
                 .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
             let sorted = inputs.par_windows(2).all(|w| w[0].path < w[1].path);
+            // With no pack to start from, every summary goes to a new summaries file: it is
+            // written while the files are checked.
+            let stream = (stored.is_empty() && sums_ref.id == 0)
+                .then(|| Stream::new(&pack, STREAM_BLOCK))
+                .flatten();
             // Each input's entry: both lists are sorted by path (as discovery gives them),
             // so each stretch of inputs is matched by one walk along the entries from where
             // its first path would be (the stretches on every core).
@@ -852,7 +1069,10 @@ impl LintCache {
                         state,
                         opts,
                         limit,
-                        &tables,
+                        Encoder {
+                            tables: &tables,
+                            stream: stream.as_ref(),
+                        },
                     );
                     crate::progress::add(1);
                     r.unwrap_or_else(|e| {
@@ -966,11 +1186,13 @@ impl LintCache {
                             })
                             .unwrap_or_default()
                         };
-                        let written = write(&pack, &key, &old, &outs, || {
+                        let written = write(&pack, &key, &old, &outs, stream, || {
                             // No findings sent: the run gave up on this pack.
                             section_rx.recv().ok().map(|f| f.map(section))
                         });
-                        drop((outs, old));
+                        // Freed on a thread of its own: the process waits for this one
+                        // before it exits, not for that one.
+                        crate::drop_in_background((outs, old));
                         match written {
                             Ok(true) => prune_packs(&pack, unusable),
                             Ok(false) => {}
@@ -981,30 +1203,34 @@ impl LintCache {
             };
             crate::timings::mark("lint: cache writer started");
 
-            let changes: Vec<Change<'_>> = results
-                .iter()
-                .zip(inputs)
-                .zip(&index)
-                // A file checked without an entry and without rules (one that cannot be
-                // read as text) changes nothing.
-                .filter(|((r, _), old)| r.how == 2 && (old.is_some() || !r.summaries().is_empty()))
-                .map(|((r, input), &old)| Change {
-                    path: input.path.as_str(),
-                    old,
-                    new: Some(r.summaries()),
-                })
-                .chain(
-                    stored
+            // Without stored findings (a cold run) every rule is checked: no list of changes.
+            let changes: Vec<Change<'_>> =
+                if section.is_none() {
+                    Vec::new()
+                } else {
+                    results
                         .iter()
-                        .enumerate()
-                        .filter(|(j, _)| !matched[*j])
-                        .map(|(j, s)| Change {
-                            path: s.entry.path,
-                            old: Some(j),
-                            new: None,
-                        }),
-                )
-                .collect();
+                        .zip(inputs)
+                        .zip(&index)
+                        // A file checked without an entry and without rules (one that cannot be
+                        // read as text) changes nothing.
+                        .filter(|((r, _), old)| {
+                            r.how == 2 && (old.is_some() || !r.summaries().is_empty())
+                        })
+                        .map(|((r, input), &old)| Change {
+                            path: input.path.as_str(),
+                            old,
+                            new: Some(r.summaries()),
+                        })
+                        .chain(stored.iter().enumerate().filter(|(j, _)| !matched[*j]).map(
+                            |(j, s)| Change {
+                                path: s.entry.path,
+                                old: Some(j),
+                                new: None,
+                            },
+                        ))
+                        .collect()
+                };
             let few = changes.len() <= 64.max(inputs.len() / 20);
             let mut mode = match &section {
                 Some(_) if sorted && changes.is_empty() => RepoMode::Reuse,
@@ -1336,7 +1562,7 @@ fn one<'a>(
     state: Option<Stat>,
     opts: &Options,
     limit: i64,
-    tables: &KeyTables,
+    enc: Encoder<'_>,
 ) -> Result<FileRun, IoError> {
     let per_file = opts.only.as_ref().is_none_or(|o| o.contains(&input.path));
     let (at, old) = old.map_or((0, None), |(j, o)| (j, Some(o)));
@@ -1431,8 +1657,7 @@ fn one<'a>(
         // Written back in place: the next run reads the new text.
         Out::Nothing
     } else {
-        encode_new(&c, per_file, hash, trusted, tables)
-            .map_or(Out::Nothing, |p| Out::New(Box::new(p)))
+        encode_new(&c, per_file, hash, trusted, enc).map_or(Out::Nothing, |p| Out::New(Box::new(p)))
     };
     Ok(FileRun {
         checked: Some(Box::new(c)),
@@ -1732,6 +1957,8 @@ fn parts<'a>(
                         }
                     }
                 },
+                // Refused by `write` before it writes anything.
+                Src::Streamed(..) => {}
                 Src::New(r) => {
                     let b = &p.new[r.clone()];
                     match pending.take() {
@@ -1870,8 +2097,15 @@ fn write(
     key: &str,
     old: &OldPack,
     merged: &[Pieces],
+    stream: Option<Stream>,
     section: impl FnOnce() -> Option<Option<Vec<u8>>>,
 ) -> std::io::Result<bool> {
+    let streamed = |p: &Pieces| matches!(p.summaries, Src::Streamed(..));
+    if stream.is_none() && merged.iter().any(streamed) {
+        return Err(std::io::Error::other(
+            "rule summaries streamed to a file no longer at hand",
+        ));
+    }
     let dir = pack.parent().unwrap_or(Path::new("."));
     create_dir(dir)?;
     // A run killed while writing its pack leaves the temporary file: named like fsutil's
@@ -1886,10 +2120,13 @@ fn write(
         }
     }
     let garbage = old.sref.len.saturating_sub(SUMS_HEAD + live);
-    let compact = old.sref.id == 0 || other > live / 16 || garbage > live / 4;
+    let compact = stream.is_some() || old.sref.id == 0 || other > live / 16 || garbage > live / 4;
     let mut offsets: Vec<u8> = Vec::with_capacity(8 * merged.len());
     let sref = if compact {
-        let sref = write_sums(dir, pack, old, merged, &mut offsets)?;
+        let sref = match stream {
+            Some(stream) => stream.finish(dir, old, merged, &mut offsets)?,
+            None => write_sums(dir, pack, old, merged, &mut offsets)?,
+        };
         note(format_args!(
             "{}: rule summaries written ({} bytes)",
             sref.path(dir).display(),
@@ -2042,6 +2279,8 @@ fn write_pack(
                 let b = match &p.summaries {
                     Src::Old(r) => old_sums.get(r),
                     Src::New(r) => &p.new[r.clone()],
+                    // A run that streams its summaries compacts (no own region).
+                    Src::Streamed(..) => &[],
                 };
                 own_len += b.len() as u64;
                 w.write_all(b)?;
@@ -2266,6 +2505,145 @@ pub fn size(dir: &Path) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The summaries of `n` rule files (some with none: a file that is not a rule).
+    fn some_summaries(n: usize) -> Vec<(String, Vec<RuleSummary>)> {
+        let opts = Options::new(
+            super::super::Selection::new(vec!["ALL".into()], Vec::new()),
+            time::macros::date!(2026 - 01 - 01),
+        );
+        (0..n)
+            .map(|i| {
+                let path = format!("rules/{i:05}.yml");
+                let text = if i % 11 == 5 {
+                    "not: [a rule\n".to_string()
+                } else {
+                    format!(
+                        "id: {i:08x}-2d2e-4d8b-9a51-0f6f4d5f1a20\ntitle: Web shell {i}\n\
+                         indicators:\n  webshell:\n    sha256:\n      - {:064x}\n\
+                         \x20     - {:064x}\n    domain:\n      - host{i}.example.org\n",
+                        i,
+                        i * 7 + 1
+                    )
+                };
+                let summaries =
+                    super::super::summarize(SourceFile::new(path.as_str(), text), &opts);
+                (path, summaries)
+            })
+            .collect()
+    }
+
+    /// A summaries file written by workers in blocks (tiny ones here: many per thread) is
+    /// whole: its head names it, every file's summaries lie at their offset, read back
+    /// with their checksum and equal to what a compaction (`write_sums`) writes for them,
+    /// and the blocks leave no gap (the file is exactly its head and the summaries).
+    #[test]
+    fn streamed_summaries_file_is_whole_and_equals_a_compaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = dir.path().join("cache/lint-0000000000000001.pack");
+        let files = some_summaries(600);
+        let rules = files.iter().filter(|(_, s)| !s.is_empty()).count();
+        assert!(rules > 500, "{rules} files with summaries");
+        let stream = Stream::new(&pack, 300).unwrap();
+        let put: Vec<(Src, u64)> = files
+            .par_iter()
+            .map(|(path, s)| {
+                let mut b = Vec::new();
+                RuleSummary::encode_all(s, path, &mut b).unwrap();
+                (stream.put(&b), xxhash_rust::xxh3::xxh3_64(&b))
+            })
+            .collect();
+        let id = stream.id;
+        let streamed: Vec<Pieces> = put
+            .iter()
+            .map(|(src, _)| Pieces {
+                new: Vec::new(),
+                entry: Src::New(0..0),
+                summaries: src.clone(),
+                marks: Src::New(0..0),
+            })
+            .collect();
+        let empty = Arc::new(PackBytes::Read(Vec::new()));
+        let old = OldPack {
+            pack: Arc::clone(&empty),
+            sums: Arc::clone(&empty),
+            sref: SumsRef::default(),
+            own: 0..0,
+        };
+        let cache = pack.parent().unwrap();
+        let mut offsets = Vec::new();
+        let sref = stream.finish(cache, &old, &streamed, &mut offsets).unwrap();
+        assert_eq!(sref.id, id);
+        let bytes = std::fs::read(sref.path(cache)).unwrap();
+        assert_eq!(bytes.len(), sref.len);
+        assert_eq!(bytes[..SUMS_HEAD], sref.head());
+        // What a compaction of the same summaries writes.
+        let compacted: Vec<Pieces> = files
+            .iter()
+            .map(|(path, s)| {
+                let mut new = Vec::new();
+                RuleSummary::encode_all(s, path, &mut new).unwrap();
+                Pieces {
+                    summaries: Src::New(0..new.len()),
+                    new,
+                    entry: Src::New(0..0),
+                    marks: Src::New(0..0),
+                }
+            })
+            .collect();
+        let mut c_offsets = Vec::new();
+        let c_ref = write_sums(cache, &pack, &old, &compacted, &mut c_offsets).unwrap();
+        let c_bytes = std::fs::read(c_ref.path(cache)).unwrap();
+        assert_eq!(
+            c_bytes.len(),
+            bytes.len(),
+            "the same bytes, in another order"
+        );
+        let word = |b: &[u8], i: usize| {
+            u64::from_le_bytes(b[8 * i..8 * i + 8].try_into().unwrap()) as usize
+        };
+        let mut ranges = Vec::new();
+        for (i, ((path, s), (src, sum))) in files.iter().zip(&put).enumerate() {
+            let (at, c_at) = (word(&offsets, i), word(&c_offsets, i));
+            let r = at..at + src.len();
+            assert!(sref.in_file(&r) || src.len() == 0, "{path}: {r:?}");
+            let got = &bytes[r.clone()];
+            assert_eq!(got, &c_bytes[c_at..c_at + src.len()], "{path}");
+            assert_eq!(xxhash_rust::xxh3::xxh3_64(got), *sum, "{path}");
+            let back = RuleSummary::decode_all(got, path).unwrap();
+            assert_eq!(format!("{back:?}"), format!("{s:?}"), "{path}");
+            ranges.push(r);
+        }
+        ranges.sort_by_key(|r| r.start);
+        let mut end = SUMS_HEAD;
+        for r in ranges.iter().filter(|r| !r.is_empty()) {
+            assert_eq!(r.start, end, "no gap, no overlap");
+            end = r.end;
+        }
+        assert_eq!(end, bytes.len());
+    }
+
+    /// A stream that is not finished (the run failed, or gave up on its pack) leaves nothing
+    /// in the cache folder: neither its temporary file nor a summaries file.
+    #[test]
+    fn an_unfinished_stream_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = dir.path().join("lint-0000000000000001.pack");
+        let files = some_summaries(50);
+        let stream = Stream::new(&pack, 200).unwrap();
+        files.par_iter().for_each(|(path, s)| {
+            let mut b = Vec::new();
+            RuleSummary::encode_all(s, path, &mut b).unwrap();
+            stream.put(&b);
+        });
+        drop(stream);
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".gitignore", "CACHEDIR.TAG"]);
+    }
 
     /// A pack of `n` entries (as [`write`] lays them out: no summaries file, no marks, no
     /// summaries, no section), the entries cut into chunks of the given sizes (`None`: of [`CHUNK`]).
