@@ -37,6 +37,43 @@ pub struct Outcome {
     pub sources: HashMap<String, Arc<SourceFile>>,
     pub fixed: usize,
     pub files_fixed: usize,
+    /// What the run is done with but has not freed yet (every rule's summary): freed on
+    /// another thread when the outcome is dropped, left to the exit by a command that
+    /// forgets the outcome.
+    spare: Spare,
+}
+
+/// Memory a run is done with (hundreds of thousands of small allocations for a large
+/// repository), kept so the owner of the [`Outcome`] chooses when it goes: dropping it frees
+/// it on another thread (a long-lived caller such as the language server gets it all back);
+/// a process about to exit can `forget` the outcome and never pay for the frees (a cold run
+/// with the cache, which waits for its writer, would otherwise free them beside it).
+#[derive(Default)]
+pub(crate) struct Spare(Option<Box<dyn Send>>);
+
+impl Spare {
+    /// `value`, kept until the spare is dropped.
+    pub(crate) fn of<T: Send + 'static>(value: T) -> Spare {
+        Spare(Some(Box::new(value)))
+    }
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        if let Some(value) = self.0.take() {
+            crate::drop_in_background(value);
+        }
+    }
+}
+
+impl std::fmt::Debug for Spare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Spare(..)"
+        } else {
+            "Spare"
+        })
+    }
 }
 
 impl Outcome {
@@ -517,18 +554,18 @@ fn assemble<T>(
     assemble_with(checked, inputs, opts, |summaries| {
         let (native, sigma) = split_by(summaries, |s| s.kind == RuleKind::Sigma);
         let repo = check_repository(&native, &sigma, opts);
-        crate::drop_in_background((native, sigma));
-        repo
+        (repo, Spare::of((native, sigma)))
     })
 }
 
 /// [`assemble`] with the repository-wide findings given by `repo` from every file's
-/// summaries (in input order): the lint cache gives the stored ones.
+/// summaries (in input order): the lint cache gives the stored ones. What `repo` gives
+/// back to be freed later goes into the outcome.
 fn assemble_with<T, I>(
     checked: I,
     inputs: &[Input],
     opts: &Options,
-    repo: impl FnOnce(Vec<RuleSummary>) -> Vec<Diagnostic>,
+    repo: impl FnOnce(Vec<RuleSummary>) -> (Vec<Diagnostic>, Spare),
 ) -> (Outcome, Vec<Option<T>>)
 where
     I: IntoIterator<Item = Checked<T>>,
@@ -563,7 +600,8 @@ where
     }
     crate::timings::mark("lint: per-file checks");
     // Repository-wide checks, once, in parallel across rules.
-    let mut repo = repo(summaries);
+    let (mut repo, spare) = repo(summaries);
+    outcome.spare = spare;
     // In a total order (place, code, message, span), so that findings at the same place come
     // out alike however they were found (a whole run, or the lint cache's stored findings).
     repo.sort_by(|a, b| {
