@@ -498,62 +498,6 @@ mod codec {
         (t as u32, good)
     }
 
-    #[cfg(test)]
-    mod tests {
-        use super::{pack_hex, HEX};
-
-        /// Digit by digit through the table, as the encoder packed before it went eight at
-        /// a time: the reference.
-        fn one_by_one(digits: &[u8]) -> Option<Vec<u8>> {
-            let all = digits.iter().all(|&d| HEX[usize::from(d)] < 16);
-            all.then(|| {
-                digits
-                    .chunks_exact(2)
-                    .map(|p| (HEX[usize::from(p[0])] << 4) | HEX[usize::from(p[1])])
-                    .collect()
-            })
-        }
-
-        fn packed(digits: &[u8]) -> Option<Vec<u8>> {
-            let mut out = vec![0u8; digits.len() / 2];
-            pack_hex(digits, &mut out).then_some(out)
-        }
-
-        /// Every byte value in every place of words of digits (upper case, `g`, `/`, `:`,
-        /// `` ` ``, bytes above 127 refused; every lowercase digit kept), and random texts
-        /// of every even length up to 72 with a byte out of place now and then: eight at a
-        /// time packs and refuses exactly as the table does.
-        #[test]
-        fn digits_pack_eight_at_a_time_as_one_by_one() {
-            for base in [&b"0123456789abcdef"[..], b"fedcba98", b"00000000ffffffff"] {
-                for at in 0..base.len() {
-                    for b in 0..=255u8 {
-                        let mut d = base.to_vec();
-                        d[at] = b;
-                        assert_eq!(packed(&d), one_by_one(&d), "{d:?}");
-                    }
-                }
-            }
-            let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-            let mut next = move |n: usize| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed % n as u64) as usize
-            };
-            for _ in 0..20_000 {
-                let len = 2 * next(37);
-                let d: Vec<u8> = (0..len)
-                    .map(|_| match next(40) {
-                        0 => next(256) as u8,
-                        _ => b"0123456789abcdef"[next(16)],
-                    })
-                    .collect();
-                assert_eq!(packed(&d), one_by_one(&d), "{d:?}");
-            }
-        }
-    }
-
     /// The index of `ty` in [`IndicatorType::ALL`] (the enum's order: checked).
     #[inline]
     pub(super) fn type_index(ty: IndicatorType) -> Option<u8> {
@@ -830,6 +774,62 @@ mod codec {
             return Err(format!("{} bytes left over", bytes.len() - r.pos));
         }
         Ok(out)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::{pack_hex, HEX};
+
+        /// Digit by digit through the table, as the encoder packed before it went eight at
+        /// a time: the reference.
+        fn one_by_one(digits: &[u8]) -> Option<Vec<u8>> {
+            let all = digits.iter().all(|&d| HEX[usize::from(d)] < 16);
+            all.then(|| {
+                digits
+                    .chunks_exact(2)
+                    .map(|p| (HEX[usize::from(p[0])] << 4) | HEX[usize::from(p[1])])
+                    .collect()
+            })
+        }
+
+        fn packed(digits: &[u8]) -> Option<Vec<u8>> {
+            let mut out = vec![0u8; digits.len() / 2];
+            pack_hex(digits, &mut out).then_some(out)
+        }
+
+        /// Every byte value in every place of words of digits (upper case, `g`, `/`, `:`,
+        /// `` ` ``, bytes above 127 refused; every lowercase digit kept), and random texts
+        /// of every even length up to 72 with a byte out of place now and then: eight at a
+        /// time packs and refuses exactly as the table does.
+        #[test]
+        fn digits_pack_eight_at_a_time_as_one_by_one() {
+            for base in [&b"0123456789abcdef"[..], b"fedcba98", b"00000000ffffffff"] {
+                for at in 0..base.len() {
+                    for b in 0..=255u8 {
+                        let mut d = base.to_vec();
+                        d[at] = b;
+                        assert_eq!(packed(&d), one_by_one(&d), "{d:?}");
+                    }
+                }
+            }
+            let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+            let mut next = move |n: usize| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (seed % n as u64) as usize
+            };
+            for _ in 0..20_000 {
+                let len = 2 * next(37);
+                let d: Vec<u8> = (0..len)
+                    .map(|_| match next(40) {
+                        0 => next(256) as u8,
+                        _ => b"0123456789abcdef"[next(16)],
+                    })
+                    .collect();
+                assert_eq!(packed(&d), one_by_one(&d), "{d:?}");
+            }
+        }
     }
 }
 
