@@ -49,7 +49,7 @@ pub struct Outcome {
 /// a process about to exit can `forget` the outcome and never pay for the frees (a cold run
 /// with the cache, which waits for its writer, would otherwise free them beside it).
 #[derive(Default)]
-pub(crate) struct Spare(Option<Box<dyn Send>>);
+pub(crate) struct Spare(Option<Box<dyn std::any::Any + Send>>);
 
 impl Spare {
     /// `value`, kept until the spare is dropped.
@@ -667,6 +667,65 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A spare keeps what it holds until it is dropped, and then frees it on another thread
+    /// (a long-lived caller gets the memory back without waiting for it).
+    #[test]
+    fn a_spare_frees_what_it_holds_on_another_thread() {
+        struct Told(std::sync::mpsc::Sender<Option<String>>);
+        impl Drop for Told {
+            fn drop(&mut self) {
+                let by = std::thread::current().name().map(str::to_string);
+                let _ = self.0.send(by);
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spare = Spare::of(Told(tx));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(rx.try_recv().is_err(), "freed before the spare was dropped");
+        drop(spare);
+        let by = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("never freed");
+        assert_eq!(by.as_deref(), Some("drop"));
+    }
+
+    /// A run's outcome keeps every rule summary (native and Sigma, as the repository-wide
+    /// checks saw them) instead of freeing them: the caller chooses when they go.
+    #[test]
+    fn the_outcome_keeps_the_rule_summaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("a.yml", "id: a\ntitle: Same\nindicators: {}\n"),
+            ("b.yml", "id: b\ntitle: same\nindicators: {}\n"),
+            (
+                "c.yml",
+                "title: Sigma\nlogsource: {}\ndetection: {sel: {a: 1}, condition: sel}\n",
+            ),
+        ];
+        let mut inputs = Vec::new();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            inputs.push(Input {
+                path: name.to_string(),
+                origin: load::Origin::Disk(path),
+            });
+        }
+        let opts = Options::new(
+            Selection::new(vec!["ALL".into()], Vec::new()),
+            time::macros::date!(2026 - 01 - 01),
+        );
+        let outcome = run(&inputs, &opts).unwrap();
+        assert!(outcome.diagnostics.iter().any(|d| d.code == "RF404"));
+        let kept = outcome.spare.0.as_ref().expect("nothing kept");
+        let (native, sigma) = kept
+            .downcast_ref::<(Vec<RuleSummary>, Vec<RuleSummary>)>()
+            .expect("not the summaries");
+        let paths = |v: &[RuleSummary]| v.iter().map(|s| s.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(native), ["a.yml", "b.yml"]);
+        assert_eq!(paths(sigma), ["c.yml"]);
+    }
 
     #[test]
     fn split_by_kind_is_partition() {
