@@ -446,56 +446,15 @@ mod codec {
 
     /// Lowercase hex `digits` (twice as many as `out` holds) packed two to a byte into `out`;
     /// `false` (with `out` written over) when one is not such a digit.
-    /// Eight digits at a time are checked and packed in one 64-bit word (SWAR); the rest
-    /// (fewer than eight) through [`HEX`].
     #[inline]
     fn pack_hex(digits: &[u8], out: &mut [u8]) -> bool {
-        let mut ok = true;
-        let mut words = digits.chunks_exact(8);
-        let mut outs = out.chunks_exact_mut(4);
-        for (w, o) in (&mut words).zip(&mut outs) {
-            let mut eight = [0u8; 8];
-            eight.copy_from_slice(w);
-            let (packed, good) = pack_eight(u64::from_le_bytes(eight));
-            o.copy_from_slice(&packed.to_le_bytes());
-            ok &= good;
-        }
         let mut bad = 0u8;
-        for (o, p) in outs
-            .into_remainder()
-            .iter_mut()
-            .zip(words.remainder().chunks_exact(2))
-        {
+        for (o, p) in out.iter_mut().zip(digits.chunks_exact(2)) {
             let (hi, lo) = (HEX[usize::from(p[0])], HEX[usize::from(p[1])]);
             bad |= hi | lo;
             *o = (hi << 4) | (lo & 15);
         }
-        ok & (bad < 16)
-    }
-
-    /// Eight digit bytes (the first in the low byte) packed into four bytes (the first in
-    /// the low byte, its first digit in the high half), and whether all eight are lowercase
-    /// hexadecimal digits. Each byte is range-checked without a carry into its neighbour:
-    /// with its top bit clear, adding `0x80 - lo` sets the top bit when it is at least `lo`,
-    /// adding `0x7f - hi` when it is above `hi`.
-    #[inline]
-    fn pack_eight(x: u64) -> (u32, bool) {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const TOP: u64 = 0x80 * ONES;
-        let in_range = |lo: u64, hi: u64| {
-            x.wrapping_add((0x80 - lo) * ONES) & !x.wrapping_add((0x7f - hi) * ONES)
-        };
-        let digit = in_range(u64::from(b'0'), u64::from(b'9'));
-        let letter = in_range(u64::from(b'a'), u64::from(b'f'));
-        let good = x & TOP == 0 && (digit | letter) & TOP == TOP;
-        // '0'..'9' are 0x30..0x39, 'a'..'f' 0x61..0x66: the low four bits, plus 9 for a
-        // letter (bit 6 set).
-        let v = (x & (0x0f * ONES)) + ((x >> 6) & ONES) * 9;
-        // Each pair (first digit in the low byte) to one byte in the low half of its 16 bits.
-        let pairs = ((v & 0x000f_000f_000f_000f) << 4) | ((v >> 8) & 0x000f_000f_000f_000f);
-        let t = (pairs | (pairs >> 8)) & 0x0000_ffff_0000_ffff;
-        let t = (t | (t >> 16)) & 0xffff_ffff;
-        (t as u32, good)
+        bad < 16
     }
 
     /// The index of `ty` in [`IndicatorType::ALL`] (the enum's order: checked).
@@ -774,62 +733,6 @@ mod codec {
             return Err(format!("{} bytes left over", bytes.len() - r.pos));
         }
         Ok(out)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::{pack_hex, HEX};
-
-        /// Digit by digit through the table, as the encoder packed before it went eight at
-        /// a time: the reference.
-        fn one_by_one(digits: &[u8]) -> Option<Vec<u8>> {
-            let all = digits.iter().all(|&d| HEX[usize::from(d)] < 16);
-            all.then(|| {
-                digits
-                    .chunks_exact(2)
-                    .map(|p| (HEX[usize::from(p[0])] << 4) | HEX[usize::from(p[1])])
-                    .collect()
-            })
-        }
-
-        fn packed(digits: &[u8]) -> Option<Vec<u8>> {
-            let mut out = vec![0u8; digits.len() / 2];
-            pack_hex(digits, &mut out).then_some(out)
-        }
-
-        /// Every byte value in every place of words of digits (upper case, `g`, `/`, `:`,
-        /// `` ` ``, bytes above 127 refused; every lowercase digit kept), and random texts
-        /// of every even length up to 72 with a byte out of place now and then: eight at a
-        /// time packs and refuses exactly as the table does.
-        #[test]
-        fn digits_pack_eight_at_a_time_as_one_by_one() {
-            for base in [&b"0123456789abcdef"[..], b"fedcba98", b"00000000ffffffff"] {
-                for at in 0..base.len() {
-                    for b in 0..=255u8 {
-                        let mut d = base.to_vec();
-                        d[at] = b;
-                        assert_eq!(packed(&d), one_by_one(&d), "{d:?}");
-                    }
-                }
-            }
-            let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-            let mut next = move |n: usize| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                (seed % n as u64) as usize
-            };
-            for _ in 0..20_000 {
-                let len = 2 * next(37);
-                let d: Vec<u8> = (0..len)
-                    .map(|_| match next(40) {
-                        0 => next(256) as u8,
-                        _ => b"0123456789abcdef"[next(16)],
-                    })
-                    .collect();
-                assert_eq!(packed(&d), one_by_one(&d), "{d:?}");
-            }
-        }
     }
 }
 

@@ -67,10 +67,9 @@ impl<C: Keyed> Table for Of<C> {
     }
 
     fn marks(&self, check: usize, rules: &[RuleSummary], out: &mut Vec<u32>) {
-        // Each key hashed straight into the marks (no list of keys, no key built in memory
-        // of its own).
+        // Each key hashed straight into the marks (no list of keys).
         for r in rules.iter().filter(|r| r.kind == C::KIND) {
-            C::each_key_lent(r, |k| out.push(KeyTables::mark(check, hash_of(k))));
+            C::each_key(r, |k| out.push(KeyTables::mark(check, hash_of(&k))));
         }
     }
 

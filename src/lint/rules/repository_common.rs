@@ -26,12 +26,6 @@ pub trait Keyed {
     /// Calls `f` with each key `r` holds (a key may come more than once): the lint cache
     /// hashes them straight into a file's marks, without a list of keys.
     fn each_key<'a>(r: &'a RuleSummary, f: impl FnMut(Self::Key<'a>));
-    /// Calls `f` with each key `r` holds, as [`Keyed::each_key`] does, but lent: a key that
-    /// would need memory of its own (a title with upper case) may be built in a buffer that
-    /// `f` only borrows. The lint cache hashes every key of every rule this way.
-    fn each_key_lent(r: &RuleSummary, mut f: impl FnMut(&Self::Key<'_>)) {
-        Self::each_key(r, |k| f(&k));
-    }
     /// The keys `r` holds, appended to `out` (a key may come more than once).
     fn keys<'a>(r: &'a RuleSummary, out: &mut Vec<Self::Key<'a>>) {
         Self::each_key(r, |k| out.push(k));
@@ -243,24 +237,6 @@ pub fn title_key(title: &str) -> Cow<'_, str> {
     }
 }
 
-/// Calls `f` with [`title_key`] of `title`: a short ASCII title is lower-cased in a buffer on
-/// the stack, without the allocation `title_key` makes for a title with upper case.
-pub fn with_title_key<R>(title: &str, f: impl FnOnce(&str) -> R) -> R {
-    const SHORT: usize = 128;
-    let trimmed = title.trim().as_bytes();
-    if trimmed.len() <= SHORT && trimmed.is_ascii() {
-        let mut buf = [0u8; SHORT];
-        let low = &mut buf[..trimmed.len()];
-        low.copy_from_slice(trimmed);
-        low.make_ascii_lowercase();
-        // ASCII lower-cased is ASCII: always valid.
-        if let Ok(low) = std::str::from_utf8(low) {
-            return f(low);
-        }
-    }
-    f(&title_key(title))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,53 +347,6 @@ mod tests {
         check::<rf401_duplicate_id::Keys>(&rules);
         check::<rf403_unknown_related_id::Keys>(&rules);
         check::<rf404_duplicate_title::Keys>(&rules);
-    }
-
-    /// Titles with upper case, non-ASCII upper case (`İ`, whose lower case is longer, `Σ`),
-    /// surrounding white space (ASCII and not), inner runs of it, a title as long as the
-    /// stack buffer and one byte longer: the lent key is `title_key`'s, and a title check
-    /// lends the same keys as it gives.
-    #[test]
-    fn lent_title_keys_are_those_of_title_key() {
-        let long = "A".repeat(128);
-        let longer = "B".repeat(129);
-        let titles = [
-            "",
-            "   ",
-            "web shell",
-            "  Web Shell ",
-            "\tWEB SHELL\n",
-            "Web  Shell",
-            "\u{3000}Web Shell\u{3000}",
-            "İstanbul Dropper",
-            "ΣΊΣΥΦΟΣ",
-            "Straße ÉTÉ",
-            "été",
-            &long,
-            &longer,
-        ];
-        for t in titles {
-            let lent = with_title_key(t, str::to_string);
-            assert_eq!(lent, title_key(t), "{t:?}");
-            for mut r in [native("a.yml", "x"), sigma("b.yml", "x")] {
-                r.title.as_mut().unwrap().value = t.to_string();
-                let mut given = Vec::new();
-                let mut lent = Vec::new();
-                match r.kind {
-                    RuleKind::Native => {
-                        use crate::lint::rules::rf404_duplicate_title::Keys;
-                        Keys::each_key(&r, |k| given.push(k.into_owned()));
-                        Keys::each_key_lent(&r, |k| lent.push(k.to_string()));
-                    }
-                    RuleKind::Sigma => {
-                        use crate::lint::rules::rf691_sigma_duplicate_title::Keys;
-                        Keys::each_key(&r, |k| given.push(k.into_owned()));
-                        Keys::each_key_lent(&r, |k| lent.push(k.to_string()));
-                    }
-                }
-                assert_eq!(lent, given, "{t:?}");
-            }
-        }
     }
 
     #[test]

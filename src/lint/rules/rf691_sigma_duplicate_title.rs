@@ -38,12 +38,6 @@ impl rc::Keyed for Keys {
         }
     }
 
-    fn each_key_lent(r: &RuleSummary, mut f: impl FnMut(&Self::Key<'_>)) {
-        if let Some(t) = &r.title {
-            rc::with_title_key(&t.value, |k| f(&Cow::Borrowed(k)));
-        }
-    }
-
     fn findings(key: &Self::Key<'_>, holders: &[&RuleSummary], out: &mut Vec<Diagnostic>) {
         let group = rc::holders_of(holders, |r| {
             r.title
