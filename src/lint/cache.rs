@@ -958,6 +958,8 @@ impl LintCache {
         let had_pack = !bytes.is_empty() || pack.exists();
         let tables = KeyTables::new(opts);
         let codes = tables.codes();
+        // The rule summaries a full run of the repository-wide checks is done with.
+        let mut spare = super::Spare::default();
         let (checked, repo, stats, pending) = {
             // The pack's entries are decoded while each file's state is looked up (when
             // there is a pack: a file without an entry is read whatever its state).
@@ -1267,7 +1269,7 @@ impl LintCache {
             crate::timings::mark("lint: stored findings read or updated (cache)");
             drop(changes);
             if mode == RepoMode::Full {
-                repo = full(&mut results, &index, &stored, &sums, opts);
+                repo = full(&mut results, &index, &stored, &sums, opts, &mut spare);
             }
             note(format_args!(
                 "repository checks: {}",
@@ -1304,7 +1306,7 @@ impl LintCache {
             left: n,
             inner: checked.into_iter().filter_map(|r| r.checked.map(|c| *c)),
         };
-        let outcome = super::assemble_with(checked, inputs, opts, |_| repo).0;
+        let outcome = super::assemble_with(checked, inputs, opts, |_| (repo, spare)).0;
         crate::timings::mark("lint: done (cache)");
         Ok((outcome, stats, pending))
     }
@@ -1343,6 +1345,7 @@ fn full(
     stored: &[Stored<'_>],
     sums: &Sums<'_>,
     opts: &Options,
+    spare: &mut super::Spare,
 ) -> Result<Vec<Diagnostic>, String> {
     let all: Vec<Vec<RuleSummary>> = results
         .par_iter_mut()
@@ -1363,7 +1366,7 @@ fn full(
     }
     let (native, sigma) = super::split_by(flat, |s| s.kind == RuleKind::Sigma);
     let repo = super::check_repository(&native, &sigma, opts);
-    crate::drop_in_background((native, sigma));
+    *spare = super::Spare::of((native, sigma));
     Ok(repo)
 }
 

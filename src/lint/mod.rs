@@ -37,6 +37,43 @@ pub struct Outcome {
     pub sources: HashMap<String, Arc<SourceFile>>,
     pub fixed: usize,
     pub files_fixed: usize,
+    /// What the run is done with but has not freed yet (every rule's summary): freed on
+    /// another thread when the outcome is dropped, left to the exit by a command that
+    /// forgets the outcome.
+    spare: Spare,
+}
+
+/// Memory a run is done with (hundreds of thousands of small allocations for a large
+/// repository), kept so the owner of the [`Outcome`] chooses when it goes: dropping it frees
+/// it on another thread (a long-lived caller such as the language server gets it all back);
+/// a process about to exit can `forget` the outcome and never pay for the frees (a cold run
+/// with the cache, which waits for its writer, would otherwise free them beside it).
+#[derive(Default)]
+pub(crate) struct Spare(Option<Box<dyn std::any::Any + Send>>);
+
+impl Spare {
+    /// `value`, kept until the spare is dropped.
+    pub(crate) fn of<T: Send + 'static>(value: T) -> Spare {
+        Spare(Some(Box::new(value)))
+    }
+}
+
+impl Drop for Spare {
+    fn drop(&mut self) {
+        if let Some(value) = self.0.take() {
+            crate::drop_in_background(value);
+        }
+    }
+}
+
+impl std::fmt::Debug for Spare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Spare(..)"
+        } else {
+            "Spare"
+        })
+    }
 }
 
 impl Outcome {
@@ -517,18 +554,18 @@ fn assemble<T>(
     assemble_with(checked, inputs, opts, |summaries| {
         let (native, sigma) = split_by(summaries, |s| s.kind == RuleKind::Sigma);
         let repo = check_repository(&native, &sigma, opts);
-        crate::drop_in_background((native, sigma));
-        repo
+        (repo, Spare::of((native, sigma)))
     })
 }
 
 /// [`assemble`] with the repository-wide findings given by `repo` from every file's
-/// summaries (in input order): the lint cache gives the stored ones.
+/// summaries (in input order): the lint cache gives the stored ones. What `repo` gives
+/// back to be freed later goes into the outcome.
 fn assemble_with<T, I>(
     checked: I,
     inputs: &[Input],
     opts: &Options,
-    repo: impl FnOnce(Vec<RuleSummary>) -> Vec<Diagnostic>,
+    repo: impl FnOnce(Vec<RuleSummary>) -> (Vec<Diagnostic>, Spare),
 ) -> (Outcome, Vec<Option<T>>)
 where
     I: IntoIterator<Item = Checked<T>>,
@@ -563,7 +600,8 @@ where
     }
     crate::timings::mark("lint: per-file checks");
     // Repository-wide checks, once, in parallel across rules.
-    let mut repo = repo(summaries);
+    let (mut repo, spare) = repo(summaries);
+    outcome.spare = spare;
     // In a total order (place, code, message, span), so that findings at the same place come
     // out alike however they were found (a whole run, or the lint cache's stored findings).
     repo.sort_by(|a, b| {
@@ -629,6 +667,65 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A spare keeps what it holds until it is dropped, and then frees it on another thread
+    /// (a long-lived caller gets the memory back without waiting for it).
+    #[test]
+    fn a_spare_frees_what_it_holds_on_another_thread() {
+        struct Told(std::sync::mpsc::Sender<Option<String>>);
+        impl Drop for Told {
+            fn drop(&mut self) {
+                let by = std::thread::current().name().map(str::to_string);
+                let _ = self.0.send(by);
+            }
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spare = Spare::of(Told(tx));
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(rx.try_recv().is_err(), "freed before the spare was dropped");
+        drop(spare);
+        let by = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("never freed");
+        assert_eq!(by.as_deref(), Some("drop"));
+    }
+
+    /// A run's outcome keeps every rule summary (native and Sigma, as the repository-wide
+    /// checks saw them) instead of freeing them: the caller chooses when they go.
+    #[test]
+    fn the_outcome_keeps_the_rule_summaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("a.yml", "id: a\ntitle: Same\nindicators: {}\n"),
+            ("b.yml", "id: b\ntitle: same\nindicators: {}\n"),
+            (
+                "c.yml",
+                "title: Sigma\nlogsource: {}\ndetection: {sel: {a: 1}, condition: sel}\n",
+            ),
+        ];
+        let mut inputs = Vec::new();
+        for (name, text) in files {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            inputs.push(Input {
+                path: name.to_string(),
+                origin: load::Origin::Disk(path),
+            });
+        }
+        let opts = Options::new(
+            Selection::new(vec!["ALL".into()], Vec::new()),
+            time::macros::date!(2026 - 01 - 01),
+        );
+        let outcome = run(&inputs, &opts).unwrap();
+        assert!(outcome.diagnostics.iter().any(|d| d.code == "RF404"));
+        let kept = outcome.spare.0.as_ref().expect("nothing kept");
+        let (native, sigma) = kept
+            .downcast_ref::<(Vec<RuleSummary>, Vec<RuleSummary>)>()
+            .expect("not the summaries");
+        let paths = |v: &[RuleSummary]| v.iter().map(|s| s.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(native), ["a.yml", "b.yml"]);
+        assert_eq!(paths(sigma), ["c.yml"]);
+    }
 
     #[test]
     fn split_by_kind_is_partition() {
