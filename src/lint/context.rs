@@ -302,11 +302,14 @@ mod codec {
     const DOC_TYPES: [DocType; 3] = [DocType::Rule, DocType::Correlation, DocType::Filter];
 
     /// Writes into `out` past its length: `room` makes the vector long enough for the next
-    /// write (zero-filled, by doubling), the writes are plain stores at `pos`, and
-    /// [`encode_all`] cuts the vector back to `pos` at the end. (A push per byte or a
-    /// `reserve` per text cost more than the encoding itself.)
+    /// write (zero-filled, doubling what this writer has added, so appending to a long
+    /// buffer costs what is written, not the buffer's length), the writes are plain stores
+    /// at `pos`, and [`encode_all`] cuts the vector back to `pos` at the end. (A push per
+    /// byte or a `reserve` per text cost more than the encoding itself.)
     struct Writer<'o> {
         out: &'o mut Vec<u8>,
+        /// Where this writer started (the buffer's length before it).
+        start: usize,
         /// Where the next byte goes.
         pos: usize,
         /// The previous span's start.
@@ -319,7 +322,8 @@ mod codec {
         fn room(&mut self, n: usize) -> &mut [u8] {
             let need = self.pos + n;
             if self.out.len() < need {
-                let len = need.max(2 * self.out.len()).max(256);
+                let added = self.out.len() - self.start;
+                let len = need.max(self.start + (2 * added).max(256));
                 self.out.resize(len, 0);
             }
             &mut self.out[self.pos..]
@@ -482,7 +486,12 @@ mod codec {
         out: &mut Vec<u8>,
     ) -> Option<()> {
         let pos = out.len();
-        let mut w = Writer { out, pos, at: 0 };
+        let mut w = Writer {
+            out,
+            start: pos,
+            pos,
+            at: 0,
+        };
         let r = encode_into(&mut w, summaries, path);
         let end = w.pos;
         out.truncate(if r.is_some() { end } else { pos });
@@ -839,6 +848,29 @@ mod tests {
         assert!(RuleSummary::decode_all(&encode(&[]), "x")
             .unwrap()
             .is_empty());
+    }
+
+    /// Appending to a long buffer grows it by what is written, not by the buffer's length:
+    /// with room to spare, the buffer is never moved (the writer used to double the whole
+    /// vector's length, zero-filling as many bytes as it already held, on every call).
+    #[test]
+    fn appending_to_a_long_buffer_costs_what_is_written() {
+        let before = summaries();
+        let alone = encode(&before);
+        let held = 1 << 20;
+        let mut out = Vec::with_capacity(held + 64 * 1024);
+        out.resize(held, 7u8);
+        let (at, capacity) = (out.as_ptr(), out.capacity());
+        for _ in 0..8 {
+            RuleSummary::encode_all(&before, "rules/a.yml", &mut out).unwrap();
+        }
+        assert_eq!(out.as_ptr(), at, "the buffer was moved");
+        assert_eq!(out.capacity(), capacity);
+        assert_eq!(out.len(), held + 8 * alone.len());
+        assert!(out[..held].iter().all(|&b| b == 7));
+        for piece in out[held..].chunks(alone.len()) {
+            assert_eq!(piece, alone.as_slice());
+        }
     }
 
     /// Texts of every length and form the encoder tells apart (digits that pack and that do
