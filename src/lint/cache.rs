@@ -499,8 +499,8 @@ impl Stream {
     }
 
     /// Adds a file's encoded summaries to the calling thread's block: where they lie.
-    /// (They are encoded apart, then copied: the encoder grows the buffer it writes into
-    /// by doubling its length, which in a block half full would fill half a block.)
+    /// (They are encoded apart, into the thread's scratch buffer, then copied: a few hundred
+    /// bytes a file.)
     fn put(&self, summaries: &[u8]) -> Src {
         let last = self.slots.len() - 1;
         let i = rayon::current_thread_index().map_or(last, |i| i.min(last));
