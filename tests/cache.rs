@@ -801,14 +801,10 @@ fn summaries_files_no_pack_names_are_removed() {
     assert_eq!(sums_files(&cache).len(), 4, "{:?}", sums_files(&cache));
 }
 
-/// A run that changed a few files of a larger repository keeps the summaries file and puts
-/// the changed files' summaries in its pack's own region (it writes the entries and marks,
-/// not every file's summaries); a later update reads both (their checksums hold), and a run
-/// that changed many files compacts them into a new summaries file (the old one's unchanged
-/// stretches copied file to file); the old one is removed once a minute old.
-#[test]
-fn a_few_changes_keep_the_summaries_file() {
-    let files: Vec<(String, String)> = (0..1000u32)
+/// A repository of `n` rules `rules/rNNNN.yml`, each with its own id, title and digest (the
+/// files' paths and texts, and the repository).
+fn numbered_rules(n: u32) -> (Vec<(String, String)>, GitRepo) {
+    let files: Vec<(String, String)> = (0..n)
         .map(|i| {
             (
                 format!("rules/r{i:04}.yml"),
@@ -825,6 +821,17 @@ fn a_few_changes_keep_the_summaries_file() {
         .map(|(p, t)| (p.as_str(), t.as_str()))
         .collect();
     let r = repo(&borrowed);
+    (files, r)
+}
+
+/// A run that changed a few files of a larger repository keeps the summaries file and puts
+/// the changed files' summaries in its pack's own region (it writes the entries and marks,
+/// not every file's summaries); a later update reads both (their checksums hold), and a run
+/// that changed many files compacts them into a new summaries file (the old one's unchanged
+/// stretches copied file to file); the old one is removed once a minute old.
+#[test]
+fn a_few_changes_keep_the_summaries_file() {
+    let (_, r) = numbered_rules(1000);
     let cache = cache_dir(&r);
     let cache_arg = cache.to_str().unwrap();
     let cached = |r: &GitRepo, threads: &str| {
@@ -998,23 +1005,7 @@ fn states_follow_links_and_changes_of_kind() {
 #[cfg(unix)]
 #[test]
 fn a_failed_cold_run_leaves_no_summaries_file() {
-    let files: Vec<(String, String)> = (0..300u32)
-        .map(|i| {
-            (
-                format!("rules/r{i:04}.yml"),
-                rule(
-                    &format!("{i:08x}-2d2e-4d8b-9a51-0f6f4d5f1a20"),
-                    &format!("Example web shell number {i}"),
-                    &format!("{:064x}", 0x5eed_0000_u64 + u64::from(i)),
-                ),
-            )
-        })
-        .collect();
-    let borrowed: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let r = repo(&borrowed);
+    let (files, r) = numbered_rules(300);
     let cache = cache_dir(&r);
     let cache_arg = cache.to_str().unwrap();
     let left = || {
