@@ -71,6 +71,15 @@ fn lint(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String
     )
 }
 
+/// One run with the cache folder `cache_arg` and debug notes (the default output format).
+fn lint_cached(dir: &Path, cache_arg: &str) -> (i32, String, String) {
+    lint(
+        dir,
+        &["--cache-dir", cache_arg],
+        &[("RULEFORGE_DEBUG", "1")],
+    )
+}
+
 /// In every output format: the run without the cache, then two runs with it (the first
 /// after whatever changed, the second fully warm) print the same bytes and exit alike.
 /// Returns the debug notes of the last cached run.
@@ -360,20 +369,12 @@ fn a_corrupt_or_foreign_pack_is_ignored_with_a_debug_note() {
     ];
     for (what, bytes) in cases {
         std::fs::write(&pack, &bytes).unwrap();
-        let (code, out, err) = lint(
-            r.path(),
-            &["--cache-dir", cache_arg],
-            &[("RULEFORGE_DEBUG", "1")],
-        );
+        let (code, out, err) = lint_cached(r.path(), cache_arg);
         assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
         assert!(err.contains("ignored"), "{what}: {err}");
         assert_eq!(counts(&err).2, 8, "{what}: every file checked: {err}");
         // The run wrote a good pack again.
-        let (code, out, err) = lint(
-            r.path(),
-            &["--cache-dir", cache_arg],
-            &[("RULEFORGE_DEBUG", "1")],
-        );
+        let (code, out, err) = lint_cached(r.path(), cache_arg);
         assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
         assert_eq!(counts(&err).2, 1, "{what}: warm again: {err}");
     }
@@ -696,21 +697,13 @@ fn damaged_marks_or_summaries_are_never_trusted() {
         bytes[at] ^= 0x5a;
         std::fs::write(&file, &bytes).unwrap();
         // A file that did not change does not read its summaries or marks: still warm.
-        let (_, _, err) = lint(
-            r.path(),
-            &["--cache-dir", cache_arg],
-            &[("RULEFORGE_DEBUG", "1")],
-        );
+        let (_, _, err) = lint_cached(r.path(), cache_arg);
         assert_eq!(repo_mode(&err), "reused", "{what}: {err}");
         // The first file changes: the update reads them, finds the damage and runs the checks
         // over every rule, with the result of a run without the cache.
         std::fs::write(&first, format!("{original}# edited\n")).unwrap();
         let expected = lint(r.path(), &["--no-cache"], &[]);
-        let (code, out, err) = lint(
-            r.path(),
-            &["--cache-dir", cache_arg],
-            &[("RULEFORGE_DEBUG", "1")],
-        );
+        let (code, out, err) = lint_cached(r.path(), cache_arg);
         assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
         assert!(
             err.contains("stored repository findings ignored") && err.contains("checksum mismatch"),
@@ -732,7 +725,6 @@ fn a_missing_or_foreign_summaries_file_is_never_trusted() {
     let cache = cache_dir(&r);
     let cache_arg = cache.to_str().unwrap();
     let expected = lint(r.path(), &["--no-cache"], &[]);
-    let debug = [("RULEFORGE_DEBUG", "1")];
     for what in ["missing", "foreign", "truncated"] {
         lint(r.path(), &["--cache-dir", cache_arg], &[]);
         let sums = sums_of(&cache);
@@ -745,14 +737,14 @@ fn a_missing_or_foreign_summaries_file_is_never_trusted() {
             }
             _ => std::fs::write(&sums, &bytes[..bytes.len() - 1]).unwrap(),
         }
-        let (code, out, err) = lint(r.path(), &["--cache-dir", cache_arg], &debug);
+        let (code, out, err) = lint_cached(r.path(), cache_arg);
         assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
         assert!(
             err.contains("ignored") && err.contains(".sums"),
             "{what}: {err}"
         );
         assert_eq!(counts(&err).2, 8, "{what}: every file checked: {err}");
-        let (code, out, err) = lint(r.path(), &["--cache-dir", cache_arg], &debug);
+        let (code, out, err) = lint_cached(r.path(), cache_arg);
         assert_eq!((code, &out), (expected.0, &expected.1), "{what}");
         assert_eq!(counts(&err).2, 1, "{what}: warm again: {err}");
         sums_of(&cache);
@@ -1020,22 +1012,14 @@ fn a_failed_cold_run_leaves_no_summaries_file() {
     let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o644) }, 0);
-    let (code, _, notes) = lint(
-        r.path(),
-        &["--cache-dir", cache_arg],
-        &[("RULEFORGE_DEBUG", "1")],
-    );
+    let (code, _, notes) = lint_cached(r.path(), cache_arg);
     assert_eq!(code, 2, "{notes}");
     assert!(notes.contains("r0150-blocked.yml"), "{notes}");
     assert_eq!(left(), [".gitignore", "CACHEDIR.TAG"], "{notes}");
 
     std::fs::remove_file(&fifo).unwrap();
     let plain = lint(r.path(), &["--no-cache"], &[]);
-    let (code, out, notes) = lint(
-        r.path(),
-        &["--cache-dir", cache_arg],
-        &[("RULEFORGE_DEBUG", "1")],
-    );
+    let (code, out, notes) = lint_cached(r.path(), cache_arg);
     assert_eq!((code, &out), (plain.0, &plain.1), "{notes}");
     let sums = sums_of(&cache);
     let names = left();
